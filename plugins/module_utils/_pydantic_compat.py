@@ -1,0 +1,59 @@
+# -*- coding: utf-8 -*-
+# Copyright: sriov.hyperv contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""pydantic, or inert stand-ins when it is not installed.
+
+ansible-test's sanity ``import`` test loads every module_utils file in a virtualenv that holds
+only ansible-core. The model classes must still be definable there, so that the module can load
+and report ``missing_required_lib("pydantic")`` instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+try:
+    from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+except ImportError as exc:  # pragma: no cover - exercised by a test that hides pydantic
+    HAS_PYDANTIC = False
+    PYDANTIC_IMPORT_ERROR: "str | None" = str(exc)
+
+    class BaseModel:  # type: ignore[no-redef]
+        """Enough of pydantic's BaseModel for class bodies to execute; never instantiated."""
+
+        model_config: t.ClassVar[dict] = {}
+
+        def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+            raise ImportError("pydantic is required: " + str(PYDANTIC_IMPORT_ERROR))
+
+    class ValidationError(Exception):  # type: ignore[no-redef]
+        pass
+
+    def ConfigDict(**kwargs: t.Any) -> dict:  # type: ignore[no-redef]  # noqa: N802
+        return dict(kwargs)
+
+    def Field(default: t.Any = None, **kwargs: t.Any) -> t.Any:  # type: ignore[no-redef]  # noqa: N802
+        return default
+
+    def _passthrough_decorator(*args: t.Any, **kwargs: t.Any) -> t.Callable[[t.Any], t.Any]:
+        def decorate(func: t.Any) -> t.Any:
+            return func
+
+        return decorate
+
+    field_validator = _passthrough_decorator  # type: ignore[assignment]
+    model_validator = _passthrough_decorator  # type: ignore[assignment]
+else:
+    HAS_PYDANTIC = True
+    PYDANTIC_IMPORT_ERROR = None
+
+__all__ = [
+    "HAS_PYDANTIC",
+    "PYDANTIC_IMPORT_ERROR",
+    "BaseModel",
+    "ConfigDict",
+    "Field",
+    "ValidationError",
+    "field_validator",
+    "model_validator",
+]

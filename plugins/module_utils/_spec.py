@@ -1,0 +1,338 @@
+# -*- coding: utf-8 -*-
+# Copyright: sriov.hyperv contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The desired-state model of a host's SR-IOV configuration.
+
+Private to the collection. Desired and observed state share these models: an option that is
+None is not managed. ``parse_config`` is the one entry point for user input; it runs pydantic's
+field checks and then the cross-field rules, and reports every problem in one message whose
+lines start with the field path as the user wrote it (``config.vm_adapters[2].iov_weight``).
+"""
+
+from __future__ import annotations
+
+import difflib
+import typing as t
+
+from ansible_collections.sriov.hyperv.plugins.module_utils._errors import HyperVError
+from ansible_collections.sriov.hyperv.plugins.module_utils._pydantic_compat import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+)
+
+UINT32_MAX = 4294967295
+
+SwitchType = t.Literal["external", "internal", "private"]
+BandwidthMode = t.Literal["default", "weight", "absolute", "none"]
+InterruptModeration = t.Literal["default", "adaptive", "off", "low", "medium", "high"]
+
+
+class SpecValidationError(HyperVError):
+    """The desired state is invalid; nothing was written. ``problems`` lists every finding."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = list(problems)
+        if len(self.problems) == 1:
+            message = "Invalid configuration: %s" % self.problems[0]
+        else:
+            message = "Invalid configuration (%d problems): %s" % (len(self.problems), " | ".join(self.problems))
+        super().__init__(message, {"problems": self.problems})
+
+
+class _Model(BaseModel):
+    # extra="forbid" makes a typo'd key an error that names it, instead of an ignored option.
+    model_config = ConfigDict(extra="forbid", validate_assignment=False)
+
+
+class PhysicalAdapterConfig(_Model):
+    name: str = Field(min_length=1)
+    sriov_enabled: t.Optional[bool] = None
+    num_vfs: t.Optional[int] = Field(default=None, ge=0, le=UINT32_MAX)
+
+
+class SwitchConfig(_Model):
+    name: str = Field(min_length=1)
+    switch_type: t.Optional[SwitchType] = None
+    net_adapter_names: t.Optional[t.List[str]] = None
+    enable_iov: t.Optional[bool] = None
+    allow_management_os: t.Optional[bool] = None
+    minimum_bandwidth_mode: t.Optional[BandwidthMode] = None
+    enable_embedded_teaming: t.Optional[bool] = None
+    enable_packet_direct: t.Optional[bool] = None
+    notes: t.Optional[str] = None
+
+
+class VmAdapterConfig(_Model):
+    vm_name: t.Optional[str] = Field(default=None, min_length=1)
+    management_os: t.Optional[bool] = None
+    name: str = Field(min_length=1)
+    switch_name: t.Optional[str] = Field(default=None, min_length=1)
+    iov_weight: t.Optional[int] = Field(default=None, ge=0, le=100)
+    iov_queue_pairs_requested: t.Optional[int] = Field(default=None, ge=1, le=UINT32_MAX)
+    iov_interrupt_moderation: t.Optional[InterruptModeration] = None
+    vmq_weight: t.Optional[int] = Field(default=None, ge=0, le=100)
+    ipsec_offload_max_sa: t.Optional[int] = Field(default=None, ge=0, le=UINT32_MAX)
+    vrss_enabled: t.Optional[bool] = None
+    vmmq_enabled: t.Optional[bool] = None
+    vmmq_queue_pairs: t.Optional[int] = Field(default=None, ge=1, le=UINT32_MAX)
+    allow_teaming: t.Optional[bool] = None
+
+    @property
+    def is_management_os(self) -> bool:
+        return bool(self.management_os) and not self.vm_name
+
+    def key(self) -> tuple:
+        """Identity: (VM name, adapter name), or the management OS and the name; never position."""
+        if self.is_management_os:
+            return ("management_os", name_key(self.name))
+        return ("vm", name_key(self.vm_name or ""), name_key(self.name))
+
+    def label(self) -> str:
+        if self.is_management_os:
+            return "management-OS adapter '%s'" % self.name
+        return "adapter '%s' of VM '%s'" % (self.name, self.vm_name)
+
+
+class HostConfig(_Model):
+    physical_adapters: t.Optional[t.List[PhysicalAdapterConfig]] = None
+    switches: t.Optional[t.List[SwitchConfig]] = None
+    vm_adapters: t.Optional[t.List[VmAdapterConfig]] = None
+
+
+# The settable options of each item (identity fields excluded), in the order they are documented.
+PHYSICAL_OPTIONS = ("sriov_enabled", "num_vfs")
+SWITCH_OPTIONS = (
+    "switch_type",
+    "net_adapter_names",
+    "enable_iov",
+    "allow_management_os",
+    "minimum_bandwidth_mode",
+    "enable_embedded_teaming",
+    "enable_packet_direct",
+    "notes",
+)
+ADAPTER_OPTIONS = (
+    "switch_name",
+    "iov_weight",
+    "iov_queue_pairs_requested",
+    "iov_interrupt_moderation",
+    "vmq_weight",
+    "ipsec_offload_max_sa",
+    "vrss_enabled",
+    "vmmq_enabled",
+    "vmmq_queue_pairs",
+    "allow_teaming",
+)
+IOV_ADAPTER_OPTIONS = ("iov_weight", "iov_queue_pairs_requested", "iov_interrupt_moderation")
+CREATION_ONLY_SWITCH_OPTIONS = (
+    "enable_iov",
+    "minimum_bandwidth_mode",
+    "enable_packet_direct",
+    "enable_embedded_teaming",
+)
+
+# Hyper-V's own values for a port offload setting that was never written (Msvm_EthernetSwitchPort
+# OffloadSettingData class defaults) and for switch creation without the parameter. switch_name
+# has no default: an adapter is never disconnected by a reset.
+ADAPTER_DEFAULTS: dict[str, t.Any] = {
+    "iov_weight": 0,
+    "iov_queue_pairs_requested": 1,
+    "iov_interrupt_moderation": "default",
+    "vmq_weight": 100,
+    "ipsec_offload_max_sa": 512,
+    "vrss_enabled": True,
+    "vmmq_enabled": False,
+    "vmmq_queue_pairs": 16,
+    "allow_teaming": False,
+}
+SWITCH_DEFAULTS: dict[str, t.Any] = {
+    "enable_iov": False,
+    "minimum_bandwidth_mode": "default",
+    "enable_packet_direct": False,
+    "notes": "",
+}
+
+_RANGES = {
+    "num_vfs": (0, UINT32_MAX),
+    "iov_weight": (0, 100),
+    "iov_queue_pairs_requested": (1, UINT32_MAX),
+    "vmq_weight": (0, 100),
+    "ipsec_offload_max_sa": (0, UINT32_MAX),
+    "vmmq_queue_pairs": (1, UINT32_MAX),
+}
+
+
+def name_key(name: str) -> str:
+    """A name as Hyper-V compares it: case-insensitively, one character at a time."""
+    # str.upper() turns some characters into two ("ß" -> "SS"); .NET's ordinal ignore-case
+    # comparison does not, so keep those characters as they are.
+    return "".join(char.upper() if len(char.upper()) == 1 else char for char in name)
+
+
+def close_matches(name: str, candidates: t.Iterable[str]) -> list[str]:
+    candidates = list(candidates)
+    by_key = {name_key(candidate): candidate for candidate in candidates}
+    keys = difflib.get_close_matches(name_key(name), list(by_key), n=3, cutoff=0.6)
+    return [by_key[key] for key in keys]
+
+
+def format_path(path: str, loc: t.Iterable[t.Any]) -> str:
+    text = path
+    for part in loc:
+        text += "[%d]" % part if isinstance(part, int) else ".%s" % part
+    return text
+
+
+def _fields_of(loc: tuple, root: type) -> list[str]:
+    """The option names valid at the model that ``loc`` points into (for "did you mean")."""
+    model = root
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        fields = getattr(model, "model_fields", {})
+        if part not in fields:
+            break
+        annotation = fields[part].annotation
+        inner = [arg for arg in t.get_args(annotation) if arg is not type(None)]
+        nested = inner[0] if inner else annotation
+        list_args = t.get_args(nested)
+        model = list_args[0] if list_args else nested
+    return list(getattr(model, "model_fields", {}))
+
+
+def _problem(error: dict, path: str, root: type) -> str:
+    loc = tuple(error.get("loc", ()))
+    where = format_path(path, loc)
+    kind = error.get("type", "")
+    value = error.get("input")
+    field = next((part for part in reversed(loc) if isinstance(part, str)), "")
+    if kind == "extra_forbidden":
+        valid = _fields_of(loc[:-1], root)
+        hint = difflib.get_close_matches(str(loc[-1]), valid, n=1)
+        fix = "Did you mean '%s'?" % hint[0] if hint else "Valid options: %s." % ", ".join(valid)
+        return "%s: unknown option. %s" % (where, fix)
+    if kind == "missing":
+        if field == "name":
+            return "%s: is required. Give the item's name." % where
+        return "%s: is required." % where
+    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        low, high = _RANGES.get(field, (None, None))
+        if low is not None:
+            return "%s: %s is out of range %d-%d. Give a whole number from %d to %d." % (
+                where, value, low, high, low, high)
+    if kind == "literal_error":
+        expected = (error.get("ctx") or {}).get("expected", "")
+        return "%s: %r is not a valid choice. Use one of %s." % (where, value, expected.replace("'", ""))
+    if kind.startswith("bool_"):
+        return "%s: %r is not a boolean. Use true or false." % (where, value)
+    if kind.startswith("int_"):
+        return "%s: %r is not a whole number. Give an integer." % (where, value)
+    if kind == "string_type":
+        return "%s: %r is not a string. Quote the value." % (where, value)
+    if kind == "string_too_short":
+        return "%s: must not be empty. Give a name." % where
+    if kind == "list_type":
+        return "%s: must be a list. Write it as a YAML list." % where
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return "%s: must be a mapping of options. Write it as a YAML dictionary." % where
+    return "%s: %s." % (where, str(error.get("msg", "invalid value")).rstrip("."))
+
+
+def _duplicates(items: list, key: t.Callable[[t.Any], t.Any], path: str, section: str, what: str) -> list[str]:
+    problems = []
+    first_seen: dict[t.Any, int] = {}
+    for index, item in enumerate(items):
+        item_key = key(item)
+        if item_key in first_seen:
+            problems.append(
+                "%s.%s[%d]: duplicate %s, already given as %s.%s[%d] (names are compared "
+                "case-insensitively). Merge the two entries into one."
+                % (path, section, index, what, path, section, first_seen[item_key])
+            )
+        else:
+            first_seen[item_key] = index
+    return problems
+
+
+def model_rule_problems(cfg: HostConfig, path: str = "config") -> list[str]:
+    """The cross-field rules that need no host: every violation, with its path and fix."""
+    problems: list[str] = []
+    physical = cfg.physical_adapters or []
+    switches = cfg.switches or []
+    adapters = cfg.vm_adapters or []
+    problems += _duplicates(physical, lambda item: name_key(item.name), path, "physical_adapters",
+                            "physical adapter name")
+    problems += _duplicates(switches, lambda item: name_key(item.name), path, "switches", "switch name")
+    problems += _duplicates(adapters, lambda item: item.key(), path, "vm_adapters", "adapter identity")
+    for index, switch in enumerate(switches):
+        where = "%s.switches[%d]" % (path, index)
+        nics = switch.net_adapter_names
+        if switch.switch_type in ("internal", "private"):
+            if switch.enable_iov:
+                problems.append(
+                    "%s.enable_iov: SR-IOV needs an External switch; switch '%s' is %s. Set switch_type: "
+                    "external with net_adapter_names, or remove enable_iov." % (where, switch.name, switch.switch_type))
+            if nics:
+                problems.append(
+                    "%s.net_adapter_names: a %s switch has no physical adapter. Remove net_adapter_names, or set "
+                    "switch_type: external." % (where, switch.switch_type))
+            if switch.allow_management_os is not None and switch.switch_type == "private" and switch.allow_management_os:
+                problems.append(
+                    "%s.allow_management_os: a private switch has no management-OS adapter. Use switch_type: "
+                    "internal for host connectivity, or remove allow_management_os." % where)
+        if nics is not None and len(nics) == 0:
+            problems.append("%s.net_adapter_names: is empty. Name at least one physical adapter." % where)
+        if nics and len(nics) > 1 and switch.enable_embedded_teaming is False:
+            problems.append(
+                "%s.enable_embedded_teaming: %d physical adapters need Switch Embedded Teaming. Set "
+                "enable_embedded_teaming: true, or name one adapter." % (where, len(nics)))
+        if nics:
+            problems += _duplicates([{"n": nic} for nic in nics], lambda item: name_key(item["n"]), where,
+                                    "net_adapter_names", "physical adapter name")
+        if (switch.minimum_bandwidth_mode in ("weight", "absolute") and switch.enable_iov):
+            problems.append(
+                "%s.minimum_bandwidth_mode: %s cannot be combined with enable_iov: SR-IOV traffic bypasses the "
+                "switch's bandwidth management. Use minimum_bandwidth_mode: none (or default)."
+                % (where, switch.minimum_bandwidth_mode))
+    for index, adapter in enumerate(adapters):
+        where = "%s.vm_adapters[%d]" % (path, index)
+        if adapter.vm_name and adapter.management_os:
+            problems.append(
+                "%s: give either vm_name (a VM's adapter) or management_os: true (a host vNIC), not both."
+                % where)
+        elif not adapter.vm_name and not adapter.management_os:
+            problems.append(
+                "%s: which adapter? Give vm_name for a VM's adapter, or management_os: true for a host vNIC."
+                % where)
+        if adapter.management_os and not adapter.vm_name:
+            for option in IOV_ADAPTER_OPTIONS:
+                if getattr(adapter, option) is not None:
+                    problems.append(
+                        "%s.%s: IOV properties do not exist on management-OS adapters (host vNICs cannot use a "
+                        "virtual function). Remove %s from this entry." % (where, option, option))
+    return problems
+
+
+def parse_config(data: t.Any, *, path: str = "config") -> HostConfig:
+    """User input (the ``config`` option) as a HostConfig, or SpecValidationError naming every problem."""
+    if data is None:
+        data = {}
+    if isinstance(data, HostConfig):
+        data = config_to_dict(data)
+    if not isinstance(data, dict):
+        raise SpecValidationError(["%s: must be a mapping with physical_adapters, switches and vm_adapters." % path])
+    try:
+        cfg = HostConfig.model_validate(data)
+    except ValidationError as exc:
+        raise SpecValidationError([_problem(error, path, HostConfig) for error in exc.errors()]) from None
+    problems = model_rule_problems(cfg, path)
+    if problems:
+        raise SpecValidationError(problems)
+    return cfg
+
+
+def config_to_dict(cfg: HostConfig) -> dict:
+    """The ``gathered`` shape: None options and sections dropped; feedable back as ``config``."""
+    return cfg.model_dump(exclude_none=True)
