@@ -1,0 +1,104 @@
+# -*- coding: utf-8 -*-
+# Copyright: sriov.hyperv contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The connection options of every module, written once, and the factory of runners.
+
+Private to the collection. ``plugins/doc_fragments/connection.py`` documents exactly these
+options; a unit test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import typing as t
+
+from ansible.module_utils.basic import env_fallback
+
+if t.TYPE_CHECKING:  # pragma: no cover
+    from ansible_collections.sriov.hyperv.plugins.module_utils._runner import Runner
+
+
+def _env(name: str) -> tuple:
+    return (env_fallback, ["HYPERV_" + name.upper()])
+
+
+AUTH_CHOICES = ["negotiate", "ntlm", "kerberos", "credssp", "basic", "certificate"]
+PROTOCOL_CHOICES = ["https", "http"]
+ENCRYPTION_CHOICES = ["auto", "always", "never"]
+DEFAULT_PORTS = {"https": 5986, "http": 5985}
+
+CONNECTION_ARGSPEC: dict[str, dict[str, t.Any]] = {
+    "hostname": {"type": "str", "required": True, "fallback": _env("hostname")},
+    "port": {"type": "int", "fallback": _env("port")},
+    "username": {"type": "str", "fallback": _env("username")},
+    "password": {"type": "str", "no_log": True, "fallback": _env("password")},
+    "auth": {"type": "str", "default": "negotiate", "choices": AUTH_CHOICES, "fallback": _env("auth")},
+    "protocol": {"type": "str", "default": "https", "choices": PROTOCOL_CHOICES, "fallback": _env("protocol")},
+    "validate_certs": {"type": "bool", "default": True, "fallback": _env("validate_certs")},
+    "ca_cert": {"type": "path", "fallback": _env("ca_cert")},
+    "certificate_pem": {"type": "path", "fallback": _env("certificate_pem")},
+    "certificate_key_pem": {"type": "path", "no_log": False, "fallback": _env("certificate_key_pem")},
+    "message_encryption": {
+        "type": "str",
+        "default": "auto",
+        "choices": ENCRYPTION_CHOICES,
+        "fallback": _env("message_encryption"),
+    },
+    "connection_timeout": {"type": "int", "default": 30, "fallback": _env("connection_timeout")},
+    "operation_timeout": {"type": "int", "default": 20, "fallback": _env("operation_timeout")},
+}
+"""Merge into a module's argument_spec with ``argument_spec.update(connection_argspec())``."""
+
+CONNECTION_OPTION_NAMES = frozenset(CONNECTION_ARGSPEC)
+
+
+def connection_argspec() -> dict[str, dict[str, t.Any]]:
+    """A copy of the connection argspec that a module may extend without touching the original."""
+    return copy.deepcopy(CONNECTION_ARGSPEC)
+
+
+@dataclasses.dataclass(frozen=True)
+class ConnectionOptions:
+    hostname: str
+    port: int | None = None
+    username: str | None = None
+    password: str | None = dataclasses.field(default=None, repr=False)
+    auth: str = "negotiate"
+    protocol: str = "https"
+    validate_certs: bool = True
+    ca_cert: str | None = None
+    certificate_pem: str | None = None
+    certificate_key_pem: str | None = None
+    message_encryption: str = "auto"
+    connection_timeout: int = 30
+    operation_timeout: int = 20
+
+    @classmethod
+    def from_params(cls, params: t.Mapping[str, t.Any]) -> "ConnectionOptions":
+        """From validated module params (extra keys are ignored, None means default)."""
+        values = {}
+        for field in dataclasses.fields(cls):
+            value = params.get(field.name)
+            if value is not None:
+                values[field.name] = value
+        return cls(**values)
+
+    @property
+    def effective_port(self) -> int:
+        return self.port if self.port else DEFAULT_PORTS[self.protocol]
+
+    @property
+    def endpoint(self) -> str:
+        """Where the options point, for messages (never contains credentials)."""
+        return "%s://%s:%d/wsman" % (self.protocol, self.hostname, self.effective_port)
+
+
+def connect(params: t.Mapping[str, t.Any]) -> "Runner":
+    """A runner for the host the params name. The pool opens on the first ``run``.
+
+    Callers look this function up on the module at call time, so a test may replace it.
+    """
+    from ansible_collections.sriov.hyperv.plugins.module_utils._psrp_runner import PsrpRunner
+
+    return PsrpRunner(ConnectionOptions.from_params(params))

@@ -1,0 +1,411 @@
+# -*- coding: utf-8 -*-
+# Copyright: sriov.hyperv contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The pypsrp implementation of the runner contract (see ``_runner.py``).
+
+Private to the collection. One RunspacePool per task, opened on the first ``run``; one PowerShell
+pipeline per ``run``, every statement bound structurally (``add_cmdlet`` / ``add_parameter``),
+never as script text.
+"""
+
+from __future__ import annotations
+
+import socket
+import traceback
+import typing as t
+import uuid
+
+from ansible_collections.sriov.hyperv.plugins.module_utils import _errors
+from ansible_collections.sriov.hyperv.plugins.module_utils._connection import ConnectionOptions
+from ansible_collections.sriov.hyperv.plugins.module_utils._runner import (
+    SWITCH,
+    ErrorRecordData,
+    PSObjectData,
+    RunResult,
+    Statement,
+)
+
+try:
+    import requests
+    from pypsrp import exceptions as psrp_exceptions
+    from pypsrp.complex_objects import ComplexObject, GenericComplexObject, PSInvocationState
+    from pypsrp.powershell import PowerShell, RunspacePool
+    from pypsrp.serializer import TaggedValue
+    from pypsrp.wsman import WSMan
+except ImportError:
+    HAS_PYPSRP = False
+    PYPSRP_IMPORT_ERROR: str | None = traceback.format_exc()
+else:
+    HAS_PYPSRP = True
+    PYPSRP_IMPORT_ERROR = None
+
+
+# System.Management.Automation.ErrorCategory: error records carry the number, the contract the name.
+ERROR_CATEGORIES = (
+    "NotSpecified", "OpenError", "CloseError", "DeviceError", "DeadlockDetected", "InvalidArgument",
+    "InvalidData", "InvalidOperation", "InvalidResult", "InvalidType", "MetadataError",
+    "NotImplemented", "NotInstalled", "ObjectNotFound", "OperationStopped", "OperationTimeout",
+    "SyntaxError", "ParserError", "PermissionDenied", "ResourceBusy", "ResourceExists",
+    "ResourceUnavailable", "ReadError", "WriteError", "FromStdErr", "SecurityError", "ProtocolError",
+    "ConnectionError", "AuthenticationError", "LimitsExceeded", "QuotaExceeded", "NotEnabled",
+)  # fmt: skip
+
+_DESERIALIZED = "Deserialized."
+_INT32 = (-(2**31), 2**31 - 1)
+# WSMan fault code of "Access is denied" (the account may not use the endpoint).
+_WSMAN_ACCESS_DENIED = 5
+
+
+def _type_names(types: t.Iterable[str]) -> list[str]:
+    return [name[len(_DESERIALIZED):] if name.startswith(_DESERIALIZED) else name for name in types]
+
+
+def _is_enum(obj: t.Any) -> bool:
+    return any(name in ("System.Enum", "Deserialized.System.Enum") for name in obj.types)
+
+
+def to_plain(value: t.Any) -> t.Any:
+    """A deserialized property value as plain data (the rules of ``_runner.py``)."""
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, uuid.UUID):
+        return str(value).lower()
+    if isinstance(value, bytes):
+        return value.hex()
+    if isinstance(value, dict):
+        return {str(to_plain(key)): to_plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_plain(item) for item in value]
+    if HAS_PYPSRP and isinstance(value, GenericComplexObject):
+        # Enums and objects nested past the serialization depth both read as their ToString.
+        return None if value.to_string is None else str(value.to_string)
+    if hasattr(value, "queue"):  # Queue
+        return [to_plain(item) for item in list(value.queue)]
+    return str(value)
+
+
+def to_object(value: t.Any) -> PSObjectData:
+    """One output object of a pipeline as plain data."""
+    if HAS_PYPSRP and isinstance(value, GenericComplexObject) and not _is_enum(value):
+        properties: dict[str, t.Any] = {}
+        for name, item in value.adapted_properties.items():
+            properties[name] = to_plain(item)
+        for name, item in value.extended_properties.items():
+            properties.setdefault(name, to_plain(item))
+        to_string = None if value.to_string is None else str(value.to_string)
+        return PSObjectData(type_names=_type_names(value.types), properties=properties, to_string=to_string)
+    # A bare value (string, number, enum) written to the pipeline.
+    plain = to_plain(value)
+    if HAS_PYPSRP and isinstance(value, GenericComplexObject):
+        type_names = _type_names(value.types)
+    else:
+        type_names = [_CLR_TYPES.get(type(plain), "System.Object")]
+    return PSObjectData(type_names=type_names, properties={}, to_string=None if plain is None else str(plain))
+
+
+_CLR_TYPES = {str: "System.String", bool: "System.Boolean", int: "System.Int32", float: "System.Double"}
+
+
+def _prop(obj: t.Any, *names: str) -> t.Any:
+    """A property of a deserialized object, whichever property set it landed in."""
+    for name in names:
+        for bag in ("extended_properties", "adapted_properties"):
+            props = getattr(obj, bag, None)
+            if isinstance(props, dict) and name in props:
+                return props[name]
+    return None
+
+
+def _record_message(record: t.Any) -> str:
+    details = getattr(record, "details_message", None) or _prop(record, "ErrorDetails_Message")
+    if details:
+        return str(details)
+    exception = getattr(record, "exception", None) or _prop(record, "Exception")
+    message = _prop(exception, "Message") if exception is not None else None
+    if message:
+        return str(message)
+    text = str(record) if isinstance(record, ComplexObject) else None
+    if text:
+        return text
+    return str(getattr(record, "message", None) or _prop(record, "ErrorCategory_Message") or "")
+
+
+def _record_command(record: t.Any) -> str | None:
+    name = getattr(record, "command_name", None) or _prop(record, "CommandInfo_Name")
+    if name:
+        return str(name)
+    invocation = getattr(record, "invocation_info", None) or _prop(record, "InvocationInfo")
+    my_command = _prop(invocation, "MyCommand") if invocation is not None else None
+    if my_command:
+        return str(to_plain(my_command))
+    # ErrorCategory_Activity is the cmdlet name when the error came from a cmdlet.
+    activity = getattr(record, "activity", None) or _prop(record, "ErrorCategory_Activity")
+    if activity and "-" in str(activity) and " " not in str(activity):
+        return str(activity)
+    return None
+
+
+def to_error(record: t.Any) -> ErrorRecordData:
+    """A deserialized ErrorRecord as the contract's plain record."""
+    category = getattr(record, "category", None)
+    if category is None:
+        category = _prop(record, "ErrorCategory_Category")
+    if isinstance(category, int) and 0 <= category < len(ERROR_CATEGORIES):
+        category_name = ERROR_CATEGORIES[category]
+    else:
+        category_name = str(category) if category is not None else "NotSpecified"
+    exception = getattr(record, "exception", None) or _prop(record, "Exception")
+    exception_type = None
+    if HAS_PYPSRP and isinstance(exception, GenericComplexObject) and exception.types:
+        exception_type = _type_names(exception.types)[0]
+    target = getattr(record, "target_object", None)
+    if target is None:
+        target = _prop(record, "TargetObject")
+    return ErrorRecordData(
+        message=_record_message(record),
+        category=category_name,
+        fqid=str(getattr(record, "fq_error", None) or _prop(record, "FullyQualifiedErrorId") or ""),
+        target=to_plain(target),
+        command=_record_command(record),
+        exception_type=exception_type,
+    )
+
+
+def _wire_value(value: t.Any) -> t.Any:
+    # pypsrp types every Python int as Int32; larger values (bandwidth in bit/s) need Int64.
+    if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, (list, tuple)):
+            return [_wire_value(item) for item in value]
+        return value
+    if _INT32[0] <= value <= _INT32[1]:
+        return value
+    return TaggedValue("I64", value)
+
+
+class PsrpRunner:
+    """Runs statements on one host over WinRM/PSRP. Not thread-safe; one per task."""
+
+    def __init__(self, options: ConnectionOptions) -> None:
+        if not HAS_PYPSRP:
+            raise _errors.HyperVError(
+                "Failed to connect to %s: the pypsrp Python package is not installed on the "
+                "controller. Install pypsrp (pip install pypsrp) for the Python that runs Ansible."
+                % options.endpoint,
+                {"import_error": PYPSRP_IMPORT_ERROR},
+            )
+        self.options = options
+        self._wsman: t.Any = None
+        self._pool: t.Any = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def open(self) -> None:
+        """Open the RunspacePool now (``run`` does it on first use)."""
+        if self._pool is not None:
+            return
+        opts = self.options
+        cert_validation: t.Any = opts.validate_certs
+        if opts.validate_certs and opts.ca_cert:
+            cert_validation = opts.ca_cert
+        try:
+            wsman = WSMan(
+                opts.hostname,
+                port=opts.effective_port,
+                username=opts.username,
+                password=opts.password,
+                ssl=opts.protocol == "https",
+                auth=opts.auth,
+                cert_validation=cert_validation,
+                connection_timeout=opts.connection_timeout,
+                operation_timeout=opts.operation_timeout,
+                # The HTTP read must outlast the WSMan operation timeout, or every long poll fails.
+                read_timeout=opts.operation_timeout + 10,
+                encryption=opts.message_encryption,
+                certificate_pem=opts.certificate_pem,
+                certificate_key_pem=opts.certificate_key_pem,
+            )
+        except ValueError as err:
+            raise _errors.InvalidArgumentError(
+                self._redact(
+                    "Failed to connect to %s: %s. Fix the connection options (auth, protocol, "
+                    "message_encryption, certificate_pem)." % (opts.endpoint, _errors._sentence(str(err)))
+                )
+            ) from None
+        pool = RunspacePool(wsman)
+        try:
+            pool.open()
+        except Exception as err:
+            wsman.close()
+            raise self._transport_error(err, "open a session") from None
+        self._wsman, self._pool = wsman, pool
+
+    def close(self) -> None:
+        """Close the pool. Best effort: a host that already went away has nothing to close."""
+        pool, wsman = self._pool, self._wsman
+        self._pool = self._wsman = None
+        if pool is not None:
+            try:
+                pool.close()
+            except Exception:  # pylint: disable=broad-except
+                pass
+        if wsman is not None:
+            wsman.close()
+
+    def __enter__(self) -> "PsrpRunner":
+        return self
+
+    def __exit__(self, *exc_info: t.Any) -> None:
+        self.close()
+
+    # -- the contract ----------------------------------------------------------------------
+    def run(self, statements: t.Sequence[Statement]) -> RunResult:
+        statements = [list(statement) for statement in statements if statement]
+        if not statements:
+            return RunResult(output=[], errors=[])
+        self.open()
+        ps = PowerShell(self._pool)
+        for statement in statements:
+            for command in statement:
+                ps.add_cmdlet(command.name)
+                for name, value in command.parameters.items():
+                    if value is SWITCH:
+                        ps.add_parameter(name)
+                    else:
+                        ps.add_parameter(name, _wire_value(value))
+            ps.add_statement()
+
+        # pypsrp files the failed pipeline's own record in the same list as the non-terminating
+        # ones; catch it on its way in to tell them apart.
+        terminating: dict[str, t.Any] = {}
+        process_state = ps._process_pipeline_state
+
+        def _capture_state(message: t.Any) -> t.Any:
+            terminating["record"] = getattr(message.data, "error_record", None)
+            return process_state(message)
+
+        ps._process_pipeline_state = _capture_state
+        try:
+            try:
+                ps.invoke()
+            finally:
+                if ps.state != PSInvocationState.RUNNING:
+                    ps.close()
+        except _errors.HyperVError:
+            raise
+        except Exception as err:
+            raise self._transport_error(err, "run a pipeline") from None
+
+        failing = terminating.get("record")
+        errors = [to_error(record) for record in ps.streams.error if record is not failing]
+        terminating_error = to_error(failing) if failing is not None else None
+        if terminating_error is None and ps.state in (PSInvocationState.FAILED, PSInvocationState.STOPPED):
+            terminating_error = ErrorRecordData(
+                message="The pipeline ended in state %s without an error record" % ps.state,
+                category="NotSpecified",
+                fqid="PipelineFailed",
+            )
+        return RunResult(
+            output=[to_object(obj) for obj in ps.output],
+            errors=errors,
+            terminating_error=terminating_error,
+        )
+
+    # -- errors ----------------------------------------------------------------------------
+    def _redact(self, text: str) -> str:
+        return _errors.redact(text, [self.options.password])
+
+    def _transport_error(self, err: BaseException, doing: str) -> _errors.HyperVError:
+        """The typed exception for a failure of the transport itself."""
+        opts = self.options
+        where = "Failed to %s on %s" % (doing, opts.endpoint)
+        text = _root_text(err)
+        details = {"endpoint": opts.endpoint, "error_type": type(err).__name__}
+        cls: type[_errors.HyperVError]
+        if isinstance(err, psrp_exceptions.AuthenticationError) or (
+            isinstance(err, psrp_exceptions.WinRMTransportError) and err.code == 401
+        ):
+            cls = _errors.AuthenticationError
+            message = "%s: the host rejected the credentials of user '%s' (auth %s). Check username and password, and that the account may use WinRM on the host" % (
+                where,
+                opts.username or "",
+                opts.auth,
+            )
+        elif isinstance(err, requests.exceptions.SSLError) or _has_cause(err, "SSLError", "SSLCertVerificationError"):
+            cls = _errors.TLSError
+            message = (
+                "%s: the TLS connection failed (%s). Set ca_cert to the CA that signed the host's "
+                "certificate, or set validate_certs to false on a network you trust" % (where, text)
+            )
+        elif isinstance(err, (requests.exceptions.Timeout, socket.timeout, TimeoutError)):
+            cls = _errors.HostTimeoutError
+            message = (
+                "%s: the host did not answer in time (%s). Check that the host is up and WinRM is "
+                "listening, or raise connection_timeout / operation_timeout" % (where, text)
+            )
+        elif isinstance(err, requests.exceptions.ConnectionError):
+            cls = _errors.HostUnreachableError
+            message = (
+                "%s: the host cannot be reached (%s). Check hostname, port and protocol, and that "
+                "WinRM listens there (Enable-PSRemoting; firewall)" % (where, text)
+            )
+        elif isinstance(err, psrp_exceptions.WSManFaultError):
+            details.update({"wsman_code": err.code, "wsman_reason": err.reason})
+            if err.code == _WSMAN_ACCESS_DENIED:
+                cls = _errors.AccessDeniedError
+                message = (
+                    "%s: access denied (%s). Connect as a member of the host's Administrators or "
+                    "Remote Management Users group" % (where, text)
+                )
+            else:
+                cls = _errors.TransportError
+                message = "%s: WinRM fault %s (%s). Check the host's WinRM service and event log" % (
+                    where,
+                    err.code,
+                    text,
+                )
+        elif isinstance(err, ImportError):
+            cls = _errors.TransportError
+            message = (
+                "%s: auth %s needs a Python package that is missing on the controller (%s). Install "
+                "pypsrp with the matching extra, e.g. pypsrp[kerberos] or pypsrp[credssp]" % (where, opts.auth, text)
+            )
+        else:
+            cls = _errors.TransportError
+            message = "%s: %s. Check the host's WinRM service" % (where, text)
+        return cls(self._redact(message + "."), details)
+
+
+def _root_text(err: BaseException) -> str:
+    """The innermost reason of a library exception, without urllib3's pool wrapping."""
+    current: t.Any = err
+    for _ in range(10):
+        inner = getattr(current, "reason", None)
+        if not isinstance(inner, BaseException):
+            inner = next((arg for arg in getattr(current, "args", ()) if isinstance(arg, BaseException)), None)
+        if inner is None:
+            break
+        current = inner
+    text = str(current)
+    errno_at = text.find("[Errno")
+    if errno_at >= 0:
+        text = text[errno_at:]
+    text = text.rstrip(")\"' ")
+    return _errors._sentence(text) or type(err).__name__
+
+
+def _has_cause(err: BaseException, *names: str) -> bool:
+    """True when ``err`` or an exception in its chain or arguments has one of the class names."""
+    seen: set[int] = set()
+    todo: list[t.Any] = [err]
+    while todo:
+        current = todo.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if type(current).__name__ in names:
+            return True
+        if isinstance(current, BaseException):
+            todo.extend([current.__cause__, current.__context__, getattr(current, "reason", None)])
+            todo.extend(arg for arg in current.args if isinstance(arg, BaseException))
+    return False
