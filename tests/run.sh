@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test of the collection and the emulator. Usage: tests/run.sh [stage ...]
-# Stages (default: all, in this order): pytest units sanity lint
+# Stages (default: all, in this order): pytest units sanity lint changelog molecule galaxy
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -11,8 +11,9 @@ fi
 export PATH="$root/.venv/bin:$PATH"
 source "$root/tests/tools/env.sh"
 
+all_stages=(pytest units sanity lint changelog molecule galaxy)
 stages=("$@")
-[ ${#stages[@]} -gt 0 ] || stages=(pytest units sanity lint)
+[ ${#stages[@]} -gt 0 ] || stages=("${all_stages[@]}")
 
 ansible_test_tree() {
     # ansible-test refuses a symlinked collection root: give it a copy of the tracked files.
@@ -26,10 +27,10 @@ ansible_test_tree() {
     echo "$dest"
 }
 
-for stage in "${stages[@]}"; do
-    echo "=== stage: $stage"
-    case "$stage" in
+run_stage() {
+    case "$1" in
         pytest)
+            # Exit code 5 means "no tests collected": a real failure for this suite too.
             python -m pytest -q -n 2 tests/emulator tests/e2e
             ;;
         units)
@@ -45,10 +46,32 @@ for stage in "${stages[@]}"; do
         lint)
             ansible-lint --offline --profile production
             ;;
+        changelog)
+            antsibull-changelog lint
+            ;;
+        molecule)
+            # Against the working tree through the .ansible/collections symlink (prerun: false).
+            molecule test --all
+            ;;
+        galaxy)
+            tests/tools/galaxy_check.sh
+            ;;
         *)
-            echo "tests/run.sh: unknown stage '$stage'" >&2
+            echo "tests/run.sh: unknown stage '$1' (known: ${all_stages[*]})" >&2
             exit 2
             ;;
     esac
+}
+
+timings=()
+suite_start=$(date +%s)
+for stage in "${stages[@]}"; do
+    echo "=== stage: $stage"
+    stage_start=$(date +%s)
+    run_stage "$stage"
+    elapsed=$(( $(date +%s) - stage_start ))
+    timings+=("$stage ${elapsed}s")
+    echo "=== stage $stage passed in ${elapsed}s"
 done
+echo "=== timings: $(IFS=,; echo "${timings[*]}" | sed 's/,/, /g'); total $(( $(date +%s) - suite_start ))s"
 echo "=== all stages passed: ${stages[*]}"

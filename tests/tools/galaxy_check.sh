@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Proves the release tarball is complete: build it, install it into an empty collections path,
+# check the execution-environment metadata an EE build would read from it, then run the default
+# molecule scenario from a project laid out like a user's, against the installed copy only.
+# Usage: tests/tools/galaxy_check.sh [scenario]   (default scenario: default)
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+scenario="${1:-default}"
+work="$root/.cache/galaxy-check"
+rm -rf "$work"
+mkdir -p "$work/dist" "$work/collections" "$work/project"
+
+cd "$root"
+ansible-galaxy collection build --force --output-path "$work/dist" .
+tarball=$(ls "$work"/dist/sriov-hyperv-*.tar.gz)
+echo "built $(basename "$tarball") ($(du -k "$tarball" | cut -f1) KiB)"
+
+# Nothing of the development tree may ride along in the tarball.
+if tar -tzf "$tarball" | grep -E '(^|/)(\.venv|\.cache|\.ansible|hyperv_sriov_emulator|tests/output)(/|$)'; then
+    echo "galaxy_check: the tarball holds development-only files (above)" >&2
+    exit 1
+fi
+
+ansible-galaxy collection install --force -p "$work/collections" "$tarball"
+installed="$work/collections/ansible_collections/sriov/hyperv"
+
+# What ansible-builder would put into an execution environment for this collection.
+ansible-builder introspect "$work/collections" --write-pip "$work/ee-requirements.txt" >/dev/null
+for dep in pydantic pypsrp; do
+    if ! grep -qi "^$dep" "$work/ee-requirements.txt"; then
+        echo "galaxy_check: ansible-builder does not see '$dep' in the installed collection" >&2
+        cat "$work/ee-requirements.txt" >&2
+        exit 1
+    fi
+done
+echo "execution environment python requirements: $(tr '\n' ' ' < "$work/ee-requirements.txt")"
+
+# A user's project: no galaxy.yml, scenarios under molecule/, the collection from the tarball.
+cp -r "$installed/extensions/molecule" "$work/project/molecule"
+cd "$work/project"
+ANSIBLE_COLLECTIONS_PATH="$work/collections" molecule test -s "$scenario"
+echo "galaxy_check: scenario '$scenario' passed against the installed tarball"
