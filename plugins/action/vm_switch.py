@@ -1,0 +1,11 @@
+# -*- coding: utf-8 -*-
+# Copyright: sriov.hyperv contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+from ansible_collections.sriov.hyperv.plugins.plugin_utils._action import HyperVAction
+
+
+class ActionModule(HyperVAction):
+    pass

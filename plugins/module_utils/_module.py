@@ -1,0 +1,330 @@
+# -*- coding: utf-8 -*-
+# Copyright: sriov.hyperv contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The only layer that touches AnsibleModule: argument specs, one run of a module, one error edge.
+
+Private to the collection. Each module's ``main()`` hands one ``Definition`` to ``run_module``.
+Everything below this layer raises typed exceptions; ``run_module`` is the single place where an
+expected failure becomes ``fail_json``.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import typing as t
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.sriov.hyperv.plugins.module_utils import _connection
+from ansible_collections.sriov.hyperv.plugins.module_utils import _errors
+from ansible_collections.sriov.hyperv.plugins.module_utils import _facts
+from ansible_collections.sriov.hyperv.plugins.module_utils import _host
+from ansible_collections.sriov.hyperv.plugins.module_utils import _pydantic_compat
+from ansible_collections.sriov.hyperv.plugins.module_utils import _reconcile
+from ansible_collections.sriov.hyperv.plugins.module_utils import _spec
+
+# The option specs of one item of each config section. The modules' DOCUMENTATION mirrors them
+# (sanity validate-modules compares the two); host_config nests the same specs under ``config``.
+# No option has a default: an option the user leaves unset is not managed.
+SWITCH_OPTIONS: dict[str, dict[str, t.Any]] = {
+    "name": {"type": "str", "required": True},
+    "switch_type": {"type": "str", "choices": ["external", "internal", "private"]},
+    "net_adapter_names": {"type": "list", "elements": "str"},
+    "enable_iov": {"type": "bool"},
+    "allow_management_os": {"type": "bool"},
+    "minimum_bandwidth_mode": {"type": "str", "choices": ["default", "weight", "absolute", "none"]},
+    "enable_embedded_teaming": {"type": "bool"},
+    "enable_packet_direct": {"type": "bool"},
+    "notes": {"type": "str"},
+}
+
+VM_ADAPTER_OPTIONS: dict[str, dict[str, t.Any]] = {
+    "vm_name": {"type": "str"},
+    "management_os": {"type": "bool"},
+    "name": {"type": "str", "required": True},
+    "switch_name": {"type": "str"},
+    "iov_weight": {"type": "int"},
+    "iov_queue_pairs_requested": {"type": "int"},
+    "iov_interrupt_moderation": {
+        "type": "str",
+        "choices": ["default", "adaptive", "off", "low", "medium", "high"],
+    },
+    "vmq_weight": {"type": "int"},
+    "ipsec_offload_max_sa": {"type": "int"},
+    "vrss_enabled": {"type": "bool"},
+    "vmmq_enabled": {"type": "bool"},
+    "vmmq_queue_pairs": {"type": "int"},
+    "allow_teaming": {"type": "bool"},
+}
+VM_ADAPTER_RULES: dict[str, list[list[str]]] = {
+    "mutually_exclusive": [["vm_name", "management_os"]],
+    "required_one_of": [["vm_name", "management_os"]],
+}
+
+PHYSICAL_ADAPTER_OPTIONS: dict[str, dict[str, t.Any]] = {
+    "name": {"type": "str", "required": True},
+    "sriov_enabled": {"type": "bool"},
+    "num_vfs": {"type": "int"},
+}
+
+CREATION_ONLY_CHOICES = ["fail", "recreate"]
+HOST_CONFIG_STATES = ["merged", "replaced", "overridden", "deleted", "gathered", "rendered"]
+SECTIONS = ("physical_adapters", "switches", "vm_adapters")
+
+# The planner's states that the single-item modules map onto.
+MERGED = "merged"
+DELETED = "deleted"
+
+
+def _list_of(options: dict[str, dict[str, t.Any]], **rules: t.Any) -> dict[str, t.Any]:
+    spec: dict[str, t.Any] = {"type": "list", "elements": "dict", "options": copy.deepcopy(options)}
+    spec.update(copy.deepcopy(rules))
+    return spec
+
+
+def host_config_options() -> dict[str, dict[str, t.Any]]:
+    return {
+        "config": {
+            "type": "dict",
+            "options": {
+                "physical_adapters": _list_of(PHYSICAL_ADAPTER_OPTIONS),
+                "switches": _list_of(SWITCH_OPTIONS),
+                "vm_adapters": _list_of(VM_ADAPTER_OPTIONS, **VM_ADAPTER_RULES),
+            },
+        },
+        "state": {"type": "str", "choices": list(HOST_CONFIG_STATES), "default": "merged"},
+        "creation_only_changes": {"type": "str", "choices": list(CREATION_ONLY_CHOICES), "default": "fail"},
+        "restart": {"type": "bool", "default": False},
+    }
+
+
+@dataclasses.dataclass(frozen=True)
+class Request:
+    """What one run of a module asks of the core, built from validated params."""
+
+    config: dict[str, t.Any]
+    """The desired state in host_config's ``config`` shape (unset options are None)."""
+    state: str
+    creation_only_changes: str = "fail"
+    restart: bool = False
+    section: str | None = None
+    """Single-item modules: the config section of the one item; before/after show only that item."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Definition:
+    options: dict[str, dict[str, t.Any]]
+    build: t.Callable[[dict[str, t.Any]], Request]
+    rules: dict[str, t.Any] = dataclasses.field(default_factory=dict)
+    info: bool = False
+
+    def argument_spec(self) -> dict[str, dict[str, t.Any]]:
+        spec = _connection.connection_argspec()
+        spec.update(copy.deepcopy(self.options))
+        return spec
+
+
+def _pick(params: t.Mapping[str, t.Any], options: t.Iterable[str]) -> dict[str, t.Any]:
+    return {name: params.get(name) for name in options}
+
+
+def _build_vm_switch(params: t.Mapping[str, t.Any]) -> Request:
+    if params["state"] == "absent":
+        # A removal is decided by the name alone; the other options do not matter to it.
+        item = {"name": params["name"]}
+        state = DELETED
+    else:
+        item = _pick(params, SWITCH_OPTIONS)
+        state = MERGED
+    return Request(
+        config={"switches": [item]},
+        state=state,
+        creation_only_changes=params["creation_only_changes"],
+        section="switches",
+    )
+
+
+def _build_vm_network_adapter(params: t.Mapping[str, t.Any]) -> Request:
+    return Request(config={"vm_adapters": [_pick(params, VM_ADAPTER_OPTIONS)]}, state=MERGED, section="vm_adapters")
+
+
+def _build_net_adapter_sriov(params: t.Mapping[str, t.Any]) -> Request:
+    return Request(
+        config={"physical_adapters": [_pick(params, PHYSICAL_ADAPTER_OPTIONS)]},
+        state=MERGED,
+        restart=params["restart"],
+        section="physical_adapters",
+    )
+
+
+def _build_host_config(params: t.Mapping[str, t.Any]) -> Request:
+    config = params.get("config") or {}
+    return Request(
+        config={key: value for key, value in config.items() if value is not None},
+        state=params["state"],
+        creation_only_changes=params["creation_only_changes"],
+        restart=params["restart"],
+    )
+
+
+VM_SWITCH = Definition(
+    options=dict(
+        SWITCH_OPTIONS,
+        state={"type": "str", "choices": ["present", "absent"], "default": "present"},
+        creation_only_changes={"type": "str", "choices": list(CREATION_ONLY_CHOICES), "default": "fail"},
+    ),
+    build=_build_vm_switch,
+)
+VM_NETWORK_ADAPTER = Definition(options=VM_ADAPTER_OPTIONS, build=_build_vm_network_adapter, rules=VM_ADAPTER_RULES)
+NET_ADAPTER_SRIOV = Definition(
+    options=dict(PHYSICAL_ADAPTER_OPTIONS, restart={"type": "bool", "default": False}),
+    build=_build_net_adapter_sriov,
+)
+HOST_CONFIG = Definition(
+    options=host_config_options(),
+    build=_build_host_config,
+    # Every state but gathered works on a given config; an empty one is never assumed, so that
+    # "overridden" or "deleted" cannot wipe a host by accident.
+    rules={"required_if": [["state", state, ["config"]] for state in HOST_CONFIG_STATES if state != "gathered"]},
+)
+HOST_INFO = Definition(options={}, build=lambda params: Request(config={}, state="gathered"), info=True)
+
+
+# --- one run ------------------------------------------------------------------------------------
+
+
+def _identity(section: str, item: t.Mapping[str, t.Any]) -> tuple:
+    """How Hyper-V tells items apart: by name (without regard to case), never by position."""
+    if section == "vm_adapters":
+        if item.get("management_os") and not item.get("vm_name"):
+            return ("management_os", _spec.name_key(item.get("name") or ""))
+        return ("vm", _spec.name_key(item.get("vm_name") or ""), _spec.name_key(item.get("name") or ""))
+    return (_spec.name_key(item.get("name") or ""),)
+
+
+def _config_dict(config: t.Any) -> dict[str, t.Any]:
+    if isinstance(config, dict):
+        return config
+    return _spec.config_to_dict(config)
+
+
+def _one_item(config: t.Any, section: str, wanted: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
+    """The item of ``config`` that ``wanted`` names, or {} when the host has none."""
+    key = _identity(section, wanted)
+    for item in _config_dict(config).get(section) or []:
+        if _identity(section, item) == key:
+            return item
+    return {}
+
+
+def _view(config: t.Any, request: Request) -> dict[str, t.Any]:
+    if request.section is None:
+        return _config_dict(config)
+    return _one_item(config, request.section, request.config[request.section][0])
+
+
+def _parse(request: Request) -> t.Any:
+    """The desired state as the core's model, validated before anything reaches the host."""
+    try:
+        return _spec.parse_config(request.config, path="config")
+    except _spec.SpecValidationError as exc:
+        if request.section is None:
+            raise
+        # A single-item module has no ``config``: name the module's own options instead.
+        prefix = "config.%s[0]" % request.section
+        problems = []
+        for problem in exc.problems:
+            if problem.startswith(prefix + "."):
+                problem = problem[len(prefix) + 1:]
+            elif problem.startswith(prefix + ":"):
+                problem = problem[len(prefix) + 2:]
+            problems.append(problem)
+        raise _spec.SpecValidationError(problems) from None
+
+
+def _expected_errors() -> tuple[type[BaseException], ...]:
+    found: list[type[BaseException]] = [_errors.HyperVError]
+    for holder, name in ((_spec, "SpecValidationError"), (_reconcile, "CreationOnlyChangeError")):
+        cls = getattr(holder, name, None)
+        if isinstance(cls, type) and not issubclass(cls, _errors.HyperVError):
+            found.append(cls)
+    return tuple(found)
+
+
+def _fail_from_exception(module: AnsibleModule, exc: BaseException, partial: dict[str, t.Any]) -> t.NoReturn:
+    """The one edge where an expected failure becomes a task failure (no traceback)."""
+    result = dict(partial)
+    details = getattr(exc, "details", None)
+    if details:
+        result["error"] = dict(details)
+    module.fail_json(msg=str(exc), **result)
+
+
+def _pypsrp_status() -> tuple[bool, str | None]:
+    # Imported here: only runs that reach a host need the transport.
+    from ansible_collections.sriov.hyperv.plugins.module_utils import _psrp_runner
+
+    return getattr(_psrp_runner, "HAS_PYPSRP", True), getattr(_psrp_runner, "PYPSRP_IMPORT_ERROR", None)
+
+
+def _require(module: AnsibleModule, has: bool, library: str, error: str | None) -> None:
+    if not has:
+        module.fail_json(msg=missing_required_lib(library), exception=error)
+
+
+def _execute(module: AnsibleModule, definition: Definition, partial: dict[str, t.Any]) -> dict[str, t.Any]:
+    request = definition.build(module.params)
+    want = None if definition.info else _parse(request)
+    if request.state == "rendered":
+        # Rendering never connects: the commands are those of creating the config from scratch.
+        return {"changed": False, "rendered": list(_reconcile.render(want))}
+
+    has_pypsrp, pypsrp_error = _pypsrp_status()
+    _require(module, has_pypsrp, "pypsrp", pypsrp_error)
+    runner = _connection.connect(module.params)
+    try:
+        observed = _host.read_host(runner)
+        if definition.info:
+            return dict(_facts.host_facts(observed), changed=False)
+        if request.state == "gathered":
+            return {"changed": False, "gathered": _config_dict(observed.config)}
+
+        policy = _reconcile.Policy(creation_only_changes=request.creation_only_changes, restart=request.restart)
+        plan = _reconcile.plan(want, observed.config, request.state, policy)
+        # Decided from the plan before anything runs, so check mode and a real run agree.
+        changed = bool(plan.changed)
+        before = _view(observed.config, request)
+        partial.update(before=before, commands=list(plan.commands()))
+        for warning in plan.warnings:
+            module.warn(str(warning))
+        if changed and not module.check_mode:
+            after = _view(_host.apply_plan(runner, plan, observed).config, request)
+        else:
+            after = _view(plan.after, request)
+    finally:
+        runner.close()
+
+    result = {
+        "changed": changed,
+        "before": before,
+        "after": after,
+        "commands": partial["commands"],
+        "restart_required": bool(plan.restart_required),
+    }
+    if request.section in (None, "switches"):
+        result["recreated_switches"] = list(plan.recreated_switches)
+    if module._diff:
+        result["diff"] = {"before": before, "after": after}
+    return result
+
+
+def run_module(definition: Definition) -> None:
+    module = AnsibleModule(argument_spec=definition.argument_spec(), supports_check_mode=True, **definition.rules)
+    _require(module, _pydantic_compat.HAS_PYDANTIC, "pydantic", _pydantic_compat.PYDANTIC_IMPORT_ERROR)
+    partial: dict[str, t.Any] = {"changed": False}
+    try:
+        result = _execute(module, definition, partial)
+    except _expected_errors() as exc:
+        _fail_from_exception(module, exc, partial)
+    module.exit_json(**result)

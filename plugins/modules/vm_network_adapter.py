@@ -1,0 +1,211 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: sriov.hyperv contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: vm_network_adapter
+short_description: Manage the switch connection and SR-IOV / offload settings of one Hyper-V network adapter
+version_added: 0.1.0
+description:
+  - Connects one existing network adapter of a Hyper-V VM (or one host virtual network adapter of
+    the management OS) to a virtual switch and sets its SR-IOV, VMQ, IPsec task offload, vRSS and
+    VMMQ settings.
+  - The adapter is identified by O(vm_name) (or O(management_os)) together with O(name), never by
+    its position.
+  - Only the options you set are managed; an unset option keeps whatever value the adapter has.
+  - The adapter must exist; this module does not add or remove adapters.
+  - Settings are applied to running VMs without stopping them. Whether the adapter then actually
+    gets an SR-IOV virtual function depends on the switch, the hardware, the VM and its guest;
+    M(sriov.hyperv.host_info) lists the reasons when it does not.
+options:
+  vm_name:
+    description:
+      - Name of the VM that owns the adapter.
+      - Exactly one of O(vm_name) and O(management_os) is required.
+    type: str
+  management_os:
+    description:
+      - Set to V(true) to manage a host virtual network adapter of the management operating system
+        instead of a VM's adapter.
+      - Host virtual network adapters have no SR-IOV settings: O(iov_weight),
+        O(iov_queue_pairs_requested) and O(iov_interrupt_moderation) are refused for them.
+    type: bool
+  name:
+    description:
+      - Name of the network adapter, for example C(Network Adapter). Names are compared without
+        regard to case.
+    type: str
+    required: true
+  switch_name:
+    description:
+      - Name of the virtual switch the adapter is connected to. The switch must exist.
+    type: str
+  iov_weight:
+    description:
+      - SR-IOV weight of the adapter, V(0) to V(100). V(0) turns SR-IOV off for the adapter; any
+        other value asks for a virtual function, which the adapter gets only on an IOV-enabled switch
+        with a free virtual function.
+    type: int
+  iov_queue_pairs_requested:
+    description:
+      - Number of hardware queue pairs requested for the adapter's virtual function, at least V(1).
+    type: int
+  iov_interrupt_moderation:
+    description:
+      - Interrupt moderation of the virtual function. V(default) uses the physical adapter vendor's
+        setting; V(adaptive) adjusts it to the traffic.
+    type: str
+    choices: [default, adaptive, off, low, medium, high]
+  vmq_weight:
+    description:
+      - Virtual machine queue (VMQ) weight, V(0) to V(100). V(0) turns VMQ off for the adapter.
+    type: int
+  ipsec_offload_max_sa:
+    description:
+      - Maximum number of IPsec security associations offloaded to the physical adapter. V(0) turns
+        IPsec task offload off.
+    type: int
+  vrss_enabled:
+    description:
+      - Whether virtual receive side scaling (vRSS) is requested for the adapter.
+    type: bool
+  vmmq_enabled:
+    description:
+      - Whether virtual machine multi-queue (VMMQ) is requested for the adapter.
+    type: bool
+  vmmq_queue_pairs:
+    description:
+      - Number of VMMQ / vRSS queue pairs requested, at least V(1). The host may grant fewer;
+        M(sriov.hyperv.host_info) shows the requested and the effective value.
+    type: int
+  allow_teaming:
+    description:
+      - Whether the guest may team this adapter with other adapters on the same switch (used, for
+        example, to team SR-IOV adapters inside the guest).
+    type: bool
+extends_documentation_fragment:
+  - sriov.hyperv.connection
+  - sriov.hyperv.attributes
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+  idempotent:
+    support: full
+  platform:
+    support: full
+    platforms: windows
+  action_group:
+    support: full
+    membership:
+      - sriov.hyperv.hyperv
+notes:
+  - Requires Windows Server 2016 or later with the Hyper-V role. VMMQ needs Windows Server 2016 or
+    later and a capable physical adapter.
+  - SR-IOV in the guest needs a 64-bit guest with a virtual function driver (Windows Server 2012 /
+    Windows 8 and later, or a Linux kernel with the netvsc and VF drivers).
+  - Nothing is restarted by this module; the VM keeps running while its adapter settings change.
+seealso:
+  - module: sriov.hyperv.host_info
+    description: Requested and effective values per adapter, and why an adapter has no virtual function.
+  - module: sriov.hyperv.host_config
+    description: Manage every adapter of a host in one task.
+  - module: sriov.hyperv.vm_switch
+author:
+  - sriov.hyperv contributors
+requirements:
+  - pypsrp
+  - pydantic >= 2
+"""
+
+EXAMPLES = r"""
+- name: Connect a VM adapter to an IOV switch and ask for a virtual function
+  sriov.hyperv.vm_network_adapter:
+    vm_name: web01
+    name: Network Adapter
+    switch_name: sriov-ext
+    iov_weight: 80
+    iov_queue_pairs_requested: 4
+    iov_interrupt_moderation: adaptive
+
+- name: Turn SR-IOV off for one adapter (it falls back to the synthetic path)
+  sriov.hyperv.vm_network_adapter:
+    vm_name: web01
+    name: Network Adapter
+    iov_weight: 0
+
+- name: Tune VMMQ on a host virtual network adapter
+  sriov.hyperv.vm_network_adapter:
+    management_os: true
+    name: Management
+    vmmq_enabled: true
+    vmmq_queue_pairs: 8
+"""
+
+RETURN = r"""
+before:
+  description:
+    - The adapter before the task, in the shape of one item of the
+      O(sriov.hyperv.host_config#module:config.vm_adapters) option of M(sriov.hyperv.host_config).
+    - An empty dict when the adapter was not found.
+  returned: success
+  type: dict
+  sample: {"vm_name": "web01", "management_os": false, "name": "Network Adapter", "switch_name": "vm-ext",
+           "iov_weight": 0, "iov_queue_pairs_requested": 1, "iov_interrupt_moderation": "default",
+           "vmq_weight": 100, "ipsec_offload_max_sa": 512, "vrss_enabled": true, "vmmq_enabled": true,
+           "vmmq_queue_pairs": 16, "allow_teaming": false}
+after:
+  description:
+    - The adapter after the task, same shape as RV(before).
+    - In check mode, the predicted state; otherwise the state read back from the host.
+  returned: success
+  type: dict
+  sample: {"vm_name": "web01", "management_os": false, "name": "Network Adapter", "switch_name": "sriov-ext",
+           "iov_weight": 80, "iov_queue_pairs_requested": 4, "iov_interrupt_moderation": "adaptive",
+           "vmq_weight": 100, "ipsec_offload_max_sa": 512, "vrss_enabled": true, "vmmq_enabled": true,
+           "vmmq_queue_pairs": 16, "allow_teaming": false}
+commands:
+  description:
+    - The PowerShell commands the task runs (or, in check mode, would run), one per line, in order.
+      Each line can be pasted into a PowerShell session on the host.
+    - Empty when nothing needs to change.
+  returned: success
+  type: list
+  elements: str
+  sample: ["Connect-VMNetworkAdapter -VMName 'web01' -Name 'Network Adapter' -SwitchName 'sriov-ext'",
+           "Set-VMNetworkAdapter -VMName 'web01' -Name 'Network Adapter' -IovWeight 80 -IovQueuePairsRequested 4"]
+restart_required:
+  description:
+    - Whether a change is waiting for a restart before it takes effect.
+  returned: success
+  type: bool
+  sample: false
+diff:
+  description:
+    - RV(before) and RV(after) for C(--diff).
+  returned: when diff mode is on
+  type: dict
+  contains:
+    before:
+      description: Same as RV(before).
+      type: dict
+      returned: always
+    after:
+      description: Same as RV(after).
+      type: dict
+      returned: always
+"""
+
+from ansible_collections.sriov.hyperv.plugins.module_utils import _module
+
+
+def main() -> None:
+    _module.run_module(_module.VM_NETWORK_ADAPTER)
+
+
+if __name__ == "__main__":
+    main()

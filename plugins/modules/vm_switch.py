@@ -1,0 +1,223 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: sriov.hyperv contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: vm_switch
+short_description: Manage one Hyper-V virtual switch, including SR-IOV (IOV) mode
+version_added: 0.1.0
+description:
+  - Creates, updates or removes one Hyper-V virtual switch on a Windows Server Hyper-V host.
+  - Only the options you set are managed. An option left unset is never reset to a default; on a new
+    switch Hyper-V's own default applies.
+  - Some switch settings can only be chosen when the switch is created (O(enable_iov),
+    O(minimum_bandwidth_mode), O(enable_embedded_teaming) and O(enable_packet_direct)). Changing one
+    of them on an existing switch needs the switch to be removed and created again; see
+    O(creation_only_changes).
+  - The module runs on the Ansible controller and talks to the host over PowerShell Remoting.
+options:
+  name:
+    description:
+      - Name of the virtual switch. Hyper-V compares switch names without regard to case.
+    type: str
+    required: true
+  state:
+    description:
+      - V(present) creates the switch if it does not exist and brings the managed settings in line.
+      - V(absent) removes the switch. Network adapters connected to it stay configured but become
+        disconnected.
+    type: str
+    choices: [present, absent]
+    default: present
+  switch_type:
+    description:
+      - The kind of switch. V(external) binds it to the physical adapters in O(net_adapter_names);
+        V(internal) connects the VMs and the management OS; V(private) connects only the VMs.
+      - When O(net_adapter_names) is set and this option is not, the switch is external.
+    type: str
+    choices: [external, internal, private]
+  net_adapter_names:
+    description:
+      - Names of the physical network adapters an external switch is bound to (as shown by
+        C(Get-NetAdapter)). More than one adapter makes a Switch Embedded Teaming (SET) switch.
+      - Changing the members of a SET switch is not supported by this module.
+    type: list
+    elements: str
+  enable_iov:
+    description:
+      - Whether SR-IOV (IO virtualization) is enabled on the switch. Creation-only.
+      - A switch can have IOV enabled even when the bound adapter or the host cannot provide virtual
+        functions; M(sriov.hyperv.host_info) reports why.
+    type: bool
+  allow_management_os:
+    description:
+      - Whether the management operating system shares the external switch's adapter (a host
+        virtual network adapter is created on the switch).
+    type: bool
+  minimum_bandwidth_mode:
+    description:
+      - How minimum bandwidth is expressed on the switch's ports. Creation-only.
+      - V(default) lets Hyper-V decide; it resolves to V(none) on an IOV switch and to V(absolute)
+        (Windows Server 2016 and later) or V(weight) (2012 R2) otherwise. The module compares the
+        resolved value, so V(default) never causes a recreate on its own.
+    type: str
+    choices: [default, weight, absolute, none]
+  enable_embedded_teaming:
+    description:
+      - Whether the switch is a Switch Embedded Teaming (SET) switch. Creation-only.
+      - Hyper-V turns it on by itself when more than one adapter is given.
+    type: bool
+  enable_packet_direct:
+    description:
+      - Whether PacketDirect is enabled on the switch. Creation-only.
+    type: bool
+  notes:
+    description:
+      - Free-text notes stored on the switch.
+    type: str
+  creation_only_changes:
+    description:
+      - What to do when a creation-only setting of an existing switch differs from the requested one.
+      - V(fail) changes nothing and fails with a message that names the setting and the remedies.
+      - V(recreate) removes the switch, creates it with the requested settings and reconnects every
+        network adapter that was connected to it, restoring their settings. VMs lose connectivity on
+        that switch while this happens. If creating the new switch fails, the original switch and its
+        connections are restored and the task fails.
+    type: str
+    choices: [fail, recreate]
+    default: fail
+extends_documentation_fragment:
+  - sriov.hyperv.connection
+  - sriov.hyperv.attributes
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+  idempotent:
+    support: full
+  platform:
+    support: full
+    platforms: windows
+  action_group:
+    support: full
+    membership:
+      - sriov.hyperv.hyperv
+notes:
+  - Requires Windows Server 2016 or later with the Hyper-V role; Switch Embedded Teaming and
+    PacketDirect need Windows Server 2016 or later, SR-IOV needs hardware, firmware and driver support.
+  - Nothing is restarted by this module. Removing or recreating a switch interrupts the network
+    traffic of everything connected to it.
+seealso:
+  - module: sriov.hyperv.host_info
+    description: Read switches, their IOV capability and virtual function usage.
+  - module: sriov.hyperv.host_config
+    description: Manage all switches, physical adapters and VM network adapters of a host at once.
+  - module: sriov.hyperv.vm_network_adapter
+author:
+  - sriov.hyperv contributors
+requirements:
+  - pypsrp
+  - pydantic >= 2
+"""
+
+EXAMPLES = r"""
+- name: Create an external switch with SR-IOV on one physical adapter
+  sriov.hyperv.vm_switch:
+    name: sriov-ext
+    net_adapter_names:
+      - SLOT 2 Port 1
+    enable_iov: true
+    allow_management_os: false
+
+- name: Create a private switch
+  sriov.hyperv.vm_switch:
+    name: lab-private
+    switch_type: private
+    notes: Isolated lab traffic
+
+- name: Turn IOV on for an existing switch; recreate it and put the VM adapters back
+  sriov.hyperv.vm_switch:
+    name: vm-ext
+    net_adapter_names:
+      - SLOT 3 Port 1
+    enable_iov: true
+    creation_only_changes: recreate
+
+- name: Remove a switch
+  sriov.hyperv.vm_switch:
+    name: old-switch
+    state: absent
+"""
+
+RETURN = r"""
+before:
+  description:
+    - The switch before the task, in the shape of one item of the O(sriov.hyperv.host_config#module:config.switches)
+      option of M(sriov.hyperv.host_config). An empty dict when the switch did not exist.
+  returned: success
+  type: dict
+  sample: {"name": "sriov-ext", "switch_type": "external", "net_adapter_names": ["SLOT 2 Port 1"],
+           "enable_iov": false, "allow_management_os": true, "minimum_bandwidth_mode": "absolute",
+           "enable_embedded_teaming": false, "enable_packet_direct": false, "notes": ""}
+after:
+  description:
+    - The switch after the task, same shape as RV(before). An empty dict when the switch is absent.
+    - In check mode, the predicted state; otherwise the state read back from the host.
+  returned: success
+  type: dict
+  sample: {"name": "sriov-ext", "switch_type": "external", "net_adapter_names": ["SLOT 2 Port 1"],
+           "enable_iov": true, "allow_management_os": true, "minimum_bandwidth_mode": "none",
+           "enable_embedded_teaming": false, "enable_packet_direct": false, "notes": ""}
+commands:
+  description:
+    - The PowerShell commands the task runs (or, in check mode, would run), one per line, in order.
+      Each line can be pasted into a PowerShell session on the host.
+    - Empty when nothing needs to change.
+  returned: success
+  type: list
+  elements: str
+  sample: ["Remove-VMSwitch -Name 'vm-ext' -Force",
+           "New-VMSwitch -Name 'vm-ext' -NetAdapterName 'SLOT 3 Port 1' -EnableIov $true"]
+recreated_switches:
+  description:
+    - Names of the switches that are (or, in check mode, would be) removed and created again because
+      a creation-only setting changed.
+  returned: success
+  type: list
+  elements: str
+  sample: ["vm-ext"]
+restart_required:
+  description:
+    - Whether a change is waiting for a restart (of a physical adapter or a VM) before it takes effect.
+  returned: success
+  type: bool
+  sample: false
+diff:
+  description:
+    - RV(before) and RV(after) for C(--diff).
+  returned: when diff mode is on
+  type: dict
+  contains:
+    before:
+      description: Same as RV(before).
+      type: dict
+      returned: always
+    after:
+      description: Same as RV(after).
+      type: dict
+      returned: always
+"""
+
+from ansible_collections.sriov.hyperv.plugins.module_utils import _module
+
+
+def main() -> None:
+    _module.run_module(_module.VM_SWITCH)
+
+
+if __name__ == "__main__":
+    main()
