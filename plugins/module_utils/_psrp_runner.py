@@ -184,6 +184,21 @@ def _wire_value(value: t.Any) -> t.Any:
     return TaggedValue("I64", value)
 
 
+def build_powershell(pool: t.Any, statements: t.Sequence[Statement]) -> t.Any:
+    """One PowerShell holding every statement, parameters bound by name (never script text)."""
+    ps = PowerShell(pool)
+    for statement in statements:
+        for command in statement:
+            ps.add_cmdlet(command.name)
+            for name, value in command.parameters.items():
+                if value is SWITCH:
+                    ps.add_parameter(name)
+                else:
+                    ps.add_parameter(name, _wire_value(value))
+        ps.add_statement()
+    return ps
+
+
 class PsrpRunner:
     """Runs statements on one host over WinRM/PSRP. Not thread-safe; one per task."""
 
@@ -220,7 +235,7 @@ class PsrpRunner:
                 connection_timeout=opts.connection_timeout,
                 operation_timeout=opts.operation_timeout,
                 # The HTTP read must outlast the WSMan operation timeout, or every long poll fails.
-                read_timeout=opts.operation_timeout + 10,
+                read_timeout=opts.operation_timeout + 5,
                 encryption=opts.message_encryption,
                 certificate_pem=opts.certificate_pem,
                 certificate_key_pem=opts.certificate_key_pem,
@@ -264,16 +279,7 @@ class PsrpRunner:
         if not statements:
             return RunResult(output=[], errors=[])
         self.open()
-        ps = PowerShell(self._pool)
-        for statement in statements:
-            for command in statement:
-                ps.add_cmdlet(command.name)
-                for name, value in command.parameters.items():
-                    if value is SWITCH:
-                        ps.add_parameter(name)
-                    else:
-                        ps.add_parameter(name, _wire_value(value))
-            ps.add_statement()
+        ps = build_powershell(self._pool, statements)
 
         # pypsrp files the failed pipeline's own record in the same list as the non-terminating
         # ones; catch it on its way in to tell them apart.
