@@ -291,7 +291,7 @@ def _execute(module: AnsibleModule, definition: Definition, partial: dict[str, t
             return {"changed": False, "gathered": _config_dict(observed.config)}
 
         policy = _reconcile.Policy(creation_only_changes=request.creation_only_changes, restart=request.restart)
-        plan = _reconcile.plan(want, observed.config, request.state, policy)
+        plan = _reconcile.plan(want, observed, request.state, policy)
         # Decided from the plan before anything runs, so check mode and a real run agree.
         changed = bool(plan.changed)
         before = _view(observed.config, request)

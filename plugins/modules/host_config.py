@@ -21,8 +21,9 @@ description:
 options:
   config:
     description:
-      - The desired configuration. The output of O(state=gathered) (RV(gathered)) and the RV(config)
-        returned by M(sriov.hyperv.host_info) have this shape and can be given back here.
+      - The desired configuration. The output of O(state=gathered) (RV(gathered)) and the
+        RV(sriov.hyperv.host_info#module:config) returned by M(sriov.hyperv.host_info) have this
+        shape and can be given back here.
       - Required for every O(state) except V(gathered).
     type: dict
     suboptions:
@@ -131,7 +132,7 @@ options:
             description:
               - Interrupt moderation of the virtual function. Not for management-OS adapters.
             type: str
-            choices: [default, adaptive, off, low, medium, high]
+            choices: [default, adaptive, "off", low, medium, high]
           vmq_weight:
             description:
               - VMQ weight, V(0) (VMQ off) to V(100).
@@ -219,7 +220,7 @@ seealso:
   - module: sriov.hyperv.vm_network_adapter
   - module: sriov.hyperv.net_adapter_sriov
 author:
-  - sriov.hyperv contributors
+  - sriov.hyperv contributors (@sriov-hyperv)
 requirements:
   - pypsrp
   - pydantic >= 2

@@ -13,7 +13,7 @@ description:
   - Enables or disables SR-IOV on one physical network adapter and sets the number of virtual
     functions it offers (the settings of C(Get-NetAdapterSriov)).
   - Windows applies these settings when the adapter restarts. By default the module never restarts
-    the adapter: the change is stored and reported as pending (RV(restart_required)); a requested
+    the adapter; the change is stored and reported as pending (RV(restart_required)); a requested
     value that is only waiting for the restart counts as converged, so a second run reports no change.
   - The adapter must report SR-IOV support; M(sriov.hyperv.host_info) shows it with the reason when
     it does not.
@@ -67,7 +67,7 @@ seealso:
   - module: sriov.hyperv.host_config
     description: Manage physical adapters, switches and VM adapters of a host in one task.
 author:
-  - sriov.hyperv contributors
+  - sriov.hyperv contributors (@sriov-hyperv)
 requirements:
   - pypsrp
   - pydantic >= 2

@@ -30,7 +30,7 @@ options:
     description:
       - Set to V(true) to manage a host virtual network adapter of the management operating system
         instead of a VM's adapter.
-      - Host virtual network adapters have no SR-IOV settings: O(iov_weight),
+      - Host virtual network adapters have no SR-IOV settings, so O(iov_weight),
         O(iov_queue_pairs_requested) and O(iov_interrupt_moderation) are refused for them.
     type: bool
   name:
@@ -58,7 +58,7 @@ options:
       - Interrupt moderation of the virtual function. V(default) uses the physical adapter vendor's
         setting; V(adaptive) adjusts it to the traffic.
     type: str
-    choices: [default, adaptive, off, low, medium, high]
+    choices: [default, adaptive, "off", low, medium, high]
   vmq_weight:
     description:
       - Virtual machine queue (VMQ) weight, V(0) to V(100). V(0) turns VMQ off for the adapter.
@@ -116,7 +116,7 @@ seealso:
     description: Manage every adapter of a host in one task.
   - module: sriov.hyperv.vm_switch
 author:
-  - sriov.hyperv contributors
+  - sriov.hyperv contributors (@sriov-hyperv)
 requirements:
   - pypsrp
   - pydantic >= 2

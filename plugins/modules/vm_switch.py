@@ -118,7 +118,7 @@ seealso:
     description: Manage all switches, physical adapters and VM network adapters of a host at once.
   - module: sriov.hyperv.vm_network_adapter
 author:
-  - sriov.hyperv contributors
+  - sriov.hyperv contributors (@sriov-hyperv)
 requirements:
   - pypsrp
   - pydantic >= 2
