@@ -1,0 +1,167 @@
+"""One emulator process serving every host of a scenario, each on its own port."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import os
+import typing as t
+
+from ..faults import FaultBook
+from . import auth as auth_mod
+from . import control, psrp, tls
+from .http import HostListener, ListenerConfig
+
+log = logging.getLogger(__name__)
+
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
+@dataclasses.dataclass
+class ServeOptions:
+    listen: str = "127.0.0.1"
+    first_port: int = 0
+    """0: each host takes its scenario ``port`` or an ephemeral one. N: hosts get N, N+1, ..."""
+    auth: str = "basic"
+    tls: bool = True
+    work_dir: str = ""
+    """Private directory (0700) for certificates, keys and the NTLM user file."""
+    username: str | None = None
+    password: str | None = dataclasses.field(default=None, repr=False)
+
+
+@dataclasses.dataclass
+class Engine:
+    """What the server needs from the emulator's engine (injected, so the wire layer has no
+    import-time dependency on the model)."""
+
+    invoke: t.Callable[[t.Any, list], t.Any]
+    command_spec: t.Callable[[str, list], t.Any]
+    state_view: t.Callable[[t.Any], t.Any]
+    on_mutation: t.Callable[[t.Any], None] | None = None
+
+
+class EmulatorServer:
+    def __init__(self, hosts: t.Sequence[t.Any], options: ServeOptions, engine: Engine) -> None:
+        if options.auth not in auth_mod.AUTH_MODES:
+            raise ValueError("auth must be one of %s" % ", ".join(auth_mod.AUTH_MODES))
+        if options.auth == "certificate" and not options.tls:
+            raise ValueError("certificate authentication needs TLS: drop --no-tls")
+        if not hosts:
+            raise ValueError("the scenario has no hosts")
+        self.hosts = list(hosts)
+        self.options = options
+        self.engine = engine
+        self.credentials = auth_mod.generate_credentials(options.username, options.password)
+        self.control_key = control.new_key()
+        self.faults: dict[str, FaultBook] = {host.name: FaultBook() for host in self.hosts}
+        self.listeners: dict[str, HostListener] = {}
+        self.endpoints: dict[str, psrp.HostEndpoint] = {}
+        self.cert_files: tls.CertFiles | None = None
+
+    def start(self) -> dict[str, t.Any]:
+        opts = self.options
+        os.makedirs(opts.work_dir, mode=0o700, exist_ok=True)
+        tls_context = None
+        cbt = None
+        if opts.tls:
+            extra = [] if opts.listen in LOOPBACK or opts.listen in ("0.0.0.0", "::") else [opts.listen]
+            self.cert_files = tls.generate(
+                os.path.join(opts.work_dir, "pki"),
+                client_username=self.credentials.username if opts.auth == "certificate" else None,
+                extra_names=extra,
+            )
+            tls_context = tls.server_context(self.cert_files, request_client_cert=opts.auth == "certificate")
+            cbt = tls.channel_binding_data(self.cert_files)
+        if opts.auth == "ntlm":
+            auth_mod.write_ntlm_user_file(os.path.join(opts.work_dir, "ntlm-users"), self.credentials)
+
+        verifier = control.Verifier(self.control_key)
+        try:
+            for index, host in enumerate(self.hosts):
+                faults = self.faults[host.name]
+                endpoint = psrp.HostEndpoint(
+                    host, self.engine.invoke, self.engine.command_spec, faults,
+                    on_mutation=self.engine.on_mutation, machine=host.name,
+                )
+                actions = self._control_actions(host, faults)
+                config = ListenerConfig(opts.auth, self.credentials, tls_context, cbt,
+                                        control.handler(verifier, actions))
+                if opts.first_port:
+                    port = opts.first_port + index
+                else:
+                    port = int(getattr(host, "port", 0) or 0)
+                listener = HostListener((opts.listen, port), config, endpoint, faults)
+                listener.start()
+                self.listeners[host.name] = listener
+                self.endpoints[host.name] = endpoint
+        except OSError:
+            self.stop()
+            raise
+        return self.ready_info()
+
+    def _control_actions(self, host: t.Any, faults: FaultBook) -> dict[str, t.Callable[[t.Any], t.Any]]:
+        def state(_request: t.Any) -> t.Any:
+            return {"name": host.name, "state": self.engine.state_view(host), "faults": faults.describe(),
+                    "fired": list(faults.fired)}
+
+        def fault(request: t.Any) -> t.Any:
+            if not isinstance(request, dict):
+                raise ValueError("a fault request is a JSON object")
+            faults.apply(request)
+            return {"name": host.name, "faults": faults.describe()}
+
+        return {"state": state, "fault": fault}
+
+    def ready_info(self) -> dict[str, t.Any]:
+        hosts = []
+        for host in self.hosts:
+            listener = self.listeners[host.name]
+            hostname = self.options.listen
+            if hostname in ("0.0.0.0", ""):
+                hostname = "127.0.0.1"
+            elif hostname == "::":
+                hostname = "::1"
+            entry: dict[str, t.Any] = {
+                "name": host.name,
+                "hostname": hostname,
+                "port": listener.port,
+                "protocol": "https" if self.options.tls else "http",
+                "auth": self.options.auth,
+                "username": self.credentials.username,
+                "password": self.credentials.password,
+                "ca_cert": self.cert_files.ca_cert if self.cert_files else None,
+            }
+            if self.cert_files is not None and self.cert_files.client_cert:
+                entry["client_cert"] = self.cert_files.client_cert
+                entry["client_key"] = self.cert_files.client_key
+            hosts.append(entry)
+        return {"pid": os.getpid(), "control_key": self.control_key, "hosts": hosts}
+
+    def stop(self) -> None:
+        for listener in self.listeners.values():
+            try:
+                listener.stop()
+            except OSError:
+                pass
+        for endpoint in self.endpoints.values():
+            endpoint.close()
+
+
+def write_private_json(path: str, value: t.Any) -> None:
+    """Atomically write ``value`` as JSON readable by the owner only (it holds passwords)."""
+    directory = os.path.dirname(os.path.abspath(path))
+    temp = os.path.join(directory, ".%s.%d.tmp" % (os.path.basename(path), os.getpid()))
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(value, handle, indent=2)
+            handle.write("\n")
+        os.replace(temp, path)
+    except BaseException:
+        try:
+            os.unlink(temp)
+        except OSError:
+            pass
+        raise

@@ -1,0 +1,254 @@
+"""The HTTP(S) listener of one emulated host: TLS, authentication, encryption, faults, dispatch.
+
+One thread per TCP connection (NTLM authenticates connections, and a Receive may wait for a
+pipeline); the TLS handshake runs in that thread so a slow client never stalls the accept loop.
+"""
+
+from __future__ import annotations
+
+import http.server
+import json
+import logging
+import socket
+import socketserver
+import ssl
+import threading
+import time
+import typing as t
+
+from . import auth as auth_mod
+from . import psrp, wsman
+
+log = logging.getLogger(__name__)
+
+CONTROL_PREFIX = "/emulator/"
+MAX_BODY = 64 * 1024 * 1024
+
+
+class ListenerConfig(t.NamedTuple):
+    auth: str
+    credentials: auth_mod.Credentials
+    tls_context: ssl.SSLContext | None
+    channel_bindings: bytes | None
+    control: t.Callable[[str, bytes, t.Mapping[str, str]], tuple[int, bytes]] | None
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "Microsoft-HTTPAPI/2.0"
+    sys_version = ""
+    server: "HostListener"
+
+    def setup(self) -> None:
+        super().setup()
+        self.ntlm = auth_mod.NtlmConnection(self.server.config.channel_bindings)
+
+    def log_message(self, format: str, *args: t.Any) -> None:  # noqa: A002 - stdlib signature
+        log.debug("%s %s", self.address_string(), format % args)
+
+    # -- plumbing ---------------------------------------------------------------------------------
+    def _body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length < 0 or length > MAX_BODY:
+            raise ValueError("request body too large")
+        return self.rfile.read(length) if length else b""
+
+    def _reply(self, status: int, body: bytes = b"", content_type: str | None = None,
+               headers: t.Sequence[tuple[str, str]] = ()) -> None:
+        self.send_response(status)
+        for name, value in headers:
+            self.send_header(name, value)
+        if body:
+            self.send_header("Content-Type", content_type or "application/soap+xml;charset=UTF-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if body:
+            self.wfile.write(body)
+        self.wfile.flush()
+
+    def _drop(self) -> None:
+        # An abortive close (RST), like a host or network that vanished mid-request.
+        self.close_connection = True
+        try:
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+        except OSError:
+            pass
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    def _unauthorized(self, challenges: list[str]) -> None:
+        headers = [("WWW-Authenticate", challenge) for challenge in challenges]
+        self._reply(401, headers=headers)
+
+    # -- requests ---------------------------------------------------------------------------------
+    def do_GET(self) -> None:  # noqa: N802 - stdlib naming
+        self._body()
+        self._reply(405, headers=[("Allow", "POST")])
+
+    def do_POST(self) -> None:  # noqa: N802 - stdlib naming
+        try:
+            body = self._body()
+        except ValueError:
+            self.close_connection = True
+            self._reply(413)
+            return
+        config = self.server.config
+        path = self.path.split("?", 1)[0]
+        if path.startswith(CONTROL_PREFIX):
+            self._control(path, body)
+            return
+        if path.rstrip("/").lower() != "/wsman":
+            self._reply(404)
+            return
+
+        user: str | None = None
+        server_token: str | None = None
+        encrypted = False
+        content_type = self.headers.get("Content-Type", "")
+        try:
+            if config.auth == "basic":
+                user = auth_mod.check_basic(self.headers.get("Authorization", ""), config.credentials)
+            elif config.auth == "certificate":
+                user = self._certificate_user()
+            else:
+                header = self.headers.get("Authorization")
+                if header:
+                    server_token = self.ntlm.step(header)
+                    if not self.ntlm.complete:
+                        self._unauthorized(["%s %s" % (self.ntlm.scheme, server_token or "")])
+                        return
+                elif not self.ntlm.complete:
+                    raise auth_mod.AuthFailed(["Negotiate", "NTLM"], "no credentials")
+                user = config.credentials.username
+                if content_type.startswith("multipart/encrypted"):
+                    body = self.ntlm.unwrap(body, content_type)
+                    encrypted = True
+                elif body and config.tls_context is None:
+                    self.close_connection = True
+                    self._reply(400, b"Unencrypted traffic is refused: use message encryption.", "text/plain")
+                    return
+        except auth_mod.AuthFailed as err:
+            self._unauthorized(err.challenge)
+            return
+        except ValueError:
+            self._reply(400, b"The encrypted message could not be decrypted.", "text/plain")
+            return
+
+        extra = [("WWW-Authenticate", "%s %s" % (self.ntlm.scheme, server_token))] if server_token else []
+        if not body:
+            # The empty POST a client sends to set up NTLM before encrypting anything.
+            self._reply(200, headers=extra)
+            return
+
+        drop, delay = self.server.faults.take_request()
+        if drop:
+            self._drop()
+            return
+        if delay:
+            time.sleep(delay)
+
+        relates_to = ""
+        try:
+            request = wsman.parse_request(body)
+            relates_to = request.message_id
+            payload = self.server.endpoint.handle(request, user or "", self.client_address[0], self.server.address)
+            status = 200
+        except psrp.DroppedConnection:
+            self._drop()
+            return
+        except wsman.WSManFault as fault:
+            payload = wsman.fault(relates_to, fault, self.server.endpoint.machine)
+            status = 500
+        except Exception:  # a fault answer, never a silently dropped connection
+            log.exception("request failed inside the emulator")
+            payload = wsman.fault(
+                relates_to,
+                wsman.WSManFault(2147500037, "The emulator failed to process the request."),
+                self.server.endpoint.machine,
+            )
+            status = 500
+
+        if encrypted:
+            wrapped_type, wrapped = self.ntlm.wrap(payload)
+            self._reply(status, wrapped, wrapped_type, extra)
+        else:
+            self._reply(status, payload, None, extra)
+
+    def _certificate_user(self) -> str:
+        config = self.server.config
+        challenge = ["http://schemas.dmtf.org/wbem/wsman/1/wsman/secprofile/https/mutual"]
+        if self.headers.get("Authorization", "").strip() != auth_mod.MUTUAL_CERT_HEADER:
+            raise auth_mod.AuthFailed(challenge, "certificate authentication not requested")
+        peer = self.connection.getpeercert() if isinstance(self.connection, ssl.SSLSocket) else None
+        from .tls import client_cert_user
+
+        user = client_cert_user(peer)
+        if user is None or user.lower() != config.credentials.username.lower():
+            raise auth_mod.AuthFailed(challenge, "no valid client certificate")
+        return config.credentials.username
+
+    def _control(self, path: str, body: bytes) -> None:
+        control = self.server.config.control
+        if control is None:
+            self._reply(404)
+            return
+        status, payload = control(path[len(CONTROL_PREFIX):], body, dict(self.headers.items()))
+        self._reply(status, payload, "application/json")
+
+
+class HostListener(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 64
+
+    def __init__(self, address: tuple[str, int], config: ListenerConfig, endpoint: psrp.HostEndpoint,
+                 faults: t.Any) -> None:
+        self.config = config
+        self.endpoint = endpoint
+        self.faults = faults
+        super().__init__(address, _Handler)
+        host, port = self.server_address[:2]
+        scheme = "https" if config.tls_context is not None else "http"
+        self.address = "%s://%s:%d/wsman" % (scheme, host, port)
+        self.thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        return int(self.server_address[1])
+
+    def finish_request(self, request: t.Any, client_address: t.Any) -> None:
+        request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if self.config.tls_context is not None:
+            try:
+                request.settimeout(30)
+                request = self.config.tls_context.wrap_socket(request, server_side=True)
+                request.settimeout(None)
+            except (ssl.SSLError, OSError) as err:
+                log.debug("TLS handshake with %s failed: %s", client_address, err)
+                return
+        try:
+            super().finish_request(request, client_address)
+        finally:
+            if request is not None and isinstance(request, ssl.SSLSocket):
+                try:
+                    request.close()
+                except OSError:
+                    pass
+
+    def handle_error(self, request: t.Any, client_address: t.Any) -> None:
+        log.debug("connection from %s ended with an error", client_address, exc_info=True)
+
+    def start(self) -> None:
+        self.thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True,
+                                       name="listener-%d" % self.port)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.shutdown()
+        self.server_close()
+
+
+def json_reply(status: int, value: t.Any) -> tuple[int, bytes]:
+    return status, json.dumps(value).encode("utf-8")

@@ -1,0 +1,521 @@
+"""PSRP sessions of one emulated host: runspace pools (WinRS shells) and their pipelines.
+
+psrpcore does the protocol bookkeeping of a pool: capability exchange, pool state, and decoding
+what the client sends (including CREATE_PIPELINE fragments spread over Command and Send). What
+the emulator sends back for a pipeline (output objects, error records, pipeline state) is built
+here, queued per pipeline and fragmented per Receive, so that one pipeline's output never waits
+behind another's and each Receive fits the client's MaxEnvelopeSize.
+
+A pipeline runs in its own thread, statement by statement, so that a client can stop it, faults
+can delay or cut it, and several clients can work at once; the engine serialises access to the
+host's model with the host's own lock.
+"""
+
+from __future__ import annotations
+
+import base64
+import collections
+import itertools
+import logging
+import struct
+import threading
+import time
+import typing as t
+import uuid
+
+from psrpcore import ServerPipeline, ServerRunspacePool
+from psrpcore._payload import PSRPPayload, StreamType
+from psrpcore.types import PSRPMessageType
+
+from .. import psobj
+from ..faults import FaultBook
+from . import clixml, wsman
+
+log = logging.getLogger(__name__)
+
+# Largest PSRP fragment the emulator sends; Windows uses up to 32 KiB as well.
+MAX_FRAGMENT = 32 * 1024
+# Room kept in a Receive envelope for the SOAP header and body around the base64 streams.
+ENVELOPE_OVERHEAD = 2048
+
+STATE_COMPLETED = 4
+STATE_FAILED = 5
+STATE_STOPPED = 3
+
+# Our own object-id range, far from the one psrpcore uses for pool messages, so that fragments
+# of pool and pipeline messages can never be confused by the client's defragmenter.
+_object_ids = itertools.count(1 << 40)
+
+
+class DroppedConnection(Exception):
+    """The request's TCP connection must be closed without an answer (an armed fault)."""
+
+
+def _message(message_type: PSRPMessageType, data: bytes, rpid: uuid.UUID, pid: uuid.UUID | None) -> bytes:
+    return b"".join(
+        (
+            struct.pack("<iI", 1, message_type.value),
+            rpid.bytes_le,
+            (pid or uuid.UUID(int=0)).bytes_le,
+            data,
+        )
+    )
+
+
+class Outbox:
+    """Messages waiting for a Receive, fragmented on the way out."""
+
+    def __init__(self) -> None:
+        self.cond = threading.Condition()
+        self._queue: collections.deque[list] = collections.deque()
+        self.finished = False
+        self.dropped = False
+
+    def put_message(self, message: bytes) -> None:
+        with self.cond:
+            self._queue.append([next(_object_ids), message, 0, 0])
+            self.cond.notify_all()
+
+    def put_fragments(self, data: bytes) -> None:
+        """Already fragmented bytes (what psrpcore produces for pool messages)."""
+        with self.cond:
+            self._queue.append([None, data, 0, 0])
+            self.cond.notify_all()
+
+    def finish(self, dropped: bool = False) -> None:
+        with self.cond:
+            self.finished = True
+            if dropped:
+                # The connection is lost: nothing queued before the drop reaches the client.
+                self.dropped = True
+                self._queue.clear()
+            self.cond.notify_all()
+
+    def ready(self) -> bool:
+        return bool(self._queue) or self.finished
+
+    def empty(self) -> bool:
+        return not self._queue
+
+    def take(self, budget: int) -> list[bytes]:
+        """Fragments (each a separate chunk) totalling at most ``budget`` bytes; at least one
+        fragment whenever anything is queued."""
+        chunks: list[bytes] = []
+        used = 0
+        while self._queue:
+            entry = self._queue[0]
+            object_id, data, offset, fragment_id = entry
+            if object_id is None:
+                if chunks and used + len(data) > budget:
+                    break
+                chunks.append(data)
+                used += len(data)
+                self._queue.popleft()
+                continue
+            room = min(MAX_FRAGMENT, budget - used - 21)
+            if room <= 0 and chunks:
+                break
+            room = max(room, 512)
+            piece = data[offset : offset + room]
+            end = offset + len(piece) >= len(data)
+            flags = (1 if fragment_id == 0 else 0) | (2 if end else 0)
+            chunks.append(struct.pack(">QQBI", object_id, fragment_id, flags, len(piece)) + piece)
+            used += 21 + len(piece)
+            if end:
+                self._queue.popleft()
+            else:
+                entry[2] = offset + len(piece)
+                entry[3] = fragment_id + 1
+        return chunks
+
+
+class PipelineRun:
+    def __init__(self, shell: "Shell", command_id: str) -> None:
+        self.shell = shell
+        self.command_id = command_id
+        self.uuid = uuid.UUID(command_id)
+        self.outbox = Outbox()
+        self.stop_requested = threading.Event()
+        self.thread: threading.Thread | None = None
+        self.server_pipeline = ServerPipeline(shell.pool, self.uuid)
+
+    def send(self, message_type: PSRPMessageType, data: bytes) -> None:
+        self.outbox.put_message(_message(message_type, data, self.shell.pool.runspace_pool_id, self.uuid))
+
+    def start(self, commands: list[t.Any]) -> None:
+        self.thread = threading.Thread(
+            target=self.shell.endpoint.run_pipeline, args=(self, commands), daemon=True,
+            name="pipeline-%s" % self.command_id[:8],
+        )
+        self.thread.start()
+
+
+class Shell:
+    """One runspace pool."""
+
+    def __init__(self, endpoint: "HostEndpoint", shell_id: str, owner: str) -> None:
+        self.endpoint = endpoint
+        self.id = shell_id
+        self.owner = owner
+        self.lock = threading.Lock()
+        self.pool = ServerRunspacePool()
+        self.outbox = Outbox()
+        self.pipelines: dict[str, PipelineRun] = {}
+
+    def feed(self, data: bytes, pipeline: PipelineRun | None) -> None:
+        """Give the client's bytes to psrpcore and act on the events they complete."""
+        with self.lock:
+            self.pool.receive_data(PSRPPayload(data, StreamType.default, pipeline.uuid if pipeline else None))
+            while True:
+                event = self.pool.next_event()
+                if event is None:
+                    break
+                self._on_event(event)
+            self._drain_pool()
+
+    def _drain_pool(self) -> None:
+        while True:
+            payload = self.pool.data_to_send(MAX_FRAGMENT)
+            if payload is None:
+                break
+            self.outbox.put_fragments(payload.data)
+
+    def _on_event(self, event: t.Any) -> None:
+        name = type(event).__name__
+        if name == "CreatePipelineEvent":
+            run = self.pipelines.get(str(event.pipeline_id).upper())
+            if run is not None:
+                run.start(list(event.pipeline.commands))
+        elif name in ("SetMaxRunspacesEvent", "SetMinRunspacesEvent", "ResetRunspaceStateEvent"):
+            self.pool.runspace_availability_response(self._ci(event), True)
+        elif name == "GetAvailableRunspacesEvent":
+            self.pool.runspace_availability_response(self._ci(event), 1)
+
+    @staticmethod
+    def _ci(event: t.Any) -> int:
+        # pypsrp names the call id "CI" where psrpcore reads "ci".
+        value = getattr(event, "ci", None)
+        if value is None:
+            value = getattr(event.ps_object, "CI", None)
+        return int(value)
+
+    def close(self) -> None:
+        for run in list(self.pipelines.values()):
+            run.stop_requested.set()
+            run.outbox.finish()
+        self.pipelines.clear()
+        self.outbox.finish()
+
+
+class HostEndpoint:
+    """Everything one emulated host serves over PSRP."""
+
+    def __init__(
+        self,
+        host: t.Any,
+        invoke: t.Callable[[t.Any, list], t.Any],
+        command_spec: t.Callable[[str, list], t.Any],
+        faults: FaultBook,
+        on_mutation: t.Callable[[t.Any], None] | None = None,
+        machine: str = "localhost",
+    ) -> None:
+        self.host = host
+        self.invoke = invoke
+        self.command_spec = command_spec
+        self.faults = faults
+        self.on_mutation = on_mutation
+        self.machine = machine
+        self.lock = threading.Lock()
+        self.shells: dict[str, Shell] = {}
+
+    # -- WSMan actions --------------------------------------------------------------------------
+    def handle(self, request: wsman.Request, user: str, client_ip: str, address: str) -> bytes:
+        action = request.action
+        if action == wsman.ACTION_CREATE:
+            return self._create(request, user, client_ip, address)
+        if action == wsman.ACTION_GET:
+            return self._get(request, client_ip)
+        shell = self._shell(request)
+        if action == wsman.ACTION_COMMAND:
+            return self._command(request, shell)
+        if action == wsman.ACTION_SEND:
+            return self._send(request, shell)
+        if action == wsman.ACTION_RECEIVE:
+            return self._receive(request, shell)
+        if action == wsman.ACTION_SIGNAL:
+            return self._signal(request, shell)
+        if action == wsman.ACTION_DELETE:
+            with self.lock:
+                self.shells.pop(shell.id, None)
+            shell.close()
+            return wsman.response(request)
+        raise wsman.WSManFault(wsman.FAULT_NOT_SUPPORTED, "The action %s is not supported." % action,
+                               "w:ActionNotSupported")
+
+    def _shell(self, request: wsman.Request) -> Shell:
+        shell_id = request.shell_id
+        with self.lock:
+            shell = self.shells.get(shell_id or "")
+        if shell is None:
+            raise wsman.WSManFault(
+                wsman.FAULT_INVALID_SELECTORS,
+                "The request for the Windows Remote Shell with ShellId %s failed because the shell was not "
+                "found on the server." % (shell_id or "(none)"),
+                "w:InvalidSelectors",
+            )
+        return shell
+
+    def _create(self, request: wsman.Request, user: str, client_ip: str, address: str) -> bytes:
+        body = request.body
+        if body is None or not request.resource_uri.startswith("http://schemas.microsoft.com/powershell/"):
+            raise wsman.WSManFault(wsman.FAULT_NOT_SUPPORTED, "Only PowerShell remoting shells are supported.",
+                                   "w:ActionNotSupported")
+        shell_id = (body.attrib.get("ShellId") or str(uuid.uuid4())).upper()
+        creation = body.find("pwsh:creationXml", wsman.NS)
+        if creation is None or not (creation.text or "").strip():
+            raise wsman.WSManFault(wsman.FAULT_SCHEMA, "The shell has no creationXml.", "w:SchemaValidationError")
+        shell = Shell(self, shell_id, user)
+        # The pool's answers (capability, private data, Opened) must be queued before Create
+        # returns: pypsrp reads them with Receives that do not tolerate a timeout fault.
+        shell.feed(base64.b64decode(creation.text), None)
+        with self.lock:
+            self.shells[shell_id] = shell
+        return wsman.create_response(request, address, shell_id, user, client_ip)
+
+    def _get(self, request: wsman.Request, client_ip: str) -> bytes:
+        if request.resource_uri.endswith("/config"):
+            return wsman.config_response(request, 500)
+        shell = self._shell(request)
+        return wsman.response(request, wsman.shell_xml(shell.id, shell.owner, client_ip))
+
+    def _command(self, request: wsman.Request, shell: Shell) -> bytes:
+        body = request.body
+        command_id = ((body.attrib.get("CommandId") if body is not None else None) or str(uuid.uuid4())).upper()
+        arguments = body.find("rsp:Arguments", wsman.NS) if body is not None else None
+        run = PipelineRun(shell, command_id)
+        with shell.lock:
+            shell.pipelines[command_id] = run
+        if arguments is not None and arguments.text:
+            shell.feed(base64.b64decode(arguments.text), run)
+        return wsman.command_response(request, command_id)
+
+    def _send(self, request: wsman.Request, shell: Shell) -> bytes:
+        body = request.body
+        for stream in body.findall("rsp:Stream", wsman.NS) if body is not None else ():
+            command_id = (stream.attrib.get("CommandId") or "").upper()
+            run = None
+            if command_id:
+                run = shell.pipelines.get(command_id)
+                if run is None:
+                    raise wsman.WSManFault(wsman.FAULT_INVALID_SELECTORS,
+                                           "The command %s was not found in the shell." % command_id,
+                                           "w:InvalidSelectors")
+            shell.feed(base64.b64decode(stream.text or ""), run)
+        return wsman.response(request, "<rsp:SendResponse/>")
+
+    def _receive(self, request: wsman.Request, shell: Shell) -> bytes:
+        desired = request.body.find("rsp:DesiredStream", wsman.NS) if request.body is not None else None
+        command_id = (desired.attrib.get("CommandId") or "").upper() if desired is not None else ""
+        if command_id:
+            run = shell.pipelines.get(command_id)
+            if run is None:
+                raise wsman.WSManFault(wsman.FAULT_INVALID_SELECTORS,
+                                       "The command %s was not found in the shell." % command_id,
+                                       "w:InvalidSelectors")
+            outbox = run.outbox
+        else:
+            run = None
+            outbox = shell.outbox
+        budget = max(4096, (request.max_envelope_size - ENVELOPE_OVERHEAD) * 3 // 4)
+        # Answer a little before the client's OperationTimeout so its HTTP read never times out.
+        wait = max(0.05, min(request.operation_timeout - 0.5, 60.0))
+        with outbox.cond:
+            outbox.cond.wait_for(outbox.ready, timeout=wait)
+            chunks = outbox.take(budget)
+            if not chunks:
+                if outbox.dropped:
+                    raise DroppedConnection()
+                raise wsman.timed_out()
+            done = run is not None and outbox.finished and outbox.empty()
+        encoded = [base64.b64encode(chunk).decode("ascii") for chunk in chunks]
+        return wsman.receive_response(request, encoded, command_id or None, done)
+
+    def _signal(self, request: wsman.Request, shell: Shell) -> bytes:
+        body = request.body
+        command_id = ((body.attrib.get("CommandId") if body is not None else None) or "").upper()
+        code_node = body.find("rsp:Code", wsman.NS) if body is not None else None
+        code = (code_node.text or "").strip() if code_node is not None else ""
+        run = shell.pipelines.get(command_id)
+        if run is not None:
+            if code in (wsman.SIGNAL_PS_CTRL_C, wsman.SIGNAL_PS_CTRL_C_ALT) or code.endswith("/ctrl_c"):
+                run.stop_requested.set()
+            else:
+                run.stop_requested.set()
+                with shell.lock:
+                    shell.pipelines.pop(command_id, None)
+                    shell.pool.pipeline_table.pop(run.uuid, None)
+        return wsman.response(request, "<rsp:SignalResponse/>")
+
+    # -- running a pipeline ---------------------------------------------------------------------
+    def run_pipeline(self, run: PipelineRun, commands: list[t.Any]) -> None:
+        try:
+            self._run_statements(run, commands)
+        except Exception as err:  # never leave a client polling forever
+            log.exception("pipeline %s failed inside the emulator", run.command_id)
+            run.send(PSRPMessageType.PipelineState, clixml.pipeline_state(
+                STATE_FAILED,
+                psobj.PSError(
+                    message="The emulator failed to run the pipeline: %s" % type(err).__name__,
+                    category="NotSpecified",
+                    fqid="EmulatorInternalError",
+                    exception_type="System.Management.Automation.RuntimeException",
+                ),
+            ))
+            run.outbox.finish()
+
+    @staticmethod
+    def _split_statements(commands: list[t.Any]) -> list[list[t.Any]]:
+        statements: list[list[t.Any]] = [[]]
+        for command in commands:
+            statements[-1].append(command)
+            if getattr(command, "end_of_statement", False):
+                statements.append([])
+        return [statement for statement in statements if statement]
+
+    @staticmethod
+    def _error_action(command: t.Any) -> str:
+        for name, value in command.parameters:
+            if name and str(name).lower() in ("erroraction", "ea"):
+                return str(clixml.to_python(value)).lower()
+        return "continue"
+
+    def _refusal(self, command: t.Any) -> psobj.PSError | None:
+        if command.is_script:
+            return psobj.PSError(
+                message="The Hyper-V emulator runs cmdlets, not scripts: send each command with its "
+                "parameters (add_cmdlet/add_parameter) instead of script text.",
+                category="PermissionDenied",
+                fqid="ScriptsNotSupported,HyperVSriovEmulator",
+                target=None,
+                exception_type="System.Management.Automation.PSNotSupportedException",
+            )
+        if str(command.command_text).lower() in ("invoke-expression", "iex"):
+            return psobj.PSError(
+                message="The Hyper-V emulator runs cmdlets, not scripts: Invoke-Expression is not available.",
+                category="PermissionDenied",
+                fqid="ScriptsNotSupported,Microsoft.PowerShell.Commands.InvokeExpressionCommand",
+                target=None,
+                exception_type="System.Management.Automation.PSNotSupportedException",
+                command="Invoke-Expression",
+            )
+        return None
+
+    def _run_statements(self, run: PipelineRun, commands: list[t.Any]) -> None:
+        mutated = False
+        final_state = STATE_COMPLETED
+        final_error: tuple[psobj.PSError, str, int, int] | None = None
+        dropped = False
+        for statement in self._split_statements(commands):
+            if run.stop_requested.is_set():
+                final_state = STATE_STOPPED
+                break
+            length = len(statement)
+            refused = next(((self._refusal(cmd), pos) for pos, cmd in enumerate(statement, 1)
+                            if self._refusal(cmd) is not None), None)
+            if refused is not None:
+                final_state = STATE_FAILED
+                error = refused[0]
+                final_error = (error, error.command or str(statement[refused[1] - 1].command_text)[:40],
+                               refused[1], length)
+                break
+
+            # Injected cmdlet faults fire before the engine sees the statement, like a cmdlet that
+            # failed on its input; a non-terminating one obeys the command's -ErrorAction.
+            fault_hit = None
+            for position, command in enumerate(statement, 1):
+                fault = self.faults.take_cmdlet_fault(str(command.command_text))
+                if fault is not None:
+                    fault_hit = (fault, command, position)
+                    break
+            if fault_hit is not None:
+                fault, command, position = fault_hit
+                error = fault.error()
+                action = self._error_action(command)
+                if fault.terminating or action == "stop":
+                    final_state = STATE_FAILED
+                    final_error = (error, fault.cmdlet, position, length)
+                    break
+                if action not in ("silentlycontinue", "ignore"):
+                    run.send(PSRPMessageType.ErrorRecord, clixml.error_record(error, fault.cmdlet, position, length))
+                continue
+
+            specs = [
+                self.command_spec(
+                    str(command.command_text),
+                    [(str(name) if name is not None else None, clixml.to_python(value))
+                     for name, value in command.parameters],
+                )
+                for command in statement
+            ]
+            if any(not str(command.command_text).lower().startswith("get-") for command in statement):
+                mutated = True
+            result = self.invoke(self.host, [specs])
+            for value in result.output:
+                run.send(PSRPMessageType.PipelineOutput, clixml.output_object(value))
+            for error in result.errors:
+                run.send(PSRPMessageType.ErrorRecord, clixml.error_record(error, self._command_of(error, statement)))
+            if result.terminating is not None:
+                final_state = STATE_FAILED
+                error = result.terminating
+                final_error = (error, self._command_of(error, statement), 1, length)
+                break
+            if any(self.faults.take_drop_on_cmdlet(str(command.command_text)) for command in statement):
+                dropped = True
+                break
+
+        if mutated and self.on_mutation is not None:
+            try:
+                self.on_mutation(self.host)
+            except Exception:
+                log.exception("saving the state of %s failed", getattr(self.host, "name", "?"))
+        if dropped:
+            run.outbox.finish(dropped=True)
+            return
+        if final_state == STATE_STOPPED:
+            run.send(PSRPMessageType.PipelineState, clixml.pipeline_state(
+                STATE_STOPPED,
+                psobj.PSError(
+                    message="The pipeline has been stopped.",
+                    category="OperationStopped",
+                    fqid="PipelineStopped",
+                    exception_type="System.Management.Automation.PipelineStoppedException",
+                ),
+            ))
+        elif final_error is not None:
+            error, command, position, length = final_error
+            run.send(PSRPMessageType.PipelineState, clixml.pipeline_state(STATE_FAILED, error, command, position, length))
+        else:
+            run.send(PSRPMessageType.PipelineState, clixml.pipeline_state(STATE_COMPLETED))
+        run.outbox.finish()
+
+    @staticmethod
+    def _command_of(error: psobj.PSError, statement: list[t.Any]) -> str:
+        if error.command:
+            return error.command
+        return str(statement[0].command_text) if statement else ""
+
+    def close(self) -> None:
+        with self.lock:
+            shells = list(self.shells.values())
+            self.shells.clear()
+        for shell in shells:
+            shell.close()
+
+
+def wait_until(predicate: t.Callable[[], bool], timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.01)
+    return predicate()
