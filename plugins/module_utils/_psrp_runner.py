@@ -332,10 +332,9 @@ class PsrpRunner:
             isinstance(err, psrp_exceptions.WinRMTransportError) and err.code == 401
         ):
             cls = _errors.AuthenticationError
-            message = "%s: the host rejected the credentials of user '%s' (auth %s). Check username and password, and that the account may use WinRM on the host" % (
-                where,
-                opts.username or "",
-                opts.auth,
+            message = (
+                "%s: the host rejected the credentials of user '%s' (auth %s). Check username and "
+                "password, and that the account may use WinRM on the host" % (where, opts.username or "", opts.auth)
             )
         elif isinstance(err, requests.exceptions.SSLError) or _has_cause(err, "SSLError", "SSLCertVerificationError"):
             cls = _errors.TLSError
@@ -385,7 +384,7 @@ class PsrpRunner:
 def _root_text(err: BaseException) -> str:
     """The innermost reason of a library exception, without urllib3's pool wrapping."""
     current: t.Any = err
-    for _ in range(10):
+    for _depth in range(10):
         inner = getattr(current, "reason", None)
         if not isinstance(inner, BaseException):
             inner = next((arg for arg in getattr(current, "args", ()) if isinstance(arg, BaseException)), None)

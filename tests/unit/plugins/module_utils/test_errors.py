@@ -63,7 +63,7 @@ DENIED = ErrorRecordData(
 )
 def test_record_maps_to_class(record, cls):
     error = _errors.error_from_record(record)
-    assert type(error) is cls
+    assert error.__class__ is cls
     assert isinstance(error, _errors.HyperVError)
     assert error.details["fqid"] == record.fqid
 

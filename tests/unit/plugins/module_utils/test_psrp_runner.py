@@ -18,20 +18,24 @@ from ansible_collections.sriov.hyperv.plugins.module_utils._runner import SWITCH
 pypsrp_serializer = pytest.importorskip("pypsrp.serializer")
 
 SWITCH_XML = """<Obj RefId="0">
-<TN RefId="0"><T>Deserialized.Microsoft.HyperV.PowerShell.VMSwitch</T><T>Deserialized.Microsoft.HyperV.PowerShell.VirtualizationObject</T><T>Deserialized.System.Object</T></TN>
+<TN RefId="0"><T>Deserialized.Microsoft.HyperV.PowerShell.VMSwitch</T>
+<T>Deserialized.Microsoft.HyperV.PowerShell.VirtualizationObject</T><T>Deserialized.System.Object</T></TN>
 <ToString>VMSwitch (Name = 'sriov-ext') [Id = 'f8b1...']</ToString>
 <Props>
 <S N="Name">sriov-ext</S>
 <G N="Id">F8B1E2C0-0D1A-4B5C-9E3F-0123456789AB</G>
-<Obj N="SwitchType" RefId="1"><TN RefId="1"><T>Microsoft.HyperV.PowerShell.VMSwitchType</T><T>System.Enum</T><T>System.ValueType</T><T>System.Object</T></TN><ToString>External</ToString><I32>2</I32></Obj>
+<Obj N="SwitchType" RefId="1"><TN RefId="1"><T>Microsoft.HyperV.PowerShell.VMSwitchType</T><T>System.Enum</T>
+<T>System.ValueType</T><T>System.Object</T></TN><ToString>External</ToString><I32>2</I32></Obj>
 <B N="IovEnabled">true</B>
 <U32 N="IovVirtualFunctionCount">64</U32>
 <U64 N="BandwidthPercentage">0</U64>
-<Obj N="IovSupportReasons" RefId="2"><TN RefId="2"><T>System.String[]</T><T>System.Array</T><T>System.Object</T></TN><LST><S>First reason.</S><S>Second reason.</S></LST></Obj>
+<Obj N="IovSupportReasons" RefId="2"><TN RefId="2"><T>System.String[]</T><T>System.Array</T><T>System.Object</T></TN>
+<LST><S>First reason.</S><S>Second reason.</S></LST></Obj>
 <Nil N="Notes" />
 <S N="Extensions">Microsoft Windows Filtering Platform</S>
 <DT N="CreationTime">2026-11-01T10:00:00.0000000+00:00</DT>
-<Obj N="Tags" RefId="3"><TN RefId="3"><T>System.Collections.Hashtable</T><T>System.Object</T></TN><DCT><En><S N="Key">a</S><I32 N="Value">1</I32></En></DCT></Obj>
+<Obj N="Tags" RefId="3"><TN RefId="3"><T>System.Collections.Hashtable</T><T>System.Object</T></TN>
+<DCT><En><S N="Key">a</S><I32 N="Value">1</I32></En></DCT></Obj>
 </Props>
 <MS><S N="ComputerName">HV01</S></MS>
 </Obj>"""
@@ -40,7 +44,8 @@ ERROR_XML = """<Obj RefId="0">
 <TN RefId="0"><T>System.Management.Automation.ErrorRecord</T><T>System.Object</T></TN>
 <ToString>Hyper-V was unable to find a virtual switch with name "missing".</ToString>
 <MS>
-<Obj N="Exception" RefId="1"><TN RefId="1"><T>Microsoft.HyperV.PowerShell.VirtualizationException</T><T>System.Exception</T><T>System.Object</T></TN>
+<Obj N="Exception" RefId="1">
+<TN RefId="1"><T>Microsoft.HyperV.PowerShell.VirtualizationException</T><T>System.Exception</T><T>System.Object</T></TN>
 <ToString>Hyper-V was unable to find a virtual switch with name "missing".</ToString>
 <Props><S N="Message">Hyper-V was unable to find a virtual switch with name "missing".</S></Props></Obj>
 <S N="TargetObject">missing</S>
@@ -71,7 +76,7 @@ def test_output_object_follows_the_plain_data_rules():
     assert props["Id"] == "f8b1e2c0-0d1a-4b5c-9e3f-0123456789ab"
     assert props["SwitchType"] == "External"
     assert props["IovEnabled"] is True
-    assert props["IovVirtualFunctionCount"] == 64 and type(props["IovVirtualFunctionCount"]) is int
+    assert props["IovVirtualFunctionCount"] == 64 and props["IovVirtualFunctionCount"].__class__ is int
     assert props["IovSupportReasons"] == ["First reason.", "Second reason."]
     assert props["Notes"] is None
     assert props["Extensions"] == "Microsoft Windows Filtering Platform"
@@ -174,7 +179,7 @@ def test_silent_host_times_out():
         assert "did not answer in time" in caught.value.message
     finally:
         listener.close()
-        for conn, _ in accepted:
+        for conn, _address in accepted:
             conn.close()
 
 
