@@ -1,0 +1,383 @@
+"""``hyperv-sriov-emulator``: serve emulated Hyper-V hosts and drive them from outside.
+
+Subcommands: serve, inventory, state, invoke, fault (docs/emulator-cli.md is the reference).
+Errors in arguments, ready files or scenario files are one line on stderr and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+import typing as t
+
+PROG = "hyperv-sriov-emulator"
+ENV_USERNAME = "HYPERV_SRIOV_EMULATOR_USERNAME"
+ENV_PASSWORD = "HYPERV_SRIOV_EMULATOR_PASSWORD"
+
+
+class UsageError(Exception):
+    """A problem with what the user gave us: one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> t.NoReturn:  # one clear line, not a usage dump
+        raise UsageError(message)
+
+
+# -- the engine, behind one seam ------------------------------------------------------------------
+def _engine_for(state_dir: str | None) -> t.Any:
+    from . import engine, persistence
+    from .server import Engine
+
+    def on_mutation(host: t.Any) -> None:
+        if state_dir:
+            with host.lock:
+                persistence.save_state(host, state_dir)
+
+    def state_view(host: t.Any) -> t.Any:
+        with host.lock:
+            return persistence.host_to_dict(host)
+
+    return Engine(invoke=engine.invoke, command_spec=engine.CommandSpec, state_view=state_view,
+                  on_mutation=on_mutation)
+
+
+def _resolve_scenario(path: str) -> str:
+    if os.path.exists(path):
+        return path
+    bundled = os.path.join(os.path.dirname(os.path.abspath(__file__)), "scenarios", path)
+    for candidate in (bundled, bundled + ".yml", bundled + ".yaml"):
+        if os.path.isfile(candidate):
+            return candidate
+    raise UsageError("scenario file %s does not exist (nor is it a bundled scenario name)" % path)
+
+
+def _load_hosts(scenario: str, state_dir: str | None) -> list[t.Any]:
+    from . import persistence, scenario as scenario_mod
+
+    path = _resolve_scenario(scenario)
+    try:
+        hosts = list(scenario_mod.load_scenario(path))
+    except scenario_mod.ScenarioError as err:
+        raise UsageError("scenario %s: %s" % (path, _one_line(err))) from None
+    if state_dir:
+        restored = []
+        for host in hosts:
+            # State saved by an earlier run wins over the scenario, so a restart loses nothing.
+            saved = persistence.load_state(host.name, state_dir)
+            if saved is not None:
+                saved.port = getattr(host, "port", None)
+            restored.append(saved if saved is not None else host)
+        hosts = restored
+    names = [host.name.lower() for host in hosts]
+    if len(set(names)) != len(names):
+        raise UsageError("scenario %s: host names must be unique" % path)
+    return hosts
+
+
+def _one_line(err: BaseException) -> str:
+    return " ".join(str(err).split()) or type(err).__name__
+
+
+# -- serve ----------------------------------------------------------------------------------------
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .server import EmulatorServer, ServeOptions, write_private_json
+
+    if args.port is not None and not 0 <= args.port <= 65535:
+        raise UsageError("--port must be between 0 and 65535")
+    if args.auth == "certificate" and args.no_tls:
+        raise UsageError("--auth certificate needs TLS: drop --no-tls")
+    state_dir = os.path.abspath(args.state_dir) if args.state_dir else None
+    if state_dir:
+        os.makedirs(state_dir, mode=0o700, exist_ok=True)
+    hosts = _load_hosts(args.scenario, state_dir)
+
+    temp_dir = None
+    if state_dir:
+        work_dir = os.path.join(state_dir, "run")
+    else:
+        temp_dir = tempfile.mkdtemp(prefix="hyperv-sriov-emulator-")
+        work_dir = temp_dir
+    options = ServeOptions(
+        listen=args.listen,
+        first_port=args.port or 0,
+        auth=args.auth,
+        tls=not args.no_tls,
+        work_dir=work_dir,
+        username=os.environ.get(ENV_USERNAME) or None,
+        password=os.environ.get(ENV_PASSWORD) or None,
+    )
+    server = EmulatorServer(hosts, options, _engine_for(state_dir))
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: t.Any) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    try:
+        info = server.start()
+    except OSError as err:
+        raise UsageError("cannot listen on %s: %s" % (args.listen, err.strerror or err)) from None
+    info["state_dir"] = state_dir
+    write_private_json(args.ready_file, info)
+    print("%s: serving %d host(s) on %s (%s, %s); ready file %s" % (
+        PROG, len(hosts), args.listen, "https" if not args.no_tls else "http", args.auth, args.ready_file),
+        file=sys.stderr, flush=True)
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        server.stop()
+        if state_dir:
+            from . import persistence
+
+            for host in server.hosts:
+                with host.lock:
+                    persistence.save_state(host, state_dir)
+        if temp_dir:
+            shutil.rmtree(temp_dir, ignore_errors=True)
+    return 0
+
+
+# -- ready-file readers ---------------------------------------------------------------------------
+def _read_ready(path: str) -> dict[str, t.Any]:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            ready = json.load(handle)
+    except FileNotFoundError:
+        raise UsageError("ready file %s does not exist (is the emulator serving?)" % path) from None
+    except (OSError, ValueError) as err:
+        raise UsageError("ready file %s is not readable JSON: %s" % (path, _one_line(err))) from None
+    if not isinstance(ready, dict) or not isinstance(ready.get("hosts"), list):
+        raise UsageError("ready file %s has no hosts list" % path)
+    return ready
+
+
+def _host(ready: dict[str, t.Any], name: str) -> dict[str, t.Any]:
+    for host in ready["hosts"]:
+        if host["name"].lower() == name.lower():
+            return host
+    raise UsageError("no host named %s in the ready file (hosts: %s)" % (
+        name, ", ".join(host["name"] for host in ready["hosts"])))
+
+
+def cmd_inventory(args: argparse.Namespace) -> int:
+    import yaml
+
+    ready = _read_ready(args.ready_file)
+    hosts: dict[str, t.Any] = {}
+    for host in ready["hosts"]:
+        entry: dict[str, t.Any] = {
+            "ansible_host": host["hostname"],
+            "ansible_port": host["port"],
+            "ansible_connection": "psrp",
+            "ansible_psrp_protocol": host["protocol"],
+            "ansible_psrp_auth": host["auth"],
+        }
+        if host["auth"] == "certificate":
+            entry["ansible_psrp_certificate_pem"] = host["client_cert"]
+            entry["ansible_psrp_certificate_key_pem"] = host["client_key"]
+        else:
+            entry["ansible_user"] = host["username"]
+            entry["ansible_password"] = host["password"]
+        if host["protocol"] == "https":
+            entry["ansible_psrp_cert_validation"] = "validate"
+            entry["ansible_psrp_ca_cert"] = host["ca_cert"]
+        elif host["auth"] == "basic":
+            entry["ansible_psrp_message_encryption"] = "never"
+        hosts[host["name"]] = entry
+    yaml.safe_dump({"all": {"children": {args.group: {"hosts": hosts}}}}, sys.stdout, sort_keys=False)
+    return 0
+
+
+def cmd_state(args: argparse.Namespace) -> int:
+    from .server.client import ControlError, call_control
+
+    ready = _read_ready(args.ready_file)
+    targets = [_host(ready, args.host)] if args.host else ready["hosts"]
+    try:
+        answers = {host["name"]: call_control(ready, host, "state", {}) for host in targets}
+    except ControlError as err:
+        print("%s: %s" % (PROG, err), file=sys.stderr)
+        return 1
+    if args.host:
+        json.dump(answers[targets[0]["name"]]["state"], sys.stdout, indent=2)
+    else:
+        json.dump({name: answer["state"] for name, answer in answers.items()}, sys.stdout, indent=2)
+    sys.stdout.write("\n")
+    return 0
+
+
+def _parse_parameter(text: str) -> tuple[str, t.Any]:
+    name, sep, raw = text.partition("=")
+    name = name.strip().lstrip("-")
+    if not name:
+        raise UsageError("-p needs Name=Value or Name, not %r" % text)
+    if not sep:
+        return name, None
+    try:
+        return name, json.loads(raw)
+    except ValueError:
+        return name, raw
+
+
+def cmd_invoke(args: argparse.Namespace) -> int:
+    import requests
+    from pypsrp.exceptions import AuthenticationError, WinRMError, WSManFaultError
+    from pypsrp.powershell import PowerShell, RunspacePool
+    from pypsrp.wsman import WSMan
+
+    from .server.client import error_to_plain, object_to_plain, wsman_kwargs
+
+    ready = _read_ready(args.ready_file)
+    host = _host(ready, args.host)
+    parameters = [_parse_parameter(text) for text in args.parameter or ()]
+    try:
+        with WSMan(**wsman_kwargs(host)) as wsman, RunspacePool(wsman) as pool:
+            ps = PowerShell(pool)
+            ps.add_cmdlet(args.cmdlet)
+            for name, value in parameters:
+                ps.add_parameter(name, value)
+            output = ps.invoke()
+            errors = list(ps.streams.error)
+            failed = bool(ps.had_errors)
+    except (AuthenticationError, WinRMError, WSManFaultError, requests.RequestException, OSError) as err:
+        print("%s: cannot run %s on %s: %s" % (PROG, args.cmdlet, host["name"], _one_line(err)), file=sys.stderr)
+        return 1
+    json.dump([object_to_plain(obj) for obj in output], sys.stdout, indent=2)
+    sys.stdout.write("\n")
+    for record in errors:
+        plain = error_to_plain(record)
+        print("%s: error [%s] %s: %s" % (PROG, plain["category"], plain["fqid"], plain["message"]), file=sys.stderr)
+    return 1 if failed or errors else 0
+
+
+def cmd_fault(args: argparse.Namespace) -> int:
+    from .server.client import ControlError, call_control
+
+    ready = _read_ready(args.ready_file)
+    host = _host(ready, args.host)
+    kinds = [name for name, given in (
+        ("cmdlet", args.cmdlet), ("drop-at-request", args.drop_at_request is not None),
+        ("drop-on-cmdlet", args.drop_on_cmdlet), ("delay", args.delay_ms is not None),
+        ("clear", args.clear), ("list", args.list),
+    ) if given]
+    if len(kinds) != 1:
+        raise UsageError("fault needs exactly one of --cmdlet, --drop-at-request, --drop-on-cmdlet, --delay-ms, "
+                         "--clear, --list")
+    kind = kinds[0]
+    if args.terminating and kind != "cmdlet":
+        raise UsageError("--terminating/--non-terminating go with --cmdlet")
+    if args.count is not None and kind not in ("cmdlet", "delay"):
+        raise UsageError("--count goes with --cmdlet or --delay-ms")
+    if args.count is not None and args.count < 1:
+        raise UsageError("--count must be 1 or more")
+    request: dict[str, t.Any]
+    if kind == "cmdlet":
+        request = {"kind": "cmdlet", "cmdlet": args.cmdlet, "count": args.count or 1,
+                   "terminating": bool(args.terminating), "message": args.message, "category": args.category}
+    elif kind == "drop-at-request":
+        if args.drop_at_request < 1:
+            raise UsageError("--drop-at-request must be 1 or more (1 = the next request)")
+        request = {"kind": "drop-at-request", "request": args.drop_at_request}
+    elif kind == "drop-on-cmdlet":
+        request = {"kind": "drop-on-cmdlet", "cmdlet": args.drop_on_cmdlet}
+    elif kind == "delay":
+        if args.delay_ms < 0:
+            raise UsageError("--delay-ms must be 0 or more")
+        request = {"kind": "delay", "delay_ms": args.delay_ms, "count": args.count}
+    else:
+        request = {"kind": "clear"}
+    try:
+        if kind == "list":
+            answer = call_control(ready, host, "state", {})
+            answer = {"name": answer["name"], "faults": answer["faults"], "fired": answer["fired"]}
+        else:
+            answer = call_control(ready, host, "fault", request)
+    except ControlError as err:
+        message = str(err)
+        if "refused the control request" in message:
+            raise UsageError(message) from None
+        print("%s: %s" % (PROG, message), file=sys.stderr)
+        return 1
+    json.dump(answer, sys.stdout, indent=2)
+    sys.stdout.write("\n")
+    return 0
+
+
+# -- argument parsing -----------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog=PROG, description="Emulated Windows Server Hyper-V hosts over WinRM/PSRP.")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+    sub.required = True
+
+    serve = sub.add_parser("serve", help="serve every host of a scenario, each on its own port")
+    serve.add_argument("--scenario", required=True, help="scenario YAML file (or a bundled scenario name)")
+    serve.add_argument("--ready-file", required=True, help="where to write the connection details (0600)")
+    serve.add_argument("--listen", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=None, help="first port; hosts get N, N+1, ... (default: ephemeral)")
+    serve.add_argument("--auth", choices=("basic", "ntlm", "certificate"), default="basic")
+    serve.add_argument("--no-tls", action="store_true", help="plain HTTP (NTLM then encrypts every message)")
+    serve.add_argument("--state-dir", help="save state here (and reload it on the next start)")
+    serve.set_defaults(func=cmd_serve)
+
+    inventory = sub.add_parser("inventory", help="print an Ansible inventory for the served hosts")
+    inventory.add_argument("--ready-file", required=True)
+    inventory.add_argument("--group", default="hyperv", help="inventory group name (default hyperv)")
+    inventory.set_defaults(func=cmd_inventory)
+
+    state = sub.add_parser("state", help="print the hosts' current state as JSON")
+    state.add_argument("--ready-file", required=True)
+    state.add_argument("--host")
+    state.set_defaults(func=cmd_state)
+
+    invoke = sub.add_parser("invoke", help="run one cmdlet on a host over PSRP")
+    invoke.add_argument("--ready-file", required=True)
+    invoke.add_argument("--host", required=True)
+    invoke.add_argument("cmdlet")
+    invoke.add_argument("-p", "--parameter", action="append", metavar="Name[=Value]",
+                        help="a parameter; Value is JSON when it parses, else a string; no value = switch")
+    invoke.set_defaults(func=cmd_invoke)
+
+    fault = sub.add_parser("fault", help="arm or clear a fault on a host")
+    fault.add_argument("--ready-file", required=True)
+    fault.add_argument("--host", required=True)
+    fault.add_argument("--cmdlet", help="the next --count calls of this cmdlet fail")
+    fault.add_argument("--count", type=int)
+    mode = fault.add_mutually_exclusive_group()
+    mode.add_argument("--terminating", dest="terminating", action="store_true", default=False)
+    mode.add_argument("--non-terminating", dest="terminating", action="store_false")
+    fault.add_argument("--message", help="the error message of the failing cmdlet")
+    fault.add_argument("--category", default="NotSpecified", help="ErrorCategory of the failure")
+    fault.add_argument("--drop-at-request", type=int, metavar="N",
+                       help="close the connection without an answer at the Nth request from now")
+    fault.add_argument("--drop-on-cmdlet", metavar="CMDLET",
+                       help="close the connection once the statement with this cmdlet has run")
+    fault.add_argument("--delay-ms", type=int, metavar="MS", help="delay answers by MS milliseconds")
+    fault.add_argument("--clear", action="store_true", help="disarm every fault of the host")
+    fault.add_argument("--list", action="store_true", help="show armed and fired faults")
+    fault.set_defaults(func=cmd_fault)
+    return parser
+
+
+def main(argv: t.Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        return int(args.func(args) or 0)
+    except UsageError as err:
+        print("%s: error: %s" % (PROG, _one_line(err)), file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
