@@ -134,8 +134,10 @@ CREATION_ONLY_SWITCH_OPTIONS = (
 )
 
 # Hyper-V's own values for a port offload setting that was never written (Msvm_EthernetSwitchPort
-# OffloadSettingData class defaults) and for switch creation without the parameter. switch_name
-# has no default: an adapter is never disconnected by a reset.
+# OffloadSettingData class defaults) and for switch creation without the parameter. VMMQ is the
+# exception: the WMI class says off, but real Windows Server 2016+ adapters report it requested
+# on, so a fresh adapter's value is used. switch_name has no default: an adapter is never
+# disconnected by a reset.
 ADAPTER_DEFAULTS: dict[str, t.Any] = {
     "iov_weight": 0,
     "iov_queue_pairs_requested": 1,
@@ -143,7 +145,7 @@ ADAPTER_DEFAULTS: dict[str, t.Any] = {
     "vmq_weight": 100,
     "ipsec_offload_max_sa": 512,
     "vrss_enabled": True,
-    "vmmq_enabled": False,
+    "vmmq_enabled": True,
     "vmmq_queue_pairs": 16,
     "allow_teaming": False,
 }

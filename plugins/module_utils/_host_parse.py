@@ -1,0 +1,529 @@
+# -*- coding: utf-8 -*-
+# Copyright: sriov.hyperv contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The host's objects, as read by ``_host.READ_STATEMENTS``, parsed into typed records.
+
+Private to the collection. Pure: no I/O. Objects are told apart by their type names, as
+PowerShell does. ``Observed.config`` is the host in the ``gathered`` shape of ``_spec``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import typing as t
+
+from ansible_collections.sriov.hyperv.plugins.module_utils._runner import PSObjectData
+from ansible_collections.sriov.hyperv.plugins.module_utils._spec import (
+    HostConfig,
+    PhysicalAdapterConfig,
+    SwitchConfig,
+    VmAdapterConfig,
+    name_key,
+)
+
+# The Notes of a parking switch start with this marker, followed by the recreate record (JSON).
+PARKING_MARKER = "sriov.hyperv recreate record:"
+PARKING_PREFIX = "sriov.hyperv parking for "
+
+# Adapter option -> the property whose presence says the host supports it, and the property read.
+ADAPTER_PROPERTIES = {
+    "iov_weight": "IovWeight",
+    "iov_queue_pairs_requested": "IovQueuePairsRequested",
+    "iov_interrupt_moderation": "IovInterruptModeration",
+    "vmq_weight": "VMQWeight",
+    "ipsec_offload_max_sa": "IPsecOffloadMaxSA",
+    "vrss_enabled": "VrssEnabledRequested",
+    "vmmq_enabled": "VmmqEnabledRequested",
+    "vmmq_queue_pairs": "VrssMaxQueuePairsRequested",
+    "allow_teaming": "AllowTeaming",
+}
+SWITCH_PROPERTIES = {
+    "enable_embedded_teaming": "EmbeddedTeamingEnabled",
+    "enable_packet_direct": "PacketDirectEnabled",
+}
+# The Windows Server version that introduced each optional property (for validation messages).
+REQUIRED_WINDOWS = {
+    "vrss_enabled": "Windows Server 2016",
+    "vmmq_enabled": "Windows Server 2016",
+    "vmmq_queue_pairs": "Windows Server 2016",
+    "enable_embedded_teaming": "Windows Server 2016",
+    "enable_packet_direct": "Windows Server 2016",
+    "iov_weight": "Windows Server 2012",
+    "iov_queue_pairs_requested": "Windows Server 2012",
+    "iov_interrupt_moderation": "Windows Server 2012",
+    "ipsec_offload_max_sa": "Windows Server 2012",
+    "vmq_weight": "Windows Server 2012",
+    "allow_teaming": "Windows Server 2012",
+}
+SRIOV_SUPPORT_NAMES = {
+    0: "Unknown",
+    1: "Supported",
+    2: "MissingAcs",
+    3: "MissingPfDriver",
+    4: "NoBusResources",
+    5: "NoIoMmuSupport",
+    6: "NoVfBarSpace",
+    7: "NoOscSupport",
+}
+
+
+def prop(obj: PSObjectData, name: str, default: t.Any = None) -> t.Any:
+    """A property by name, case-insensitively (PowerShell's rule)."""
+    if name in obj.properties:
+        return obj.properties[name]
+    lowered = name.lower()
+    for key, value in obj.properties.items():
+        if key.lower() == lowered:
+            return value
+    return default
+
+
+def has_prop(obj: PSObjectData, name: str) -> bool:
+    lowered = name.lower()
+    return any(key.lower() == lowered for key in obj.properties)
+
+
+def _as_list(value: t.Any) -> list:
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    return [value]
+
+
+def _as_int(value: t.Any) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, (list, tuple)):
+        return _as_int(value[0]) if value else None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _cim_class(obj: PSObjectData) -> str:
+    for name in obj.type_names:
+        if "#" in name:
+            return name.rsplit("/", 1)[-1].lower()
+    return ""
+
+
+@dataclasses.dataclass
+class HostFacts:
+    name: str | None = None
+    iov_support: bool | None = None
+    iov_support_reasons: list[str] = dataclasses.field(default_factory=list)
+
+
+@dataclasses.dataclass
+class VmFacts:
+    name: str
+    id: str | None = None
+    state: str | None = None
+    generation: int | None = None
+
+    @property
+    def running(self) -> bool:
+        return (self.state or "").lower() == "running"
+
+
+@dataclasses.dataclass
+class SwitchFacts:
+    name: str
+    id: str | None = None
+    switch_type: str | None = None
+    notes: str = ""
+    iov_enabled: bool = False
+    iov_support: bool | None = None
+    iov_support_reasons: list[str] = dataclasses.field(default_factory=list)
+    bandwidth_mode: str | None = None
+    packet_direct_enabled: bool | None = None
+    embedded_teaming_enabled: bool | None = None
+    allow_management_os: bool | None = None
+    nic_descriptions: list[str] = dataclasses.field(default_factory=list)
+    nic_names: list[str] = dataclasses.field(default_factory=list)
+    team_members: list[str] = dataclasses.field(default_factory=list)
+    iov_vf_count: int | None = None
+    iov_vf_in_use: int | None = None
+    iov_queue_pair_count: int | None = None
+    iov_queue_pairs_in_use: int | None = None
+    properties: frozenset = frozenset()
+
+
+@dataclasses.dataclass
+class AdapterFacts:
+    name: str
+    vm_name: str | None = None
+    vm_id: str | None = None
+    id: str | None = None
+    management_os: bool = False
+    switch_name: str | None = None
+    connected: bool | None = None
+    mac_address: str | None = None
+    status: list[str] = dataclasses.field(default_factory=list)
+    status_description: list[str] = dataclasses.field(default_factory=list)
+    iov_weight: int | None = None
+    iov_usage: int | None = None
+    iov_queue_pairs_requested: int | None = None
+    iov_queue_pairs_assigned: int | None = None
+    virtual_function: t.Any = None
+    vf_data_path_active: bool | None = None
+    vrss_enabled_requested: bool | None = None
+    vrss_enabled: bool | None = None
+    vmmq_enabled_requested: bool | None = None
+    vmmq_enabled: bool | None = None
+    vrss_max_queue_pairs_requested: int | None = None
+    vrss_max_queue_pairs: int | None = None
+    supported_options: frozenset = frozenset()
+    """Adapter options whose host property exists on this adapter (what the host supports)."""
+
+    def key(self) -> tuple:
+        if self.management_os:
+            return ("management_os", name_key(self.name))
+        return ("vm", name_key(self.vm_name or ""), name_key(self.name))
+
+    def label(self) -> str:
+        if self.management_os:
+            return "management-OS adapter '%s'" % self.name
+        return "adapter '%s' of VM '%s'" % (self.name, self.vm_name)
+
+
+@dataclasses.dataclass
+class NicFacts:
+    name: str
+    description: str | None = None
+    sriov_listed: bool = False
+    """True when Get-NetAdapterSriov returned the adapter (its driver speaks SR-IOV)."""
+    sriov_support: str | None = None
+    sriov_enabled: bool | None = None
+    num_vfs: int | None = None
+    num_allocated_vfs: int | None = None
+    configured_sriov_enabled: bool | None = None
+    configured_num_vfs: int | None = None
+    default_sriov_enabled: bool | None = None
+    default_num_vfs: int | None = None
+    max_vfs: int | None = None
+
+    @property
+    def pending(self) -> bool:
+        """A configured value that the adapter has not taken yet (it needs a restart)."""
+        enabled_pending = (
+            self.configured_sriov_enabled is not None
+            and self.sriov_enabled is not None
+            and self.configured_sriov_enabled != self.sriov_enabled
+        )
+        vfs_pending = (
+            self.configured_num_vfs is not None and self.num_vfs is not None and self.configured_num_vfs != self.num_vfs
+        )
+        return enabled_pending or vfs_pending
+
+
+@dataclasses.dataclass
+class ParkingRecord:
+    """A parking switch left by an interrupted recreate, and what it records."""
+
+    switch_name: str
+    target: str
+    record: dict
+
+
+@dataclasses.dataclass
+class Observed:
+    config: HostConfig
+    host: HostFacts
+    vms: list[VmFacts]
+    switches: list[SwitchFacts]
+    adapters: list[AdapterFacts]
+    nics: list[NicFacts]
+    parking: list[ParkingRecord] = dataclasses.field(default_factory=list)
+
+    def vm(self, name: str) -> VmFacts | None:
+        return next((vm for vm in self.vms if name_key(vm.name) == name_key(name)), None)
+
+    def switch(self, name: str) -> SwitchFacts | None:
+        return next((sw for sw in self.switches if name_key(sw.name) == name_key(name)), None)
+
+    def nic(self, name: str) -> NicFacts | None:
+        return next((nic for nic in self.nics if name_key(nic.name) == name_key(name)), None)
+
+    def adapter(self, key: tuple) -> AdapterFacts | None:
+        return next((adapter for adapter in self.adapters if adapter.key() == key), None)
+
+    def pending_restarts(self) -> list[str]:
+        return [nic.name for nic in self.nics if nic.pending]
+
+    @property
+    def new_switch_bandwidth_default(self) -> str:
+        """What ``-MinimumBandwidthMode Default`` becomes on a switch without IOV on this host."""
+        # Windows Server 2012/2012 R2 resolve it to Weight, 2016 and later to Absolute. The
+        # switch properties added in 2016 tell the two apart without a version query.
+        if self.switches and all(not sw.properties & {"EmbeddedTeamingEnabled"} for sw in self.switches):
+            return "weight"
+        return "absolute"
+
+    def supports_switch_option(self, option: str) -> bool:
+        prop_name = SWITCH_PROPERTIES.get(option)
+        if prop_name is None or not self.switches:
+            return True
+        return any(prop_name in sw.properties for sw in self.switches)
+
+    def new_adapter_options(self, management_os: bool) -> frozenset:
+        """The options a newly created adapter of that kind will have on this host."""
+        pool = [adapter for adapter in self.adapters if adapter.management_os == management_os] or self.adapters
+        if not pool:
+            options = set(ADAPTER_PROPERTIES)
+        else:
+            options = set().union(*(adapter.supported_options for adapter in pool))
+        if management_os:
+            options -= {"iov_weight", "iov_queue_pairs_requested", "iov_interrupt_moderation"}
+        return frozenset(options)
+
+
+def _lower(value: t.Any) -> str | None:
+    return str(value).lower() if value is not None else None
+
+
+def _parse_host(obj: PSObjectData) -> HostFacts:
+    return HostFacts(
+        name=prop(obj, "Name") or prop(obj, "ComputerName"),
+        iov_support=prop(obj, "IovSupport"),
+        iov_support_reasons=[str(reason) for reason in _as_list(prop(obj, "IovSupportReasons"))],
+    )
+
+
+def _parse_vm(obj: PSObjectData) -> VmFacts:
+    return VmFacts(
+        name=str(prop(obj, "Name") or prop(obj, "VMName")),
+        id=prop(obj, "Id") or prop(obj, "VMId"),
+        state=prop(obj, "State"),
+        generation=_as_int(prop(obj, "Generation")),
+    )
+
+
+def _parse_switch(obj: PSObjectData) -> SwitchFacts:
+    descriptions = [str(item) for item in _as_list(prop(obj, "NetAdapterInterfaceDescriptions"))]
+    if not descriptions and prop(obj, "NetAdapterInterfaceDescription"):
+        descriptions = [str(prop(obj, "NetAdapterInterfaceDescription"))]
+    return SwitchFacts(
+        name=str(prop(obj, "Name")),
+        id=prop(obj, "Id"),
+        switch_type=_lower(prop(obj, "SwitchType")),
+        notes=prop(obj, "Notes") or "",
+        iov_enabled=bool(prop(obj, "IovEnabled")),
+        iov_support=prop(obj, "IovSupport"),
+        iov_support_reasons=[str(reason) for reason in _as_list(prop(obj, "IovSupportReasons"))],
+        bandwidth_mode=_lower(prop(obj, "BandwidthReservationMode")),
+        packet_direct_enabled=prop(obj, "PacketDirectEnabled"),
+        embedded_teaming_enabled=prop(obj, "EmbeddedTeamingEnabled"),
+        allow_management_os=prop(obj, "AllowManagementOS"),
+        nic_descriptions=descriptions,
+        iov_vf_count=_as_int(prop(obj, "IovVirtualFunctionCount")),
+        iov_vf_in_use=_as_int(prop(obj, "IovVirtualFunctionsInUse")),
+        iov_queue_pair_count=_as_int(prop(obj, "IovQueuePairCount")),
+        iov_queue_pairs_in_use=_as_int(prop(obj, "IovQueuePairsInUse")),
+        properties=frozenset(obj.properties),
+    )
+
+
+def _parse_adapter(obj: PSObjectData) -> AdapterFacts:
+    management_os = bool(prop(obj, "IsManagementOs")) or obj.is_a("Microsoft.HyperV.PowerShell.VMInternalNetworkAdapter")
+    supported = frozenset(option for option, name in ADAPTER_PROPERTIES.items() if has_prop(obj, name))
+    return AdapterFacts(
+        name=str(prop(obj, "Name")),
+        vm_name=None if management_os else prop(obj, "VMName"),
+        vm_id=prop(obj, "VMId"),
+        id=prop(obj, "Id"),
+        management_os=management_os,
+        switch_name=prop(obj, "SwitchName") or None,
+        connected=prop(obj, "Connected"),
+        mac_address=prop(obj, "MacAddress"),
+        status=[str(item) for item in _as_list(prop(obj, "Status"))],
+        status_description=[str(item) for item in _as_list(prop(obj, "StatusDescription"))],
+        iov_weight=_as_int(prop(obj, "IovWeight")),
+        iov_usage=_as_int(prop(obj, "IovUsage")),
+        iov_queue_pairs_requested=_as_int(prop(obj, "IovQueuePairsRequested")),
+        iov_queue_pairs_assigned=_as_int(prop(obj, "IovQueuePairsAssigned")),
+        virtual_function=prop(obj, "VirtualFunction"),
+        vf_data_path_active=prop(obj, "VFDataPathActive"),
+        vrss_enabled_requested=prop(obj, "VrssEnabledRequested"),
+        vrss_enabled=prop(obj, "VrssEnabled"),
+        vmmq_enabled_requested=prop(obj, "VmmqEnabledRequested"),
+        vmmq_enabled=prop(obj, "VmmqEnabled"),
+        vrss_max_queue_pairs_requested=_as_int(prop(obj, "VrssMaxQueuePairsRequested")),
+        vrss_max_queue_pairs=_as_int(prop(obj, "VrssMaxQueuePairs")),
+        supported_options=supported,
+    )
+
+
+def _adapter_config(obj: PSObjectData, facts: AdapterFacts) -> VmAdapterConfig:
+    values: dict[str, t.Any] = {}
+    for option, name in ADAPTER_PROPERTIES.items():
+        if option not in facts.supported_options:
+            continue
+        value = prop(obj, name)
+        if option == "iov_interrupt_moderation":
+            value = _lower(value)
+        elif option == "allow_teaming":
+            value = None if value is None else str(value).lower() == "on"
+        elif option in ("vmmq_queue_pairs", "iov_queue_pairs_requested"):
+            # An adapter whose offload setting was never written can report 0 here; 0 is not a
+            # value a user may set, so leave it out rather than gather something unfeedable.
+            value = _as_int(value)
+            value = value if value else None
+        elif option in ("iov_weight", "vmq_weight", "ipsec_offload_max_sa"):
+            value = _as_int(value)
+        values[option] = value
+    identity: dict[str, t.Any] = {"management_os": True} if facts.management_os else {"vm_name": facts.vm_name}
+    return VmAdapterConfig(name=facts.name, switch_name=facts.switch_name, **identity, **values)
+
+
+def _sriov_support_name(value: t.Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return SRIOV_SUPPORT_NAMES.get(value, str(value))
+    return str(value)
+
+
+def _parse_nics(objects: list[PSObjectData]) -> list[NicFacts]:
+    nics: dict[str, NicFacts] = {}
+    by_description: dict[str, NicFacts] = {}
+
+    def nic_for(obj: PSObjectData) -> NicFacts | None:
+        name = prop(obj, "Name")
+        if name is not None and name_key(str(name)) in nics:
+            return nics[name_key(str(name))]
+        description = prop(obj, "InterfaceDescription")
+        if description is not None and name_key(str(description)) in by_description:
+            return by_description[name_key(str(description))]
+        return None
+
+    for obj in objects:
+        if _cim_class(obj) == "msft_netadapter":
+            nic = NicFacts(name=str(prop(obj, "Name")), description=prop(obj, "InterfaceDescription"))
+            nics[name_key(nic.name)] = nic
+            if nic.description:
+                by_description[name_key(nic.description)] = nic
+    for obj in objects:
+        cim = _cim_class(obj)
+        if cim == "msft_netadaptersriovsettingdata":
+            nic = nic_for(obj)
+            if nic is None:
+                continue
+            nic.sriov_listed = True
+            nic.sriov_support = _sriov_support_name(prop(obj, "SriovSupport"))
+            nic.sriov_enabled = prop(obj, "Enabled")
+            nic.num_vfs = _as_int(prop(obj, "NumVFs"))
+            nic.num_allocated_vfs = _as_int(prop(obj, "NumAllocatedVFs"))
+        elif cim == "msft_netadapteradvancedpropertysettingdata":
+            nic = nic_for(obj)
+            if nic is None:
+                continue
+            keyword = str(prop(obj, "RegistryKeyword") or "").lower()
+            value = _as_int(prop(obj, "RegistryValue"))
+            default = _as_int(prop(obj, "DefaultRegistryValue"))
+            if keyword == "*sriov":
+                nic.configured_sriov_enabled = None if value is None else value != 0
+                nic.default_sriov_enabled = None if default is None else default != 0
+            elif keyword == "*numvfs":
+                nic.configured_num_vfs = value
+                nic.default_num_vfs = default
+                nic.max_vfs = _as_int(prop(obj, "NumericParameterMaxValue"))
+    return list(nics.values())
+
+
+def _nic_config(nic: NicFacts) -> PhysicalAdapterConfig:
+    enabled = nic.configured_sriov_enabled if nic.configured_sriov_enabled is not None else nic.sriov_enabled
+    num_vfs = nic.configured_num_vfs if nic.configured_num_vfs is not None else nic.num_vfs
+    return PhysicalAdapterConfig(name=nic.name, sriov_enabled=enabled, num_vfs=num_vfs)
+
+
+def _nic_name(entry: str, nics: list[NicFacts]) -> str:
+    for nic in nics:
+        if nic.description and name_key(nic.description) == name_key(entry):
+            return nic.name
+    for nic in nics:
+        if name_key(nic.name) == name_key(entry):
+            return nic.name
+    return entry
+
+
+def parse_parking(switch: SwitchFacts) -> ParkingRecord | None:
+    if not switch.notes.startswith(PARKING_MARKER):
+        return None
+    try:
+        record = json.loads(switch.notes[len(PARKING_MARKER):])
+    except ValueError:
+        return None
+    if not isinstance(record, dict) or "target" not in record:
+        return None
+    return ParkingRecord(switch_name=switch.name, target=str(record["target"]), record=record)
+
+
+def parse_observed(objects: list[PSObjectData]) -> Observed:
+    """Everything the read returned, as typed records plus the gathered-shape config."""
+    host = HostFacts()
+    vms: list[VmFacts] = []
+    switches: list[SwitchFacts] = []
+    adapters: list[tuple[PSObjectData, AdapterFacts]] = []
+    teams: dict[str, list[str]] = {}
+    for obj in objects:
+        if obj.is_a("Microsoft.HyperV.PowerShell.VMHost"):
+            host = _parse_host(obj)
+        elif obj.is_a("Microsoft.HyperV.PowerShell.VirtualMachine"):
+            vms.append(_parse_vm(obj))
+        elif obj.is_a("Microsoft.HyperV.PowerShell.VMSwitchTeam"):
+            teams[name_key(str(prop(obj, "Name")))] = [
+                str(item) for item in _as_list(prop(obj, "NetAdapterInterfaceDescription"))
+            ]
+        elif obj.is_a("Microsoft.HyperV.PowerShell.VMSwitch"):
+            switches.append(_parse_switch(obj))
+        elif obj.is_a("Microsoft.HyperV.PowerShell.VMNetworkAdapterBase") or obj.is_a(
+            "Microsoft.HyperV.PowerShell.VMNetworkAdapter"
+        ) or obj.is_a("Microsoft.HyperV.PowerShell.VMInternalNetworkAdapter"):
+            adapters.append((obj, _parse_adapter(obj)))
+    nics = _parse_nics(objects)
+    parking: list[ParkingRecord] = []
+    live_switches: list[SwitchFacts] = []
+    for switch in switches:
+        members = teams.get(name_key(switch.name))
+        if members:
+            switch.team_members = [_nic_name(item, nics) for item in members]
+            switch.nic_names = list(switch.team_members)
+        elif switch.switch_type == "external":
+            switch.nic_names = [_nic_name(item, nics) for item in switch.nic_descriptions]
+        record = parse_parking(switch)
+        if record is not None:
+            parking.append(record)
+        else:
+            live_switches.append(switch)
+    switch_configs = [
+        SwitchConfig(
+            name=switch.name,
+            switch_type=switch.switch_type,
+            net_adapter_names=list(switch.nic_names) if switch.switch_type == "external" else None,
+            enable_iov=switch.iov_enabled,
+            allow_management_os=switch.allow_management_os,
+            minimum_bandwidth_mode=switch.bandwidth_mode,
+            enable_embedded_teaming=switch.embedded_teaming_enabled,
+            enable_packet_direct=switch.packet_direct_enabled,
+            notes=switch.notes,
+        )
+        for switch in live_switches
+    ]
+    config = HostConfig(
+        physical_adapters=[_nic_config(nic) for nic in nics if nic.sriov_listed or nic.configured_sriov_enabled is not None],
+        switches=switch_configs,
+        vm_adapters=[_adapter_config(obj, facts) for obj, facts in adapters],
+    )
+    return Observed(
+        config=config,
+        host=host,
+        vms=vms,
+        switches=live_switches,
+        adapters=[facts for _, facts in adapters],
+        nics=nics,
+        parking=parking,
+    )

@@ -1,0 +1,127 @@
+# -*- coding: utf-8 -*-
+# Copyright: sriov.hyperv contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The planner: (want, have, state, policy) -> Plan. Pure: no I/O, nothing written.
+
+Private to the collection. The plan lists operations in the order they must run (an
+interrupted recreate first, then physical adapters, switches, VM adapters), predicts the host
+after the apply in the gathered shape, and carries warnings and pending restarts. Every
+validation against the host happens here, so that a refusal always comes before the first write.
+docs/states.md is the user-facing description of what each state does.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from ansible_collections.sriov.hyperv.plugins.module_utils._host_parse import Observed
+from ansible_collections.sriov.hyperv.plugins.module_utils._reconcile_adapters import plan_adapters
+from ansible_collections.sriov.hyperv.plugins.module_utils._reconcile_common import (
+    STAGE_ADAPTERS,
+    STAGE_PHYSICAL,
+    STAGE_RECREATE,
+    STAGE_SWITCHES,
+    STAGES,
+    Context,
+    CreationOnlyChangeError,
+    Operation,
+    Policy,
+    adapter_commands,
+    new_switch_command,
+    physical_command,
+)
+from ansible_collections.sriov.hyperv.plugins.module_utils._reconcile_switches import (
+    plan_physical,
+    plan_resume,
+    plan_switches,
+)
+from ansible_collections.sriov.hyperv.plugins.module_utils._runner import render_command
+from ansible_collections.sriov.hyperv.plugins.module_utils._spec import (
+    HostConfig,
+    SpecValidationError,
+)
+
+STATES = ("merged", "replaced", "overridden", "deleted")
+
+__all__ = [
+    "STATES",
+    "STAGES",
+    "STAGE_PHYSICAL",
+    "STAGE_SWITCHES",
+    "STAGE_ADAPTERS",
+    "STAGE_RECREATE",
+    "Policy",
+    "Operation",
+    "Plan",
+    "CreationOnlyChangeError",
+    "plan",
+    "render",
+]
+
+
+@dataclasses.dataclass
+class Plan:
+    operations: list[Operation]
+    after: HostConfig
+    warnings: list[str] = dataclasses.field(default_factory=list)
+    restart_required: list[str] = dataclasses.field(default_factory=list)
+    recreated_switches: list[str] = dataclasses.field(default_factory=list)
+    wait_for_nics: list[str] = dataclasses.field(default_factory=list)
+    """Physical adapters restarted by this plan whose new values the apply waits for."""
+    restart_timeout: float = 300.0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.operations)
+
+    def commands(self) -> list[str]:
+        return [render_command(command) for operation in self.operations for command in operation.commands]
+
+
+def plan(want: HostConfig, have: Observed, state: str, policy: Policy | None = None) -> Plan:
+    """The plan that takes ``have`` to ``want`` under ``state``.
+
+    Raises SpecValidationError when the host cannot take the desired state, and
+    CreationOnlyChangeError when a switch would need recreating under policy ``fail``.
+    """
+    if state not in STATES:
+        raise ValueError("plan() handles %s; got %r" % (", ".join(STATES), state))
+    ctx = Context(want=want, have=have, state=state, policy=policy or Policy())
+    plan_resume(ctx)
+    plan_physical(ctx)
+    plan_switches(ctx)
+    plan_adapters(ctx)
+    if ctx.problems:
+        raise SpecValidationError(ctx.problems)
+    if ctx.refusals:
+        raise CreationOnlyChangeError(ctx.refusals)
+    ctx.warn_oversubscription()
+    operations = sorted(ctx.operations, key=lambda op: (STAGES.index(op.stage), op.details.get("order", 0)))
+    return Plan(
+        operations=operations,
+        after=ctx.after_config(),
+        warnings=ctx.warnings,
+        restart_required=ctx.restart_required(),
+        recreated_switches=ctx.recreated,
+        wait_for_nics=ctx.wait_for_nics,
+        restart_timeout=ctx.policy.restart_timeout,
+    )
+
+
+def render(want: HostConfig) -> list[str]:
+    """Commands for ``rendered``: as if applied to a host that has none of the named items."""
+    commands = []
+    for nic in want.physical_adapters or []:
+        values = {option: getattr(nic, option) for option in ("sriov_enabled", "num_vfs")
+                  if getattr(nic, option) is not None}
+        if values:
+            commands.append(physical_command(nic.name, values, restart=False))
+    for switch in want.switches or []:
+        commands.append(new_switch_command(switch.model_dump(exclude_none=True)))
+    for adapter in want.vm_adapters or []:
+        values = adapter.model_dump(exclude_none=True)
+        for identity in ("vm_name", "management_os", "name"):
+            values.pop(identity, None)
+        commands.extend(adapter_commands(adapter, values, connect=values.get("switch_name")))
+    return [render_command(command) for command in commands]
+

@@ -1,0 +1,172 @@
+# -*- coding: utf-8 -*-
+# Copyright: sriov.hyperv contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Planning VM and management-OS network adapters.
+
+Private to the collection. Pure: no I/O. A Set-VMNetworkAdapter carries only the parameters
+whose desired value differs from the requested value the host reports, so a host that lacks an
+unmanaged feature is never sent its parameter.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from ansible_collections.sriov.hyperv.plugins.module_utils._host_parse import (
+    ADAPTER_PROPERTIES,
+    REQUIRED_WINDOWS,
+)
+from ansible_collections.sriov.hyperv.plugins.module_utils._reconcile_common import (
+    STAGE_ADAPTERS,
+    Context,
+    Operation,
+    adapter_commands,
+    adapter_label,
+)
+from ansible_collections.sriov.hyperv.plugins.module_utils._spec import (
+    ADAPTER_DEFAULTS,
+    ADAPTER_OPTIONS,
+    IOV_ADAPTER_OPTIONS,
+    close_matches,
+    name_key,
+)
+
+
+def _unknown_adapter(ctx: Context, where: str, item: t.Any) -> None:
+    have = ctx.have
+    if item.is_management_os:
+        names = [adapter.name for adapter in have.adapters if adapter.management_os]
+        ctx.problems.append(
+            "%s.name: the management OS has no network adapter '%s'. Existing management-OS adapters: %s. Use one "
+            "of these names (a host adapter is created with its switch, not by this option)."
+            % (where, item.name, ", ".join("'%s'" % name for name in names) or "none")
+        )
+        return
+    vm = have.vm(item.vm_name)
+    if vm is None:
+        matches = close_matches(item.vm_name, [vm.name for vm in have.vms])
+        hint = " Did you mean %s?" % " or ".join("'%s'" % match for match in matches) if matches else ""
+        ctx.problems.append(
+            "%s.vm_name: VM '%s' was not found on the host.%s Check the name with Get-VM." % (where, item.vm_name, hint)
+        )
+        return
+    names = [
+        adapter.name for adapter in have.adapters if not adapter.management_os and name_key(adapter.vm_name or "") == name_key(vm.name)
+    ]
+    matches = close_matches(item.name, names)
+    hint = " Did you mean %s?" % " or ".join("'%s'" % match for match in matches) if matches else ""
+    ctx.problems.append(
+        "%s.name: VM '%s' has no network adapter '%s'.%s Its adapters: %s."
+        % (where, vm.name, item.name, hint, ", ".join("'%s'" % name for name in names) or "none")
+    )
+
+
+def _defaults(supported: t.Iterable[str], management_os: bool) -> dict:
+    return {
+        option: ADAPTER_DEFAULTS[option]
+        for option in supported
+        if option in ADAPTER_DEFAULTS and not (management_os and option in IOV_ADAPTER_OPTIONS)
+    }
+
+
+def plan_adapters(ctx: Context) -> None:
+    section = ctx.want.vm_adapters
+    if section is None:
+        return
+    named = set()
+    for index, item in enumerate(section):
+        where = "config.vm_adapters[%d]" % index
+        key = item.key()
+        facts = ctx.have.adapter(key)
+        current = ctx.adapters.get(key)
+        if facts is None and current is None:
+            _unknown_adapter(ctx, where, item)
+            continue
+        if current is None:
+            ctx.problems.append(
+                "%s: %s is removed by this task's switch changes, so it cannot be configured. Keep "
+                "allow_management_os on its switch, or leave this entry out." % (where, item.label())
+            )
+            continue
+        named.add(key)
+        supported = facts.supported_options if facts is not None else ctx.have.new_adapter_options(item.is_management_os)
+        given = {option: getattr(item, option) for option in ADAPTER_OPTIONS if getattr(item, option) is not None}
+        unsupported = [option for option in given if option != "switch_name" and option not in supported]
+        for option in unsupported:
+            ctx.problems.append(
+                "%s.%s: this host does not support %s on %s (the adapter has no %s property; it needs %s or later). "
+                "Remove the option." % (where, option, option, item.label(), ADAPTER_PROPERTIES[option],
+                                        REQUIRED_WINDOWS[option])
+            )
+        if unsupported:
+            continue
+        if ctx.state == "deleted":
+            desired = _defaults(supported, item.is_management_os)
+        else:
+            desired = dict(given)
+            if ctx.replacing:
+                for option, value in _defaults(supported, item.is_management_os).items():
+                    desired.setdefault(option, value)
+        _reconcile_adapter(ctx, where, current, desired, explicit=given)
+    if ctx.state == "overridden":
+        for key, current in list(ctx.adapters.items()):
+            if key in named:
+                continue
+            facts = ctx.have.adapter(key)
+            management_os = bool(current.get("management_os"))
+            supported = facts.supported_options if facts is not None else ctx.have.new_adapter_options(management_os)
+            _reconcile_adapter(ctx, None, current, _defaults(supported, management_os), explicit={})
+
+
+def _reconcile_adapter(ctx: Context, where: str | None, current: dict, desired: dict, explicit: dict) -> None:
+    label = adapter_label(current)
+    connect = None
+    wanted_switch = desired.get("switch_name")
+    if wanted_switch is not None and name_key(wanted_switch) != name_key(current.get("switch_name") or ""):
+        target = ctx.switches.get(name_key(wanted_switch))
+        if target is None:
+            matches = close_matches(wanted_switch, [switch["name"] for switch in ctx.switches.values()])
+            hint = " Did you mean %s?" % " or ".join("'%s'" % match for match in matches) if matches else ""
+            removed = " (this task removes it)" if name_key(wanted_switch) in ctx.removed_switches else ""
+            ctx.problems.append(
+                "%s.switch_name: switch '%s' was not found on the host%s.%s Create it under switches, or use an "
+                "existing switch." % (where, wanted_switch, removed, hint)
+            )
+            return
+        if current.get("management_os"):
+            ctx.problems.append(
+                "%s.switch_name: %s is on switch '%s'; a management-OS adapter cannot be moved to another switch. "
+                "Leave switch_name out, or set it to '%s'." % (where, label, current.get("switch_name"),
+                                                               current.get("switch_name"))
+            )
+            return
+        connect = target["name"]
+    changes = {
+        option: value
+        for option, value in desired.items()
+        if option != "switch_name" and current.get(option) != value
+    }
+    switch_after = ctx.switches.get(name_key(connect or current.get("switch_name") or ""))
+    if explicit.get("iov_weight") and switch_after is not None and not switch_after.get("enable_iov"):
+        ctx.warnings.append(
+            "%s asks for SR-IOV (iov_weight %d) but its switch '%s' does not have SR-IOV enabled: it uses the "
+            "synthetic path." % (label[0].upper() + label[1:], explicit["iov_weight"], switch_after["name"])
+        )
+    if not changes and not connect:
+        return
+    commands = adapter_commands(current, changes, connect)
+    if connect:
+        current["switch_name"] = connect
+    current.update(changes)
+    parts = (["connect to switch '%s'" % connect] if connect else []) + [
+        "%s=%s" % (option, value) for option, value in changes.items()
+    ]
+    ctx.add(
+        Operation(
+            stage=STAGE_ADAPTERS,
+            action="update",
+            target=label,
+            commands=commands,
+            summary="%s: %s" % (label, ", ".join(parts)),
+        )
+    )

@@ -1,0 +1,322 @@
+# -*- coding: utf-8 -*-
+# Copyright: sriov.hyperv contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What the planner's parts share: policy, operations, the planning context, command builders.
+
+Private to the collection. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing as t
+
+from ansible_collections.sriov.hyperv.plugins.module_utils._errors import HyperVError
+from ansible_collections.sriov.hyperv.plugins.module_utils._host_parse import Observed
+from ansible_collections.sriov.hyperv.plugins.module_utils._runner import SWITCH, Command
+from ansible_collections.sriov.hyperv.plugins.module_utils._spec import HostConfig, name_key
+
+STAGE_RECREATE = "recreate"
+STAGE_PHYSICAL = "physical_adapters"
+STAGE_SWITCHES = "switches"
+STAGE_ADAPTERS = "vm_adapters"
+# An interrupted recreate is finished before anything else; then the issue's order.
+STAGES = (STAGE_RECREATE, STAGE_PHYSICAL, STAGE_SWITCHES, STAGE_ADAPTERS)
+
+SWITCH_TYPE_VALUES = {"external": "External", "internal": "Internal", "private": "Private"}
+BANDWIDTH_MODE_VALUES = {"default": "Default", "weight": "Weight", "absolute": "Absolute", "none": "None"}
+MODERATION_VALUES = {
+    "default": "Default",
+    "adaptive": "Adaptive",
+    "off": "Off",
+    "low": "Low",
+    "medium": "Medium",
+    "high": "High",
+}
+# Set-VMNetworkAdapter parameter of each adapter option.
+ADAPTER_PARAMETERS = {
+    "iov_weight": "IovWeight",
+    "iov_queue_pairs_requested": "IovQueuePairsRequested",
+    "iov_interrupt_moderation": "IovInterruptModeration",
+    "vmq_weight": "VmqWeight",
+    "ipsec_offload_max_sa": "IPsecOffloadMaximumSecurityAssociation",
+    "vrss_enabled": "VrssEnabled",
+    "vmmq_enabled": "VmmqEnabled",
+    "vmmq_queue_pairs": "VmmqQueuePairs",
+    "allow_teaming": "AllowTeaming",
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class Policy:
+    creation_only_changes: str = "fail"
+    """``fail`` refuses a change of a creation-only switch setting; ``recreate`` rebuilds the switch."""
+    restart: bool = False
+    """Restart physical adapters so that SR-IOV changes take effect now."""
+    restart_timeout: float = 300.0
+    """Seconds to wait for a restarted adapter to show its new values."""
+
+    def __post_init__(self) -> None:
+        if self.creation_only_changes not in ("fail", "recreate"):
+            raise ValueError("creation_only_changes must be fail or recreate")
+
+
+@dataclasses.dataclass
+class Operation:
+    stage: str
+    action: str
+    target: str
+    commands: list[Command]
+    summary: str
+    details: dict = dataclasses.field(default_factory=dict)
+    """For a recreate: the step groups, the parking record and the original switch (see _recreate)."""
+
+
+class CreationOnlyChangeError(HyperVError):
+    """A switch setting that Hyper-V fixes at creation differs, and the policy is ``fail``."""
+
+    def __init__(self, refusals: list[dict]) -> None:
+        parts = []
+        for refusal in refusals:
+            settings = ", ".join(
+                "%s (%s -> %s)" % (option, _show(old), _show(new)) for option, old, new in refusal["settings"]
+            )
+            attached = refusal["attached"]
+            attached_text = (
+                "Adapters connected to it: %s." % ", ".join(attached)
+                if attached
+                else "No adapters are connected to it."
+            )
+            parts.append(
+                "Failed to change virtual switch '%s': %s can only be set when a switch is created. %s "
+                "Either set creation_only_changes: recreate to remove and re-create the switch (every connected "
+                "adapter is reconnected with its settings; connected VMs lose network for a moment), or keep the "
+                "switch's current values by leaving these options out of the task (or setting them to the "
+                "current values)." % (refusal["switch"], settings, attached_text)
+            )
+        super().__init__(" ".join(parts), {"refusals": refusals})
+        self.refusals = refusals
+
+
+def _show(value: t.Any) -> str:
+    if value is None:
+        return "unset"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "[%s]" % ", ".join(str(item) for item in value)
+    return str(value)
+
+
+def physical_command(name: str, values: dict, restart: bool) -> Command:
+    parameters: dict[str, t.Any] = {"Name": name}
+    if values.get("sriov_enabled") is not None:
+        parameters["Enabled"] = bool(values["sriov_enabled"])
+    if values.get("num_vfs") is not None:
+        parameters["NumVFs"] = int(values["num_vfs"])
+    if not restart:
+        parameters["NoRestart"] = SWITCH
+    return Command("Set-NetAdapterSriov", parameters)
+
+
+def new_switch_command(values: dict) -> Command:
+    """New-VMSwitch for a switch described by option values (``name`` included)."""
+    parameters: dict[str, t.Any] = {"Name": values["name"]}
+    nics = values.get("net_adapter_names")
+    switch_type = values.get("switch_type") or ("external" if nics else None)
+    if nics:
+        parameters["NetAdapterName"] = list(nics)
+        if values.get("allow_management_os") is not None:
+            parameters["AllowManagementOS"] = bool(values["allow_management_os"])
+    elif switch_type in ("internal", "private"):
+        parameters["SwitchType"] = SWITCH_TYPE_VALUES[switch_type]
+    if values.get("enable_iov") is not None:
+        parameters["EnableIov"] = bool(values["enable_iov"])
+    if values.get("minimum_bandwidth_mode") is not None:
+        parameters["MinimumBandwidthMode"] = BANDWIDTH_MODE_VALUES[values["minimum_bandwidth_mode"]]
+    if values.get("enable_embedded_teaming") is not None:
+        parameters["EnableEmbeddedTeaming"] = bool(values["enable_embedded_teaming"])
+    if values.get("enable_packet_direct") is not None:
+        parameters["EnablePacketDirect"] = bool(values["enable_packet_direct"])
+    if values.get("notes") is not None:
+        parameters["Notes"] = values["notes"]
+    return Command("New-VMSwitch", parameters)
+
+
+def adapter_parameter_value(option: str, value: t.Any) -> t.Any:
+    if option == "iov_interrupt_moderation":
+        return MODERATION_VALUES[value]
+    if option == "allow_teaming":
+        return "On" if value else "Off"
+    return value
+
+
+def adapter_target(identity: t.Any) -> dict:
+    """The parameters that name an adapter: -VMName/-Name or -ManagementOS/-Name."""
+    if identity.get("management_os") and not identity.get("vm_name"):
+        return {"ManagementOS": SWITCH, "Name": identity["name"]}
+    return {"VMName": identity["vm_name"], "Name": identity["name"]}
+
+
+def adapter_commands(adapter: t.Any, values: dict, connect: str | None) -> list[Command]:
+    """Connect (when ``connect``) and one Set-VMNetworkAdapter carrying only ``values``."""
+    identity = adapter if isinstance(adapter, dict) else adapter.model_dump()
+    commands = []
+    if connect:
+        commands.append(Command("Connect-VMNetworkAdapter", {**adapter_target(identity), "SwitchName": connect}))
+    settings = {
+        ADAPTER_PARAMETERS[option]: adapter_parameter_value(option, value)
+        for option, value in values.items()
+        if option in ADAPTER_PARAMETERS and value is not None
+    }
+    if settings:
+        commands.append(Command("Set-VMNetworkAdapter", {**adapter_target(identity), **settings}))
+    return commands
+
+
+def adapter_label(item: dict) -> str:
+    if item.get("management_os") and not item.get("vm_name"):
+        return "management-OS adapter '%s'" % item["name"]
+    return "adapter '%s' of VM '%s'" % (item["name"], item.get("vm_name"))
+
+
+def adapter_key(item: dict) -> tuple:
+    if item.get("management_os") and not item.get("vm_name"):
+        return ("management_os", name_key(item["name"]))
+    return ("vm", name_key(item.get("vm_name") or ""), name_key(item["name"]))
+
+
+@dataclasses.dataclass
+class Context:
+    """The planning state: what the host will look like, and what was found on the way."""
+
+    want: HostConfig
+    have: Observed
+    state: str
+    policy: Policy
+    problems: list[str] = dataclasses.field(default_factory=list)
+    refusals: list[dict] = dataclasses.field(default_factory=list)
+    operations: list[Operation] = dataclasses.field(default_factory=list)
+    warnings: list[str] = dataclasses.field(default_factory=list)
+    recreated: list[str] = dataclasses.field(default_factory=list)
+    wait_for_nics: list[str] = dataclasses.field(default_factory=list)
+    restarted: set = dataclasses.field(default_factory=set)
+    removed_switches: set = dataclasses.field(default_factory=set)
+    recreating: set = dataclasses.field(default_factory=set)
+    phys: dict = dataclasses.field(default_factory=dict)
+    switches: dict = dataclasses.field(default_factory=dict)
+    adapters: dict = dataclasses.field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # The predicted host starts as the observed one; each stage edits it as its operations would.
+        current = self.have.config.model_dump(exclude_none=True)
+        self.phys = {name_key(item["name"]): item for item in current.get("physical_adapters", [])}
+        self.switches = {name_key(item["name"]): item for item in current.get("switches", [])}
+        self.adapters = {adapter_key(item): item for item in current.get("vm_adapters", [])}
+
+    @property
+    def replacing(self) -> bool:
+        return self.state in ("replaced", "overridden")
+
+    def add(self, operation: Operation) -> None:
+        self.operations.append(operation)
+
+    def after_config(self) -> HostConfig:
+        return HostConfig.model_validate(
+            {
+                "physical_adapters": list(self.phys.values()),
+                "switches": list(self.switches.values()),
+                "vm_adapters": list(self.adapters.values()),
+            }
+        )
+
+    def restart_required(self) -> list[str]:
+        """Physical adapters whose configured SR-IOV values will differ from the effective ones."""
+        pending = []
+        for nic in self.have.nics:
+            key = name_key(nic.name)
+            if key in self.restarted or key not in self.phys:
+                continue
+            configured = self.phys[key]
+            enabled_differs = (
+                configured.get("sriov_enabled") is not None
+                and nic.sriov_enabled is not None
+                and configured["sriov_enabled"] != nic.sriov_enabled
+            )
+            vfs_differ = (
+                configured.get("num_vfs") is not None and nic.num_vfs is not None and configured["num_vfs"] != nic.num_vfs
+            )
+            if enabled_differs or vfs_differ:
+                pending.append(nic.name)
+        return pending
+
+    def vf_capacity(self, switch: dict) -> int | None:
+        """VFs an IOV switch can hand out after the plan: the switch's count, else its NICs' NumVFs."""
+        key = name_key(switch["name"])
+        facts = self.have.switch(switch["name"])
+        nic_keys = [name_key(nic) for nic in switch.get("net_adapter_names") or []]
+        nics_changed = any(
+            key_ in self.restarted for key_ in nic_keys
+        )
+        if facts is not None and key not in self.recreating and not nics_changed and facts.iov_vf_count is not None:
+            return facts.iov_vf_count
+        total = 0
+        found = False
+        for nic_key in nic_keys:
+            nic = next((item for item in self.have.nics if name_key(item.name) == nic_key), None)
+            if nic is None:
+                continue
+            enabled = nic.sriov_enabled
+            num_vfs = nic.num_vfs
+            if nic_key in self.restarted and nic_key in self.phys:
+                enabled = self.phys[nic_key].get("sriov_enabled", enabled)
+                num_vfs = self.phys[nic_key].get("num_vfs", num_vfs)
+            if num_vfs is None:
+                continue
+            found = True
+            total += num_vfs if enabled is not False else 0
+        return total if found else None
+
+    def warn_oversubscription(self) -> None:
+        running = {name_key(vm.name) for vm in self.have.vms if vm.running}
+        for switch in self.switches.values():
+            if not switch.get("enable_iov"):
+                continue
+            capacity = self.vf_capacity(switch)
+            if capacity is None:
+                continue
+            asking = [
+                item
+                for item in self.adapters.values()
+                if not item.get("management_os")
+                and name_key(item.get("vm_name") or "") in running
+                and item.get("switch_name") is not None
+                and name_key(item["switch_name"]) == name_key(switch["name"])
+                and (item.get("iov_weight") or 0) > 0
+            ]
+            if len(asking) <= capacity:
+                continue
+            # The emulator's policy (docs/emulator.md, "VF allocation"): higher weight wins; among
+            # equal weights an adapter that holds a VF keeps it, then host VM order, adapter order.
+            order = {adapter.key(): index for index, adapter in enumerate(self.have.adapters)}
+            vm_order = {name_key(vm.name): index for index, vm in enumerate(self.have.vms)}
+
+            def rank(item: dict) -> tuple:
+                facts = self.have.adapter(adapter_key(item))
+                holds_vf = bool(facts is not None and (facts.iov_usage or 0) > 0)
+                return (-item["iov_weight"], not holds_vf, vm_order.get(name_key(item["vm_name"]), 0),
+                        order.get(adapter_key(item), 0))
+
+            ranked = sorted(asking, key=rank)
+            synthetic = ranked[capacity:][::-1]
+            self.warnings.append(
+                "Switch '%s' has %d virtual function(s) for %d running adapters asking for SR-IOV; these stay on the "
+                "synthetic path (lowest weight first): %s. Lower iov_weight to 0 on adapters that do not need SR-IOV, "
+                "or raise num_vfs on the physical adapter."
+                % (
+                    switch["name"],
+                    capacity,
+                    len(asking),
+                    ", ".join("%s (weight %d)" % (adapter_label(item), item["iov_weight"]) for item in synthetic),
+                )
+            )
