@@ -1,0 +1,160 @@
+"""Emulated Hyper-V hosts served by the real ``hyperv-sriov-emulator serve`` process.
+
+Fixtures (for every test under tests/e2e):
+
+``emulator_factory(scenario="capable", auth="basic", tls=True, **extra) -> ReadyInfo``
+    Session-scoped factory. Starts ``hyperv-sriov-emulator serve`` as a subprocess with the given
+    scenario (a bundled scenario name or a path), auth (``basic``, ``ntlm``, ``certificate``) and
+    TLS setting, waits for its ready file and returns it parsed. Calls with the same arguments
+    share one process for the whole session; ``fresh=True`` always starts a new one (for tests
+    that change a host and must not disturb others). ``state_dir=...`` and ``port=...`` are
+    passed through. On teardown every process gets SIGTERM and must exit 0.
+
+``emulator`` -> ReadyInfo
+    ``emulator_factory()`` with the defaults: the ``capable`` scenario over HTTPS + Basic.
+
+``ReadyInfo``
+    ``.data`` (the ready file's JSON), ``.path`` (the ready file), ``.hosts``, ``.host(name)``,
+    ``.wsman_kwargs(name, **overrides)`` (pypsrp ``WSMan`` arguments), ``.cli(*args)`` (runs a CLI
+    subcommand against this ready file and returns the CompletedProcess), ``.stop()``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import typing as t
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+START_TIMEOUT = 30.0
+
+
+def emulator_command() -> list[str]:
+    """The CLI as a user runs it: the installed console script, else the package's __main__."""
+    script = os.path.join(os.path.dirname(sys.executable), "hyperv-sriov-emulator")
+    if os.path.exists(script):
+        return [script]
+    return [sys.executable, "-m", "hyperv_sriov_emulator"]
+
+
+def emulator_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = REPO + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    return env
+
+
+def run_cli(*args: str, timeout: float = 60.0) -> subprocess.CompletedProcess:
+    return subprocess.run(emulator_command() + list(args), capture_output=True, text=True, timeout=timeout,
+                          env=emulator_env(), cwd=REPO)
+
+
+@dataclasses.dataclass
+class ReadyInfo:
+    path: str
+    data: dict[str, t.Any]
+    process: subprocess.Popen
+    stderr_path: str
+
+    @property
+    def hosts(self) -> list[dict[str, t.Any]]:
+        return self.data["hosts"]
+
+    def host(self, name: str | None = None) -> dict[str, t.Any]:
+        if name is None:
+            return self.hosts[0]
+        for host in self.hosts:
+            if host["name"].lower() == name.lower():
+                return host
+        raise KeyError(name)
+
+    def wsman_kwargs(self, name: str | None = None, **overrides: t.Any) -> dict[str, t.Any]:
+        from hyperv_sriov_emulator.server.client import wsman_kwargs
+
+        return wsman_kwargs(self.host(name), **overrides)
+
+    def cli(self, *args: str, timeout: float = 60.0) -> subprocess.CompletedProcess:
+        return run_cli(args[0], "--ready-file", self.path, *args[1:], timeout=timeout)
+
+    def stop(self) -> int:
+        """SIGTERM, wait, and return the exit status."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        return self.process.returncode
+
+    def stderr(self) -> str:
+        with open(self.stderr_path, encoding="utf-8", errors="replace") as handle:
+            return handle.read()
+
+
+def start_emulator(workdir: str, scenario: str = "capable", auth: str = "basic", tls: bool = True,
+                   state_dir: str | None = None, port: int | None = None,
+                   extra_args: t.Sequence[str] = ()) -> ReadyInfo:
+    os.makedirs(workdir, exist_ok=True)
+    ready = os.path.join(workdir, "ready.json")
+    args = emulator_command() + ["serve", "--scenario", scenario, "--ready-file", ready, "--auth", auth]
+    if not tls:
+        args.append("--no-tls")
+    if state_dir:
+        args += ["--state-dir", state_dir]
+    if port is not None:
+        args += ["--port", str(port)]
+    args += list(extra_args)
+    stderr_path = os.path.join(workdir, "serve.stderr")
+    with open(stderr_path, "w") as stderr:
+        process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=stderr, env=emulator_env(), cwd=REPO)
+    deadline = time.monotonic() + START_TIMEOUT
+    while not os.path.exists(ready):
+        if process.poll() is not None:
+            with open(stderr_path) as handle:
+                raise RuntimeError("emulator exited with %s: %s" % (process.returncode, handle.read()))
+        if time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError("emulator did not write its ready file within %ss" % START_TIMEOUT)
+        time.sleep(0.05)
+    with open(ready, encoding="utf-8") as handle:
+        data = json.load(handle)
+    return ReadyInfo(ready, data, process, stderr_path)
+
+
+@pytest.fixture(scope="session")
+def emulator_factory(tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[t.Callable[..., ReadyInfo]]:
+    shared: dict[tuple, ReadyInfo] = {}
+    started: list[ReadyInfo] = []
+
+    def factory(scenario: str = "capable", auth: str = "basic", tls: bool = True, fresh: bool = False,
+                **extra: t.Any) -> ReadyInfo:
+        key = (scenario, auth, tls, tuple(sorted(extra.items())))
+        if not fresh and key in shared and shared[key].process.poll() is None:
+            return shared[key]
+        workdir = tempfile.mkdtemp(prefix="emu-", dir=str(tmp_path_factory.getbasetemp()))
+        info = start_emulator(workdir, scenario, auth, tls, **extra)
+        started.append(info)
+        if not fresh:
+            shared[key] = info
+        return info
+
+    yield factory
+    failures = []
+    for info in started:
+        code = info.stop()
+        if code != 0:
+            failures.append("emulator pid %s exited %s: %s" % (info.process.pid, code, info.stderr()[-2000:]))
+    assert not failures, failures
+
+
+@pytest.fixture(scope="session")
+def emulator(emulator_factory: t.Callable[..., ReadyInfo]) -> ReadyInfo:
+    return emulator_factory()
