@@ -548,7 +548,7 @@ def _creation_values(ctx: Context, switch: dict) -> dict:
     return values
 
 
-def _rebuild_commands(ctx: Context, target: str, creation: dict, vm_adapters: list[dict], vnics: list[dict]) -> list:
+def rebuild_commands(target: str, creation: dict, vm_adapters: list[dict], vnics: list[dict]) -> list:
     """New-VMSwitch, then every adapter back on it: used forward and for the rollback."""
     values = dict(creation)
     if vnics and values.get("switch_type") == "external":
@@ -602,7 +602,7 @@ def build_recreate(ctx: Context, current: dict, after: dict, diffs: list) -> Non
         for item in vm_adapters
     ]
     swap.append(Command("Remove-VMSwitch", {"Name": name, "Force": SWITCH}))
-    swap.extend(_rebuild_commands(ctx, name, creation, vm_adapters, vnics_after))
+    swap.extend(rebuild_commands(name, creation, vm_adapters, vnics_after))
     finish = [Command("Remove-VMSwitch", {"Name": parking, "Force": SWITCH})]
     running = sorted(
         {item["vm_name"] for item in vm_adapters if (ctx.have.vm(item["vm_name"]) or _Off).running}, key=name_key
@@ -645,6 +645,7 @@ def build_recreate(ctx: Context, current: dict, after: dict, diffs: list) -> Non
                 "record": record,
                 "steps": {"park": park, "swap": swap, "finish": finish},
                 "original": original,
+                "original_switch": dict(current),
                 "original_vnics": vnics_before,
                 "vm_adapters": vm_adapters,
                 "settings": {
@@ -682,7 +683,7 @@ def plan_resume(ctx: Context) -> None:
                 current = ctx.adapters.get(("vm", name_key(item["vm_name"]), name_key(item["name"])))
                 if current is not None:
                     adapters_to_connect.append(item)
-            commands.extend(_rebuild_commands(ctx, target, creation, adapters_to_connect, missing_vnics))
+            commands.extend(rebuild_commands(target, creation, adapters_to_connect, missing_vnics))
             ctx.switches[key] = dict(record.get("after") or {"name": target})
         else:
             for item in record.get("vm_adapters") or []:
@@ -707,8 +708,9 @@ def plan_resume(ctx: Context) -> None:
         for vnic in record.get("management_os") or []:
             vnic_key = ("management_os", name_key(vnic["name"]))
             if vnic_key not in ctx.adapters:
-                ctx.adapters[vnic_key] = {"management_os": True, "name": vnic["name"], "switch_name": target,
-                                          **vnic["settings"]}
+                item = _new_vnic(ctx, vnic["name"])
+                item.update(vnic["settings"], switch_name=target)
+                ctx.adapters[vnic_key] = item
         commands.append(Command("Remove-VMSwitch", {"Name": parking.switch_name, "Force": SWITCH}))
         ctx.recreated.append(target)
         ctx.warnings.append(

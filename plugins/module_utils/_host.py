@@ -1,0 +1,207 @@
+# -*- coding: utf-8 -*-
+# Copyright: sriov.hyperv contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The host layer: read a whole host in one round trip, apply a plan, confirm with one read.
+
+Private to the collection. Everything goes through a ``_runner.Runner``; parameters are bound
+structurally, never as script text.
+"""
+
+from __future__ import annotations
+
+import time
+import typing as t
+
+from ansible_collections.sriov.hyperv.plugins.module_utils._errors import (
+    CommandNotFoundError,
+    HostTimeoutError,
+    HyperVError,
+    error_from_record,
+    raise_for_result,
+)
+from ansible_collections.sriov.hyperv.plugins.module_utils._host_parse import (  # noqa: F401  (re-exported)
+    AdapterFacts,
+    HostFacts,
+    NicFacts,
+    Observed,
+    ParkingRecord,
+    SwitchFacts,
+    VmFacts,
+    parse_observed,
+)
+from ansible_collections.sriov.hyperv.plugins.module_utils._runner import (
+    SWITCH,
+    Command,
+    ErrorRecordData,
+    Runner,
+    Statement,
+    render_command,
+)
+
+if t.TYPE_CHECKING:  # pragma: no cover
+    from ansible_collections.sriov.hyperv.plugins.module_utils._reconcile import Operation, Plan
+
+# Get-VMSwitchTeam comes last: Windows Server 2012 R2 has no such cmdlet, and a missing command
+# ends the pipeline, so everything else must already have been read when it fails.
+READ_STATEMENTS: list[list[Command]] = [
+    [Command("Get-VMHost")],
+    [Command("Get-VM")],
+    [Command("Get-VMSwitch")],
+    [Command("Get-VMNetworkAdapter", {"All": SWITCH})],
+    [Command("Get-NetAdapter", {"Physical": SWITCH})],
+    [Command("Get-NetAdapterSriov")],
+    [Command("Get-NetAdapterAdvancedProperty", {"RegistryKeyword": ["*SRIOV", "*NumVFs"]})],
+    [Command("Get-VMSwitchTeam")],
+]
+
+# Read commands whose "nothing found" records mean an empty answer, not a failed read.
+_EMPTY_IS_FINE = ("get-netadaptersriov", "get-netadapteradvancedproperty", "get-netadapter", "get-vmswitchteam")
+
+
+class ApplyError(HyperVError):
+    """A write failed. The message names the failing operation, what was applied before it, and
+    what was not; ``details`` carries the same as lists."""
+
+
+def _is_empty_answer(record: ErrorRecordData) -> bool:
+    command = (record.command or "").lower()
+    fqid = (record.fqid or "").lower()
+    from_reader = command in _EMPTY_IS_FINE or any(name.replace("-", "") in fqid for name in _EMPTY_IS_FINE)
+    return from_reader and record.category == "ObjectNotFound"
+
+
+def read_host(runner: Runner) -> Observed:
+    """The whole host, in exactly one ``runner.run`` call."""
+    result = runner.run(READ_STATEMENTS)
+    terminating = result.terminating_error
+    if terminating is not None:
+        error = error_from_record(terminating)
+        # Only the last statement may be missing (2012 R2 has no Get-VMSwitchTeam).
+        if not (isinstance(error, CommandNotFoundError) and "vmswitchteam" in (terminating.fqid + str(terminating.target)
+                                                                                + str(terminating.command)).lower()):
+            raise error
+    for record in result.errors:
+        if not _is_empty_answer(record):
+            raise error_from_record(record)
+    return parse_observed(result.output)
+
+
+def with_stop(command: Command) -> Command:
+    """The command with -ErrorAction Stop: its first failure ends the pipeline."""
+    return Command(command.name, {**command.parameters, "ErrorAction": "Stop"})
+
+
+def run_writes(runner: Runner, commands: t.Sequence[Command]):
+    """One pipeline with one statement per command; the RunResult."""
+    return runner.run([[with_stop(command)] for command in commands])
+
+
+def _failed_index(commands: t.Sequence[Command], record: ErrorRecordData) -> int:
+    """Which command of a pipeline failed, from the record's command name and target."""
+    failed_command = (error_from_record(record).details.get("command") or "").lower()
+    text = "%s %s" % (record.target, record.message)
+    candidates = [index for index, command in enumerate(commands) if command.name.lower() == failed_command]
+    for index in candidates:
+        values = [str(value) for value in commands[index].parameters.values() if isinstance(value, str)]
+        if any(value and value in text for value in values):
+            return index
+    if candidates:
+        return candidates[0]
+    return len(commands) - 1
+
+
+def _raise_apply_error(operations: list["Operation"], commands_of: list[int], commands: list[Command],
+                       record: ErrorRecordData, applied: list[str]) -> t.NoReturn:
+    index = _failed_index(commands, record)
+    failed_op = operations[commands_of[index]]
+    done = applied + [op.summary for position, op in enumerate(operations) if position < commands_of[index]]
+    not_done = [op.summary for position, op in enumerate(operations) if position > commands_of[index]]
+    cause = error_from_record(record)
+    message = "Failed to %s: %s Already applied: %s. Not applied: %s." % (
+        failed_op.summary,
+        cause.message,
+        "; ".join(done) if done else "nothing",
+        "; ".join(not_done) if not_done else "nothing else",
+    )
+    raise ApplyError(
+        message,
+        {
+            "failed": failed_op.summary,
+            "failed_command": render_command(commands[index]),
+            "applied": done,
+            "not_applied": not_done,
+            "cause": cause.details,
+        },
+    )
+
+
+def _run_batch(runner: Runner, batch: list["Operation"], applied: list[str]) -> None:
+    commands: list[Command] = []
+    commands_of: list[int] = []
+    for position, operation in enumerate(batch):
+        for command in operation.commands:
+            commands.append(command)
+            commands_of.append(position)
+    if not commands:
+        return
+    result = run_writes(runner, commands)
+    if result.terminating_error is not None:
+        _raise_apply_error(batch, commands_of, commands, result.terminating_error, applied)
+    applied.extend(operation.summary for operation in batch)
+
+
+def apply_plan(runner: Runner, plan: "Plan", observed: Observed) -> Observed:
+    """Run ``plan`` in as few pipelines as its stages allow, then read the host once to confirm.
+
+    Consecutive ordinary operations share one pipeline (the stage order is the statement order);
+    a switch recreate runs its own guarded sequence (``_recreate``). Raises ApplyError on a
+    failed write, naming what was and was not applied.
+    """
+    from ansible_collections.sriov.hyperv.plugins.module_utils._recreate import run_recreate
+
+    applied: list[str] = []
+    batch: list["Operation"] = []
+    for operation in plan.operations:
+        if operation.action == "recreate":
+            _run_batch(runner, batch, applied)
+            batch = []
+            run_recreate(runner, operation, applied)
+            applied.append(operation.summary)
+        else:
+            batch.append(operation)
+    _run_batch(runner, batch, applied)
+    after = read_host(runner)
+    if plan.wait_for_nics:
+        after = _wait_for_nics(runner, after, plan.wait_for_nics, plan.restart_timeout)
+    return after
+
+
+def _wait_for_nics(runner: Runner, observed: Observed, names: list[str], timeout: float) -> Observed:
+    """Read until the restarted adapters show their configured values, or time out."""
+    deadline = time.monotonic() + timeout
+    delay = 1.0
+    while True:
+        pending = [name for name in names if (observed.nic(name) is not None and observed.nic(name).pending)]
+        if not pending:
+            return observed
+        if time.monotonic() >= deadline:
+            raise HostTimeoutError(
+                "Failed to restart physical adapter(s) %s: the new SR-IOV values were not in effect after %d "
+                "seconds. Check the adapters on the host; the values are configured and take effect at their "
+                "next restart." % (", ".join("'%s'" % name for name in pending), timeout)
+            )
+        time.sleep(min(delay, max(0.0, deadline - time.monotonic())))
+        delay = min(delay * 2, 10.0)
+        observed = read_host(runner)
+
+
+__all__ = [
+    "READ_STATEMENTS",
+    "ApplyError",
+    "Observed",
+    "read_host",
+    "apply_plan",
+    "run_writes",
+    "with_stop",
+    "Statement",
+]

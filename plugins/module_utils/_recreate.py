@@ -1,0 +1,188 @@
+# -*- coding: utf-8 -*-
+# Copyright: sriov.hyperv contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Recreating a switch without ever losing track of an adapter.
+
+Private to the collection. The planner (``_reconcile_switches.build_recreate``) prepares three
+step groups; this module runs them and guards them:
+
+1. park: create a Private parking switch whose Notes hold the record (target switch, the new
+   switch's settings, the VM adapters to reconnect, the host adapters to re-add). From here on,
+   the host itself knows where every adapter belongs.
+2. swap, in one pipeline so that a dropped client connection does not stop it half-way: VM
+   adapters to the parking switch, remove the old switch (a physical adapter serves one External
+   switch at a time), create the new one, reconnect the VM adapters, re-add host adapters.
+3. verify with a read, restore VM adapter settings that differ, remove the parking switch.
+
+A failed swap or verification puts back the original switch and connections (rollback) and
+raises ApplyError. A lost connection leaves the parking switch: the next plan finishes the job
+from its record (``_reconcile_switches.plan_resume``).
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from ansible_collections.sriov.hyperv.plugins.module_utils._errors import error_from_record
+from ansible_collections.sriov.hyperv.plugins.module_utils._host import ApplyError, read_host, run_writes
+from ansible_collections.sriov.hyperv.plugins.module_utils._host_parse import Observed
+from ansible_collections.sriov.hyperv.plugins.module_utils._reconcile_common import (
+    Operation,
+    adapter_commands,
+)
+from ansible_collections.sriov.hyperv.plugins.module_utils._reconcile_switches import rebuild_commands
+from ansible_collections.sriov.hyperv.plugins.module_utils._runner import SWITCH, Command, Runner
+from ansible_collections.sriov.hyperv.plugins.module_utils._spec import CREATION_ONLY_SWITCH_OPTIONS, name_key
+
+
+def _switch_config(observed: Observed, name: str) -> dict | None:
+    for switch in observed.config.switches or []:
+        if name_key(switch.name) == name_key(name):
+            return switch.model_dump(exclude_none=True)
+    return None
+
+
+def _vm_adapter(observed: Observed, vm_name: str, name: str) -> dict | None:
+    for adapter in observed.config.vm_adapters or []:
+        if not adapter.is_management_os and adapter.key() == ("vm", name_key(vm_name), name_key(name)):
+            return adapter.model_dump(exclude_none=True)
+    return None
+
+
+def _has_vnic(observed: Observed, name: str) -> bool:
+    return observed.adapter(("management_os", name_key(name))) is not None
+
+
+def _problems_after_swap(observed: Observed, details: dict) -> list[str]:
+    """What is not as the record says after the swap step."""
+    record = details["record"]
+    target = record["target"]
+    problems = []
+    switch = _switch_config(observed, target)
+    if switch is None:
+        return ["switch '%s' does not exist" % target]
+    for option in CREATION_ONLY_SWITCH_OPTIONS + ("switch_type",):
+        wanted = record["after"].get(option)
+        if wanted is not None and switch.get(option) is not None and switch.get(option) != wanted:
+            problems.append("switch '%s' has %s %s, not %s" % (target, option, switch.get(option), wanted))
+    for item in record["vm_adapters"]:
+        adapter = _vm_adapter(observed, item["vm_name"], item["name"])
+        if adapter is not None and name_key(adapter.get("switch_name") or "") != name_key(target):
+            problems.append("adapter '%s' of VM '%s' is not connected to '%s'" % (item["name"], item["vm_name"], target))
+    for vnic in record["management_os"]:
+        if not _has_vnic(observed, vnic["name"]):
+            problems.append("management-OS adapter '%s' is missing" % vnic["name"])
+    return problems
+
+
+def _settings_fixes(observed: Observed, details: dict) -> list[Command]:
+    """Set-VMNetworkAdapter for VM adapters whose settings did not survive the move."""
+    commands: list[Command] = []
+    for item in details["record"]["vm_adapters"]:
+        adapter = _vm_adapter(observed, item["vm_name"], item["name"])
+        wanted = details["settings"].get("%s/%s" % (item["vm_name"], item["name"])) or {}
+        if adapter is None:
+            continue
+        changes = {option: value for option, value in wanted.items() if adapter.get(option) != value}
+        commands.extend(adapter_commands({"vm_name": item["vm_name"], "name": item["name"]}, changes, None))
+    return commands
+
+
+def _rollback(runner: Runner, details: dict) -> list[str]:
+    """Put the original switch and every connection back; the problems left, if any."""
+    observed = read_host(runner)
+    record = details["record"]
+    target = record["target"]
+    parking = details["parking"]
+    original = details["original_switch"]
+    switch = _switch_config(observed, target)
+    is_original = switch is not None and all(
+        switch.get(option) == original.get(option) for option in CREATION_ONLY_SWITCH_OPTIONS if option in original
+    )
+    commands: list[Command] = []
+    vm_adapters = [item for item in details["vm_adapters"] if _vm_adapter(observed, item["vm_name"], item["name"])]
+    if is_original:
+        for item in vm_adapters:
+            adapter = _vm_adapter(observed, item["vm_name"], item["name"]) or {}
+            if name_key(adapter.get("switch_name") or "") != name_key(target):
+                commands.append(Command("Connect-VMNetworkAdapter",
+                                        {"VMName": item["vm_name"], "Name": item["name"], "SwitchName": target}))
+        for vnic in details["original_vnics"]:
+            if not _has_vnic(observed, vnic["name"]):
+                commands.append(Command("Add-VMNetworkAdapter",
+                                        {"ManagementOS": SWITCH, "Name": vnic["name"], "SwitchName": target}))
+                commands.extend(adapter_commands({"management_os": True, "name": vnic["name"]}, vnic["settings"], None))
+    else:
+        if switch is not None:
+            if observed.switch(parking) is None and not any(p.switch_name == parking for p in observed.parking):
+                commands.append(Command("New-VMSwitch", {"Name": parking, "SwitchType": "Private"}))
+            for item in vm_adapters:
+                commands.append(Command("Connect-VMNetworkAdapter",
+                                        {"VMName": item["vm_name"], "Name": item["name"], "SwitchName": parking}))
+            commands.append(Command("Remove-VMSwitch", {"Name": target, "Force": SWITCH}))
+        commands.extend(rebuild_commands(target, details["original"], vm_adapters, details["original_vnics"]))
+    if commands:
+        result = run_writes(runner, commands)
+        if result.terminating_error is not None:
+            return [error_from_record(result.terminating_error).message]
+    observed = read_host(runner)
+    left = []
+    if _switch_config(observed, target) is None:
+        left.append("switch '%s' is missing" % target)
+    for item in vm_adapters:
+        adapter = _vm_adapter(observed, item["vm_name"], item["name"]) or {}
+        if name_key(adapter.get("switch_name") or "") != name_key(target):
+            left.append("adapter '%s' of VM '%s' is not back on '%s'" % (item["name"], item["vm_name"], target))
+    if left:
+        return left
+    fixes = _settings_fixes(observed, details)
+    result = run_writes(runner, fixes + [Command("Remove-VMSwitch", {"Name": parking, "Force": SWITCH})])
+    if result.terminating_error is not None:
+        return [error_from_record(result.terminating_error).message]
+    return []
+
+
+def _outcome(operation: Operation, rollback_left: list[str] | None) -> str:
+    name = operation.target
+    if rollback_left is None:
+        return "Nothing was changed on switch '%s'." % name
+    if not rollback_left:
+        return "The original switch '%s' and its connections were put back." % name
+    return (
+        "Putting the original switch back also failed (%s). The parking switch '%s' records where every adapter "
+        "belongs: fix the cause and run the task again to finish." % ("; ".join(rollback_left),
+                                                                      operation.details["parking"])
+    )
+
+
+def _fail(operation: Operation, reason: str, outcome: str, applied: list[str], rolled_back: bool) -> t.NoReturn:
+    raise ApplyError(
+        "Failed to recreate switch '%s': %s. %s Already applied: %s." % (
+            operation.target, reason.rstrip("."), outcome, "; ".join(applied) if applied else "nothing"),
+        {"failed": operation.summary, "applied": list(applied), "rolled_back": rolled_back,
+         "parking": operation.details["parking"]},
+    )
+
+
+def run_recreate(runner: Runner, operation: Operation, applied: list[str]) -> None:
+    details = operation.details
+    steps = details["steps"]
+    result = run_writes(runner, steps["park"])
+    if result.terminating_error is not None:
+        _fail(operation, "could not create the parking switch: %s" % error_from_record(result.terminating_error).message,
+              _outcome(operation, None), applied, False)
+    result = run_writes(runner, steps["swap"])
+    if result.terminating_error is not None:
+        reason = error_from_record(result.terminating_error).message
+        left = _rollback(runner, details)
+        _fail(operation, reason, _outcome(operation, left), applied, not left)
+    observed = read_host(runner)
+    problems = _problems_after_swap(observed, details)
+    if problems:
+        left = _rollback(runner, details)
+        _fail(operation, "after the swap, " + "; ".join(problems), _outcome(operation, left), applied, not left)
+    result = run_writes(runner, _settings_fixes(observed, details) + steps["finish"])
+    if result.terminating_error is not None:
+        _fail(operation, "the switch was recreated and its adapters reconnected, but finishing failed: %s"
+              % error_from_record(result.terminating_error).message,
+              "The parking switch '%s' is removed by the next run of the task." % details["parking"], applied, False)

@@ -1,0 +1,174 @@
+# -*- coding: utf-8 -*-
+# Copyright: sriov.hyperv contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from ansible_collections.sriov.hyperv.plugins.module_utils._errors import HyperVError
+from ansible_collections.sriov.hyperv.plugins.module_utils._spec import (
+    HostConfig,
+    SpecValidationError,
+    config_to_dict,
+    name_key,
+    parse_config,
+)
+
+FULL = {
+    "physical_adapters": [{"name": "SLOT 2 Port 1", "sriov_enabled": True, "num_vfs": 32}],
+    "switches": [
+        {"name": "sriov-ext", "switch_type": "external", "net_adapter_names": ["SLOT 2 Port 1"], "enable_iov": True,
+         "allow_management_os": False, "minimum_bandwidth_mode": "none", "enable_embedded_teaming": False,
+         "enable_packet_direct": False, "notes": "n"},
+    ],
+    "vm_adapters": [
+        {"vm_name": "web01", "name": "Network Adapter", "switch_name": "sriov-ext", "iov_weight": 80,
+         "iov_queue_pairs_requested": 4, "iov_interrupt_moderation": "adaptive", "vmq_weight": 0,
+         "ipsec_offload_max_sa": 0, "vrss_enabled": True, "vmmq_enabled": False, "vmmq_queue_pairs": 8,
+         "allow_teaming": True},
+        {"management_os": True, "name": "mgmt", "vmq_weight": 50},
+    ],
+}
+
+
+def test_round_trip_keeps_every_option_and_drops_unset_ones():
+    cfg = parse_config(FULL)
+    assert config_to_dict(cfg) == FULL
+    assert config_to_dict(parse_config({"switches": [{"name": "s", "switch_type": "private"}]})) == {
+        "switches": [{"name": "s", "switch_type": "private"}]
+    }
+
+
+def test_none_and_empty_mean_nothing_managed():
+    assert parse_config(None) == HostConfig()
+    assert config_to_dict(parse_config({})) == {}
+    assert parse_config({"vm_adapters": []}).vm_adapters == []
+
+
+@pytest.mark.parametrize(
+    "data, expected",
+    [
+        ({"vm_adapters": [{"vm_name": "a", "name": "b"}, {"vm_name": "a", "name": "c"},
+                          {"vm_name": "a", "name": "d", "iov_weight": 120}]},
+         "config.vm_adapters[2].iov_weight: 120 is out of range 0-100."),
+        ({"vm_adapters": [{"vm_name": "a", "name": "b", "vmq_weight": -1}]},
+         "config.vm_adapters[0].vmq_weight: -1 is out of range 0-100."),
+        ({"vm_adapters": [{"vm_name": "a", "name": "b", "iov_queue_pairs_requested": 0}]},
+         "config.vm_adapters[0].iov_queue_pairs_requested: 0 is out of range 1-4294967295."),
+        ({"vm_adapters": [{"vm_name": "a", "name": "b", "vmmq_queue_pairs": 0}]},
+         "config.vm_adapters[0].vmmq_queue_pairs: 0 is out of range 1-4294967295."),
+        ({"physical_adapters": [{"name": "n", "num_vfs": -2}]},
+         "config.physical_adapters[0].num_vfs: -2 is out of range 0-4294967295."),
+        ({"vm_adapters": [{"vm_name": "a", "name": "b", "iov_wieght": 1}]},
+         "config.vm_adapters[0].iov_wieght: unknown option. Did you mean 'iov_weight'?"),
+        ({"switchs": []}, "config.switchs: unknown option. Did you mean 'switches'?"),
+        ({"switches": [{"name": "s", "switch_type": "Externa"}]},
+         "config.switches[0].switch_type: 'Externa' is not a valid choice. Use one of external, internal or private."),
+        ({"vm_adapters": [{"vm_name": "a", "name": "b", "iov_interrupt_moderation": "fast"}]},
+         "config.vm_adapters[0].iov_interrupt_moderation: 'fast' is not a valid choice."),
+        ({"switches": [{"name": "s", "minimum_bandwidth_mode": "Weighted"}]},
+         "config.switches[0].minimum_bandwidth_mode: 'Weighted' is not a valid choice."),
+        ({"switches": [{"name": "s", "enable_iov": "maybe"}]},
+         "config.switches[0].enable_iov: 'maybe' is not a boolean. Use true or false."),
+        ({"vm_adapters": [{"vm_name": "a", "name": "b", "iov_weight": "high"}]},
+         "config.vm_adapters[0].iov_weight: 'high' is not a whole number."),
+        ({"switches": [{"switch_type": "private"}]}, "config.switches[0].name: is required."),
+        ({"switches": [{"name": ""}]}, "config.switches[0].name: must not be empty."),
+        ({"switches": {"name": "s"}}, "config.switches: must be a list."),
+        ({"vm_adapters": [{"vm_name": "a", "management_os": True, "name": "b"}]},
+         "config.vm_adapters[0]: give either vm_name (a VM's adapter) or management_os: true (a host vNIC), not both."),
+        ({"vm_adapters": [{"name": "b"}]},
+         "config.vm_adapters[0]: which adapter? Give vm_name for a VM's adapter, or management_os: true for a host vNIC."),
+        ({"vm_adapters": [{"management_os": True, "name": "m", "iov_weight": 10}]},
+         "config.vm_adapters[0].iov_weight: IOV properties do not exist on management-OS adapters"),
+        ({"vm_adapters": [{"management_os": True, "name": "m", "iov_interrupt_moderation": "off"}]},
+         "config.vm_adapters[0].iov_interrupt_moderation: IOV properties do not exist on management-OS adapters"),
+        ({"switches": [{"name": "s", "switch_type": "internal", "enable_iov": True}]},
+         "config.switches[0].enable_iov: SR-IOV needs an External switch; switch 's' is internal."),
+        ({"switches": [{"name": "s", "switch_type": "private", "net_adapter_names": ["n"]}]},
+         "config.switches[0].net_adapter_names: a private switch has no physical adapter."),
+        ({"switches": [{"name": "s", "switch_type": "private", "allow_management_os": True}]},
+         "config.switches[0].allow_management_os: a private switch has no management-OS adapter."),
+        ({"switches": [{"name": "s", "net_adapter_names": []}]},
+         "config.switches[0].net_adapter_names: is empty. Name at least one physical adapter."),
+        ({"switches": [{"name": "s", "net_adapter_names": ["a", "b"], "enable_embedded_teaming": False}]},
+         "config.switches[0].enable_embedded_teaming: 2 physical adapters need Switch Embedded Teaming."),
+        ({"switches": [{"name": "s", "net_adapter_names": ["a", "A"]}]},
+         "config.switches[0].net_adapter_names[1]: duplicate physical adapter name"),
+        ({"switches": [{"name": "s", "net_adapter_names": ["a"], "enable_iov": True,
+                        "minimum_bandwidth_mode": "weight"}]},
+         "config.switches[0].minimum_bandwidth_mode: weight cannot be combined with enable_iov"),
+        ({"switches": [{"name": "Sw", "switch_type": "private"}, {"name": "sW", "switch_type": "private"}]},
+         "config.switches[1]: duplicate switch name, already given as config.switches[0]"),
+        ({"physical_adapters": [{"name": "NIC"}, {"name": "nic"}]},
+         "config.physical_adapters[1]: duplicate physical adapter name, already given as config.physical_adapters[0]"),
+        ({"vm_adapters": [{"vm_name": "Web", "name": "NA"}, {"vm_name": "web", "name": "na"}]},
+         "config.vm_adapters[1]: duplicate adapter identity, already given as config.vm_adapters[0]"),
+        ({"vm_adapters": [{"management_os": True, "name": "m"}, {"management_os": True, "name": "M"}]},
+         "config.vm_adapters[1]: duplicate adapter identity"),
+    ],
+)
+def test_every_rule_names_the_path_and_the_fix(data, expected):
+    with pytest.raises(SpecValidationError) as caught:
+        parse_config(data)
+    assert expected in caught.value.message
+    assert isinstance(caught.value, HyperVError)
+
+
+def test_same_adapter_name_on_two_vms_is_not_a_duplicate():
+    cfg = parse_config({"vm_adapters": [{"vm_name": "a", "name": "n"}, {"vm_name": "b", "name": "n"},
+                                        {"management_os": True, "name": "n"}]})
+    assert len({adapter.key() for adapter in cfg.vm_adapters}) == 3
+
+
+def test_all_problems_come_in_one_message():
+    with pytest.raises(SpecValidationError) as caught:
+        parse_config({"vm_adapters": [{"vm_name": "a", "name": "b", "iov_weight": 101, "vmq_weight": 101}]})
+    assert len(caught.value.problems) == 2
+    assert caught.value.message.startswith("Invalid configuration (2 problems): ")
+    assert "iov_weight: 101" in caught.value.message and "vmq_weight: 101" in caught.value.message
+
+
+def test_path_prefix_and_non_mapping_input():
+    with pytest.raises(SpecValidationError) as caught:
+        parse_config({"switches": [{"name": "s", "enable_iov": "x"}]}, path="want")
+    assert caught.value.message.startswith("Invalid configuration: want.switches[0].enable_iov")
+    with pytest.raises(SpecValidationError, match="config: must be a mapping"):
+        parse_config(["not", "a", "mapping"])
+
+
+def test_names_compare_like_hyper_v():
+    assert name_key("Network Adapter") == name_key("NETWORK adapter")
+    assert name_key("Über") == name_key("über")
+    # One character stays one character: "ß" is not "SS" to Hyper-V.
+    assert name_key("straße") != name_key("STRASSE")
+
+
+def test_module_utils_import_without_pydantic():
+    # ansible-test's sanity import test runs module_utils with only ansible-core installed.
+    root = os.path.abspath(os.path.join(os.path.dirname(__file__), *([os.pardir] * 4)))
+    collections = os.path.join(root, ".ansible", "collections")
+    code = textwrap.dedent(
+        """
+        import sys
+        sys.modules["pydantic"] = None
+        from ansible_collections.sriov.hyperv.plugins.module_utils import _pydantic_compat
+        from ansible_collections.sriov.hyperv.plugins.module_utils import _spec, _reconcile, _host, _recreate
+        assert _pydantic_compat.HAS_PYDANTIC is False
+        assert "pydantic" in _pydantic_compat.PYDANTIC_IMPORT_ERROR
+        try:
+            _spec.HostConfig()
+        except ImportError as exc:
+            print("refused:", exc)
+        """
+    )
+    paths = [path for path in (collections, os.environ.get("PYTHONPATH")) if path] + sys.path
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            env={**os.environ, "PYTHONPATH": os.pathsep.join(paths)}, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "refused: pydantic is required" in result.stdout
