@@ -1,0 +1,119 @@
+"""What a user gets from the collection beyond the modules: roles, examples, README, EE metadata.
+
+These read the files users read and run the tools users run (ansible-playbook, ansible-doc),
+so a renamed option, a stale default or a broken example fails here before it ships.
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import re
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+ROLES = ("sriov_host", "emulator")
+MODULES = sorted(p.stem for p in (ROOT / "plugins" / "modules").glob("*.py") if not p.stem.startswith("_"))
+EXAMPLES = sorted((ROOT / "examples").glob("*.yml"))
+
+
+def _ansible_env() -> dict[str, str]:
+    # The repo root is the collection; the same symlink tests/tools/env.sh makes.
+    link = ROOT / ".ansible" / "collections" / "ansible_collections" / "sriov" / "hyperv"
+    if not link.exists():
+        link.parent.mkdir(parents=True, exist_ok=True)
+        link.symlink_to("../../../..")
+    env = dict(os.environ)
+    env["ANSIBLE_COLLECTIONS_PATH"] = str(ROOT / ".ansible" / "collections")
+    env["PATH"] = str(pathlib.Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    return env
+
+
+def _tool(name: str) -> str:
+    return str(pathlib.Path(sys.executable).parent / name)
+
+
+def test_role_argument_spec_follows_host_config():
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "tests" / "tools" / "role_specs.py")],
+        capture_output=True, text=True, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_role_defaults_match_argument_spec(role):
+    specs = yaml.safe_load((ROOT / "roles" / role / "meta" / "argument_specs.yml").read_text())
+    options = specs["argument_specs"]["main"]["options"]
+    defaults = yaml.safe_load((ROOT / "roles" / role / "defaults" / "main.yml").read_text())
+    for name, option in options.items():
+        assert name.startswith(role + "_"), f"{role}: variable {name} lacks the role prefix"
+        if "default" in option:
+            assert defaults.get(name) == option["default"], f"{role}: {name} default differs"
+    assert set(defaults) <= set(options), f"{role}: undocumented defaults {set(defaults) - set(options)}"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_ansible_doc_shows_the_role(role):
+    result = subprocess.run(
+        [_tool("ansible-doc"), "-t", "role", f"sriov.hyperv.{role}"],
+        capture_output=True, text=True, env=_ansible_env(), check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"{role}_" in result.stdout
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.name)
+def test_example_playbooks_parse(example):
+    result = subprocess.run(
+        [_tool("ansible-playbook"), "--syntax-check", "-i", "localhost,", str(example)],
+        capture_output=True, text=True, env=_ansible_env(), cwd=ROOT, check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_readme_starts_with_the_two_commands():
+    head = (ROOT / "README.md").read_text().splitlines()[:12]
+    assert any("pip install -e '.[test]'" in line for line in head)
+    assert any(line.startswith("tests/run.sh") for line in head)
+
+
+def test_readme_lists_every_module_and_role():
+    readme = (ROOT / "README.md").read_text()
+    for name in MODULES + list(ROLES):
+        assert f"`sriov.hyperv.{name}`" in readme, f"README does not mention sriov.hyperv.{name}"
+
+
+def test_readme_quick_start_playbook_exists():
+    readme = (ROOT / "README.md").read_text()
+    for path in set(re.findall(r"examples/[\w.-]+\.yml", readme)):
+        assert (ROOT / path).is_file(), f"README names {path}, which does not exist"
+
+
+def _requirement_names(lines):
+    names = {}
+    for line in lines:
+        line = line.split("#", 1)[0].strip()
+        if line:
+            name = re.split(r"[<>=!~\[; ]", line, maxsplit=1)[0].lower()
+            names[name] = line.replace(" ", "")
+    return names
+
+
+def test_execution_environment_requirements_match_the_package():
+    ee = yaml.safe_load((ROOT / "meta" / "execution-environment.yml").read_text())
+    requirements = ROOT / ee["dependencies"]["python"]
+    assert requirements.is_file()
+    wanted = _requirement_names(requirements.read_text().splitlines())
+    assert set(wanted) == {"pydantic", "pypsrp"}
+    if sys.version_info >= (3, 11):
+        import tomllib
+
+        project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+        declared = _requirement_names(project["dependencies"])
+        for name, line in wanted.items():
+            assert declared.get(name) == line, f"{name}: requirements.txt says {line}, pyproject {declared.get(name)}"
