@@ -164,10 +164,11 @@ def adapter_commands(adapter: t.Any, values: dict, connect: str | None) -> list[
     commands = []
     if connect:
         commands.append(Command("Connect-VMNetworkAdapter", {**adapter_target(identity), "SwitchName": connect}))
+    # Documented option order, whatever order the values were collected in: stable commands.
     settings = {
-        ADAPTER_PARAMETERS[option]: adapter_parameter_value(option, value)
-        for option, value in values.items()
-        if option in ADAPTER_PARAMETERS and value is not None
+        parameter: adapter_parameter_value(option, values[option])
+        for option, parameter in ADAPTER_PARAMETERS.items()
+        if values.get(option) is not None
     }
     if settings:
         commands.append(Command("Set-VMNetworkAdapter", {**adapter_target(identity), **settings}))

@@ -499,11 +499,15 @@ def plan_switches(ctx: Context) -> None:
     section = ctx.want.switches
     if section is None:
         return
-    named = set()
+    named = {name_key(item.name) for item in section}
+    if ctx.state == "overridden":
+        # Removals first: a physical adapter freed here may be bound by a switch created below.
+        for key, current in list(ctx.switches.items()):
+            if key not in named:
+                _remove_switch(ctx, current)
     for index, item in enumerate(section):
         where = "config.switches[%d]" % index
         key = name_key(item.name)
-        named.add(key)
         current = ctx.switches.get(key)
         given = item.model_dump(exclude_none=True)
         if ctx.state == "deleted":
@@ -514,10 +518,6 @@ def plan_switches(ctx: Context) -> None:
             _create_switch(ctx, where, given)
         else:
             _update_switch(ctx, where, current, given)
-    if ctx.state == "overridden":
-        for key, current in list(ctx.switches.items()):
-            if key not in named:
-                _remove_switch(ctx, current)
 
 
 # ---------------------------------------------------------------------------------------------
