@@ -42,7 +42,7 @@ def _engine_for(state_dir: str | None) -> t.Any:
 
     def state_view(host: t.Any) -> t.Any:
         with host.lock:
-            return persistence.host_to_dict(host)
+            return host.to_dict()
 
     return Engine(invoke=engine.invoke, command_spec=engine.CommandSpec, state_view=state_view,
                   on_mutation=on_mutation)

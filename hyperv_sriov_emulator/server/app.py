@@ -130,7 +130,8 @@ class EmulatorServer:
                 "protocol": "https" if self.options.tls else "http",
                 "auth": self.options.auth,
                 "username": self.credentials.username,
-                "password": self.credentials.password,
+                # A certificate-authenticated run has no use for a password: none is handed out.
+                "password": None if self.options.auth == "certificate" else self.credentials.password,
                 "ca_cert": self.cert_files.ca_cert if self.cert_files else None,
             }
             if self.cert_files is not None and self.cert_files.client_cert:

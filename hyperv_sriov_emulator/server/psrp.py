@@ -460,6 +460,10 @@ class HostEndpoint:
             if any(not str(command.command_text).lower().startswith("get-") for command in statement):
                 mutated = True
             result = self.invoke(self.host, [specs])
+            if any(self.faults.take_drop_on_cmdlet(str(command.command_text)) for command in statement):
+                # The statement's changes are made; its answer is lost with the connection.
+                dropped = True
+                break
             for value in result.output:
                 run.send(PSRPMessageType.PipelineOutput, clixml.output_object(value))
             for error in result.errors:
@@ -468,9 +472,6 @@ class HostEndpoint:
                 final_state = STATE_FAILED
                 error = result.terminating
                 final_error = (error, self._command_of(error, statement), 1, length)
-                break
-            if any(self.faults.take_drop_on_cmdlet(str(command.command_text)) for command in statement):
-                dropped = True
                 break
 
         if mutated and self.on_mutation is not None:

@@ -13,6 +13,13 @@ Fixtures (for every test under tests/e2e):
 ``emulator`` -> ReadyInfo
     ``emulator_factory()`` with the defaults: the ``capable`` scenario over HTTPS + Basic.
 
+``emulator_cli(*args) -> CompletedProcess``
+    Runs the CLI (``hyperv-sriov-emulator *args``) and captures its output.
+
+``emulator_starter(workdir, scenario="capable", auth="basic", tls=True, state_dir=None, port=None)``
+    Function-scoped: starts one emulator process the test controls itself (``.stop()``);
+    anything still running at the end of the test is stopped.
+
 ``ReadyInfo``
     ``.data`` (the ready file's JSON), ``.path`` (the ready file), ``.hosts``, ``.host(name)``,
     ``.wsman_kwargs(name, **overrides)`` (pypsrp ``WSMan`` arguments), ``.cli(*args)`` (runs a CLI
@@ -158,3 +165,22 @@ def emulator_factory(tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[t.C
 @pytest.fixture(scope="session")
 def emulator(emulator_factory: t.Callable[..., ReadyInfo]) -> ReadyInfo:
     return emulator_factory()
+
+
+@pytest.fixture
+def emulator_cli() -> t.Callable[..., subprocess.CompletedProcess]:
+    return run_cli
+
+
+@pytest.fixture
+def emulator_starter() -> t.Iterator[t.Callable[..., ReadyInfo]]:
+    started: list[ReadyInfo] = []
+
+    def start(workdir: str, *args: t.Any, **kwargs: t.Any) -> ReadyInfo:
+        info = start_emulator(workdir, *args, **kwargs)
+        started.append(info)
+        return info
+
+    yield start
+    for info in started:
+        info.stop()

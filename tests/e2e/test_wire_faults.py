@@ -1,0 +1,143 @@
+"""Every fault kind, armed through the CLI and observed with the real client.
+
+Each test takes a fresh emulator: faults are per host and must not leak into other tests."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+
+import pytest
+import requests
+from pypsrp.complex_objects import PSInvocationState
+from pypsrp.powershell import PowerShell, RunspacePool
+from pypsrp.wsman import WSMan
+
+
+@pytest.fixture
+def ready(emulator_factory):
+    return emulator_factory(fresh=True)
+
+
+def _arm(ready, *args):
+    result = ready.cli("fault", "--host", ready.host()["name"], *args)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def _switch_names(ready):
+    result = ready.cli("state", "--host", ready.host()["name"])
+    assert result.returncode == 0, result.stderr
+    return {switch["name"] for switch in json.loads(result.stdout)["switches"]}
+
+
+def _new_switch(ps, name, stop=False):
+    ps.add_cmdlet("New-VMSwitch").add_parameter("Name", name).add_parameter("SwitchType", "Internal")
+    if stop:
+        ps.add_parameter("ErrorAction", "Stop")
+    return ps
+
+
+def test_non_terminating_cmdlet_fault_writes_an_error_and_the_pipeline_goes_on(ready):
+    armed = _arm(ready, "--cmdlet", "New-VMSwitch", "--message", "Not enough VMQ resources",
+                 "--category", "ResourceUnavailable")
+    assert armed["faults"][0]["cmdlet"] == "New-VMSwitch"
+    first, second = "f-%s" % uuid.uuid4().hex[:6], "s-%s" % uuid.uuid4().hex[:6]
+    with WSMan(**ready.wsman_kwargs()) as wsman, RunspacePool(wsman) as pool:
+        ps = PowerShell(pool)
+        _new_switch(ps, first).add_statement()
+        _new_switch(ps, second)
+        output = ps.invoke()
+    assert ps.state == PSInvocationState.COMPLETED and not ps.had_errors
+    assert [obj.adapted_properties["Name"] for obj in output] == [second]
+    (error,) = ps.streams.error
+    assert str(error) == "Not enough VMQ resources"
+    assert error.category == 21  # ResourceUnavailable
+    assert error.fq_error == "InjectedFault,Microsoft.HyperV.PowerShell.Commands.NewVMSwitch"
+    assert error.command_name == "New-VMSwitch"
+    names = _switch_names(ready)
+    assert second in names and first not in names
+
+
+def test_cmdlet_fault_with_error_action_stop_fails_the_pipeline(ready):
+    _arm(ready, "--cmdlet", "New-VMSwitch", "--count", "2")
+    with WSMan(**ready.wsman_kwargs()) as wsman, RunspacePool(wsman) as pool:
+        for _ in range(2):
+            ps = _new_switch(PowerShell(pool), "x-%s" % uuid.uuid4().hex[:6], stop=True)
+            ps.invoke()
+            assert ps.had_errors and ps.state == PSInvocationState.FAILED
+        ps = _new_switch(PowerShell(pool), "ok-%s" % uuid.uuid4().hex[:6], stop=True)
+        assert len(ps.invoke()) == 1 and not ps.had_errors
+    listed = json.loads(ready.cli("fault", "--host", ready.host()["name"], "--list").stdout)
+    assert listed["faults"] == []
+    assert listed["fired"] == ["cmdlet:New-VMSwitch", "cmdlet:New-VMSwitch"]
+
+
+def test_terminating_cmdlet_fault_fails_whatever_error_action_says(ready):
+    _arm(ready, "--cmdlet", "Get-VMSwitch", "--terminating")
+    with WSMan(**ready.wsman_kwargs()) as wsman, RunspacePool(wsman) as pool:
+        ps = PowerShell(pool)
+        ps.add_cmdlet("Get-VMSwitch").add_parameter("ErrorAction", "SilentlyContinue")
+        assert ps.invoke() == []
+        assert ps.had_errors and ps.state == PSInvocationState.FAILED
+        assert ps.streams.error[-1].fq_error.startswith("InjectedFault,")
+
+
+def test_drop_at_request_closes_the_connection_without_an_answer(ready):
+    with WSMan(**ready.wsman_kwargs()) as wsman, RunspacePool(wsman) as pool:
+        _arm(ready, "--drop-at-request", "1")
+        ps = PowerShell(pool)
+        ps.add_cmdlet("Get-VMHost")
+        with pytest.raises(requests.exceptions.ConnectionError):
+            ps.invoke()
+    # One request only: a new client works again.
+    with WSMan(**ready.wsman_kwargs()) as wsman, RunspacePool(wsman) as pool:
+        ps = PowerShell(pool)
+        ps.add_cmdlet("Get-VMHost")
+        assert len(ps.invoke()) == 1
+
+
+def test_drop_on_cmdlet_happens_after_the_write_and_stops_the_rest(ready):
+    before, after = "b-%s" % uuid.uuid4().hex[:6], "a-%s" % uuid.uuid4().hex[:6]
+    _arm(ready, "--drop-on-cmdlet", "New-VMSwitch")
+    with WSMan(**ready.wsman_kwargs()) as wsman, RunspacePool(wsman) as pool:
+        ps = PowerShell(pool)
+        _new_switch(ps, before).add_statement()
+        _new_switch(ps, after)
+        with pytest.raises(requests.exceptions.ConnectionError):
+            ps.invoke()
+    names = _switch_names(ready)
+    assert before in names
+    assert after not in names
+
+
+def test_delay_slows_answers_for_count_requests(ready):
+    with WSMan(**ready.wsman_kwargs()) as wsman, RunspacePool(wsman) as pool:
+        _arm(ready, "--delay-ms", "400", "--count", "2")
+        ps = PowerShell(pool)
+        ps.add_cmdlet("Get-VMHost")
+        started = time.monotonic()
+        ps.invoke()  # Command + Receive: two requests, both delayed
+        slow = time.monotonic() - started
+        again = PowerShell(pool)
+        again.add_cmdlet("Get-VMHost")
+        started = time.monotonic()
+        again.invoke()
+        fast = time.monotonic() - started
+    assert slow >= 0.8
+    assert fast < 0.4
+
+
+def test_clear_disarms_everything(ready):
+    _arm(ready, "--cmdlet", "Get-VMHost", "--terminating")
+    _arm(ready, "--drop-at-request", "5")
+    _arm(ready, "--delay-ms", "1000")
+    assert len(_arm(ready, "--list")["faults"]) == 3
+    assert _arm(ready, "--clear")["faults"] == []
+    with WSMan(**ready.wsman_kwargs()) as wsman, RunspacePool(wsman) as pool:
+        ps = PowerShell(pool)
+        ps.add_cmdlet("Get-VMHost")
+        started = time.monotonic()
+        assert len(ps.invoke()) == 1 and not ps.had_errors
+        assert time.monotonic() - started < 1.0
