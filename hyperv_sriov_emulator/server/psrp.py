@@ -25,7 +25,7 @@ import uuid
 
 from psrpcore import ServerPipeline, ServerRunspacePool
 from psrpcore._payload import PSRPPayload, StreamType
-from psrpcore.types import PSRPMessageType
+from psrpcore.types import PSRPMessageType, add_note_property
 
 from .. import psobj
 from ..faults import FaultBook
@@ -150,6 +150,33 @@ class PipelineRun:
         self.thread.start()
 
 
+class _Pool(ServerRunspacePool):
+    """psrpcore's pool, reading the call id under the name pypsrp gives it (``CI``, not ``ci``)."""
+
+    @staticmethod
+    def _alias_ci(event: t.Any) -> None:
+        obj = event._ps_object
+        names = {prop.name for prop in obj.PSObject.extended_properties + obj.PSObject.adapted_properties}
+        if "ci" not in names and "CI" in names:
+            add_note_property(obj, "ci", obj.CI)
+
+    def _process_SetMaxRunspaces(self, event: t.Any) -> None:  # noqa: N802 - psrpcore naming
+        self._alias_ci(event)
+        super()._process_SetMaxRunspaces(event)
+
+    def _process_SetMinRunspaces(self, event: t.Any) -> None:  # noqa: N802
+        self._alias_ci(event)
+        super()._process_SetMinRunspaces(event)
+
+    def _process_GetAvailableRunspaces(self, event: t.Any) -> None:  # noqa: N802
+        self._alias_ci(event)
+        super()._process_GetAvailableRunspaces(event)
+
+    def _process_ResetRunspaceState(self, event: t.Any) -> None:  # noqa: N802
+        self._alias_ci(event)
+        super()._process_ResetRunspaceState(event)
+
+
 class Shell:
     """One runspace pool."""
 
@@ -158,7 +185,7 @@ class Shell:
         self.id = shell_id
         self.owner = owner
         self.lock = threading.Lock()
-        self.pool = ServerRunspacePool()
+        self.pool = _Pool()
         self.outbox = Outbox()
         self.pipelines: dict[str, PipelineRun] = {}
 
@@ -193,11 +220,7 @@ class Shell:
 
     @staticmethod
     def _ci(event: t.Any) -> int:
-        # pypsrp names the call id "CI" where psrpcore reads "ci".
-        value = getattr(event, "ci", None)
-        if value is None:
-            value = getattr(event.ps_object, "CI", None)
-        return int(value)
+        return int(event.ci)
 
     def close(self) -> None:
         for run in list(self.pipelines.values()):
