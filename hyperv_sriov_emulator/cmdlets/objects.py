@@ -1,0 +1,382 @@
+"""Hyper-V output objects with their real type names, .NET property names, types and order
+(reference §1.3, §1.5, §1.6, §3). A property appears only on hosts whose Windows version has it
+(docs/emulator.md, "Version table")."""
+
+from __future__ import annotations
+
+import typing as t
+
+from ..model import HostState, NetworkAdapter, VirtualMachine, VSwitch, versions
+from ..model.enums import (
+    BANDWIDTH_MODE, INTERRUPT_MODERATION, LOAD_BALANCING, ON_OFF, OPERATIONAL_STATUS,
+    PORT_MIRRORING, TEAMING_MODE, VM_STATE, VM_SWITCH_TYPE, VRSS_AFFINITY, VRSS_SCHEDULING, enum,
+)
+from ..model.reasons import DEGRADING, NO_VF_REASONS
+from ..psobj import Guid, Int32, Int64, PSObj, TypedList, UInt32, UInt64
+
+HV = "Microsoft.HyperV.PowerShell."
+_VIRTUALIZATION_OBJECT = (HV + "VirtualizationObject", "System.Object")
+T_VMHOST = (HV + "VMHost",) + _VIRTUALIZATION_OBJECT
+T_VM = (HV + "VirtualMachine",) + _VIRTUALIZATION_OBJECT
+T_SWITCH = (HV + "VMSwitch",) + _VIRTUALIZATION_OBJECT
+T_TEAM = (HV + "VMSwitchTeam",) + _VIRTUALIZATION_OBJECT
+T_SWITCH_EXTENSION = (HV + "VMSwitchExtension",) + _VIRTUALIZATION_OBJECT
+_ADAPTER_BASE = (HV + "VMNetworkAdapterBase", HV + "VMDevice", HV + "VMComponentObject") + _VIRTUALIZATION_OBJECT
+T_VM_ADAPTER = (HV + "VMNetworkAdapter",) + _ADAPTER_BASE
+T_HOST_ADAPTER = (HV + "VMInternalNetworkAdapter", HV + "VMInternalOrExternalNetworkAdapter") + _ADAPTER_BASE
+T_VLAN = (HV + "VMNetworkAdapterVlanSetting",) + _VIRTUALIZATION_OBJECT
+T_BANDWIDTH = (HV + "VMNetworkAdapterBandwidthSetting",) + _VIRTUALIZATION_OBJECT
+CIM_SESSION = PSObj(("Microsoft.Management.Infrastructure.CimSession", "System.Object"), [], "CimSession: .")
+
+STRING_ARRAY = "System.String[]"
+
+
+def strings(items: t.Iterable[str] | None) -> TypedList | None:
+    return None if items is None else TypedList(STRING_ARRAY, tuple(items))
+
+
+class View:
+    """Lookups shared by every object one command builds (keeps -All linear in adapters)."""
+
+    def __init__(self, host: HostState) -> None:
+        self.host = host
+        self.version = host.os_version
+        self.vi = host.version_index
+        self.switches = host.switch_map()
+        self.vms = host.vm_map()
+        self.vnic_switches = {a.switch_id for a in host.management_adapters if a.switch_id}
+
+    def since(self, version: str | None) -> bool:
+        return version is None or self.vi >= versions.index(version)
+
+    def switch_type(self, sw: VSwitch) -> str:
+        return self.host.switch_type(sw, self.vnic_switches)
+
+    def effective_queue_pairs_cap(self) -> int:
+        # The host spreads a default queue / host vNIC over at most an eighth of its processors
+        # (a simplification; real hosts show e.g. 16 requested -> 4 in effect).
+        return max(1, self.host.logical_processor_count // 8)
+
+
+class _Props:
+    def __init__(self, view: View) -> None:
+        self.view = view
+        self.items: list[tuple[str, t.Any]] = []
+
+    def add(self, name: str, value: t.Any, since: str | None = None) -> None:
+        if since is None or self.view.since(since):
+            self.items.append((name, value))
+
+
+# -- VMHost ---------------------------------------------------------------------------------------
+def vmhost_object(view: View) -> PSObj:
+    host = view.host
+    p = _Props(view)
+    p.add("ComputerName", host.name)
+    p.add("Name", host.name)
+    p.add("FullyQualifiedDomainName", host.name.lower())
+    p.add("LogicalProcessorCount", Int32(host.logical_processor_count))
+    p.add("MemoryCapacity", Int64(host.memory_capacity_bytes))
+    p.add("MacAddressMinimum", "00155D%02X0000" % (_mac_host_byte(host)))
+    p.add("MacAddressMaximum", "00155D%02XFFFF" % (_mac_host_byte(host)))
+    p.add("IovSupport", host.iov_supported)
+    p.add("IovSupportReasons", strings(host.iov_support_reasons) if host.iov_support_reasons else None)
+    p.add("NumaSpanningEnabled", True)
+    p.add("EnableEnhancedSessionMode", False)
+    p.add("VirtualHardDiskPath", "C:\\ProgramData\\Microsoft\\Windows\\Virtual Hard Disks")
+    p.add("VirtualMachinePath", "C:\\ProgramData\\Microsoft\\Windows\\Hyper-V")
+    p.add("VirtualMachineMigrationEnabled", False)
+    p.add("MaximumVirtualMachineMigrations", UInt32(2))
+    p.add("MaximumStorageMigrations", UInt32(2))
+    p.add("IsDeleted", False)
+    return PSObj(T_VMHOST, p.items, "VMHost (Name = '%s')" % host.name)
+
+
+def _mac_host_byte(host: HostState) -> int:
+    import zlib
+
+    return zlib.crc32(host.name.encode("utf-8")) & 0xFF
+
+
+# -- VirtualMachine -------------------------------------------------------------------------------
+def vm_object(view: View, vm: VirtualMachine) -> PSObj:
+    p = _Props(view)
+    p.add("Name", vm.name)
+    p.add("Id", Guid(vm.id))
+    p.add("VMId", Guid(vm.id))
+    p.add("VMName", vm.name)
+    p.add("State", enum(VM_STATE, vm.state))
+    p.add("Status", "Operating normally")
+    p.add("Generation", Int32(vm.generation))
+    p.add("Version", vm.version)
+    p.add("ProcessorCount", Int64(vm.processor_count))
+    p.add("MemoryStartup", Int64(vm.memory_startup_bytes))
+    p.add("MemoryAssigned", Int64(vm.memory_startup_bytes if vm.running else 0))
+    p.add("DynamicMemoryEnabled", False)
+    p.add("CPUUsage", Int32(0))
+    p.add("Notes", vm.notes)
+    p.add("Path", "C:\\ProgramData\\Microsoft\\Windows\\Hyper-V")
+    p.add("IsClustered", False)
+    p.add("NetworkAdapters", [
+        PSObj(T_VM_ADAPTER, [], _adapter_to_string(a, vm)) for a in vm.adapters
+    ])
+    p.add("ComputerName", view.host.name)
+    p.add("IsDeleted", False)
+    return PSObj(T_VM, p.items, "VirtualMachine (Name = '%s') [Id = '%s']" % (vm.name, vm.id))
+
+
+# -- VMSwitch -------------------------------------------------------------------------------------
+def _extensions(view: View) -> list[PSObj]:
+    names = ["Microsoft Windows Filtering Platform", "Microsoft NDIS Capture"]
+    return [PSObj(T_SWITCH_EXTENSION, [("Name", n)], "VMSwitchExtension (Name = '%s')" % n) for n in names]
+
+
+def switch_object(view: View, sw: VSwitch) -> PSObj:
+    host = view.host
+    switch_type = view.switch_type(sw)
+    external = switch_type == "External"
+    nics = host.switch_nics(sw)
+    reasons = host.switch_iov_reasons(sw)
+    vf_adapters = [
+        a for vm in host.vms for a in vm.adapters if a.switch_id == sw.id and a.vf is not None
+    ] if external and sw.iov_enabled else []
+    vmq_users = 0
+    if external:
+        for vm in host.vms:
+            if vm.running:
+                vmq_users += sum(
+                    1 for a in vm.adapters
+                    if a.switch_id == sw.id and a.vf is None and int(a.settings["VMQWeight"]) > 0
+                )
+    available_vmq = sum(nic.vmq_queues for nic in nics) if external else 0
+    s = sw.settings
+    cap = view.effective_queue_pairs_cap()
+    p = _Props(view)
+    p.add("Name", sw.name)
+    p.add("Id", Guid(sw.id))
+    p.add("Notes", sw.notes)
+    p.add("Extensions", _extensions(view))
+    p.add("BandwidthReservationMode", enum(BANDWIDTH_MODE, sw.bandwidth_mode))
+    p.add("PacketDirectEnabled", sw.packet_direct, "2016")
+    p.add("EmbeddedTeamingEnabled", sw.embedded_teaming, "2016")
+    p.add("AllowNetLbfoTeams", sw.allow_netlbfo_teams, "2022")
+    p.add("IovEnabled", sw.iov_enabled)
+    p.add("SwitchType", enum(VM_SWITCH_TYPE, switch_type))
+    p.add("AllowManagementOS", sw.id in view.vnic_switches)
+    if not external:
+        p.add("NetAdapterInterfaceDescription", None)
+        p.add("NetAdapterInterfaceDescriptions", None)
+        p.add("NetAdapterInterfaceGuid", None)
+    else:
+        first = "Teamed-Interface" if sw.embedded_teaming else (nics[0].interface_description if nics else "")
+        p.add("NetAdapterInterfaceDescription", first)
+        p.add("NetAdapterInterfaceDescriptions", strings(n.interface_description for n in nics))
+        p.add("NetAdapterInterfaceGuid", TypedList("System.Guid[]", tuple(Guid(n.interface_guid) for n in nics)))
+    p.add("IovSupport", bool(external and reasons is not None and not reasons))
+    p.add("IovSupportReasons", strings(reasons) if reasons else None)
+    p.add("AvailableIPSecSA", UInt32(sum(n.ipsec_sa_capacity for n in nics) if external else 0))
+    p.add("NumberIPSecSAAllocated", UInt32(0))
+    p.add("AvailableVMQueues", UInt32(available_vmq))
+    p.add("NumberVmqAllocated", UInt32(min(vmq_users, available_vmq)))
+    p.add("IovQueuePairCount", UInt32(sum(n.queue_pairs for n in nics) if external else 0))
+    p.add("IovQueuePairsInUse", UInt32(sum(a.vf.queue_pairs for a in vf_adapters)))
+    p.add("IovVirtualFunctionCount", UInt32(host.switch_vf_capacity(sw)))
+    p.add("IovVirtualFunctionsInUse", UInt32(len(vf_adapters)))
+    p.add("PacketDirectInUse", False, "2016")
+    p.add("DefaultQueueVrssEnabledRequested", s["DefaultQueueVrssEnabledRequested"], "2016")
+    p.add("DefaultQueueVrssEnabled", bool(external and s["DefaultQueueVrssEnabledRequested"]), "2016")
+    p.add("DefaultQueueVmmqEnabledRequested", s["DefaultQueueVmmqEnabledRequested"], "2016")
+    p.add("DefaultQueueVmmqEnabled", bool(external and s["DefaultQueueVmmqEnabledRequested"]), "2016")
+    max_req = int(s["DefaultQueueVrssMaxQueuePairsRequested"])
+    p.add("DefaultQueueVrssMaxQueuePairsRequested", UInt32(max_req), "2016")
+    max_eff = min(max_req, cap) if external else 0
+    p.add("DefaultQueueVrssMaxQueuePairs", UInt32(max_eff), "2016")
+    min_req = int(s["DefaultQueueVrssMinQueuePairsRequested"])
+    p.add("DefaultQueueVrssMinQueuePairsRequested", UInt32(min_req), "2019")
+    p.add("DefaultQueueVrssMinQueuePairs", UInt32(min(min_req, max_eff)), "2019")
+    mode = s["DefaultQueueVrssQueueSchedulingModeRequested"]
+    p.add("DefaultQueueVrssQueueSchedulingModeRequested", enum(VRSS_SCHEDULING, mode), "2019")
+    p.add("DefaultQueueVrssQueueSchedulingMode", enum(VRSS_SCHEDULING, mode), "2019")
+    excl = s["DefaultQueueVrssExcludePrimaryProcessorRequested"]
+    p.add("DefaultQueueVrssExcludePrimaryProcessorRequested", excl, "2019")
+    p.add("DefaultQueueVrssExcludePrimaryProcessor", bool(external and excl), "2019")
+    p.add("SoftwareRscEnabled", s["SoftwareRscEnabled"], "2019")
+    p.add("RscOffloadEnabled", False, "2022")
+    p.add("BandwidthPercentage", UInt32(10 if sw.bandwidth_mode != "None" else 0))
+    p.add("DefaultFlowMinimumBandwidthAbsolute", UInt64(sw.default_flow_minimum_bandwidth_absolute))
+    p.add("DefaultFlowMinimumBandwidthWeight", UInt64(sw.default_flow_minimum_bandwidth_weight))
+    p.add("CimSession", CIM_SESSION)
+    p.add("ComputerName", host.name)
+    p.add("IsDeleted", False)
+    p.add("DefaultQueueVmmqQueuePairs", UInt32(max_eff), "2019")
+    p.add("DefaultQueueVmmqQueuePairsRequested", UInt32(max_req), "2019")
+    return PSObj(T_SWITCH, p.items, "VMSwitch (Name = '%s') [Id = '%s']" % (sw.name, sw.id))
+
+
+def team_object(view: View, sw: VSwitch) -> PSObj:
+    nics = view.host.switch_nics(sw)
+    p = _Props(view)
+    p.add("Name", sw.name)
+    p.add("Id", Guid(sw.id))
+    p.add("NetAdapterInterfaceDescription", strings(n.interface_description for n in nics))
+    p.add("NetAdapterInterfaceGuid", TypedList("System.Guid[]", tuple(Guid(n.interface_guid) for n in nics)))
+    p.add("TeamingMode", enum(TEAMING_MODE, sw.teaming_mode or "SwitchIndependent"))
+    p.add("LoadBalancingAlgorithm", enum(LOAD_BALANCING, sw.load_balancing_algorithm or "Dynamic"))
+    p.add("ComputerName", view.host.name)
+    p.add("IsDeleted", False)
+    return PSObj(T_TEAM, p.items, "VMSwitchTeam (Name = '%s')" % sw.name)
+
+
+# -- network adapters -----------------------------------------------------------------------------
+def _adapter_to_string(adapter: NetworkAdapter, vm: VirtualMachine | None) -> str:
+    if vm is None:
+        return "VMInternalNetworkAdapter (Name = '%s', VMName = '')" % adapter.name
+    return "VMNetworkAdapter (Name = '%s', VMName = '%s') [VMId = '%s']" % (adapter.name, vm.name, vm.id)
+
+
+def adapter_status(view: View, adapter: NetworkAdapter, vm: VirtualMachine | None) -> tuple[t.Any, t.Any]:
+    """(Status, StatusDescription): null while the VM is off; Degraded with the reason when
+    SR-IOV is requested on an IOV switch but not in effect (the texts are the project's own)."""
+    if vm is not None and not vm.running:
+        return None, None
+    if vm is not None and adapter.vf is None and adapter.no_vf_reason in DEGRADING:
+        return (
+            TypedList(OPERATIONAL_STATUS + "[]", (enum(OPERATIONAL_STATUS, "Degraded"),)),
+            strings(["SR-IOV not operational: " + NO_VF_REASONS[adapter.no_vf_reason]]),
+        )
+    return TypedList(OPERATIONAL_STATUS + "[]", (enum(OPERATIONAL_STATUS, "Ok"),)), strings(["OK"])
+
+
+def adapter_object(view: View, adapter: NetworkAdapter) -> PSObj:
+    host = view.host
+    vm = view.vms.get(adapter.vm_id) if adapter.vm_id else None
+    management = adapter.vm_id is None
+    sw = view.switches.get(adapter.switch_id) if adapter.switch_id else None
+    external = sw is not None and bool(sw.net_adapters)
+    s = adapter.settings
+    running = management or (vm is not None and vm.running)
+    live = running and sw is not None
+    vf = adapter.vf
+    p = _Props(view)
+    if not management:
+        p.add("IovWeight", UInt32(s["IovWeight"]))
+        p.add("IovQueuePairsRequested", UInt32(s["IovQueuePairsRequested"]))
+        p.add("IovInterruptModeration", enum(INTERRUPT_MODERATION, s["IovInterruptModeration"]))
+        p.add("IovQueuePairsAssigned", UInt32(vf.queue_pairs if vf else 0))
+        p.add("IovUsage", Int32(1 if vf else 0))
+        p.add("VirtualFunction", vf_reference(host, adapter, vm) if vf else None)
+    p.add("VFDataPathActive", bool(vf), "2016")
+    vmq_usage = 1 if (live and external and vf is None and int(s["VMQWeight"]) > 0) else 0
+    p.add("VMQueue", PSObj(
+        ("Microsoft.Management.Infrastructure.CimInstance#ROOT/StandardCimv2/MSFT_NetAdapterVmqQueueSettingData",
+         "Microsoft.Management.Infrastructure.CimInstance", "System.Object"),
+        [], "MSFT_NetAdapterVmqQueueSettingData",
+    ) if vmq_usage else None)
+    p.add("VMQWeight", UInt32(s["VMQWeight"]))
+    p.add("VmqUsage", Int32(vmq_usage))
+    p.add("IPsecOffloadMaxSA", Int64(s["IPsecOffloadMaxSA"]))
+    p.add("IPsecOffloadSAUsage", UInt32(0))
+    if management:
+        cpu_cap = view.effective_queue_pairs_cap()
+    else:
+        cpu_cap = vm.processor_count if vm is not None else 1
+    vrss_req = s["VrssEnabledRequested"]
+    vmmq_req = s["VmmqEnabledRequested"]
+    max_req = int(s["VrssMaxQueuePairsRequested"])
+    max_eff = min(max_req, cpu_cap) if live else 0
+    min_req = int(s["VrssMinQueuePairsRequested"])
+    # Without a running port there is no offload status and the getters fall back to their
+    # defaults (True for the enabled flags, 0 for counts), as S4 shows.
+    p.add("VrssEnabled", vrss_req if live else True, "2016")
+    p.add("VrssEnabledRequested", vrss_req, "2016")
+    p.add("VmmqEnabled", (vmmq_req and external) if live else True, "2016")
+    p.add("VmmqEnabledRequested", vmmq_req, "2016")
+    p.add("VrssMaxQueuePairs", UInt32(max_eff), "2016")
+    p.add("VrssMaxQueuePairsRequested", UInt32(max_req), "2016")
+    p.add("VrssMinQueuePairs", UInt32(min(min_req, max_eff)), "2019")
+    p.add("VrssMinQueuePairsRequested", UInt32(min_req), "2019")
+    mode = s["VrssQueueSchedulingModeRequested"]
+    p.add("VrssQueueSchedulingMode", enum(VRSS_SCHEDULING, mode if live else "StaticVrss"), "2019")
+    p.add("VrssQueueSchedulingModeRequested", enum(VRSS_SCHEDULING, mode), "2019")
+    excl = s["VrssExcludePrimaryProcessorRequested"]
+    p.add("VrssExcludePrimaryProcessor", bool(excl and live), "2019")
+    p.add("VrssExcludePrimaryProcessorRequested", excl, "2019")
+    spread = s["VrssIndependentHostSpreadingRequested"]
+    p.add("VrssIndependentHostSpreading", bool(spread and live), "2019")
+    p.add("VrssIndependentHostSpreadingRequested", spread, "2019")
+    affinity = s["VrssVmbusChannelAffinityPolicyRequested"]
+    p.add("VrssVmbusChannelAffinityPolicy", enum(VRSS_AFFINITY, affinity if live else "Strong"), "2019")
+    p.add("VrssVmbusChannelAffinityPolicyRequested", enum(VRSS_AFFINITY, affinity), "2019")
+    rsc = s["RscEnabledRequested"]
+    p.add("RscEnabled", bool(rsc and live), "2022")
+    p.add("RscEnabledRequested", rsc, "2022")
+    p.add("PacketDirectNumProcs", UInt32(s["PacketDirectNumProcs"]), "2016")
+    p.add("PacketDirectModerationCount", UInt32(s["PacketDirectModerationCount"]), "2016")
+    p.add("PacketDirectModerationInterval", UInt32(s["PacketDirectModerationInterval"]), "2016")
+    p.add("BandwidthPercentage", UInt32(0))
+    for name in ("MacAddressSpoofing", "DhcpGuard", "RouterGuard", "IeeePriorityTag", "AllowTeaming"):
+        p.add(name, enum(ON_OFF, s[name]))
+    p.add("FixSpeed10G", enum(ON_OFF, s["FixSpeed10G"]), "2016")
+    p.add("DeviceNaming", enum(ON_OFF, s["DeviceNaming"]), "2016")
+    p.add("PortMirroringMode", enum(PORT_MIRRORING, s["PortMirroringMode"]))
+    p.add("VirtualSubnetId", UInt32(s["VirtualSubnetId"]))
+    p.add("DynamicIPAddressLimit", UInt32(s["DynamicIPAddressLimit"]))
+    p.add("StormLimit", UInt32(s["StormLimit"]))
+    p.add("NumaAwarePlacement", bool(s["NumaAwarePlacement"]), "2019")
+    p.add("ClusterMonitored", not management, "2016")
+    p.add("SwitchName", sw.name if sw else None)
+    p.add("SwitchId", Guid(sw.id) if sw else None)
+    if not management:
+        p.add("Connected", sw is not None)
+    p.add("AdapterId", adapter.id)
+    if management:
+        p.add("DeviceId", "{%s}" % adapter.id.upper())
+    p.add("MacAddress", adapter.mac_address)
+    p.add("DynamicMacAddressEnabled", adapter.dynamic_mac)
+    p.add("IsLegacy", adapter.is_legacy)
+    p.add("IsSynthetic", not adapter.is_legacy)
+    p.add("IPAddresses", strings([]))
+    status, description = adapter_status(view, adapter, vm)
+    p.add("Status", status)
+    p.add("StatusDescription", description)
+    p.add("BandwidthSetting", _bandwidth_setting(adapter))
+    p.add("VlanSetting", PSObj(T_VLAN, [("OperationMode", "Untagged")], "VMNetworkAdapterVlanSetting"))
+    p.add("IsManagementOs", management)
+    p.add("IsExternalAdapter", False)
+    p.add("Name", adapter.name)
+    if management:
+        p.add("Id", "Microsoft:%s" % adapter.id.upper())
+        p.add("VMName", None)
+        p.add("VMId", None)
+    else:
+        p.add("Id", "Microsoft:%s\\%s" % (vm.id.upper(), adapter.id.upper()))
+        p.add("VMName", vm.name)
+        p.add("VMId", Guid(vm.id))
+    p.add("VMSnapshotId", None)
+    p.add("VMSnapshotName", "")
+    p.add("PoolName", "")
+    p.add("IsTemplate", False)
+    p.add("CimSession", CIM_SESSION)
+    p.add("ComputerName", host.name)
+    p.add("IsDeleted", False)
+    types = T_HOST_ADAPTER if management else T_VM_ADAPTER
+    return PSObj(types, p.items, _adapter_to_string(adapter, vm))
+
+
+def _bandwidth_setting(adapter: NetworkAdapter) -> PSObj | None:
+    s = adapter.settings
+    if s["MinimumBandwidthWeight"] is None and s["MinimumBandwidthAbsolute"] is None and s["MaximumBandwidth"] is None:
+        return None
+    props = [
+        ("MinimumBandwidthAbsolute", Int64(s["MinimumBandwidthAbsolute"] or 0)),
+        ("MinimumBandwidthWeight", UInt32(s["MinimumBandwidthWeight"] or 0)),
+        ("MaximumBandwidth", Int64(s["MaximumBandwidth"] or 0)),
+    ]
+    return PSObj(T_BANDWIDTH, props, "VMNetworkAdapterBandwidthSetting")
+
+
+def vf_reference(host: HostState, adapter: NetworkAdapter, vm: VirtualMachine | None) -> PSObj:
+    """VMNetworkAdapter.VirtualFunction: a nested VF CIM instance (ToString past depth 1)."""
+    from .cim import vf_object
+
+    return vf_object(host, adapter, vm)

@@ -1,0 +1,75 @@
+"""Get-VM, Start-VM, Stop-VM."""
+
+from __future__ import annotations
+
+from ..binding import Bound, Param
+from ..model import VirtualMachine
+from .base import Context, cmdlet
+from .common import REMOTE, T_VM_OBJECT, vm_of, vms_named
+from .objects import View, vm_object
+
+
+@cmdlet(
+    "Get-VM",
+    (
+        Param("Name", "string[]", aliases=("VMName",), sets={"Name": (False, 0)}),
+        Param("Id", "guid", sets={"Id": (False, 0)}),
+    ) + REMOTE,
+    default_set="Name",
+)
+def get_vm(ctx: Context, b: Bound) -> None:
+    view = View(ctx.host)
+    if b.has("Id"):
+        vm = ctx.host.vm(str(b["Id"]))
+        if vm is None:
+            ctx.error('Hyper-V was unable to find a virtual machine with id "%s".' % b["Id"],
+                      "InvalidArgument", "InvalidParameter", target=str(b["Id"]))
+            return
+        ctx.write(vm_object(view, vm))
+        return
+    for vm in vms_named(ctx, b.get("Name")):
+        ctx.write(vm_object(view, vm))
+
+
+def _targets(ctx: Context, b: Bound) -> list[VirtualMachine]:
+    if b.has("VM"):
+        found = [vm_of(ctx, obj) for obj in b["VM"]]
+        return [vm for vm in found if vm is not None]
+    return vms_named(ctx, b["Name"])
+
+
+_VM_SETS = (
+    Param("Name", "string[]", aliases=("VMName",), sets={"Name": (True, 0)}, not_null_or_empty=True),
+    Param("VM", "object[]" + T_VM_OBJECT[6:], sets={"VMObject": (True, 0)}, pipeline=True),
+    Param("Passthru", "switch"),
+    Param("AsJob", "switch"),
+)
+
+
+@cmdlet("Start-VM", _VM_SETS + REMOTE, default_set="Name", should_process=True, writes=True)
+def start_vm(ctx: Context, b: Bound) -> None:
+    for vm in _targets(ctx, b):
+        if ctx.whatif:
+            continue
+        # Starting a running VM changes nothing and reports nothing (the project's choice).
+        if vm.state in ("Off", "Saved", "Paused"):
+            vm.state = "Running"
+        if b.get("Passthru"):
+            ctx.write(vm_object(View(ctx.host), vm))
+
+
+@cmdlet(
+    "Stop-VM",
+    _VM_SETS + (Param("Force", "switch"), Param("TurnOff", "switch"), Param("Save", "switch")) + REMOTE,
+    default_set="Name",
+    should_process=True,
+    writes=True,
+)
+def stop_vm(ctx: Context, b: Bound) -> None:
+    for vm in _targets(ctx, b):
+        if ctx.whatif:
+            continue
+        if vm.state in ("Running", "Paused"):
+            vm.state = "Saved" if b.get("Save") else "Off"
+        if b.get("Passthru"):
+            ctx.write(vm_object(View(ctx.host), vm))

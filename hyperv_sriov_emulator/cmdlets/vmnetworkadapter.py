@@ -1,0 +1,440 @@
+"""Get/Set/Add/Remove/Connect/Disconnect-VMNetworkAdapter."""
+
+from __future__ import annotations
+
+import re
+import typing as t
+
+from ..binding import Bound, Param
+from ..model import NetworkAdapter, VirtualMachine, VSwitch, operations
+from ..model.enums import INTERRUPT_MODERATION, ON_OFF, PORT_MIRRORING, VRSS_AFFINITY, VRSS_SCHEDULING
+from .base import Context, cmdlet, has_wildcard, matches
+from .common import REMOTE, T_ADAPTER_OBJECT, T_SWITCH_OBJECT, T_VM_OBJECT, adapter_of, switch_not_found, switch_of, vm_of, vms_named
+from .objects import View, adapter_object
+
+_VM_ADAPTER_OBJECT = "object[]:Microsoft.HyperV.PowerShell.VMNetworkAdapter"
+_ADAPTER_OBJECTS = "object[]" + T_ADAPTER_OBJECT[6:]
+_VM_OBJECTS = "object[]" + T_VM_OBJECT[6:]
+Pair = tuple[t.Optional[VirtualMachine], NetworkAdapter]
+
+
+def _no_adapter(ctx: Context, target: t.Any = None) -> None:
+    ctx.error("No network adapter was found with the given criteria.", "ObjectNotFound", "ObjectNotFound",
+              target=target)
+
+
+def _filter(adapters: t.Iterable[NetworkAdapter], name: str | None) -> list[NetworkAdapter]:
+    return [a for a in adapters if name is None or matches(name, a.name)]
+
+
+def _filter_any(adapters: t.Iterable[NetworkAdapter], names: t.Sequence[str] | None) -> list[NetworkAdapter]:
+    return [a for a in adapters if not names or any(matches(n, a.name) for n in names)]
+
+
+@cmdlet(
+    "Get-VMNetworkAdapter",
+    (
+        Param("VMName", "string[]", sets={"VMName": (True, 0)}),
+        Param("Name", "string", aliases=("VMNetworkAdapterName",),
+              sets={"VMName": (False, 1), "ManagementOS": (False, 0), "VMObject": (False, 1)}),
+        Param("ManagementOS", "switch", sets={"ManagementOS": (True, None)}),
+        Param("SwitchName", "string", sets={"ManagementOS": (False, None)}),
+        Param("All", "switch", sets={"All": (True, None)}),
+        Param("VM", _VM_OBJECTS, sets={"VMObject": (True, 0)}, pipeline=True),
+        Param("IsLegacy", "bool", sets={"VMName": (False, None), "VMObject": (False, None), "All": (False, None)}),
+    ) + REMOTE,
+    default_set="VMName",
+)
+def get_vmnetworkadapter(ctx: Context, b: Bound) -> None:
+    view = View(ctx.host)
+    host = ctx.host
+    name = b.get("Name")
+    legacy = b.get("IsLegacy")
+    chosen: list[NetworkAdapter] = []
+    if b.set_name == "ManagementOS":
+        chosen = _filter(host.management_adapters, name)
+        if b.has("SwitchName"):
+            chosen = [a for a in chosen if a.switch_id and any(
+                sw.id == a.switch_id and matches(b["SwitchName"], sw.name) for sw in host.switches)]
+    elif b.set_name == "All":
+        chosen = [a for vm in host.vms for a in vm.adapters] + list(host.management_adapters)
+    else:
+        vms = [vm_of(ctx, o) for o in b["VM"]] if b.set_name == "VMObject" else vms_named(ctx, b["VMName"])
+        for vm in vms:
+            if vm is not None:
+                chosen.extend(_filter(vm.adapters, name))
+    for adapter in chosen:
+        if legacy is not None and not adapter.management_os and adapter.is_legacy != legacy:
+            continue
+        ctx.write(adapter_object(view, adapter))
+
+
+# -- Set-VMNetworkAdapter -----------------------------------------------------------------------
+# parameter -> settings key; values are stored as the binder converted them (enums by name).
+_SETTINGS = {
+    "IovWeight": "IovWeight",
+    "IovQueuePairsRequested": "IovQueuePairsRequested",
+    "IovInterruptModeration": "IovInterruptModeration",
+    "VmqWeight": "VMQWeight",
+    "IPsecOffloadMaximumSecurityAssociation": "IPsecOffloadMaxSA",
+    "VrssEnabled": "VrssEnabledRequested",
+    "VmmqEnabled": "VmmqEnabledRequested",
+    "VrssMaxQueuePairs": "VrssMaxQueuePairsRequested",
+    "VrssMinQueuePairs": "VrssMinQueuePairsRequested",
+    "VrssQueueSchedulingMode": "VrssQueueSchedulingModeRequested",
+    "VrssExcludePrimaryProcessor": "VrssExcludePrimaryProcessorRequested",
+    "VrssIndependentHostSpreading": "VrssIndependentHostSpreadingRequested",
+    "VrssVmbusChannelAffinityPolicy": "VrssVmbusChannelAffinityPolicyRequested",
+    "PacketDirectNumProcs": "PacketDirectNumProcs",
+    "PacketDirectModerationCount": "PacketDirectModerationCount",
+    "PacketDirectModerationInterval": "PacketDirectModerationInterval",
+    "MacAddressSpoofing": "MacAddressSpoofing",
+    "DhcpGuard": "DhcpGuard",
+    "RouterGuard": "RouterGuard",
+    "IeeePriorityTag": "IeeePriorityTag",
+    "AllowTeaming": "AllowTeaming",
+    "FixSpeed10G": "FixSpeed10G",
+    "DeviceNaming": "DeviceNaming",
+    "PortMirroring": "PortMirroringMode",
+    "VirtualSubnetId": "VirtualSubnetId",
+    "DynamicIPAddressLimit": "DynamicIPAddressLimit",
+    "StormLimit": "StormLimit",
+    "NumaAwarePlacement": "NumaAwarePlacement",
+    "MinimumBandwidthWeight": "MinimumBandwidthWeight",
+    "MinimumBandwidthAbsolute": "MinimumBandwidthAbsolute",
+    "MaximumBandwidth": "MaximumBandwidth",
+}
+_IOV_PARAMS = ("IovWeight", "IovQueuePairsRequested", "IovInterruptModeration")
+_NOT_FOR_MANAGEMENT_OS = ("StaticMacAddress", "DynamicMacAddress") + _IOV_PARAMS
+_MAC = re.compile(r"^[0-9A-Fa-f]{12}$")
+
+_TARGET_PARAMS = (
+    Param("VMName", "string", sets={"VMName": (True, 0)}, not_null_or_empty=True),
+    Param("Name", "string", aliases=("VMNetworkAdapterName",),
+          sets={"VMName": (False, 1), "ManagementOS": (False, 0), "VMObject": (False, 1)}),
+    Param("ManagementOS", "switch", sets={"ManagementOS": (True, None)}),
+    Param("VMNetworkAdapter", _ADAPTER_OBJECTS, sets={"ResourceObject": (True, 0)}, pipeline=True),
+    Param("VM", _VM_OBJECTS, sets={"VMObject": (True, 0)}, pipeline=True),
+)
+
+
+@cmdlet(
+    "Set-VMNetworkAdapter",
+    _TARGET_PARAMS + (
+        Param("IovWeight", "uint32"),
+        Param("IovQueuePairsRequested", "uint32"),
+        Param("IovInterruptModeration", "enum:" + INTERRUPT_MODERATION),
+        Param("VmqWeight", "uint32"),
+        Param("IPsecOffloadMaximumSecurityAssociation", "uint32"),
+        Param("MacAddressSpoofing", "enum:" + ON_OFF),
+        Param("DhcpGuard", "enum:" + ON_OFF),
+        Param("RouterGuard", "enum:" + ON_OFF),
+        Param("IeeePriorityTag", "enum:" + ON_OFF),
+        Param("AllowTeaming", "enum:" + ON_OFF),
+        Param("PortMirroring", "enum:" + PORT_MIRRORING),
+        Param("MinimumBandwidthWeight", "uint32"),
+        Param("MinimumBandwidthAbsolute", "int64"),
+        Param("MaximumBandwidth", "int64"),
+        Param("VirtualSubnetId", "uint32"),
+        Param("DynamicIPAddressLimit", "uint32"),
+        Param("StormLimit", "uint32"),
+        Param("StaticMacAddress", "string"),
+        Param("DynamicMacAddress", "switch"),
+        Param("VrssEnabled", "bool", since="2016"),
+        Param("VmmqEnabled", "bool", since="2016"),
+        Param("VrssMaxQueuePairs", "uint32", aliases=("VmmqQueuePairs",), since="2016"),
+        Param("PacketDirectNumProcs", "uint32", since="2016"),
+        Param("PacketDirectModerationCount", "uint32", since="2016"),
+        Param("PacketDirectModerationInterval", "uint32", since="2016"),
+        Param("DeviceNaming", "enum:" + ON_OFF, since="2016"),
+        Param("FixSpeed10G", "enum:" + ON_OFF, since="2016"),
+        Param("VrssMinQueuePairs", "uint32", since="2019"),
+        Param("VrssQueueSchedulingMode", "enum:" + VRSS_SCHEDULING, since="2019"),
+        Param("VrssExcludePrimaryProcessor", "bool", since="2019"),
+        Param("VrssIndependentHostSpreading", "bool", since="2019"),
+        Param("VrssVmbusChannelAffinityPolicy", "enum:" + VRSS_AFFINITY, since="2019"),
+        Param("NumaAwarePlacement", "bool", since="2019"),
+        Param("Passthru", "switch"),
+    ) + REMOTE,
+    default_set="VMName",
+    should_process=True,
+    writes=True,
+)
+def set_vmnetworkadapter(ctx: Context, b: Bound) -> None:
+    _validate_settings(ctx, b)
+    targets = _targets(ctx, b, single_vm_name=True)
+    switches = ctx.host.switch_map()
+    for vm, adapter in targets:
+        _validate_for_adapter(ctx, b, vm, adapter, switches.get(adapter.switch_id) if adapter.switch_id else None)
+    if ctx.whatif:
+        return
+    for vm, adapter in targets:
+        for param, key in _SETTINGS.items():
+            if b.has(param):
+                adapter.settings[key] = b[param]
+        if b.has("StaticMacAddress"):
+            adapter.mac_address = b["StaticMacAddress"].upper()
+            adapter.dynamic_mac = False
+        if b.get("DynamicMacAddress"):
+            adapter.dynamic_mac = True
+    if b.get("Passthru"):
+        view = View(ctx.host)
+        for _vm, adapter in targets:
+            ctx.write(adapter_object(view, adapter))
+
+
+def _invalid(ctx: Context, message: str, target: t.Any = None) -> t.NoReturn:
+    ctx.throw(message, "InvalidArgument", "InvalidParameter", target=target)
+
+
+def _validate_settings(ctx: Context, b: Bound) -> None:
+    """The cmdlet's own range checks (reference §1.7; the texts are the project's own)."""
+    if b.get("IovWeight", 0) > 100:
+        _invalid(ctx, "The value %d for IovWeight is out of range. Specify a value from 0 through 100 "
+                      "(0 turns SR-IOV off for the network adapter)." % b["IovWeight"], b["IovWeight"])
+    if b.has("IovQueuePairsRequested") and b["IovQueuePairsRequested"] < 1:
+        _invalid(ctx, "The value %d for IovQueuePairsRequested is out of range. Specify a value of 1 or "
+                      "more." % b["IovQueuePairsRequested"], b["IovQueuePairsRequested"])
+    if b.has("VrssMaxQueuePairs") and b["VrssMaxQueuePairs"] < 1:
+        _invalid(ctx, "The value %d for VrssMaxQueuePairs is out of range. Specify a value of 1 or more."
+                 % b["VrssMaxQueuePairs"], b["VrssMaxQueuePairs"])
+    if b.has("VrssMinQueuePairs") and b["VrssMinQueuePairs"] < 1:
+        _invalid(ctx, "The value %d for VrssMinQueuePairs is out of range. Specify a value of 1 or more."
+                 % b["VrssMinQueuePairs"], b["VrssMinQueuePairs"])
+    if b.get("VrssVmbusChannelAffinityPolicy") == "None":
+        _invalid(ctx, "The value None for VrssVmbusChannelAffinityPolicy is not valid. Specify Weak, "
+                      "Strong or Strict.", "None")
+    if b.get("MinimumBandwidthWeight", 0) > 100:
+        _invalid(ctx, "The value %d for MinimumBandwidthWeight is out of range. Specify a value from 0 "
+                      "through 100." % b["MinimumBandwidthWeight"], b["MinimumBandwidthWeight"])
+    if b.has("StaticMacAddress") and b.get("DynamicMacAddress"):
+        _invalid(ctx, "StaticMacAddress and DynamicMacAddress cannot be specified together.")
+    if b.has("StaticMacAddress") and not _MAC.match(b["StaticMacAddress"]):
+        _invalid(ctx, "The MAC address '%s' is not valid. Specify 12 hexadecimal digits." % b["StaticMacAddress"],
+                 b["StaticMacAddress"])
+    if b.set_name == "ManagementOS":
+        for name in _NOT_FOR_MANAGEMENT_OS:
+            if b.has(name):
+                _invalid(ctx, "The parameter %s cannot be used for a network adapter of the management "
+                              "operating system." % name, name)
+
+
+def _validate_for_adapter(ctx: Context, b: Bound, vm: VirtualMachine | None, adapter: NetworkAdapter,
+                          sw: VSwitch | None) -> None:
+    if vm is None and any(b.has(n) for n in _NOT_FOR_MANAGEMENT_OS):
+        _invalid(ctx, "The parameter %s cannot be used for a network adapter of the management operating "
+                      "system." % next(n for n in _NOT_FOR_MANAGEMENT_OS if b.has(n)), adapter.name)
+    max_qp = b.get("VrssMaxQueuePairs", adapter.settings["VrssMaxQueuePairsRequested"])
+    if b.has("VrssMinQueuePairs") and b["VrssMinQueuePairs"] > max_qp:
+        _invalid(ctx, "VrssMinQueuePairs (%d) cannot be greater than VrssMaxQueuePairs (%d)."
+                 % (b["VrssMinQueuePairs"], max_qp), adapter.name)
+    for param, mode in (("MinimumBandwidthWeight", "Weight"), ("MinimumBandwidthAbsolute", "Absolute")):
+        if b.has(param) and sw is not None and sw.bandwidth_mode != mode:
+            ctx.throw(
+                "%s cannot be set on network adapter \"%s\": the bandwidth reservation mode of virtual switch "
+                "\"%s\" is %s." % (param, adapter.name, sw.name, sw.bandwidth_mode),
+                "InvalidArgument", "InvalidParameter", target=adapter.name,
+            )
+    if b.has("StaticMacAddress") and vm is not None and vm.running and \
+            b["StaticMacAddress"].upper() != adapter.mac_address:
+        ctx.throw("The MAC address of a network adapter cannot be changed while the virtual machine \"%s\" "
+                  "is running." % vm.name, "InvalidOperation", "InvalidOperation", target=adapter.name)
+
+
+def _targets(ctx: Context, b: Bound, single_vm_name: bool = False) -> list[Pair]:
+    host = ctx.host
+    name = b.get("Name")
+    names = [name] if isinstance(name, str) else name
+    found: list[Pair] = []
+    if b.set_name == "ManagementOS":
+        found = [(None, a) for a in _filter_any(host.management_adapters, names)]
+        if not found and names and not any(has_wildcard(n) for n in names):
+            _no_adapter(ctx, names[0])
+        return found
+    if b.set_name in ("ResourceObject", "Object", "Object_SwitchName", "Object_SwitchObject"):
+        for obj in b["VMNetworkAdapter"]:
+            pair = adapter_of(ctx, obj)
+            if pair is not None:
+                found.append(pair)
+        return found
+    if b.set_name == "VMObject":
+        vms = [vm for vm in (vm_of(ctx, o) for o in b["VM"]) if vm is not None]
+    else:
+        vm_names = b["VMName"]
+        vms = vms_named(ctx, [vm_names] if isinstance(vm_names, str) else vm_names, "ObjectNotFound")
+    for vm in vms:
+        chosen = _filter_any(vm.adapters, names)
+        if not chosen and names and not any(has_wildcard(n) for n in names):
+            _no_adapter(ctx, names[0])
+        found.extend((vm, a) for a in chosen)
+    return found
+
+
+# -- Add / Remove ---------------------------------------------------------------------------------
+def _hot_plug_check(ctx: Context, vm: VirtualMachine, verb: str) -> bool:
+    if vm.running and vm.generation == 1:
+        ctx.error(
+            "Cannot %s a network adapter while the virtual machine \"%s\" is running: hot %s of network "
+            "adapters is supported on generation 2 virtual machines only. Turn the virtual machine off "
+            "and try again." % (verb, vm.name, "add" if verb == "add" else "removal"),
+            "InvalidOperation", "InvalidOperation", target=vm.name,
+        )
+        return False
+    return True
+
+
+def _switch_named(ctx: Context, name: str) -> VSwitch | None:
+    for sw in ctx.host.switches:
+        if sw.name.lower() == name.lower():
+            return sw
+    switch_not_found(ctx, name)
+    return None
+
+
+@cmdlet(
+    "Add-VMNetworkAdapter",
+    (
+        Param("VMName", "string[]", sets={"VMName": (True, 0)}, not_null_or_empty=True),
+        Param("VM", _VM_OBJECTS, sets={"VMObject": (True, 0)}, pipeline=True),
+        Param("ManagementOS", "switch", sets={"ManagementOS": (True, None)}),
+        Param("Name", "string", aliases=("VMNetworkAdapterName",)),
+        Param("SwitchName", "string", sets={"VMName": (False, None), "VMObject": (False, None),
+                                             "ManagementOS": (True, None)}),
+        Param("IsLegacy", "bool", sets={"VMName": (False, None), "VMObject": (False, None)}),
+        Param("DynamicMacAddress", "switch"),
+        Param("StaticMacAddress", "string"),
+        Param("DeviceNaming", "enum:" + ON_OFF, since="2016"),
+        Param("Passthru", "switch"),
+    ) + REMOTE,
+    default_set="VMName",
+    should_process=True,
+    writes=True,
+)
+def add_vmnetworkadapter(ctx: Context, b: Bound) -> None:
+    host = ctx.host
+    if b.has("StaticMacAddress") and not _MAC.match(b["StaticMacAddress"]):
+        _invalid(ctx, "The MAC address '%s' is not valid. Specify 12 hexadecimal digits." % b["StaticMacAddress"])
+    sw = None
+    if b.has("SwitchName"):
+        sw = _switch_named(ctx, b["SwitchName"])
+        if sw is None:
+            return
+    static = b["StaticMacAddress"].upper() if b.has("StaticMacAddress") else None
+    view = View(host)
+    if b.set_name == "ManagementOS":
+        if ctx.whatif:
+            return
+        adapter = operations.add_host_vnic(host, b.get("Name") or "Network Adapter", sw, mac=static)
+        if b.get("Passthru"):
+            ctx.write(adapter_object(View(host), adapter))
+        return
+    vms = [vm_of(ctx, o) for o in b["VM"]] if b.set_name == "VMObject" else vms_named(ctx, b["VMName"])
+    legacy = bool(b.get("IsLegacy", False))
+    for vm in vms:
+        if vm is None or not _hot_plug_check(ctx, vm, "add"):
+            continue
+        if legacy and vm.generation != 1:
+            ctx.error("Legacy network adapters are supported on generation 1 virtual machines only (\"%s\" is "
+                      "generation %d)." % (vm.name, vm.generation), "InvalidArgument", "InvalidParameter",
+                      target=vm.name)
+            continue
+        if ctx.whatif:
+            continue
+        name = b.get("Name") or ("Legacy Network Adapter" if legacy else "Network Adapter")
+        adapter = operations.add_vm_adapter(host, vm, name, sw, is_legacy=legacy, static_mac=static)
+        if b.has("DeviceNaming"):
+            adapter.settings["DeviceNaming"] = b["DeviceNaming"]
+        if b.get("Passthru"):
+            host.reallocate()
+            ctx.write(adapter_object(View(host), adapter))
+    _ = view
+
+
+@cmdlet(
+    "Remove-VMNetworkAdapter",
+    (
+        Param("VMName", "string[]", sets={"VMName": (True, 0)}, not_null_or_empty=True),
+        Param("Name", "string", aliases=("VMNetworkAdapterName",),
+              sets={"VMName": (True, 1), "ManagementOS": (True, 0)}),
+        Param("ManagementOS", "switch", sets={"ManagementOS": (True, None)}),
+        Param("SwitchName", "string", sets={"ManagementOS": (False, None)}),
+        Param("VMNetworkAdapter", _ADAPTER_OBJECTS, sets={"Object": (True, 0)}, pipeline=True),
+        Param("Passthru", "switch"),
+    ) + REMOTE,
+    default_set="VMName",
+    should_process=True,
+    writes=True,
+)
+def remove_vmnetworkadapter(ctx: Context, b: Bound) -> None:
+    host = ctx.host
+    targets = _targets(ctx, b)
+    if b.set_name == "ManagementOS" and b.has("SwitchName"):
+        targets = [(vm, a) for vm, a in targets if any(
+            sw.id == a.switch_id and matches(b["SwitchName"], sw.name) for sw in host.switches)]
+    for vm, adapter in targets:
+        if vm is not None and not _hot_plug_check(ctx, vm, "remove"):
+            continue
+        if ctx.whatif:
+            continue
+        if b.get("Passthru"):
+            ctx.write(adapter_object(View(host), adapter))
+        if vm is None:
+            host.management_adapters = [a for a in host.management_adapters if a is not adapter]
+        else:
+            vm.adapters = [a for a in vm.adapters if a is not adapter]
+
+
+# -- Connect / Disconnect ------------------------------------------------------------------------
+@cmdlet(
+    "Connect-VMNetworkAdapter",
+    (
+        Param("VMName", "string[]", sets={"Name_SwitchName": (True, 0), "Name_SwitchObject": (True, 0)},
+              not_null_or_empty=True),
+        Param("Name", "string[]", aliases=("VMNetworkAdapterName",),
+              sets={"Name_SwitchName": (False, 1), "Name_SwitchObject": (False, 1)}),
+        Param("VMNetworkAdapter", _VM_ADAPTER_OBJECT,
+              sets={"Object_SwitchName": (True, 0), "Object_SwitchObject": (True, 0)}, pipeline=True),
+        Param("SwitchName", "string", sets={"Name_SwitchName": (True, 2), "Object_SwitchName": (True, 1)},
+              not_null_or_empty=True),
+        Param("VMSwitch", "object" + T_SWITCH_OBJECT[6:],
+              sets={"Name_SwitchObject": (True, 2), "Object_SwitchObject": (True, 1)}),
+        Param("Passthru", "switch"),
+    ) + REMOTE,
+    default_set="Name_SwitchName",
+    should_process=True,
+    writes=True,
+)
+def connect_vmnetworkadapter(ctx: Context, b: Bound) -> None:
+    sw = switch_of(ctx, b["VMSwitch"]) if b.has("VMSwitch") else _switch_named(ctx, b["SwitchName"])
+    if sw is None:
+        return
+    for _vm, adapter in _targets(ctx, b):
+        if ctx.whatif:
+            continue
+        adapter.switch_id = sw.id
+        if b.get("Passthru"):
+            ctx.host.reallocate()
+            ctx.write(adapter_object(View(ctx.host), adapter))
+
+
+@cmdlet(
+    "Disconnect-VMNetworkAdapter",
+    (
+        Param("VMName", "string[]", sets={"Name": (True, 0)}, not_null_or_empty=True),
+        Param("Name", "string[]", aliases=("VMNetworkAdapterName",), sets={"Name": (False, 1)}),
+        Param("VMNetworkAdapter", _VM_ADAPTER_OBJECT, sets={"Object": (True, 0)}, pipeline=True),
+        Param("Passthru", "switch"),
+    ) + REMOTE,
+    default_set="Name",
+    should_process=True,
+    writes=True,
+)
+def disconnect_vmnetworkadapter(ctx: Context, b: Bound) -> None:
+    for _vm, adapter in _targets(ctx, b):
+        if ctx.whatif:
+            continue
+        # Offload settings (IovWeight ...) stay on the adapter (reference §6: they survive).
+        adapter.switch_id = None
+        if b.get("Passthru"):
+            ctx.host.reallocate()
+            ctx.write(adapter_object(View(ctx.host), adapter))

@@ -1,0 +1,125 @@
+"""Run statements (pipelines of cmdlets) against one host, as a PowerShell runspace would.
+
+``invoke`` never raises for PowerShell-level failures: they come back as error records. A
+terminating error (parameter binding, an unknown command, a cmdlet's own terminating error, or
+``-ErrorAction Stop`` on a non-terminating one) ends the invocation: the statements after it do
+not run, and the objects written before it are kept.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import typing as t
+
+from . import binding
+from .binding import PSErrorException
+from .cmdlets import lookup
+from .cmdlets.base import CmdletDef, Context
+from .model import HostState
+from .psobj import PSError, PSObj
+
+log = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass
+class CommandSpec:
+    name: str
+    parameters: list[tuple[str | None, t.Any]] = dataclasses.field(default_factory=list)
+
+
+@dataclasses.dataclass
+class InvocationResult:
+    output: list[PSObj]
+    errors: list[PSError]
+    terminating: PSError | None = None
+
+
+def command_not_found(name: str) -> PSError:
+    return PSError(
+        message=(
+            "The term '%s' is not recognized as the name of a cmdlet, function, script file, or "
+            "operable program. Check the spelling of the name, or if a path was included, verify "
+            "that the path is correct and try again." % name
+        ),
+        category="ObjectNotFound",
+        fqid="CommandNotFoundException",
+        target=name,
+        exception_type="System.Management.Automation.CommandNotFoundException",
+        command=name,
+    )
+
+
+def invoke(host: HostState, statements: t.Sequence[t.Sequence[CommandSpec]]) -> InvocationResult:
+    output: list[PSObj] = []
+    errors: list[PSError] = []
+    with host.lock:
+        for statement in statements:
+            try:
+                output.extend(_run_pipeline(host, statement, errors))
+            except PSErrorException as exc:
+                return InvocationResult(output, errors, exc.record)
+            except Exception as exc:  # a defect in the emulator, never a PowerShell error
+                log.exception("emulator defect while running %r", statement)
+                record = PSError(
+                    message="The emulator failed: %s: %s" % (type(exc).__name__, exc),
+                    category="NotSpecified",
+                    fqid="EmulatorDefect",
+                    exception_type="System.Management.Automation.RuntimeException",
+                )
+                return InvocationResult(output, errors, record)
+    return InvocationResult(output, errors, None)
+
+
+def _parameters(spec: t.Any) -> list[tuple[str | None, t.Any]]:
+    params = spec.parameters
+    if isinstance(params, dict):
+        return list(params.items())
+    return list(params)
+
+
+def _run_pipeline(host: HostState, statement: t.Sequence[CommandSpec], errors: list[PSError]) -> list[PSObj]:
+    # Resolve and bind every command first, as PowerShell does before the pipeline starts.
+    prepared: list[tuple[CmdletDef, binding.Prebound]] = []
+    for spec in statement:
+        definition = lookup(spec.name, host.os_version)
+        if definition is None:
+            raise PSErrorException(command_not_found(spec.name))
+        prepared.append((definition, binding.prebind(definition.signature, host.os_version, _parameters(spec))))
+    flowing: list[PSObj] | None = None
+    for definition, pre in prepared:
+        produced: list[PSObj] = []
+        if flowing is None:
+            _process(host, definition, pre, None, False, errors, produced)
+        elif flowing or not binding.takes_pipeline_input(definition.signature):
+            if not flowing:
+                _process(host, definition, pre, None, False, errors, produced)
+            for item in flowing:
+                _process(host, definition, pre, item, True, errors, produced)
+        flowing = produced
+    return flowing or []
+
+
+def _process(host: HostState, definition: CmdletDef, pre: binding.Prebound, item: t.Any, has_item: bool,
+             errors: list[PSError], produced: list[PSObj]) -> None:
+    error_action = pre.values.get("ErrorAction", "Continue")
+    try:
+        bound = binding.finish(definition.signature, host.os_version, pre, item, has_item)
+    except PSErrorException as exc:
+        if exc.terminating:
+            raise
+        _non_terminating(exc.record, error_action, errors)
+        return
+    ctx = Context(host, definition, bound, error_action, errors, produced)
+    try:
+        definition.func(ctx, bound)
+    finally:
+        if definition.writes:
+            host.reallocate()
+
+
+def _non_terminating(record: PSError, error_action: str, errors: list[PSError]) -> None:
+    if error_action == "Stop":
+        raise PSErrorException(record)
+    if error_action not in ("SilentlyContinue", "Ignore"):
+        errors.append(record)

@@ -1,0 +1,119 @@
+"""State changes shared by the cmdlets and the scenario loader. They change state only; the
+cmdlets validate first and the caller reallocates VFs afterwards."""
+
+from __future__ import annotations
+
+import typing as t
+
+from . import versions
+from .entities import ADAPTER_DEFAULTS, NetworkAdapter, PhysicalNic, VirtualMachine, VSwitch
+from .host import HostState
+
+
+def add_nic(host: HostState, name: str, interface_description: str, **fields: t.Any) -> PhysicalNic:
+    nic = PhysicalNic(
+        name=name,
+        interface_description=interface_description,
+        interface_guid=fields.pop("interface_guid", None) or host.new_id("nic"),
+        if_index=fields.pop("if_index", None) or host.new_if_index(),
+        mac_address=fields.pop("mac_address", None) or host.new_mac(),
+        **fields,
+    )
+    host.nics[name.lower()] = nic
+    return nic
+
+
+def resolve_bandwidth_mode(host: HostState, requested: str | None, iov_enabled: bool) -> str:
+    if requested in (None, "Default"):
+        return versions.default_bandwidth_mode(host.os_version, iov_enabled)
+    return requested
+
+
+def create_switch(
+    host: HostState,
+    name: str,
+    *,
+    nic_names: t.Sequence[str] = (),
+    internal: bool = False,
+    iov_enabled: bool = False,
+    bandwidth_mode: str | None = None,
+    packet_direct: bool = False,
+    embedded_teaming: bool = False,
+    allow_management_os: bool = True,
+    notes: str = "",
+    switch_id: str | None = None,
+) -> VSwitch:
+    sw = VSwitch(
+        id=switch_id or host.new_id("switch"),
+        name=name,
+        net_adapters=[host.nic(n).name for n in nic_names],
+        iov_enabled=iov_enabled,
+        bandwidth_mode=resolve_bandwidth_mode(host, bandwidth_mode, iov_enabled),
+        packet_direct=packet_direct,
+        embedded_teaming=embedded_teaming,
+        teaming_mode="SwitchIndependent" if embedded_teaming else None,
+        # A new SET team balances with Dynamic (the cmdlet's choice, reference §1.1).
+        load_balancing_algorithm="Dynamic" if embedded_teaming else None,
+        notes=notes,
+    )
+    host.switches.append(sw)
+    if internal or (nic_names and allow_management_os):
+        add_host_vnic(host, name, sw)
+    return sw
+
+
+def add_host_vnic(host: HostState, name: str, sw: VSwitch, mac: str | None = None) -> NetworkAdapter:
+    adapter = NetworkAdapter(
+        id=host.new_id("vnic"),
+        name=name,
+        mac_address=mac or host.new_mac(),
+        switch_id=sw.id,
+        dynamic_mac=mac is None,
+        settings=dict(ADAPTER_DEFAULTS),
+    )
+    host.management_adapters.append(adapter)
+    return adapter
+
+
+def remove_switch(host: HostState, sw: VSwitch) -> None:
+    """VM adapters stay, disconnected, with every setting kept; host vNICs go with the switch."""
+    host.switches = [s for s in host.switches if s is not sw]
+    host.management_adapters = [a for a in host.management_adapters if a.switch_id != sw.id]
+    for _vm, adapter in host.all_vm_adapters():
+        if adapter.switch_id == sw.id:
+            adapter.switch_id = None
+
+
+def add_vm(host: HostState, name: str, **fields: t.Any) -> VirtualMachine:
+    vm = VirtualMachine(id=fields.pop("vm_id", None) or host.new_id("vm"), name=name, **fields)
+    host.vms.append(vm)
+    return vm
+
+
+def add_vm_adapter(
+    host: HostState,
+    vm: VirtualMachine,
+    name: str = "Network Adapter",
+    sw: VSwitch | None = None,
+    *,
+    is_legacy: bool = False,
+    static_mac: str | None = None,
+) -> NetworkAdapter:
+    adapter = NetworkAdapter(
+        id=host.new_id("adapter"),
+        name=name,
+        mac_address=static_mac or host.new_mac(),
+        vm_id=vm.id,
+        switch_id=sw.id if sw else None,
+        dynamic_mac=static_mac is None,
+        is_legacy=is_legacy,
+        settings=dict(ADAPTER_DEFAULTS),
+    )
+    vm.adapters.append(adapter)
+    return adapter
+
+
+def restart_nic(nic: PhysicalNic) -> None:
+    """A NIC restart makes the configured SR-IOV values the effective ones."""
+    nic.sriov_enabled_effective = nic.sriov_enabled_configured
+    nic.num_vfs_effective = nic.num_vfs_configured
