@@ -167,6 +167,6 @@ def _reconcile_adapter(ctx: Context, where: str | None, current: dict, desired: 
             action="update",
             target=label,
             commands=commands,
-            summary="%s: %s" % (label, ", ".join(parts)),
+            summary="configure %s (%s)" % (label, ", ".join(parts)),
         )
     )

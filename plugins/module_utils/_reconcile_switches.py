@@ -618,10 +618,14 @@ def build_recreate(ctx: Context, current: dict, after: dict, diffs: list) -> Non
             % (name, ", ".join("'%s'" % item["name"] for item in vnics_before))
         )
     # The predicted host: the new switch, the same VM adapters on it, the host adapters re-added.
+    # New objects are listed last by the host, so they move to the end here too.
+    del ctx.switches[key]
     ctx.switches[key] = after
     for item in attached:
-        if item.get("management_os") and not vnics_after:
+        if item.get("management_os"):
             del ctx.adapters[adapter_key(item)]
+            if vnics_after:
+                ctx.adapters[adapter_key(item)] = item
     if after.get("allow_management_os") and not vnics_before and after.get("switch_type") == "external":
         vnic = _new_vnic(ctx, name)
         ctx.adapters.setdefault(adapter_key(vnic), vnic)

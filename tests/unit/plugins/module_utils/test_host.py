@@ -1,0 +1,166 @@
+# -*- coding: utf-8 -*-
+# Copyright: sriov.hyperv contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The host layer against the emulator in process: one read, batched apply, prediction = result."""
+from __future__ import annotations
+
+import pytest
+from host_emulated import CountingRunner, make_host, ops, runner_for
+
+from ansible_collections.sriov.hyperv.plugins.module_utils._host import (
+    READ_STATEMENTS,
+    ApplyError,
+    apply_plan,
+    read_host,
+)
+from ansible_collections.sriov.hyperv.plugins.module_utils._reconcile import Policy, plan
+from ansible_collections.sriov.hyperv.plugins.module_utils._runner import render_statement
+from ansible_collections.sriov.hyperv.plugins.module_utils._spec import config_to_dict, parse_config
+
+RECREATE = Policy(creation_only_changes="recreate")
+WEB = {"vm_name": "web01", "name": "Network Adapter"}
+DB = {"vm_name": "db01", "name": "Network Adapter"}
+
+
+def test_read_is_one_round_trip_and_parses_everything():
+    runner = CountingRunner(runner_for(make_host()))
+    have = read_host(runner)
+    assert len(runner.calls) == 1 and runner.calls[0] == READ_STATEMENTS
+    assert [render_statement(statement) for statement in READ_STATEMENTS][-2:] == [
+        "Get-NetAdapterAdvancedProperty -RegistryKeyword '*SRIOV','*NumVFs'", "Get-VMSwitchTeam"]
+    gathered = config_to_dict(have.config)
+    assert gathered["switches"][0]["net_adapter_names"] == ["NIC1"]  # mapped from the interface description
+    assert [nic["name"] for nic in gathered["physical_adapters"]] == ["NIC1", "NIC2"]
+    assert have.host.iov_support is True
+    assert {vm.name: (vm.state, vm.generation) for vm in have.vms} == {"web01": ("Running", 2), "db01": ("Running", 2)}
+    sriov = have.switch("SRIOV")
+    assert (sriov.iov_enabled, sriov.iov_support, sriov.bandwidth_mode, sriov.iov_vf_count) == (True, True, "none", 32)
+    web = have.adapter(("vm", "WEB01", "NETWORK ADAPTER"))
+    assert web.iov_weight == 50 and web.iov_usage == 1 and web.vf_data_path_active is True
+    assert web.virtual_function is not None and web.status == ["Ok"] and web.mac_address
+    nic1 = have.nic("nic1")
+    assert (nic1.sriov_support, nic1.max_vfs, nic1.num_allocated_vfs, nic1.pending) == ("Supported", 64, 1, False)
+    assert have.nic("NIC3").sriov_listed is False
+
+
+@pytest.mark.parametrize("version", ["2012r2", "2016", "2019", "2022", "2025"])
+def test_gathered_round_trips_on_every_windows_version(version):
+    have = read_host(runner_for(make_host(version)))
+    for state in ("merged", "replaced", "overridden"):
+        assert plan(parse_config(config_to_dict(have.config)), have, state, RECREATE).operations == []
+
+
+CASES = [
+    ("merged", {"vm_adapters": [{**WEB, "iov_weight": 80, "iov_queue_pairs_requested": 4,
+                                 "iov_interrupt_moderation": "high", "vmmq_queue_pairs": 8, "allow_teaming": True}]},
+     Policy()),
+    ("merged", {"vm_adapters": [{"management_os": True, "name": "sriov", "vmq_weight": 0, "vrss_enabled": False}]},
+     Policy()),
+    ("replaced", {"vm_adapters": [{**WEB, "vmq_weight": 10}]}, Policy()),
+    ("overridden", {"vm_adapters": [{**DB, "iov_weight": 5}]}, Policy()),
+    ("deleted", {"vm_adapters": [WEB]}, Policy()),
+    ("merged", {"switches": [{"name": "new", "net_adapter_names": ["NIC2"], "enable_iov": True}],
+                "vm_adapters": [{**DB, "switch_name": "new", "iov_weight": 100}]}, Policy()),
+    ("merged", {"switches": [{"name": "p1", "switch_type": "private", "notes": "é"},
+                             {"name": "i1", "switch_type": "internal", "minimum_bandwidth_mode": "weight"}]}, Policy()),
+    ("merged", {"switches": [{"name": "sriov", "allow_management_os": False, "notes": "x"}]}, Policy()),
+    ("merged", {"switches": [{"name": "int", "switch_type": "private"}]}, Policy()),
+    ("deleted", {"switches": [{"name": "sriov"}]}, Policy()),
+    ("overridden", {"switches": [{"name": "moved", "net_adapter_names": ["NIC1"], "enable_iov": True}]}, Policy()),
+    ("merged", {"physical_adapters": [{"name": "NIC2", "num_vfs": 16, "sriov_enabled": False}]}, Policy()),
+    ("merged", {"physical_adapters": [{"name": "NIC2", "num_vfs": 16}]}, Policy(restart=True)),
+    ("replaced", {"physical_adapters": [{"name": "NIC2", "num_vfs": 16}]}, Policy()),
+    ("merged", {"switches": [{"name": "sriov", "enable_iov": False}]}, RECREATE),
+    ("merged", {"switches": [{"name": "int", "enable_packet_direct": True, "minimum_bandwidth_mode": "weight"}]},
+     RECREATE),
+    ("merged", {"switches": [{"name": "sriov", "net_adapter_names": ["NIC1", "NIC2"]}]}, RECREATE),
+    ("merged", {"switches": [{"name": "sriov", "enable_iov": False, "allow_management_os": False}]}, RECREATE),
+]
+
+
+@pytest.mark.parametrize("state, config, policy", CASES)
+def test_check_mode_prediction_is_what_apply_gives_and_then_nothing_is_left(state, config, policy):
+    host = make_host()
+    runner = runner_for(host)
+    have = read_host(runner)
+    predicted = plan(parse_config(config), have, state, policy)
+    assert predicted.changed
+    untouched = read_host(runner)  # planning wrote nothing
+    assert config_to_dict(untouched.config) == config_to_dict(have.config)
+    after = apply_plan(runner, predicted, have)
+    assert config_to_dict(after.config) == config_to_dict(predicted.after)
+    assert after.pending_restarts() == predicted.restart_required
+    assert not after.parking
+    again = plan(parse_config(config), after, state, policy)
+    assert again.operations == [], again.commands()
+
+
+def test_writes_are_batched_into_one_pipeline_then_one_read():
+    runner = CountingRunner(runner_for(make_host()))
+    have = read_host(runner)
+    result = plan(parse_config({
+        "physical_adapters": [{"name": "NIC2", "num_vfs": 8}],
+        "switches": [{"name": "new", "net_adapter_names": ["NIC2"], "enable_iov": True}],
+        "vm_adapters": [{**WEB, "iov_weight": 1}, {**DB, "switch_name": "new", "iov_weight": 2}],
+    }), have, "merged", Policy())
+    apply_plan(runner, result, have)
+    assert len(runner.calls) == 3  # read, one write pipeline, confirming read
+    writes = runner.calls[1]
+    assert [statement[0].name for statement in writes] == [
+        "Set-NetAdapterSriov", "New-VMSwitch", "Set-VMNetworkAdapter", "Connect-VMNetworkAdapter",
+        "Set-VMNetworkAdapter"]
+    assert all(statement[0].parameters["ErrorAction"] == "Stop" for statement in writes)
+
+
+def test_send_only_what_changes_on_an_old_host():
+    runner = CountingRunner(runner_for(make_host("2012r2")))
+    have = read_host(runner)
+    result = plan(parse_config({"vm_adapters": [{**WEB, "vmq_weight": 30, "iov_weight": 50}]}), have, "replaced",
+                  Policy())
+    assert result.commands() == ["Set-VMNetworkAdapter -VMName 'web01' -Name 'Network Adapter' -VmqWeight 30"]
+    apply_plan(runner, result, have)
+    assert read_host(runner).adapter(("vm", "WEB01", "NETWORK ADAPTER")).iov_weight == 50
+
+
+def test_restart_makes_the_value_effective_and_no_restart_leaves_it_pending():
+    runner = runner_for(make_host())
+    have = read_host(runner)
+    pending = apply_plan(runner, plan(parse_config({"physical_adapters": [{"name": "NIC2", "num_vfs": 4}]}), have,
+                                      "merged", Policy()), have)
+    assert pending.pending_restarts() == ["NIC2"] and pending.nic("NIC2").num_vfs == 32
+    assert config_to_dict(pending.config)["physical_adapters"][1]["num_vfs"] == 4
+    converged = plan(parse_config({"physical_adapters": [{"name": "NIC2", "num_vfs": 4}]}), pending, "merged", Policy())
+    assert not converged.changed and converged.restart_required == ["NIC2"]
+    restart = plan(parse_config({"physical_adapters": [{"name": "NIC2", "num_vfs": 4}]}), pending, "merged",
+                   Policy(restart=True))
+    effective = apply_plan(runner, restart, pending)
+    assert effective.pending_restarts() == [] and effective.nic("NIC2").num_vfs == 4
+
+
+def test_a_failed_write_names_what_failed_and_what_was_applied():
+    host = make_host()
+    runner = runner_for(host)
+    have = read_host(runner)
+    result = plan(parse_config({"vm_adapters": [{**WEB, "iov_weight": 1}, {**DB, "iov_weight": 2}],
+                                "switches": [{"name": "int", "notes": "n"}]}), have, "merged", Policy())
+    host.vms = [vm for vm in host.vms if vm.name != "db01"]  # the VM vanished between plan and apply
+    with pytest.raises(ApplyError) as caught:
+        apply_plan(runner, result, have)
+    message = caught.value.message
+    assert message.startswith("Failed to configure adapter 'Network Adapter' of VM 'db01' (iov_weight=2): ")
+    assert "db01" in caught.value.details["failed_command"]
+    assert caught.value.details["applied"] == ["change switch 'int': notes",
+                                               "configure adapter 'Network Adapter' of VM 'web01' (iov_weight=1)"]
+    assert "Not applied: nothing else." in message
+
+
+def test_a_host_adapter_named_after_nothing_stays_put():
+    host = make_host()
+    ops.add_host_vnic(host, "Storage 'A'", host.switches[0])
+    runner = runner_for(host)
+    have = read_host(runner)
+    result = plan(parse_config({"vm_adapters": [{"management_os": True, "name": "storage 'a'", "vmq_weight": 7}]}),
+                  have, "merged", Policy())
+    assert result.commands() == ["Set-VMNetworkAdapter -ManagementOS -Name 'Storage ''A''' -VmqWeight 7"]
+    after = apply_plan(runner, result, have)
+    assert after.adapter(("management_os", "STORAGE 'A'")) is not None
