@@ -31,14 +31,20 @@ class _Parser(argparse.ArgumentParser):
 
 
 # -- the engine, behind one seam ------------------------------------------------------------------
-def _engine_for(state_dir: str | None) -> t.Any:
+STATE_FILE = "state.json"
+
+
+def _engine_for(state_dir: str | None, hosts: t.Sequence[t.Any]) -> t.Any:
     from . import engine, persistence
     from .server import Engine
 
-    def on_mutation(host: t.Any) -> None:
+    save_lock = threading.Lock()
+
+    def on_mutation(_host: t.Any) -> None:
         if state_dir:
-            with host.lock:
-                persistence.save_state(host, state_dir)
+            # Serialised so that a later snapshot can never be overwritten by an earlier one.
+            with save_lock:
+                persistence.save_state(os.path.join(state_dir, STATE_FILE), hosts)
 
     def state_view(host: t.Any) -> t.Any:
         with host.lock:
@@ -48,36 +54,34 @@ def _engine_for(state_dir: str | None) -> t.Any:
                   on_mutation=on_mutation)
 
 
-def _resolve_scenario(path: str) -> str:
-    if os.path.exists(path):
-        return path
-    bundled = os.path.join(os.path.dirname(os.path.abspath(__file__)), "scenarios", path)
-    for candidate in (bundled, bundled + ".yml", bundled + ".yaml"):
-        if os.path.isfile(candidate):
-            return candidate
-    raise UsageError("scenario file %s does not exist (nor is it a bundled scenario name)" % path)
-
-
 def _load_hosts(scenario: str, state_dir: str | None) -> list[t.Any]:
     from . import persistence, scenario as scenario_mod
 
-    path = _resolve_scenario(scenario)
     try:
-        hosts = list(scenario_mod.load_scenario(path))
+        hosts = list(scenario_mod.load_scenario(scenario))
     except scenario_mod.ScenarioError as err:
-        raise UsageError("scenario %s: %s" % (path, _one_line(err))) from None
-    if state_dir:
-        restored = []
-        for host in hosts:
-            # State saved by an earlier run wins over the scenario, so a restart loses nothing.
-            saved = persistence.load_state(host.name, state_dir)
-            if saved is not None:
-                saved.port = getattr(host, "port", None)
-            restored.append(saved if saved is not None else host)
-        hosts = restored
+        raise UsageError(_one_line(err)) from None
+    if not hosts:
+        raise UsageError("%s: the scenario has no hosts" % scenario)
     names = [host.name.lower() for host in hosts]
     if len(set(names)) != len(names):
-        raise UsageError("scenario %s: host names must be unique" % path)
+        raise UsageError("%s: host names must be unique" % scenario)
+    saved_path = os.path.join(state_dir, STATE_FILE) if state_dir else None
+    if saved_path and os.path.exists(saved_path):
+        try:
+            saved = {host.name.lower(): host for host in persistence.load_state(saved_path)}
+        except (OSError, ValueError, KeyError, TypeError) as err:
+            raise UsageError("%s: cannot load the saved state: %s" % (saved_path, _one_line(err))) from None
+        # Saved state wins over the scenario, so a restart loses nothing; the scenario still
+        # decides which hosts are served and on which ports.
+        restored = []
+        for host in hosts:
+            previous = saved.get(host.name.lower())
+            if previous is not None:
+                previous.port = host.port
+                host = previous
+            restored.append(host)
+        hosts = restored
     return hosts
 
 
@@ -113,7 +117,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         username=os.environ.get(ENV_USERNAME) or None,
         password=os.environ.get(ENV_PASSWORD) or None,
     )
-    server = EmulatorServer(hosts, options, _engine_for(state_dir))
+    engine = _engine_for(state_dir, hosts)
+    server = EmulatorServer(hosts, options, engine)
     stop = threading.Event()
 
     def on_signal(signum: int, _frame: t.Any) -> None:
@@ -135,12 +140,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
             pass
     finally:
         server.stop()
-        if state_dir:
-            from . import persistence
-
-            for host in server.hosts:
-                with host.lock:
-                    persistence.save_state(host, state_dir)
+        if engine.on_mutation is not None:
+            engine.on_mutation(None)
         if temp_dir:
             shutil.rmtree(temp_dir, ignore_errors=True)
     return 0

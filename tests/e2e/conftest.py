@@ -42,6 +42,8 @@ import pytest
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 START_TIMEOUT = 30.0
+# The scenario the fixtures serve when a test names none (overridable to try another one).
+DEFAULT_SCENARIO = os.environ.get("HYPERV_SRIOV_EMULATOR_TEST_SCENARIO", "capable")
 
 
 def emulator_command() -> list[str]:
@@ -106,7 +108,7 @@ class ReadyInfo:
             return handle.read()
 
 
-def start_emulator(workdir: str, scenario: str = "capable", auth: str = "basic", tls: bool = True,
+def start_emulator(workdir: str, scenario: str = DEFAULT_SCENARIO, auth: str = "basic", tls: bool = True,
                    state_dir: str | None = None, port: int | None = None,
                    extra_args: t.Sequence[str] = ()) -> ReadyInfo:
     os.makedirs(workdir, exist_ok=True)
@@ -141,7 +143,7 @@ def emulator_factory(tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[t.C
     shared: dict[tuple, ReadyInfo] = {}
     started: list[ReadyInfo] = []
 
-    def factory(scenario: str = "capable", auth: str = "basic", tls: bool = True, fresh: bool = False,
+    def factory(scenario: str = DEFAULT_SCENARIO, auth: str = "basic", tls: bool = True, fresh: bool = False,
                 **extra: t.Any) -> ReadyInfo:
         key = (scenario, auth, tls, tuple(sorted(extra.items())))
         if not fresh and key in shared and shared[key].process.poll() is None:

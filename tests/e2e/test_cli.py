@@ -6,6 +6,7 @@ import json
 import os
 import stat
 import subprocess
+import sys
 
 import pytest
 import yaml
@@ -26,7 +27,7 @@ def _one_line_error(result: subprocess.CompletedProcess) -> str:
         (["serve", "--scenario", "capable", "--ready-file", "r.json", "--auth", "kerberos"], "kerberos"),
         (["serve", "--scenario", "capable", "--ready-file", "r.json", "--auth", "certificate", "--no-tls"], "TLS"),
         (["serve", "--scenario", "capable", "--ready-file", "r.json", "--port", "70000"], "--port"),
-        (["serve", "--scenario", "/nonexistent/scenario.yml", "--ready-file", "r.json"], "does not exist"),
+        (["serve", "--scenario", "/nonexistent/scenario.yml", "--ready-file", "r.json"], "cannot read"),
         (["frobnicate"], "frobnicate"),
         (["state", "--ready-file", "/nonexistent/ready.json"], "does not exist"),
         ([], "required"),
@@ -101,7 +102,8 @@ def test_inventory_is_valid_ansible_inventory_with_psrp_variables(emulator_facto
 
     path = tmp_path / "inventory.yml"
     path.write_text(result.stdout)
-    listed = subprocess.run(["ansible-inventory", "-i", str(path), "--list"], capture_output=True, text=True,
+    ansible_inventory = os.path.join(os.path.dirname(sys.executable), "ansible-inventory")
+    listed = subprocess.run([ansible_inventory, "-i", str(path), "--list"], capture_output=True, text=True,
                             timeout=120)
     assert listed.returncode == 0, listed.stderr
     hostvars = json.loads(listed.stdout)["_meta"]["hostvars"]

@@ -52,7 +52,7 @@ def test_switch_properties_have_the_reference_names_and_types(ready):
     assert isinstance(switch, GenericComplexObject)
     assert switch.types[0] == VMSWITCH
     assert switch.types[-1] == "System.Object"
-    assert switch.to_string == name
+    assert "Name = '%s'" % name in switch.to_string
     props = switch.adapted_properties
     for prop in ("Name", "Id", "SwitchType", "IovEnabled", "IovSupport", "IovSupportReasons",
                  "BandwidthReservationMode", "EmbeddedTeamingEnabled", "IovQueuePairCount"):
