@@ -715,6 +715,11 @@ def plan_resume(ctx: Context) -> None:
                 item = _new_vnic(ctx, vnic["name"])
                 item.update(vnic["settings"], switch_name=target)
                 ctx.adapters[vnic_key] = item
+        if record.get("management_os"):
+            # Host adapters on a switch are what makes it allow the management OS (and Internal).
+            ctx.switches[key]["allow_management_os"] = True
+            if ctx.switches[key].get("switch_type") == "private":
+                ctx.switches[key]["switch_type"] = "internal"
         commands.append(Command("Remove-VMSwitch", {"Name": parking.switch_name, "Force": SWITCH}))
         ctx.recreated.append(target)
         ctx.warnings.append(

@@ -1,0 +1,142 @@
+# -*- coding: utf-8 -*-
+# Copyright: sriov.hyperv contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Recreating a switch end to end in process: success, a failure mid-way, a lost connection."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from host_emulated import CountingRunner, FailAt, make_host, runner_for
+
+from ansible_collections.sriov.hyperv.plugins.module_utils._errors import HostUnreachableError
+from ansible_collections.sriov.hyperv.plugins.module_utils._host import ApplyError, apply_plan, read_host
+from ansible_collections.sriov.hyperv.plugins.module_utils._host_parse import PARKING_MARKER
+from ansible_collections.sriov.hyperv.plugins.module_utils._reconcile import Policy, plan
+from ansible_collections.sriov.hyperv.plugins.module_utils._spec import config_to_dict, parse_config
+
+RECREATE = Policy(creation_only_changes="recreate")
+TO_PLAIN = {"switches": [{"name": "sriov", "enable_iov": False}]}
+PARKING = "sriov.hyperv parking for sriov"
+
+
+def adapters_of(observed, switch):
+    return sorted((item.vm_name or "host", item.name) for item in observed.adapters
+                  if (item.switch_name or "").lower() == switch.lower())
+
+
+def snapshot(observed):
+    return config_to_dict(observed.config)
+
+
+def test_recreate_reconnects_every_adapter_with_its_settings():
+    runner = CountingRunner(runner_for(make_host()))
+    have = read_host(runner)
+    result = plan(parse_config(TO_PLAIN), have, "merged", RECREATE)
+    after = apply_plan(runner, result, have)
+    switch = after.switch("sriov")
+    assert switch.iov_enabled is False and switch.bandwidth_mode == "absolute"
+    assert adapters_of(after, "sriov") == [("db01", "Network Adapter"), ("host", "sriov"), ("web01", "Network Adapter")]
+    assert after.adapter(("vm", "WEB01", "NETWORK ADAPTER")).iov_weight == 50
+    vnic = [item for item in after.config.vm_adapters if item.management_os and item.name == "sriov"][0]
+    assert vnic.switch_name == "sriov" and vnic.vmq_weight == 40  # restored on the re-added host adapter
+    assert after.parking == [] and after.switch(PARKING) is None
+    # park, swap, confirming read, finish, final read (plus the first read)
+    assert len(runner.calls) == 6
+
+
+def test_parking_switch_records_where_every_adapter_belongs():
+    have = read_host(runner_for(make_host()))
+    result = plan(parse_config(TO_PLAIN), have, "merged", RECREATE)
+    notes = result.operations[0].commands[0].parameters["Notes"]
+    record = json.loads(notes[len(PARKING_MARKER):])
+    assert record["target"] == "sriov"
+    assert record["vm_adapters"] == [{"vm_name": "web01", "name": "Network Adapter"},
+                                     {"vm_name": "db01", "name": "Network Adapter"}]
+    assert record["management_os"] == [{"name": "sriov", "settings": {"vmq_weight": 40}}]
+    assert record["switch"]["enable_iov"] is False
+
+
+def test_a_failure_midway_puts_the_original_switch_back():
+    host = make_host()
+    runner = FailAt(runner_for(host), lambda c: c.name == "New-VMSwitch" and c.parameters.get("Name") == "sriov"
+                    and c.parameters.get("EnableIov") is False)
+    have = read_host(runner)
+    before = snapshot(have)
+    result = plan(parse_config(TO_PLAIN), have, "merged", RECREATE)
+    with pytest.raises(ApplyError) as caught:
+        apply_plan(runner, result, have)
+    message = caught.value.message
+    assert message.startswith("Failed to recreate switch 'sriov': ")
+    assert "Injected failure of New-VMSwitch" in message
+    assert "The original switch 'sriov' and its connections were put back." in message
+    assert caught.value.details["rolled_back"] is True
+    restored = read_host(runner_for(host))
+    assert restored.switch("sriov").iov_enabled is True
+    assert adapters_of(restored, "sriov") == [("db01", "Network Adapter"), ("host", "sriov"),
+                                              ("web01", "Network Adapter")]
+    assert restored.parking == [] and restored.switch(PARKING) is None
+    # Same configuration as before (the re-added host adapter is listed last, MAC aside).
+    key = lambda item: (item.get("vm_name") or "", item["name"])  # noqa: E731
+    assert sorted(snapshot(restored)["vm_adapters"], key=key) == sorted(before["vm_adapters"], key=key)
+    assert sorted(snapshot(restored)["switches"], key=lambda s: s["name"]) == sorted(before["switches"],
+                                                                                    key=lambda s: s["name"])
+    # The adapters got their VFs back.
+    assert restored.adapter(("vm", "WEB01", "NETWORK ADAPTER")).iov_usage == 1
+
+
+def test_a_refused_new_switch_is_rolled_back_too():
+    # A second NIC for teaming: make NIC2 unusable by binding it elsewhere after planning.
+    host = make_host()
+    runner = runner_for(host)
+    have = read_host(runner)
+    result = plan(parse_config({"switches": [{"name": "sriov", "net_adapter_names": ["NIC1", "NIC2"]}]}), have,
+                  "merged", RECREATE)
+    from host_emulated import ops
+    ops.create_switch(host, "thief", nic_names=["NIC2"])
+    with pytest.raises(ApplyError) as caught:
+        apply_plan(runner, result, have)
+    assert "were put back" in caught.value.message
+    restored = read_host(runner)
+    assert restored.switch("sriov").nic_names == ["NIC1"] and restored.switch("sriov").iov_enabled is True
+    assert len(adapters_of(restored, "sriov")) == 3 and restored.parking == []
+
+
+@pytest.mark.parametrize(
+    "drop_at",
+    [
+        pytest.param(lambda c: c.name == "Connect-VMNetworkAdapter" and c.parameters["SwitchName"] == PARKING,
+                     id="after-parking"),
+        pytest.param(lambda c: c.name == "New-VMSwitch" and c.parameters.get("Name") == "sriov", id="after-removal"),
+        pytest.param(lambda c: c.name == "Add-VMNetworkAdapter", id="after-reconnect"),
+        pytest.param(lambda c: c.name == "Remove-VMSwitch" and c.parameters["Name"] == PARKING, id="before-cleanup"),
+    ],
+)
+def test_a_lost_connection_is_finished_by_the_next_run(drop_at):
+    host = make_host()
+    runner = FailAt(runner_for(host), drop_at, mode="drop")
+    have = read_host(runner)
+    with pytest.raises(HostUnreachableError):
+        apply_plan(runner, plan(parse_config(TO_PLAIN), have, "merged", RECREATE), have)
+    # The host holds the record: the next run of the same task finishes the job.
+    interrupted = read_host(runner_for(host))
+    assert [record.target for record in interrupted.parking] == ["sriov"]
+    follow_up = plan(parse_config(TO_PLAIN), interrupted, "merged", RECREATE)
+    assert follow_up.operations[0].action == "resume" and follow_up.changed
+    finished = apply_plan(runner_for(host), follow_up, interrupted)
+    assert config_to_dict(finished.config) == config_to_dict(follow_up.after)
+    assert finished.switch("sriov").iov_enabled is False and finished.parking == []
+    assert adapters_of(finished, "sriov") == [("db01", "Network Adapter"), ("host", "sriov"),
+                                              ("web01", "Network Adapter")]
+    assert plan(parse_config(TO_PLAIN), finished, "merged", RECREATE).operations == []
+
+
+def test_creation_only_change_refused_by_default_writes_nothing():
+    host = make_host()
+    runner = CountingRunner(runner_for(host))
+    have = read_host(runner)
+    from ansible_collections.sriov.hyperv.plugins.module_utils._reconcile import CreationOnlyChangeError
+    with pytest.raises(CreationOnlyChangeError):
+        plan(parse_config(TO_PLAIN), have, "merged", Policy())
+    assert len(runner.calls) == 1
+    assert read_host(runner_for(host)).switch("sriov").iov_enabled is True
