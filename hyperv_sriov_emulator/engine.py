@@ -89,13 +89,19 @@ def _run_pipeline(host: HostState, statement: t.Sequence[CommandSpec], errors: l
     flowing: list[PSObj] | None = None
     for definition, pre in prepared:
         produced: list[PSObj] = []
-        if flowing is None:
-            _process(host, definition, pre, None, False, errors, produced)
-        elif flowing or not binding.takes_pipeline_input(definition.signature):
-            if not flowing:
+        try:
+            if flowing is None:
                 _process(host, definition, pre, None, False, errors, produced)
-            for item in flowing:
-                _process(host, definition, pre, item, True, errors, produced)
+            elif flowing or not binding.takes_pipeline_input(definition.signature):
+                if not flowing:
+                    _process(host, definition, pre, None, False, errors, produced)
+                for item in flowing:
+                    _process(host, definition, pre, item, True, errors, produced)
+        finally:
+            # Once per command, not per pipeline item: `Get-VM | Start-VM` over a thousand VMs
+            # stays linear. Cmdlets that emit objects after a change reallocate before building them.
+            if definition.writes:
+                host.reallocate()
         flowing = produced
     return flowing or []
 
@@ -110,12 +116,7 @@ def _process(host: HostState, definition: CmdletDef, pre: binding.Prebound, item
             raise
         _non_terminating(exc.record, error_action, errors)
         return
-    ctx = Context(host, definition, bound, error_action, errors, produced)
-    try:
-        definition.func(ctx, bound)
-    finally:
-        if definition.writes:
-            host.reallocate()
+    definition.func(Context(host, definition, bound, error_action, errors, produced), bound)
 
 
 def _non_terminating(record: PSError, error_action: str, errors: list[PSError]) -> None:

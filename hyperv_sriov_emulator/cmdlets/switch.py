@@ -198,6 +198,7 @@ def set_vmswitch(ctx: Context, b: Bound) -> None:
     for sw in _switch_targets(ctx, b, "ObjectNotFound"):
         _set_one_switch(ctx, b, sw)
         if b.get("Passthru"):
+            ctx.host.reallocate()
             ctx.write(switch_object(View(ctx.host), sw))
 
 

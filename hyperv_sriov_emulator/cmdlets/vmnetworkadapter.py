@@ -178,6 +178,7 @@ def set_vmnetworkadapter(ctx: Context, b: Bound) -> None:
         if b.get("DynamicMacAddress"):
             adapter.dynamic_mac = True
     if b.get("Passthru"):
+        ctx.host.reallocate()
         view = View(ctx.host)
         for _vm, adapter in targets:
             ctx.write(adapter_object(view, adapter))
@@ -320,7 +321,6 @@ def add_vmnetworkadapter(ctx: Context, b: Bound) -> None:
         if sw is None:
             return
     static = b["StaticMacAddress"].upper() if b.has("StaticMacAddress") else None
-    view = View(host)
     if b.set_name == "ManagementOS":
         if ctx.whatif:
             return
@@ -347,7 +347,6 @@ def add_vmnetworkadapter(ctx: Context, b: Bound) -> None:
         if b.get("Passthru"):
             host.reallocate()
             ctx.write(adapter_object(View(host), adapter))
-    _ = view
 
 
 @cmdlet(
