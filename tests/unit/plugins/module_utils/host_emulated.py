@@ -1,11 +1,13 @@
 # -*- coding: utf-8 -*-
 # Copyright: sriov.hyperv contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Emulated hosts and runners for the host-layer tests: the emulator's real cmdlet layer, in
-process, plus wrappers that fail or drop the connection at a chosen command."""
+"""Emulated hosts for the host-layer tests: the emulator's in-process runner, plus wrappers that
+count round trips or fail / drop the connection at a chosen command."""
 
 from __future__ import annotations
 
+import pathlib
+import sys
 import typing as t
 
 import pytest
@@ -14,50 +16,35 @@ from ansible_collections.sriov.hyperv.plugins.module_utils._errors import HostUn
 from ansible_collections.sriov.hyperv.plugins.module_utils._runner import (
     Command,
     ErrorRecordData,
-    PSObjectData,
     RunResult,
 )
 
-# The emulator ships beside the collection, not inside it (ansible-test copies the collection only).
+
+
+def _find_emulator() -> None:
+    """Make the emulator importable when it is not installed: it ships beside the collection, and
+    ansible-test runs a copy of the collection made inside the repository (.cache/...)."""
+    try:
+        import hyperv_sriov_emulator  # noqa: F401
+        return
+    except ImportError:
+        pass
+    for parent in pathlib.Path(__file__).resolve().parents:
+        if (parent / "hyperv_sriov_emulator" / "__init__.py").is_file():
+            sys.path.append(str(parent))
+            return
+
+
+_find_emulator()
 emulator = pytest.importorskip("hyperv_sriov_emulator", reason="the emulator package is not importable here")
-from hyperv_sriov_emulator import engine  # noqa: E402
 from hyperv_sriov_emulator.model import HostState  # noqa: E402
 from hyperv_sriov_emulator.model import operations as ops  # noqa: E402
-from hyperv_sriov_emulator.psobj import to_plain  # noqa: E402
 
-try:
-    from hyperv_sriov_emulator.inprocess import InProcessRunner
-except ImportError:  # the emulator's own runner landed later than these tests
-    InProcessRunner = None
+from hyperv_sriov_emulator.inprocess import InProcessRunner  # noqa: E402
 
 
-def _record(error: t.Any) -> ErrorRecordData | None:
-    if error is None:
-        return None
-    return ErrorRecordData(message=error.message, category=error.category, fqid=error.fqid,
-                           target=to_plain(error.target), command=error.command, exception_type=error.exception_type)
-
-
-class EngineRunner:
-    """The Runner contract over ``engine.invoke`` (what the emulator's InProcessRunner does)."""
-
-    def __init__(self, host: HostState) -> None:
-        self.host = host
-
-    def run(self, statements: t.Sequence[t.Sequence[Command]]) -> RunResult:
-        specs = [[engine.CommandSpec(command.name, list(command.parameters.items())) for command in statement]
-                 for statement in statements]
-        result = engine.invoke(self.host, specs)
-        output = [PSObjectData(list(obj.type_names), {name: to_plain(value) for name, value in obj.properties},
-                               obj.to_string) for obj in result.output]
-        return RunResult(output, [_record(error) for error in result.errors], _record(result.terminating))
-
-    def close(self) -> None:
-        pass
-
-
-def runner_for(host: HostState):
-    return InProcessRunner(host) if InProcessRunner is not None else EngineRunner(host)
+def runner_for(host: HostState) -> InProcessRunner:
+    return InProcessRunner(host)
 
 
 class CountingRunner:

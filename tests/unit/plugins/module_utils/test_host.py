@@ -5,7 +5,12 @@
 from __future__ import annotations
 
 import pytest
-from host_emulated import CountingRunner, make_host, ops, runner_for
+from ansible_collections.sriov.hyperv.tests.unit.plugins.module_utils.host_emulated import (
+    CountingRunner,
+    make_host,
+    ops,
+    runner_for,
+)
 
 from ansible_collections.sriov.hyperv.plugins.module_utils._host import (
     READ_STATEMENTS,

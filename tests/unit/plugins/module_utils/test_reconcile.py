@@ -5,7 +5,15 @@
 from __future__ import annotations
 
 import pytest
-from reconcile_hostdata import adapter, basic_host, nic, observed, switch, vm
+from ansible_collections.sriov.hyperv.tests.unit.plugins.module_utils.reconcile_hostdata import (
+    adapter,
+    basic_host,
+    nic,
+    observed,
+    switch,
+    team,
+    vm,
+)
 
 from ansible_collections.sriov.hyperv.plugins.module_utils._reconcile import (
     CreationOnlyChangeError,
@@ -149,8 +157,6 @@ def test_create_internal_and_private_switches():
 
 
 def test_set_team_members_of_a_set_switch():
-    have = observed(nic("A"), nic("B"), nic("C"), switch("set", nics=["A", "B"], teaming=True))
-    from reconcile_hostdata import team
     have = observed(nic("A"), nic("B"), nic("C"), switch("set", nics=["A", "B"], teaming=True), team("set", ["A", "B"]))
     assert config_to_dict(have.config)["switches"][0]["net_adapter_names"] == ["A", "B"]
     result = plan(parse_config({"switches": [{"name": "set", "net_adapter_names": ["A", "C"]}]}), have, "merged", Policy())

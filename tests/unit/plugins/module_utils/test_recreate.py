@@ -7,12 +7,18 @@ from __future__ import annotations
 import json
 
 import pytest
-from host_emulated import CountingRunner, FailAt, make_host, runner_for
+from ansible_collections.sriov.hyperv.tests.unit.plugins.module_utils.host_emulated import (
+    CountingRunner,
+    FailAt,
+    make_host,
+    ops,
+    runner_for,
+)
 
 from ansible_collections.sriov.hyperv.plugins.module_utils._errors import HostUnreachableError
 from ansible_collections.sriov.hyperv.plugins.module_utils._host import ApplyError, apply_plan, read_host
 from ansible_collections.sriov.hyperv.plugins.module_utils._host_parse import PARKING_MARKER
-from ansible_collections.sriov.hyperv.plugins.module_utils._reconcile import Policy, plan
+from ansible_collections.sriov.hyperv.plugins.module_utils._reconcile import CreationOnlyChangeError, Policy, plan
 from ansible_collections.sriov.hyperv.plugins.module_utils._spec import config_to_dict, parse_config
 
 RECREATE = Policy(creation_only_changes="recreate")
@@ -92,7 +98,6 @@ def test_a_refused_new_switch_is_rolled_back_too():
     have = read_host(runner)
     result = plan(parse_config({"switches": [{"name": "sriov", "net_adapter_names": ["NIC1", "NIC2"]}]}), have,
                   "merged", RECREATE)
-    from host_emulated import ops
     ops.create_switch(host, "thief", nic_names=["NIC2"])
     with pytest.raises(ApplyError) as caught:
         apply_plan(runner, result, have)
@@ -135,7 +140,6 @@ def test_creation_only_change_refused_by_default_writes_nothing():
     host = make_host()
     runner = CountingRunner(runner_for(host))
     have = read_host(runner)
-    from ansible_collections.sriov.hyperv.plugins.module_utils._reconcile import CreationOnlyChangeError
     with pytest.raises(CreationOnlyChangeError):
         plan(parse_config(TO_PLAIN), have, "merged", Policy())
     assert len(runner.calls) == 1
