@@ -169,3 +169,48 @@ def test_a_host_adapter_named_after_nothing_stays_put():
     assert result.commands() == ["Set-VMNetworkAdapter -ManagementOS -Name 'Storage ''A''' -VmqWeight 7"]
     after = apply_plan(runner, result, have)
     assert after.adapter(("management_os", "STORAGE 'A'")) is not None
+
+
+def test_oversubscription_warning_names_exactly_the_adapters_the_host_leaves_synthetic():
+    host = make_host()
+    host.nics["nic1"].num_vfs_configured = host.nics["nic1"].num_vfs_effective = 2
+    sriov = host.switches[0]
+    for name in ("app01", "app02"):
+        vm = ops.add_vm(host, name, state="Running")
+        ops.add_vm_adapter(host, vm, sw=sriov)
+    host.reallocate()
+    runner = runner_for(host)
+    have = read_host(runner)
+    weights = {"web01": 50, "db01": 50, "app01": 90, "app02": 10}
+    result = plan(parse_config({"vm_adapters": [{"vm_name": vm, "name": "Network Adapter", "iov_weight": weight}
+                                                for vm, weight in weights.items()]}), have, "merged", Policy())
+    assert len(result.warnings) == 1
+    after = apply_plan(runner, result, have)
+    synthetic = [adapter.vm_name for adapter in after.adapters
+                 if not adapter.management_os and not adapter.iov_usage and weights.get(adapter.vm_name)]
+    # Lowest weight first; web01 held a VF before, so the equal-weight db01 is the one left out.
+    assert synthetic and sorted(synthetic) == ["app02", "db01"]
+    assert "(lowest weight first): adapter 'Network Adapter' of VM 'app02' (weight 10), adapter 'Network Adapter' " \
+           "of VM 'db01' (weight 50)." in result.warnings[0]
+
+
+def test_non_ascii_and_quoted_names_end_to_end():
+    host = make_host()
+    sw = ops.create_switch(host, "Süd 'ext' ☃", nic_names=["NIC2"], iov_enabled=True, allow_management_os=False)
+    vm = ops.add_vm(host, "Ωmega \u2019vm\u2019", state="Running")
+    ops.add_vm_adapter(host, vm, "Carte réseau", sw=sw)
+    host.reallocate()
+    runner = runner_for(host)
+    have = read_host(runner)
+    config = {"vm_adapters": [{"vm_name": "ωMEGA \u2019VM\u2019", "name": "CARTE RÉSEAU", "iov_weight": 77,
+                               "switch_name": "süd 'EXT' ☃"}],
+              "switches": [{"name": "Süd 'ext' ☃", "notes": "Notizen für 'ext'"}]}
+    result = plan(parse_config(config), have, "merged", Policy())
+    assert result.commands() == [
+        "Set-VMSwitch -Name 'Süd ''ext'' ☃' -Notes 'Notizen für ''ext'''",
+        "Set-VMNetworkAdapter -VMName 'Ωmega \u2019\u2019vm\u2019\u2019' -Name 'Carte réseau' -IovWeight 77",
+    ]
+    after = apply_plan(runner, result, have)
+    assert after.adapter(("vm", "ΩMEGA \u2019VM\u2019", "CARTE RÉSEAU")).iov_weight == 77
+    assert after.switch("SÜD 'EXT' ☃").notes == "Notizen für 'ext'"
+    assert plan(parse_config(config), after, "merged", Policy()).operations == []
