@@ -509,11 +509,18 @@ class HostEndpoint:
                 final_error = (error, self._command_of(error, statement), 1, length)
                 break
 
-        if mutated and self.on_mutation is not None:
-            try:
-                self.on_mutation(self.host)
-            except Exception:
-                log.exception("saving the state of %s failed", getattr(self.host, "name", "?"))
+        try:
+            self._finish(run, final_state, final_error, dropped)
+        finally:
+            # Saved after the client has its answer: a write pipeline does not wait for fsync.
+            if mutated and self.on_mutation is not None:
+                try:
+                    self.on_mutation(self.host)
+                except Exception:
+                    log.exception("saving the state of %s failed", getattr(self.host, "name", "?"))
+
+    def _finish(self, run: PipelineRun, final_state: int,
+                final_error: tuple[psobj.PSError, str, int, int] | None, dropped: bool) -> None:
         if dropped:
             run.outbox.finish(dropped=True)
             return
