@@ -226,21 +226,22 @@ def _view(config: t.Any, request: Request) -> dict[str, t.Any]:
 
 def _parse(request: Request) -> t.Any:
     """The desired state as the core's model, validated before anything reaches the host."""
-    try:
-        return _spec.parse_config(request.config, path="config")
-    except _spec.SpecValidationError as exc:
-        if request.section is None:
-            raise
-        # A single-item module has no ``config``: name the module's own options instead.
-        prefix = "config.%s[0]" % request.section
-        problems = []
-        for problem in exc.problems:
-            if problem.startswith(prefix + "."):
-                problem = problem[len(prefix) + 1:]
-            elif problem.startswith(prefix + ":"):
-                problem = problem[len(prefix) + 2:]
-            problems.append(problem)
-        raise _spec.SpecValidationError(problems) from None
+    return _spec.parse_config(request.config, path="config")
+
+
+def _in_option_terms(request: Request, exc: BaseException) -> BaseException:
+    """A validation error of a single-item module, naming the module's options (it has no ``config``)."""
+    if request.section is None or not isinstance(exc, _spec.SpecValidationError):
+        return exc
+    prefix = "config.%s[0]" % request.section
+    problems = []
+    for problem in exc.problems:
+        if problem.startswith(prefix + "."):
+            problem = problem[len(prefix) + 1:]
+        elif problem.startswith(prefix + ":"):
+            problem = problem[len(prefix) + 2:]
+        problems.append(problem)
+    return _spec.SpecValidationError(problems)
 
 
 def _expected_errors() -> tuple[type[BaseException], ...]:
@@ -258,6 +259,9 @@ def _fail_from_exception(module: AnsibleModule, exc: BaseException, partial: dic
     details = getattr(exc, "details", None)
     if details:
         result["error"] = dict(details)
+        # A write that failed after others succeeded leaves the host changed; say so.
+        if details.get("applied"):
+            result["changed"] = True
     module.fail_json(msg=str(exc), **result)
 
 
@@ -273,8 +277,7 @@ def _require(module: AnsibleModule, has: bool, library: str, error: str | None) 
         module.fail_json(msg=missing_required_lib(library), exception=error)
 
 
-def _execute(module: AnsibleModule, definition: Definition, partial: dict[str, t.Any]) -> dict[str, t.Any]:
-    request = definition.build(module.params)
+def _execute(module: AnsibleModule, request: Request, definition: Definition, partial: dict[str, t.Any]) -> dict[str, t.Any]:
     want = None if definition.info else _parse(request)
     if request.state == "rendered":
         # Rendering never connects: the commands are those of creating the config from scratch.
@@ -323,8 +326,9 @@ def run_module(definition: Definition) -> None:
     module = AnsibleModule(argument_spec=definition.argument_spec(), supports_check_mode=True, **definition.rules)
     _require(module, _pydantic_compat.HAS_PYDANTIC, "pydantic", _pydantic_compat.PYDANTIC_IMPORT_ERROR)
     partial: dict[str, t.Any] = {"changed": False}
+    request = definition.build(module.params)
     try:
-        result = _execute(module, definition, partial)
+        result = _execute(module, request, definition, partial)
     except _expected_errors() as exc:
-        _fail_from_exception(module, exc, partial)
+        _fail_from_exception(module, _in_option_terms(request, exc), partial)
     module.exit_json(**result)

@@ -162,11 +162,13 @@ options:
       - V(merged) adds what is missing and changes the options given; nothing else is touched.
       - V(replaced) is V(merged), and in addition resets the unset options of every item given to
         Hyper-V's defaults.
-      - V(overridden) is V(replaced), and in addition removes the switches not given, resets the VM
-        adapters not given to Hyper-V's defaults (they stay connected) and resets SR-IOV settings of
-        the physical adapters not given.
-      - V(deleted) removes the switches given and resets the options given of adapters to Hyper-V's
-        defaults.
+      - V(overridden) is V(replaced), and in addition, for each section given in O(config), resets
+        what the section does not list - switches not listed are removed, VM and management-OS
+        adapters not listed go back to Hyper-V's defaults (they stay connected) and physical
+        adapters not listed go back to their driver defaults. A section left out of O(config) is not
+        touched, so O(config) with only O(config.switches) never resets an adapter.
+      - V(deleted) removes the switches given, and resets the adapters and physical adapters given
+        to Hyper-V's (or the driver's) defaults; the adapters stay connected.
       - V(gathered) reads the host and returns RV(gathered) in the shape of O(config); nothing changes.
       - V(rendered) returns RV(rendered), the commands that create O(config) on an empty host,
         without connecting to any host.
