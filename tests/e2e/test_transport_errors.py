@@ -1,0 +1,167 @@
+# -*- coding: utf-8 -*-
+# Copyright: sriov.hyperv contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Typed errors from real error records: the emulator's, over the wire (pypsrp runner) and in
+process (the emulator's runner), plus the transport's own failures against a real server."""
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from ansible_collections.sriov.hyperv.plugins.module_utils import _errors
+from ansible_collections.sriov.hyperv.plugins.module_utils._connection import ConnectionOptions
+from ansible_collections.sriov.hyperv.plugins.module_utils._psrp_runner import PsrpRunner
+from ansible_collections.sriov.hyperv.plugins.module_utils._runner import SWITCH, Command
+
+
+def options_for(host, **overrides):
+    values = {
+        "hostname": host["hostname"],
+        "port": host["port"],
+        "username": host["username"],
+        "password": host["password"],
+        "auth": host["auth"],
+        "protocol": host["protocol"],
+        "ca_cert": host.get("ca_cert"),
+        "message_encryption": "never" if host["auth"] == "basic" and host["protocol"] == "http" else "auto",
+    }
+    values.update(overrides)
+    return ConnectionOptions(**values)
+
+
+def inprocess_runner(scenario_name, host_name):
+    from hyperv_sriov_emulator import scenario
+    from hyperv_sriov_emulator.inprocess import InProcessRunner
+
+    hosts = scenario.load_scenario(scenario_name)
+    return InProcessRunner(next(h for h in hosts if h.name.lower() == host_name.lower()))
+
+
+@pytest.fixture(scope="module")
+def host(emulator):
+    return emulator.host()
+
+
+@pytest.fixture(scope="module", params=["wire", "inprocess"])
+def runner(request, host):
+    if request.param == "wire":
+        made = PsrpRunner(options_for(host))
+    else:
+        made = inprocess_runner("capable", host["name"])
+    yield made
+    made.close()
+
+
+@pytest.fixture(scope="module")
+def names(host):
+    """A VM with an adapter and a switch of the scenario, read over the wire."""
+    with PsrpRunner(options_for(host)) as runner:
+        result = runner.run([[Command("Get-VMNetworkAdapter", {"All": SWITCH})], [Command("Get-VMSwitch")]])
+    adapter = next(o for o in result.output if o.is_a("Microsoft.HyperV.PowerShell.VMNetworkAdapter") and o.properties.get("VMName"))
+    switch = next(o for o in result.output if o.is_a("Microsoft.HyperV.PowerShell.VMSwitch"))
+    return {"vm": adapter.properties["VMName"], "adapter": adapter.properties["Name"], "switch": switch.properties["Name"]}
+
+
+def _raised(runner, statements):
+    result = runner.run(statements)
+    with pytest.raises(_errors.HyperVError) as caught:
+        _errors.raise_for_result(result)
+    return result, caught.value
+
+
+def test_missing_switch_is_not_found(runner):
+    result, error = _raised(runner, [[Command("Get-VMSwitch", {"Name": "missing"})]])
+    assert isinstance(error, _errors.NotFoundError)
+    assert error.message.startswith("Failed to read virtual switch 'missing': ")
+    assert "missing" in error.details["host_message"]
+    assert result.terminating_error is None and len(result.errors) == 1  # non-terminating, kept
+
+
+def test_out_of_range_weight_is_invalid_argument(runner, names):
+    command = Command(
+        "Set-VMNetworkAdapter",
+        {"VMName": names["vm"], "Name": names["adapter"], "IovWeight": 101, "ErrorAction": "Stop"},
+    )
+    result, error = _raised(runner, [[command]])
+    assert isinstance(error, _errors.InvalidArgumentError)
+    assert result.terminating_error is not None
+    assert error.message.startswith("Failed to change VM network adapter")
+
+
+def test_parameter_the_host_lacks_is_not_supported(runner, names):
+    command = Command("Set-VMSwitch", {"Name": names["switch"], "EnableIov": True, "ErrorAction": "Stop"})
+    _result, error = _raised(runner, [[command]])
+    assert isinstance(error, _errors.ParameterNotSupportedError)
+    assert "does not support parameter EnableIov of Set-VMSwitch" in error.message
+    assert "Remove the option or upgrade" in error.message
+
+
+def test_unknown_cmdlet(runner):
+    _result, error = _raised(runner, [[Command("Get-VMFrobnicator")]])
+    assert isinstance(error, _errors.CommandNotFoundError)
+    assert "Get-VMFrobnicator" in error.message
+
+
+def test_non_terminating_errors_survive_next_to_output(runner, names):
+    result = runner.run([[Command("Get-VMSwitch", {"Name": [names["switch"], "missing"]})], [Command("Get-VMHost")]])
+    assert [o.properties["Name"] for o in result.of_type("Microsoft.HyperV.PowerShell.VMSwitch")] == [names["switch"]]
+    assert len(result.of_type("Microsoft.HyperV.PowerShell.VMHost")) == 1
+    assert len(result.errors) == 1 and not result.failed
+    with pytest.raises(_errors.NotFoundError):
+        _errors.raise_for_result(result)
+
+
+def test_terminating_error_stops_later_statements(runner):
+    result = runner.run(
+        [[Command("Get-VMSwitch", {"Name": "missing", "ErrorAction": "Stop"})], [Command("Get-VMHost")]]
+    )
+    assert result.failed and result.errors == []
+    assert result.of_type("Microsoft.HyperV.PowerShell.VMHost") == []
+    assert isinstance(_errors.error_from_record(result.terminating_error), _errors.NotFoundError)
+
+
+def test_records_are_the_same_over_the_wire_and_in_process(host, names):
+    runs = [
+        [[Command("Get-VMSwitch", {"Name": ["missing", names["switch"], "absent"]})]],
+        [[Command("Get-VMSwitch", {"Name": "missing"})], [Command("Get-VMFrobnicator")]],
+        [[Command("Set-VMSwitch", {"Name": names["switch"], "EnableIov": True})]],
+        [[Command("Set-VMNetworkAdapter", {"VMName": names["vm"], "Name": names["adapter"], "IovWeight": 101})]],
+    ]
+    local = inprocess_runner("capable", host["name"])
+    with PsrpRunner(options_for(host)) as wire:
+        for statements in runs:
+            over_wire, in_process = wire.run(statements), local.run(statements)
+            assert over_wire.all_errors() == in_process.all_errors()
+            assert over_wire.output == in_process.output
+            assert over_wire.all_errors()
+
+
+# -- failures of the transport itself ---------------------------------------------------------
+def test_wrong_password_is_authentication_error(host):
+    wrong = "not-" + host["password"]
+    with pytest.raises(_errors.AuthenticationError) as caught:
+        PsrpRunner(options_for(host, password=wrong)).run([[Command("Get-VMHost")]])
+    assert "rejected the credentials of user '%s'" % host["username"] in caught.value.message
+    assert wrong not in caught.value.message and host["password"] not in caught.value.message
+
+
+def test_closed_port_is_unreachable(host):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    with pytest.raises(_errors.HostUnreachableError) as caught:
+        PsrpRunner(options_for(host, port=port)).run([[Command("Get-VMHost")]])
+    assert "Connection refused" in caught.value.message
+
+
+def test_untrusted_certificate_is_tls_error(host):
+    assert host["protocol"] == "https"
+    with pytest.raises(_errors.TLSError) as caught:
+        PsrpRunner(options_for(host, ca_cert=None)).run([[Command("Get-VMHost")]])
+    assert "Set ca_cert" in caught.value.message and "validate_certs" in caught.value.message
+
+
+def test_validate_certs_false_accepts_the_same_host(host):
+    with PsrpRunner(options_for(host, ca_cert=None, validate_certs=False)) as runner:
+        assert len(runner.run([[Command("Get-VMHost")]]).output) == 1

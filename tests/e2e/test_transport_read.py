@@ -1,0 +1,134 @@
+# -*- coding: utf-8 -*-
+# Copyright: sriov.hyperv contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Reading a whole host is one pipeline round trip, and both runners return the same plain data.
+
+Round trips are counted at the HTTP boundary of pypsrp's transport (a spy around its ``send``);
+the server is the real emulator process.
+"""
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from ansible_collections.sriov.hyperv.plugins.module_utils import _host
+from ansible_collections.sriov.hyperv.plugins.module_utils._connection import ConnectionOptions
+from ansible_collections.sriov.hyperv.plugins.module_utils._psrp_runner import PsrpRunner
+
+ACTION = re.compile(rb"<wsa:Action[^>]*>([^<]+)</wsa:Action>")
+SHELL_ACTIONS = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/"
+WHOLE_HOST = [
+    "Get-VMHost",
+    "Get-VM",
+    "Get-VMSwitch",
+    "Get-VMNetworkAdapter",
+    "Get-NetAdapterSriov",
+    "Get-NetAdapterAdvancedProperty",
+]
+
+
+def options_for(host):
+    return ConnectionOptions(
+        hostname=host["hostname"],
+        port=host["port"],
+        username=host["username"],
+        password=host["password"],
+        auth=host["auth"],
+        protocol=host["protocol"],
+        ca_cert=host.get("ca_cert"),
+    )
+
+
+def inprocess_runner(scenario_name, host_name):
+    from hyperv_sriov_emulator import scenario
+    from hyperv_sriov_emulator.inprocess import InProcessRunner
+
+    hosts = scenario.load_scenario(scenario_name)
+    return InProcessRunner(next(h for h in hosts if h.name.lower() == host_name.lower()))
+
+
+class RequestSpy:
+    """Records the WS-Management action of every HTTP request pypsrp sends."""
+
+    def __init__(self, transport):
+        self.actions = []
+        self._send = transport.send
+        transport.send = self
+
+    def __call__(self, message, *args, **kwargs):
+        match = ACTION.search(message)
+        action = match.group(1).decode() if match else "?"
+        self.actions.append(action.rsplit("/", 1)[-1])
+        return self._send(message, *args, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def fresh_host(emulator_factory):
+    # A process of its own: no other test has changed this host since the scenario loaded it.
+    return emulator_factory(scenario="capable", fresh=True).host()
+
+
+def test_read_statements_cover_the_whole_host():
+    names = [command.name for statement in _host.READ_STATEMENTS for command in statement]
+    assert set(WHOLE_HOST) <= set(names)
+    adapters = next(c for s in _host.READ_STATEMENTS for c in s if c.name == "Get-VMNetworkAdapter")
+    assert "All" in adapters.parameters
+    advanced = next(c for s in _host.READ_STATEMENTS for c in s if c.name == "Get-NetAdapterAdvancedProperty")
+    assert set(advanced.parameters["RegistryKeyword"]) == {"*SRIOV", "*NumVFs"}
+
+
+def test_whole_host_read_is_one_pipeline_round_trip(fresh_host):
+    with PsrpRunner(options_for(fresh_host)) as runner:
+        runner.open()
+        spy = RequestSpy(runner._wsman.transport)
+        result = runner.run(_host.READ_STATEMENTS)
+        actions = list(spy.actions)
+    assert result.all_errors() == []
+    # One Command carries every statement; Receive collects the answer; Signal closes it.
+    assert actions.count("Command") == 1
+    assert set(actions) <= {"Command", "Receive", "Signal"}
+    assert actions[0] == "Command" and actions[-1] == "Signal"
+    print("requests of one whole-host read:", actions)
+    for type_name in (
+        "Microsoft.HyperV.PowerShell.VMHost",
+        "Microsoft.HyperV.PowerShell.VirtualMachine",
+        "Microsoft.HyperV.PowerShell.VMSwitch",
+        "Microsoft.HyperV.PowerShell.VMNetworkAdapter",
+    ):
+        assert result.of_type(type_name), type_name
+    assert any("MSFT_NetAdapterSriovSettingData" in o.type_names[0] for o in result.output)
+    assert any("MSFT_NetAdapterAdvancedPropertySettingData" in o.type_names[0] for o in result.output)
+
+
+def test_pool_is_opened_once_per_runner(fresh_host):
+    with PsrpRunner(options_for(fresh_host)) as runner:
+        runner.run(_host.READ_STATEMENTS)
+        spy = RequestSpy(runner._wsman.transport)
+        runner.run(_host.READ_STATEMENTS)
+        actions = list(spy.actions)
+    assert "Create" not in actions and actions.count("Command") == 1
+    assert spy.actions[-1] == "Delete"  # closing the runner closes its pool
+
+
+def test_wire_and_in_process_give_the_same_plain_data(fresh_host):
+    with PsrpRunner(options_for(fresh_host)) as runner:
+        over_wire = runner.run(_host.READ_STATEMENTS)
+    in_process = inprocess_runner("capable", fresh_host["name"]).run(_host.READ_STATEMENTS)
+    assert len(over_wire.output) == len(in_process.output) > 0
+    for wire_obj, local_obj in zip(over_wire.output, in_process.output):
+        assert wire_obj == local_obj, (wire_obj.type_names[0], wire_obj.properties.get("Name"))
+    assert over_wire.all_errors() == in_process.all_errors()
+
+
+def test_open_and_read_time_on_loopback(fresh_host):
+    """Not a benchmark (see benchmarks/transport_bench.py); a guard against a 40 ms-per-request
+    regression such as Nagle's algorithm on the server."""
+    timings = []
+    for _attempt in range(3):
+        start = time.perf_counter()
+        with PsrpRunner(options_for(fresh_host)) as runner:
+            runner.run(_host.READ_STATEMENTS)
+        timings.append(time.perf_counter() - start)
+    assert min(timings) < 1.0, timings
