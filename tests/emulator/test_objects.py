@@ -1,0 +1,195 @@
+"""Output objects: real type names, .NET property names and types, version-dependent properties."""
+
+import pytest
+from emulator_helpers import SWITCH, basic_host, cmd, ok, plain
+
+from hyperv_sriov_emulator.psobj import Enum, Guid, Int32, Int64, TypedList, UInt32, UInt64
+
+HV = "Microsoft.HyperV.PowerShell."
+CIM = "Microsoft.Management.Infrastructure.CimInstance"
+
+
+@pytest.mark.parametrize("statement, first_types", [
+    (cmd("Get-VMHost"), [HV + "VMHost", HV + "VirtualizationObject", "System.Object"]),
+    (cmd("Get-VM", "web01"), [HV + "VirtualMachine", HV + "VirtualizationObject", "System.Object"]),
+    (cmd("Get-VMSwitch", "sriov-ext"), [HV + "VMSwitch", HV + "VirtualizationObject", "System.Object"]),
+    (cmd("Get-VMSwitchTeam"), [HV + "VMSwitchTeam", HV + "VirtualizationObject", "System.Object"]),
+    (cmd("Get-VMNetworkAdapter", "web01"), [
+        HV + "VMNetworkAdapter", HV + "VMNetworkAdapterBase", HV + "VMDevice", HV + "VMComponentObject",
+        HV + "VirtualizationObject", "System.Object"]),
+    (cmd("Get-VMNetworkAdapter", ManagementOS=SWITCH), [
+        HV + "VMInternalNetworkAdapter", HV + "VMInternalOrExternalNetworkAdapter", HV + "VMNetworkAdapterBase",
+        HV + "VMDevice", HV + "VMComponentObject", HV + "VirtualizationObject", "System.Object"]),
+])
+def test_hyperv_type_names(capable, statement, first_types):
+    assert list(ok(capable, statement)[0].type_names) == first_types
+
+
+@pytest.mark.parametrize("statement, cim_class", [
+    (cmd("Get-NetAdapter", Physical=SWITCH), "MSFT_NetAdapter"),
+    (cmd("Get-NetAdapterSriov"), "MSFT_NetAdapterSriovSettingData"),
+    (cmd("Get-NetAdapterSriovVf"), "MSFT_NetAdapterSriovVfSettingData"),
+    (cmd("Get-NetAdapterAdvancedProperty", RegistryKeyword="*SRIOV"), "MSFT_NetAdapterAdvancedPropertySettingData"),
+])
+def test_cim_type_names(capable, statement, cim_class):
+    types = ok(capable, statement)[0].type_names
+    assert types[0] == "%s#ROOT/StandardCimv2/%s" % (CIM, cim_class)
+    assert types[-2:] == (CIM, "System.Object")
+    assert "%s#%s" % (CIM, cim_class) in types
+
+
+def test_vm_adapter_property_types(capable):
+    obj = ok(capable, cmd("Get-VMNetworkAdapter", "web01"))[0]
+    names = [n for n, _ in obj.properties]
+    assert "VMQWeight" in names and "VmqWeight" not in names
+    expected = {
+        "IovWeight": UInt32, "IovQueuePairsRequested": UInt32, "IovQueuePairsAssigned": UInt32, "IovUsage": Int32,
+        "VMQWeight": UInt32, "VmqUsage": Int32, "IPsecOffloadMaxSA": Int64, "VrssMaxQueuePairs": UInt32,
+        "VMId": Guid, "SwitchId": Guid,
+    }
+    for name, kind in expected.items():
+        assert type(obj.get(name)) is kind, name
+    moderation = obj.get("IovInterruptModeration")
+    assert moderation == Enum(HV + "IovInterruptModerationValue", "Default", 0)
+    assert obj.get("MacAddressSpoofing") == Enum(HV + "OnOffState", "Off", 1)
+    status = obj.get("Status")
+    assert isinstance(status, TypedList) and status.items[0].name == "Ok" and status.items[0].value == 2
+    assert obj.get("StatusDescription") == TypedList("System.String[]", ("OK",))
+    assert obj.get("Connected") is True and obj.get("IsManagementOs") is False
+    assert obj.get("Id") == "Microsoft:%s\\%s" % (capable.vms[0].id.upper(), capable.vms[0].adapters[0].id.upper())
+
+
+def test_host_vnic_lacks_iov_properties_and_connected(capable):
+    obj = plain(ok(capable, cmd("Get-VMNetworkAdapter", ManagementOS=SWITCH))[0])
+    for missing in ("IovWeight", "IovQueuePairsRequested", "IovInterruptModeration", "IovQueuePairsAssigned",
+                    "IovUsage", "VirtualFunction", "Connected"):
+        assert missing not in obj
+    assert obj["IsManagementOs"] is True and obj["VMQWeight"] == 100 and "DeviceId" in obj
+    assert obj["SwitchName"] == "sriov-ext"
+
+
+def test_switch_property_types(capable):
+    obj = ok(capable, cmd("Get-VMSwitch", "sriov-ext"))[0]
+    assert obj.get("SwitchType") == Enum(HV + "VMSwitchType", "External", 2)
+    assert obj.get("BandwidthReservationMode") == Enum(HV + "VMSwitchBandwidthMode", "None", 3)
+    for name in ("IovVirtualFunctionCount", "IovVirtualFunctionsInUse", "IovQueuePairCount", "AvailableVMQueues"):
+        assert type(obj.get(name)) is UInt32
+    assert type(obj.get("DefaultFlowMinimumBandwidthAbsolute")) is UInt64
+    assert obj.get("NetAdapterInterfaceDescription") == "Teamed-Interface"
+    assert obj.get("NetAdapterInterfaceDescriptions").type_name == "System.String[]"
+    assert obj.get("EmbeddedTeamingEnabled") is True
+
+
+def test_vm_object(capable):
+    obj = ok(capable, cmd("Get-VM", "bürohaus-app"))[0]
+    assert obj.get("State") == Enum(HV + "VMState", "Running", 2)
+    assert type(obj.get("Generation")) is Int32
+    assert obj.get("Name") == "bürohaus-app"
+
+
+def test_netadapter_sriov_object(capable):
+    obj = plain(ok(capable, cmd("Get-NetAdapterSriov", "SLOT 2 Port 1"))[0])
+    assert (obj["Enabled"], obj["NumVFs"], obj["SriovSupport"], obj["SwitchName"]) == (True, 8, "Supported", "Default Switch")
+    assert obj["NumAllocatedVFs"] == 4
+    assert obj["InterfaceDescription"] == "Intel(R) Ethernet Controller X710 for 10GbE SFP+"
+
+
+def test_advanced_properties_expose_the_hardware_maximum(capable):
+    rows = {o.get("RegistryKeyword"): plain(o) for o in ok(
+        capable, cmd("Get-NetAdapterAdvancedProperty", "SLOT 2 Port 1", RegistryKeyword=["*SRIOV", "*NumVFs"]))}
+    assert rows["*SRIOV"]["RegistryValue"] == ["1"] and rows["*SRIOV"]["DisplayValue"] == "Enabled"
+    assert rows["*NumVFs"]["RegistryValue"] == ["8"]
+    assert (rows["*NumVFs"]["NumericParameterMaxValue"], rows["*NumVFs"]["NumericParameterMinValue"]) == (64, 0)
+
+
+def test_get_netadapter_physical_and_virtual(capable):
+    physical = [o.get("Name") for o in ok(capable, cmd("Get-NetAdapter", Physical=SWITCH))]
+    assert physical == ["SLOT 2 Port 1", "SLOT 2 Port 2", "Embedded LOM 1 Port 1"]
+    everything = [o.get("Name") for o in ok(capable, cmd("Get-NetAdapter"))]
+    assert "vEthernet (sriov-ext)" in everything and len(everything) == 6
+    lom = plain(ok(capable, cmd("Get-NetAdapter", "Embedded LOM 1 Port 1"))[0])
+    assert (lom["Status"], lom["LinkSpeed"], lom["MacAddress"].count("-")) == ("Up", "1 Gbps", 5)
+
+
+# -- version-dependent properties --------------------------------------------------------------------
+ADAPTER_PROPS_BY_VERSION = {
+    "2012r2": ({"IovWeight", "VMQWeight", "IPsecOffloadMaxSA"},
+               {"VrssEnabled", "VmmqEnabled", "VrssMaxQueuePairs", "VFDataPathActive", "PacketDirectNumProcs",
+                "VrssMinQueuePairs", "NumaAwarePlacement", "RscEnabled"}),
+    "2016": ({"VrssEnabled", "VmmqEnabledRequested", "VrssMaxQueuePairsRequested", "VFDataPathActive", "DeviceNaming"},
+             {"VrssMinQueuePairs", "VrssQueueSchedulingMode", "VrssExcludePrimaryProcessor",
+              "VrssIndependentHostSpreading", "VrssVmbusChannelAffinityPolicy", "NumaAwarePlacement", "RscEnabled"}),
+    "2019": ({"VrssMinQueuePairsRequested", "VrssVmbusChannelAffinityPolicy", "NumaAwarePlacement"},
+             {"RscEnabled", "RscEnabledRequested"}),
+    "2022": ({"RscEnabled", "RscEnabledRequested", "VrssQueueSchedulingModeRequested"}, set()),
+    "2025": ({"RscEnabled", "VrssMinQueuePairs"}, set()),
+}
+
+
+@pytest.mark.parametrize("version", sorted(ADAPTER_PROPS_BY_VERSION))
+def test_adapter_properties_follow_the_windows_version(version):
+    present, absent = ADAPTER_PROPS_BY_VERSION[version]
+    names = set(plain(ok(basic_host(version=version), cmd("Get-VMNetworkAdapter", "vm1"))[0]))
+    assert present <= names
+    assert not (absent & names)
+
+
+@pytest.mark.parametrize("version, present, absent", [
+    ("2012r2", {"IovEnabled", "BandwidthReservationMode"}, {"EmbeddedTeamingEnabled", "DefaultQueueVrssEnabled", "SoftwareRscEnabled"}),
+    ("2016", {"EmbeddedTeamingEnabled", "DefaultQueueVrssEnabled"}, {"SoftwareRscEnabled", "DefaultQueueVrssMinQueuePairs", "AllowNetLbfoTeams"}),
+    ("2019", {"SoftwareRscEnabled", "DefaultQueueVrssMinQueuePairs"}, {"AllowNetLbfoTeams", "RscOffloadEnabled"}),
+    ("2022", {"AllowNetLbfoTeams", "RscOffloadEnabled"}, set()),
+])
+def test_switch_properties_follow_the_windows_version(version, present, absent):
+    names = set(plain(ok(basic_host(version=version), cmd("Get-VMSwitch", "iov"))[0]))
+    assert present <= names and not (absent & names)
+
+
+@pytest.mark.parametrize("version, param, value", [
+    ("2016", "VrssMinQueuePairs", 2),
+    ("2016", "VrssQueueSchedulingMode", "Dynamic"),
+    ("2016", "VrssExcludePrimaryProcessor", True),
+    ("2016", "VrssIndependentHostSpreading", True),
+    ("2016", "VrssVmbusChannelAffinityPolicy", "Weak"),
+    ("2016", "NumaAwarePlacement", True),
+    ("2012r2", "VrssEnabled", True),
+    ("2012r2", "VmmqQueuePairs", 4),
+    ("2012r2", "DeviceNaming", "On"),
+])
+def test_newer_adapter_parameters_do_not_exist_on_older_hosts(version, param, value):
+    host = basic_host(version=version)
+    from emulator_helpers import run
+
+    result = run(host, cmd("Set-VMNetworkAdapter", VMName="vm1", **{param: value}))
+    assert result.terminating.fqid == "NamedParameterNotFound,Microsoft.HyperV.PowerShell.Commands.SetVMNetworkAdapter"
+    # the same parameter works on the newest version
+    ok(basic_host(version="2025"), cmd("Set-VMNetworkAdapter", VMName="vm1", **{param: value}))
+
+
+@pytest.mark.parametrize("version, statement, works", [
+    ("2016", cmd("Set-VMSwitch", "plain", EnableSoftwareRsc=True), False),
+    ("2019", cmd("Set-VMSwitch", "plain", EnableSoftwareRsc=True), True),
+    ("2016", cmd("Set-VMSwitch", "plain", DefaultQueueVrssMinQueuePairs=2), False),
+    ("2012r2", cmd("Set-VMSwitch", "plain", DefaultQueueVmmqQueuePairs=4), False),
+    ("2016", cmd("Set-VMSwitch", "plain", DefaultQueueVmmqQueuePairs=4), True),
+    ("2012r2", cmd("New-VMSwitch", "t", SwitchType="Private", EnableEmbeddedTeaming=False), False),
+    ("2016", cmd("New-VMSwitch", "t", SwitchType="Private", EnablePacketDirect=False), True),
+    ("2019", cmd("New-VMSwitch", "t", SwitchType="Private", AllowNetLbfoTeams=False), False),
+    ("2022", cmd("New-VMSwitch", "t", SwitchType="Private", AllowNetLbfoTeams=False), True),
+])
+def test_switch_parameter_gating(version, statement, works):
+    from emulator_helpers import run
+
+    result = run(basic_host(version=version), statement)
+    if works:
+        assert result.terminating is None, result.terminating
+    else:
+        assert result.terminating.fqid.startswith("NamedParameterNotFound,")
+
+
+def test_set_cmdlets_do_not_exist_before_2016():
+    from emulator_helpers import run
+
+    host = basic_host(version="2012r2")
+    assert run(host, cmd("Get-VMSwitchTeam")).terminating.fqid == "CommandNotFoundException"
+    assert run(basic_host(version="2016"), cmd("Get-VMSwitchTeam")).terminating is None
