@@ -1,0 +1,95 @@
+# -*- coding: utf-8 -*-
+# Copyright: sriov.hyperv contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.sriov.hyperv.plugins.module_utils import _connection
+from ansible_collections.sriov.hyperv.plugins.modules import host_config, host_info, vm_network_adapter
+
+from hyperv_sriov_emulator.inprocess import InProcessRunner
+from hyperv_sriov_emulator.scenario import load_scenario
+
+
+def by_name(items, **identity):
+    return next(item for item in items if all(item.get(k) == v for k, v in identity.items()))
+
+
+def test_read_only_in_both_modes(run):
+    before = run.state()
+    normal = run(host_info)
+    checked = run(host_info, check=True)
+    assert normal["changed"] is False and checked["changed"] is False
+    assert run.state() == before
+    normal.pop("invocation", None)
+    checked.pop("invocation", None)
+    assert normal == checked
+
+
+def test_capable_host_facts(run):
+    facts = run(host_info)
+    assert facts["host"]["iov_support"] is True
+    sriov = by_name(facts["switches"], name="sriov-ext")
+    assert sriov["enable_iov"] is True
+    vfs = sriov["virtual_functions"]
+    assert vfs["total"] == 16 and vfs["free"] == vfs["total"] - vfs["in_use"]
+    assert "web01/Network Adapter" in vfs["holders"]
+    web01 = by_name(facts["vm_adapters"], vm_name="web01")
+    assert web01["sriov_active"] is True and web01["no_vf_reasons"] == []
+    assert web01["requested"]["iov_queue_pairs_requested"] == 4
+    assert web01["effective"]["iov_queue_pairs_assigned"] >= 1
+    backup = by_name(facts["vm_adapters"], vm_name="db01", name="Backup")
+    assert [r["code"] for r in backup["no_vf_reasons"]][0] == "switch_iov_disabled"
+
+
+def test_config_feeds_host_config_without_change(run):
+    facts = run(host_info)
+    result = run(host_config, config=facts["config"])
+    assert (result["changed"], result["commands"]) == (False, [])
+
+
+def test_weight_zero_and_vm_off_reasons_follow_changes(run):
+    run(vm_network_adapter, vm_name="web02", name="Network Adapter", iov_weight=0)
+    facts = run(host_info)
+    web02 = by_name(facts["vm_adapters"], vm_name="web02")
+    assert [r["code"] for r in web02["no_vf_reasons"]] == ["iov_weight_zero"]
+    gen1 = by_name(facts["vm_adapters"], vm_name="legacy-gen1")
+    assert [r["code"] for r in gen1["no_vf_reasons"]] == ["switch_iov_disabled", "iov_weight_zero", "vm_not_running"]
+
+
+@pytest.fixture
+def scenario_run(run, monkeypatch):
+    def use(name):
+        run.host = load_scenario(name)[0]
+        monkeypatch.setattr(_connection, "connect", run.connect)
+        return run
+    return use
+
+
+def test_bios_blocked_host_reports_hyperv_reasons(scenario_run):
+    run = scenario_run("bios-blocked")
+    facts = run(host_info)
+    assert facts["host"]["iov_support"] is False
+    assert facts["host"]["iov_support_reasons"]
+    asking = [a for a in facts["vm_adapters"] if a["requested"].get("iov_weight")]
+    assert asking
+    for adapter in asking:
+        codes = [r["code"] for r in adapter["no_vf_reasons"]]
+        assert "host_iov_unsupported" in codes
+        reason = by_name(adapter["no_vf_reasons"], code="host_iov_unsupported")
+        assert reason["hyperv_reasons"] == facts["host"]["iov_support_reasons"]
+
+
+def test_vf_shortage_names_the_holders(scenario_run):
+    run = scenario_run("vf-shortage")
+    facts = run(host_info)
+    short = [a for a in facts["vm_adapters"]
+             if [r["code"] for r in a["no_vf_reasons"]] == ["no_vf_available"]]
+    assert short
+    holders = short[0]["no_vf_reasons"][0]["holders"]
+    switch = by_name(facts["switches"], name=short[0]["switch_name"])
+    assert holders == switch["virtual_functions"]["holders"]
+    assert switch["virtual_functions"]["free"] == 0
+    assert set(switch["virtual_functions"]["requesting_without_vf"]) >= {
+        "%s/%s" % (a["vm_name"], a["name"]) for a in short}
