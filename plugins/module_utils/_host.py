@@ -17,18 +17,8 @@ from ansible_collections.sriov.hyperv.plugins.module_utils._errors import (
     HostTimeoutError,
     HyperVError,
     error_from_record,
-    raise_for_result,
 )
-from ansible_collections.sriov.hyperv.plugins.module_utils._host_parse import (  # noqa: F401  (re-exported)
-    AdapterFacts,
-    HostFacts,
-    NicFacts,
-    Observed,
-    ParkingRecord,
-    SwitchFacts,
-    VmFacts,
-    parse_observed,
-)
+from ansible_collections.sriov.hyperv.plugins.module_utils._host_parse import Observed, parse_observed
 from ansible_collections.sriov.hyperv.plugins.module_utils._runner import (
     SWITCH,
     Command,
@@ -77,8 +67,8 @@ def read_host(runner: Runner) -> Observed:
     if terminating is not None:
         error = error_from_record(terminating)
         # Only the last statement may be missing (2012 R2 has no Get-VMSwitchTeam).
-        if not (isinstance(error, CommandNotFoundError) and "vmswitchteam" in (terminating.fqid + str(terminating.target)
-                                                                                + str(terminating.command)).lower()):
+        about = "%s %s %s" % (terminating.fqid, terminating.target, terminating.command)
+        if not (isinstance(error, CommandNotFoundError) and "vmswitchteam" in about.lower()):
             raise error
     for record in result.errors:
         if not _is_empty_answer(record):

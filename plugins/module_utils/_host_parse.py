@@ -523,7 +523,7 @@ def parse_observed(objects: list[PSObjectData]) -> Observed:
         host=host,
         vms=vms,
         switches=live_switches,
-        adapters=[facts for _, facts in adapters],
+        adapters=[facts for _obj, facts in adapters],
         nics=nics,
         parking=parking,
     )

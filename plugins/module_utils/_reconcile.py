@@ -124,4 +124,3 @@ def render(want: HostConfig) -> list[str]:
             values.pop(identity, None)
         commands.extend(adapter_commands(adapter, values, connect=values.get("switch_name")))
     return [render_command(command) for command in commands]
-

@@ -539,7 +539,7 @@ def _vnic_settings(ctx: Context, item: dict) -> dict:
 
 def _creation_values(ctx: Context, switch: dict) -> dict:
     """New-VMSwitch option values that rebuild ``switch`` as predicted (mode left to Hyper-V when default)."""
-    values = {option: value for option, value in switch.items()}
+    values = dict(switch)
     if values.get("minimum_bandwidth_mode") == resolve_mode(ctx, "default", bool(values.get("enable_iov"))):
         values["minimum_bandwidth_mode"] = "default"
     if values.get("switch_type") != "external":

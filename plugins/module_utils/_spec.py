@@ -23,6 +23,7 @@ from ansible_collections.sriov.hyperv.plugins.module_utils._pydantic_compat impo
 )
 
 UINT32_MAX = 4294967295
+_NONE_TYPE = type(None)
 
 SwitchType = t.Literal["external", "internal", "private"]
 BandwidthMode = t.Literal["default", "weight", "absolute", "none"]
@@ -197,7 +198,7 @@ def _fields_of(loc: tuple, root: type) -> list[str]:
         if part not in fields:
             break
         annotation = fields[part].annotation
-        inner = [arg for arg in t.get_args(annotation) if arg is not type(None)]
+        inner = [arg for arg in t.get_args(annotation) if arg is not _NONE_TYPE]
         nested = inner[0] if inner else annotation
         list_args = t.get_args(nested)
         model = list_args[0] if list_args else nested

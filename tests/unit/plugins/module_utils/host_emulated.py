@@ -20,7 +20,6 @@ from ansible_collections.sriov.hyperv.plugins.module_utils._runner import (
 )
 
 
-
 def _find_emulator() -> None:
     """Make the emulator importable when it is not installed: it ships beside the collection, and
     ansible-test runs a copy of the collection made inside the repository (.cache/...)."""

@@ -83,10 +83,11 @@ def test_a_failure_midway_puts_the_original_switch_back():
                                               ("web01", "Network Adapter")]
     assert restored.parking == [] and restored.switch(PARKING) is None
     # Same configuration as before (the re-added host adapter is listed last, MAC aside).
-    key = lambda item: (item.get("vm_name") or "", item["name"])  # noqa: E731
+    def key(item):
+        return (item.get("vm_name") or "", item["name"])
+
     assert sorted(snapshot(restored)["vm_adapters"], key=key) == sorted(before["vm_adapters"], key=key)
-    assert sorted(snapshot(restored)["switches"], key=lambda s: s["name"]) == sorted(before["switches"],
-                                                                                    key=lambda s: s["name"])
+    assert sorted(snapshot(restored)["switches"], key=key) == sorted(before["switches"], key=key)
     # The adapters got their VFs back.
     assert restored.adapter(("vm", "WEB01", "NETWORK ADAPTER")).iov_usage == 1
 
