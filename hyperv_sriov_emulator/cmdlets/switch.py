@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import typing as t
-
 from ..binding import Bound, Param
 from ..model import PhysicalNic, VSwitch, operations
 from ..model.enums import BANDWIDTH_MODE, LOAD_BALANCING, TEAMING_MODE, VM_SWITCH_TYPE, VRSS_SCHEDULING
 from ..psobj import Guid
-from .base import Context, cmdlet
+from .base import Context, cmdlet, has_wildcard
 from .common import REMOTE, T_SWITCH_OBJECT, switch_not_found, switch_of, switches_named
 from .objects import View, switch_object, team_object
 
@@ -324,9 +322,13 @@ def _team_targets(ctx: Context, b: Bound, names_param: str = "Name") -> list[VSw
     else:
         from .base import select_by_name
 
-        teams = [sw for sw in ctx.host.switches if sw.embedded_teaming]
-        switches = select_by_name(ctx, teams, b.get(names_param), lambda sw: sw.name,
-                                  lambda n: switch_not_found(ctx, n))
+        names = b.get(names_param)
+        pool = ctx.host.switches if names else [sw for sw in ctx.host.switches if sw.embedded_teaming]
+        switches = select_by_name(ctx, pool, names, lambda sw: sw.name, lambda n: switch_not_found(ctx, n))
+        if names and any(has_wildcard(n) for n in names):
+            # a wildcard selects among teams only; a literal non-team name is an error below
+            switches = [sw for sw in switches if sw.embedded_teaming or any(
+                not has_wildcard(n) and n.lower() == sw.name.lower() for n in names)]
     result = []
     for sw in switches:
         if not sw.embedded_teaming:
