@@ -1,0 +1,225 @@
+# -*- coding: utf-8 -*-
+# Copyright: sriov.hyperv contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The action base end to end: real ansible-playbook runs against an emulated host over the wire.
+
+The inventory describes the Hyper-V host the way ansible.builtin.psrp needs it; the tasks carry
+no connection options and no delegate_to. A throwaway collection holds a probe module whose
+action plugin is the one-line subclass every module of the collection uses.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from ansible_collections.sriov.hyperv.plugins.module_utils._connection import ConnectionOptions
+from ansible_collections.sriov.hyperv.plugins.module_utils._psrp_runner import PsrpRunner
+from ansible_collections.sriov.hyperv.plugins.module_utils._runner import Command
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+VENV_BIN = os.path.dirname(sys.executable)
+ACTION_SOURCE = '''from __future__ import annotations
+
+from ansible_collections.sriov.hyperv.plugins.plugin_utils._action import HyperVAction
+
+
+class ActionModule(HyperVAction):
+    pass
+'''
+COLLECT_PLAY = {
+    "name": "collect",
+    "hosts": "localhost",
+    "gather_facts": False,
+    "tasks": [
+        {
+            "ansible.builtin.copy": {
+                "dest": "{{ results_file }}",
+                "content": "{{ dict(groups['hyperv'] | zip(groups['hyperv'] | map('extract', hostvars, 'probe'))) | to_json }}",
+                "mode": "0600",
+            },
+            # The results file is written even in a --check run, and not shown as a diff.
+            "check_mode": False,
+            "diff": False,
+        }
+    ],
+}
+
+
+def _collections_path(tmp_path):
+    base = tmp_path / "collections" / "ansible_collections" / "acme" / "probe"
+    (base / "plugins" / "modules").mkdir(parents=True)
+    (base / "plugins" / "action").mkdir(parents=True)
+    (base / "galaxy.yml").write_text("namespace: acme\nname: probe\nversion: 1.0.0\nreadme: README.md\nauthors: [tests]\n")
+    shutil.copy(os.path.join(HERE, "transport", "probe.py"), base / "plugins" / "modules" / "probe.py")
+    (base / "plugins" / "action" / "probe.py").write_text(ACTION_SOURCE)
+    # The repo root is the sriov.hyperv collection; tests/tools/env.sh makes the same link.
+    link_parent = os.path.join(REPO, ".ansible", "collections", "ansible_collections", "sriov")
+    os.makedirs(link_parent, exist_ok=True)
+    if not os.path.islink(os.path.join(link_parent, "hyperv")):
+        os.symlink("../../../..", os.path.join(link_parent, "hyperv"))
+    return "%s:%s" % (tmp_path / "collections", os.path.join(REPO, ".ansible", "collections"))
+
+
+def _inventory_host(host, drop=()):
+    """The psrp variables of a ready-file host, as the emulator's inventory command writes them."""
+    variables = {
+        "ansible_connection": "psrp",
+        "ansible_host": host["hostname"],
+        "ansible_port": host["port"],
+        "ansible_user": host["username"],
+        "ansible_password": host["password"],
+        "ansible_psrp_protocol": host["protocol"],
+        "ansible_psrp_auth": host["auth"],
+    }
+    if host.get("ca_cert"):
+        variables["ansible_psrp_cert_validation"] = "validate"
+        variables["ansible_psrp_ca_cert"] = host["ca_cert"]
+    if host["auth"] == "basic" and host["protocol"] == "http":
+        variables["ansible_psrp_message_encryption"] = "never"
+    for name in drop:
+        variables.pop(name, None)
+    return variables
+
+
+def _play(tasks):
+    return [{"name": "probe", "hosts": "hyperv", "gather_facts": False, "tasks": tasks}, COLLECT_PLAY]
+
+
+def _run_playbook(tmp_path, inventory, plays, env=None, args=()):
+    run_dir = tmp_path / ("run%d" % len(list(tmp_path.glob("run*"))))
+    run_dir.mkdir()
+    (run_dir / "inventory.yml").write_text(yaml.safe_dump({"all": {"children": {"hyperv": {"hosts": inventory}}}}))
+    (run_dir / "playbook.yml").write_text(yaml.safe_dump(plays, sort_keys=False))
+    results_file = run_dir / "results.json"
+    environ = {key: value for key, value in os.environ.items() if not key.startswith(("HYPERV_", "ANSIBLE_"))}
+    environ.update(
+        {
+            "PATH": VENV_BIN + os.pathsep + environ.get("PATH", ""),
+            "ANSIBLE_COLLECTIONS_PATH": _collections_path(run_dir),
+            "ANSIBLE_LOCAL_TEMP": str(run_dir / "tmp"),
+            "ANSIBLE_NOCOLOR": "1",
+            "ANSIBLE_RETRY_FILES_ENABLED": "0",
+        }
+    )
+    environ.update(env or {})
+    command = [
+        os.path.join(VENV_BIN, "ansible-playbook"),
+        "-i",
+        str(run_dir / "inventory.yml"),
+        str(run_dir / "playbook.yml"),
+        "-e",
+        "results_file=%s" % results_file,
+    ] + list(args)
+    proc = subprocess.run(command, capture_output=True, text=True, env=environ, cwd=str(run_dir), timeout=300)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
+    with open(results_file, encoding="utf-8") as handle:
+        return json.load(handle), proc.stdout + proc.stderr
+
+
+def _expected_host_name(host):
+    runner = PsrpRunner(
+        ConnectionOptions(
+            hostname=host["hostname"],
+            port=host["port"],
+            username=host["username"],
+            password=host["password"],
+            auth=host["auth"],
+            protocol=host["protocol"],
+            ca_cert=host.get("ca_cert"),
+            message_encryption="never" if host["auth"] == "basic" and host["protocol"] == "http" else "auto",
+        )
+    )
+    with runner:
+        return runner.run([[Command("Get-VMHost")]]).output[0].properties["Name"]
+
+
+@pytest.fixture(scope="module")
+def host(emulator):
+    return emulator.host()
+
+
+def test_inventory_host_is_reached_without_delegate_or_task_options(tmp_path, host):
+    results, output = _run_playbook(
+        tmp_path,
+        {"hv": _inventory_host(host)},
+        _play([{"acme.probe.probe": {"read": True}, "register": "probe"}]),
+        args=["-vvvv"],
+    )
+    probe = results["hv"]
+    assert probe.get("failed") is not True, probe
+    assert probe["host_name"] == _expected_host_name(host)
+    # The module ran on the controller with the controller's Python, not over psrp.
+    assert probe["python"] == sys.executable or os.path.samefile(probe["python"], sys.executable)
+    assert probe["options"]["hostname"] == host["hostname"]
+    assert probe["options"]["port"] == host["port"]
+    assert probe["options"]["auth"] == host["auth"]
+    assert probe["password_set"] is True
+    assert "ESTABLISH LOCAL CONNECTION" in output
+    # -vvvv shows module args and results; the password shows nowhere.
+    assert host["password"] not in output
+
+
+def test_precedence_task_then_inventory_then_environment(tmp_path, host):
+    wrong = "Wrong-" + host["password"][::-1]
+    inventory = {
+        # Everything from the inventory.
+        "full": _inventory_host(host),
+        # No port, user or password in the inventory: the environment supplies them.
+        "partial": _inventory_host(host, drop=("ansible_port", "ansible_user", "ansible_password")),
+    }
+    env = {
+        "HYPERV_PASSWORD": host["password"],
+        "HYPERV_USERNAME": host["username"],
+        "HYPERV_PORT": str(host["port"]),
+        # Loses to the inventory's value on host "full".
+        "HYPERV_AUTH": "kerberos",
+    }
+    tasks = [
+        {"acme.probe.probe": {"read": True}, "register": "probe"},
+    ]
+    results, output = _run_playbook(tmp_path, inventory, _play(tasks), env=env, args=["-vvvv"])
+    assert results["full"]["host_name"] == results["partial"]["host_name"] == _expected_host_name(host)
+    assert results["full"]["options"]["auth"] == host["auth"]  # inventory beats environment
+    assert results["partial"]["options"]["port"] == host["port"]  # environment fills the gap
+    assert host["password"] not in output
+
+    # The task's own option beats the inventory: a wrong password in the task fails to log on.
+    tasks = [{"acme.probe.probe": {"read": True, "password": wrong}, "register": "probe", "ignore_errors": True}]
+    results, output = _run_playbook(tmp_path, {"full": _inventory_host(host)}, _play(tasks), args=["-vvvv"])
+    assert results["full"]["failed"] is True
+    assert results["full"]["error_type"] == "AuthenticationError"
+    assert "rejected the credentials" in results["full"]["msg"]
+    assert wrong not in output and host["password"] not in output
+
+
+def test_check_mode_and_diff_flow_through(tmp_path, host):
+    results, output = _run_playbook(
+        tmp_path,
+        {"hv": _inventory_host(host)},
+        _play([{"acme.probe.probe": {}, "register": "probe"}]),
+        args=["--check", "--diff"],
+    )
+    assert results["hv"]["check_mode"] is True
+    assert "+iov: on" in output and "-iov: off" in output
+
+
+def test_collection_module_runs_the_same_way(tmp_path, host):
+    """host_info through its one-line action plugin: inventory connection, controller-side run."""
+    results, output = _run_playbook(
+        tmp_path,
+        {"hv": _inventory_host(host)},
+        _play([{"sriov.hyperv.host_info": {}, "register": "probe"}]),
+        args=["-vvvv"],
+    )
+    assert results["hv"].get("failed") is not True, results["hv"]
+    assert results["hv"]["changed"] is False
+    assert results["hv"]["host"]["name"] == _expected_host_name(host)
+    assert "ESTABLISH LOCAL CONNECTION" in output
+    assert host["password"] not in output
