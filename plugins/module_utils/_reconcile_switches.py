@@ -297,6 +297,7 @@ def _create_switch(ctx: Context, where: str, given: dict) -> None:
     if not ok:
         return
     iov = bool(given.get("enable_iov"))
+    _warn_host_iov(ctx, name, iov)
     after: dict[str, t.Any] = {"name": name, "switch_type": switch_type}
     if switch_type == "external":
         after["net_adapter_names"] = list(nics)
@@ -324,6 +325,16 @@ def _create_switch(ctx: Context, where: str, given: dict) -> None:
             details={"order": 1},
         )
     )
+
+
+def _warn_host_iov(ctx: Context, name: str, iov: bool) -> None:
+    host = ctx.have.host
+    if iov and host.iov_support is False:
+        reasons = " ".join(host.iov_support_reasons) or "no reason given"
+        ctx.warnings.append(
+            "Switch '%s' gets SR-IOV, but the host reports that it cannot use SR-IOV (%s): adapters on it stay on "
+            "the synthetic path until that is fixed." % (name, reasons)
+        )
 
 
 def _switch_defaults(ctx: Context, type_after: str, nics_after: list | None) -> dict:
@@ -366,6 +377,12 @@ def _update_switch(ctx: Context, where: str, current: dict, given: dict) -> None
     if nics_changed or (iov_after and not iov_before):
         if not _check_nics(ctx, where, list(nics_after or []), key, iov_after):
             return
+    if iov_after and not iov_before and type_after != "external":
+        ctx.problems.append(
+            "%s.enable_iov: SR-IOV needs an External switch; switch '%s' is %s. Set switch_type: external with "
+            "net_adapter_names, or remove enable_iov." % (where, name, type_after)
+        )
+        return
     if iov_before and type_after != "external" and iov_after:
         ctx.problems.append(
             "%s.switch_type: switch '%s' has SR-IOV enabled, and Hyper-V cannot turn an SR-IOV External switch into "
@@ -433,6 +450,7 @@ def _update_switch(ctx: Context, where: str, current: dict, given: dict) -> None
                 {"switch": name, "settings": diffs, "attached": [adapter_label(item) for item in attached]}
             )
             return
+        _warn_host_iov(ctx, name, iov_after and not iov_before)
         build_recreate(ctx, current, after, diffs)
         return
     _set_switch(ctx, current, after, desired)

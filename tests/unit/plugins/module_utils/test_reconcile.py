@@ -8,6 +8,7 @@ import pytest
 from ansible_collections.sriov.hyperv.tests.unit.plugins.module_utils.reconcile_hostdata import (
     adapter,
     basic_host,
+    host,
     nic,
     observed,
     switch,
@@ -323,6 +324,8 @@ def test_physical_replaced_and_deleted_use_the_driver_defaults():
          "config.physical_adapters[0].name: physical adapter 'NIC 2' was not found on the host. Did you mean"),
         ({"switches": [{"name": "sriov", "switch_type": "internal"}]},
          "config.switches[0].switch_type: switch 'sriov' has SR-IOV enabled"),
+        ({"switches": [{"name": "int", "enable_iov": True}]},
+         "config.switches[0].enable_iov: SR-IOV needs an External switch; switch 'int' is internal."),
     ],
 )
 def test_host_validation(config, expected):
@@ -419,3 +422,13 @@ def test_policy_and_state_are_checked():
         Policy(creation_only_changes="sometimes")
     with pytest.raises(ValueError):
         plan(parse_config({}), basic_host(), "gathered", Policy())
+
+
+def test_iov_switch_on_a_host_without_iov_support_warns_with_the_reasons():
+    reason = "The chipset on the system does not do DMA remapping, without which SR-IOV cannot be supported."
+    have = observed(host(iov=False, reasons=[reason]), nic("NIC1"))
+    result = plan(parse_config({"switches": [{"name": "s", "net_adapter_names": ["NIC1"], "enable_iov": True}]}), have,
+                  "merged", Policy())
+    assert result.warnings == [
+        "Switch 's' gets SR-IOV, but the host reports that it cannot use SR-IOV (%s): adapters on it stay on the "
+        "synthetic path until that is fixed." % reason]
