@@ -88,11 +88,11 @@ def main() -> int:
                 transport.send = counting_send
                 result = runner.run(_host.READ_STATEMENTS)
                 done = time.perf_counter()
+                requests.append(len(sent))
                 runner.close()
                 opens.append(opened - started)
                 reads.append(done - opened)
                 totals.append(done - started)
-                requests.append(len(sent))
                 objects = len(result.output)
         finally:
             process.send_signal(signal.SIGTERM)
@@ -106,7 +106,7 @@ def main() -> int:
         args.scenario, args.auth, "http" if args.no_tls else "https", args.iterations, objects,
         len(_host.READ_STATEMENTS)))
     print("pool open          : %s" % ms(opens))
-    print("whole-host read    : %s  (%d HTTP requests: 1 Command, Receive(s), 1 Signal)" % (
+    print("whole-host read    : %s  (%d HTTP requests: Command, Receive, Signal)" % (
         ms(reads), statistics.median(requests)))
     print("open + read        : %s" % ms(totals))
     return 0
