@@ -19,6 +19,8 @@ from ansible_collections.sriov.hyperv.plugins.module_utils._spec import (
     PhysicalAdapterConfig,
     SwitchConfig,
     VmAdapterConfig,
+    lenient,
+    lenient_config,
     name_key,
 )
 
@@ -376,7 +378,7 @@ def _adapter_config(obj: PSObjectData, facts: AdapterFacts) -> VmAdapterConfig:
             value = _as_int(value)
         values[option] = value
     identity: dict[str, t.Any] = {"management_os": True} if facts.management_os else {"vm_name": facts.vm_name}
-    return VmAdapterConfig(name=facts.name, switch_name=facts.switch_name, **identity, **values)
+    return lenient(VmAdapterConfig, dict(name=facts.name, switch_name=facts.switch_name, **identity, **values))
 
 
 def _sriov_support_name(value: t.Any) -> str | None:
@@ -437,7 +439,7 @@ def _parse_nics(objects: list[PSObjectData]) -> list[NicFacts]:
 def _nic_config(nic: NicFacts) -> PhysicalAdapterConfig:
     enabled = nic.configured_sriov_enabled if nic.configured_sriov_enabled is not None else nic.sriov_enabled
     num_vfs = nic.configured_num_vfs if nic.configured_num_vfs is not None else nic.num_vfs
-    return PhysicalAdapterConfig(name=nic.name, sriov_enabled=enabled, num_vfs=num_vfs)
+    return lenient(PhysicalAdapterConfig, dict(name=nic.name, sriov_enabled=enabled, num_vfs=num_vfs))
 
 
 def _nic_name(entry: str, nics: list[NicFacts]) -> str:
@@ -500,7 +502,7 @@ def parse_observed(objects: list[PSObjectData]) -> Observed:
         else:
             live_switches.append(switch)
     switch_configs = [
-        SwitchConfig(
+        lenient(SwitchConfig, dict(
             name=switch.name,
             switch_type=switch.switch_type,
             net_adapter_names=list(switch.nic_names) if switch.switch_type == "external" else None,
@@ -510,14 +512,16 @@ def parse_observed(objects: list[PSObjectData]) -> Observed:
             enable_embedded_teaming=switch.embedded_teaming_enabled,
             enable_packet_direct=switch.packet_direct_enabled,
             notes=switch.notes,
-        )
+        ))
         for switch in live_switches
     ]
-    config = HostConfig(
-        physical_adapters=[_nic_config(nic) for nic in nics if nic.sriov_listed or nic.configured_sriov_enabled is not None],
-        switches=switch_configs,
-        vm_adapters=[_adapter_config(obj, facts) for obj, facts in adapters],
-    )
+    config = lenient_config({
+        "physical_adapters": [
+            _nic_config(nic) for nic in nics if nic.sriov_listed or nic.configured_sriov_enabled is not None
+        ],
+        "switches": switch_configs,
+        "vm_adapters": [_adapter_config(obj, facts) for obj, facts in adapters],
+    })
     return Observed(
         config=config,
         host=host,

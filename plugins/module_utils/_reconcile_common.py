@@ -14,7 +14,7 @@ import typing as t
 from ansible_collections.sriov.hyperv.plugins.module_utils._errors import HyperVError
 from ansible_collections.sriov.hyperv.plugins.module_utils._host_parse import Observed
 from ansible_collections.sriov.hyperv.plugins.module_utils._runner import SWITCH, Command
-from ansible_collections.sriov.hyperv.plugins.module_utils._spec import HostConfig, name_key
+from ansible_collections.sriov.hyperv.plugins.module_utils._spec import HostConfig, lenient_config, name_key
 
 STAGE_RECREATE = "recreate"
 STAGE_PHYSICAL = "physical_adapters"
@@ -223,7 +223,7 @@ class Context:
         self.operations.append(operation)
 
     def after_config(self) -> HostConfig:
-        return HostConfig.model_validate(
+        return lenient_config(
             {
                 "physical_adapters": list(self.phys.values()),
                 "switches": list(self.switches.values()),

@@ -336,6 +336,29 @@ def parse_config(data: t.Any, *, path: str = "config") -> HostConfig:
     return cfg
 
 
+def lenient(cls: t.Any, values: dict) -> t.Any:
+    """A model of what a host reports, even when a value is outside what a user may set (a host
+    can hold values its cmdlets never range-check): reading must not fail on them."""
+    try:
+        return cls.model_validate(values)
+    except ValidationError:
+        return cls.model_construct(**values)
+
+
+def lenient_config(data: dict) -> HostConfig:
+    sections = {
+        "physical_adapters": PhysicalAdapterConfig,
+        "switches": SwitchConfig,
+        "vm_adapters": VmAdapterConfig,
+    }
+    return HostConfig.model_construct(
+        **{
+            section: [item if isinstance(item, cls) else lenient(cls, item) for item in data.get(section) or []]
+            for section, cls in sections.items()
+        }
+    )
+
+
 def config_to_dict(cfg: HostConfig) -> dict:
     """The ``gathered`` shape: None options and sections dropped; feedable back as ``config``."""
     return cfg.model_dump(exclude_none=True)

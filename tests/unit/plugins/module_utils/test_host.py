@@ -214,3 +214,15 @@ def test_non_ascii_and_quoted_names_end_to_end():
     assert after.adapter(("vm", "ΩMEGA \u2019VM\u2019", "CARTE RÉSEAU")).iov_weight == 77
     assert after.switch("SÜD 'EXT' ☃").notes == "Notizen für 'ext'"
     assert plan(parse_config(config), after, "merged", Policy()).operations == []
+
+
+def test_a_host_value_no_user_may_set_does_not_break_the_read():
+    # Set-VMNetworkAdapter does not range-check VmqWeight: a host can hold 200.
+    host = make_host()
+    host.vms[1].adapters[0].settings["VMQWeight"] = 200
+    have = read_host(runner_for(host))
+    assert have.adapter(("vm", "DB01", "NETWORK ADAPTER")) is not None
+    db = [item for item in config_to_dict(have.config)["vm_adapters"] if item.get("vm_name") == "db01"][0]
+    assert db["vmq_weight"] == 200
+    result = plan(parse_config({"vm_adapters": [{**DB, "vmq_weight": 100}]}), have, "merged", Policy())
+    assert result.commands() == ["Set-VMNetworkAdapter -VMName 'db01' -Name 'Network Adapter' -VmqWeight 100"]
