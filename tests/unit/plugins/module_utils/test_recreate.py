@@ -82,6 +82,7 @@ def test_a_failure_midway_puts_the_original_switch_back():
     assert adapters_of(restored, "sriov") == [("db01", "Network Adapter"), ("host", "sriov"),
                                               ("web01", "Network Adapter")]
     assert restored.parking == [] and restored.switch(PARKING) is None
+
     # Same configuration as before (the re-added host adapter is listed last, MAC aside).
     def key(item):
         return (item.get("vm_name") or "", item["name"])
