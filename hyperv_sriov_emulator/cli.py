@@ -122,6 +122,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     stop = threading.Event()
 
     def on_signal(signum: int, _frame: t.Any) -> None:
+        # A repeated signal while saving and closing must not kill the process half-way.
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         stop.set()
 
     signal.signal(signal.SIGTERM, on_signal)
@@ -136,7 +139,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         PROG, len(hosts), args.listen, "https" if not args.no_tls else "http", args.auth, args.ready_file),
         file=sys.stderr, flush=True)
     try:
-        while not stop.wait(0.5):
+        # The wait is interrupted by the signal handler, so SIGTERM is answered at once.
+        while not stop.wait(3600):
             pass
     finally:
         server.stop()

@@ -241,7 +241,7 @@ class HostListener(socketserver.ThreadingMixIn, http.server.HTTPServer):
         log.debug("connection from %s ended with an error", client_address, exc_info=True)
 
     def start(self) -> None:
-        self.thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True,
+        self.thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True,
                                        name="listener-%d" % self.port)
         self.thread.start()
 

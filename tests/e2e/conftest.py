@@ -71,6 +71,7 @@ class ReadyInfo:
     data: dict[str, t.Any]
     process: subprocess.Popen
     stderr_path: str
+    signalled: bool = False
 
     @property
     def hosts(self) -> list[dict[str, t.Any]]:
@@ -95,7 +96,9 @@ class ReadyInfo:
     def stop(self) -> int:
         """SIGTERM, wait, and return the exit status."""
         if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
+            if not self.signalled:
+                self.process.send_signal(signal.SIGTERM)
+                self.signalled = True
             try:
                 self.process.wait(timeout=30)
             except subprocess.TimeoutExpired:
@@ -157,6 +160,11 @@ def emulator_factory(tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[t.C
 
     yield factory
     failures = []
+    for info in started:
+        # Signal every process first, then collect: they shut down in parallel.
+        if info.process.poll() is None and not info.signalled:
+            info.process.send_signal(signal.SIGTERM)
+            info.signalled = True
     for info in started:
         code = info.stop()
         if code != 0:
