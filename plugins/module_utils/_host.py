@@ -176,7 +176,7 @@ def _wait_for_nics(runner: Runner, observed: Observed, names: list[str], timeout
             return observed
         if time.monotonic() >= deadline:
             raise HostTimeoutError(
-                "Failed to restart physical adapter(s) %s: the new SR-IOV values were not in effect after %d "
+                "Failed to restart physical adapter(s) %s: the new SR-IOV values were not in effect after %g "
                 "seconds. Check the adapters on the host; the values are configured and take effect at their "
                 "next restart." % (", ".join("'%s'" % name for name in pending), timeout)
             )

@@ -12,6 +12,7 @@ from ansible_collections.sriov.hyperv.tests.unit.plugins.module_utils.host_emula
     runner_for,
 )
 
+from ansible_collections.sriov.hyperv.plugins.module_utils._errors import HostTimeoutError
 from ansible_collections.sriov.hyperv.plugins.module_utils._host import (
     READ_STATEMENTS,
     ApplyError,
@@ -226,3 +227,16 @@ def test_a_host_value_no_user_may_set_does_not_break_the_read():
     assert db["vmq_weight"] == 200
     result = plan(parse_config({"vm_adapters": [{**DB, "vmq_weight": 100}]}), have, "merged", Policy())
     assert result.commands() == ["Set-VMNetworkAdapter -VMName 'db01' -Name 'Network Adapter' -VmqWeight 100"]
+
+
+def test_restart_that_does_not_take_effect_times_out_with_the_adapters_named():
+    host = make_host()
+    host.nics["nic2"].admin_enabled = False  # a disabled adapter does not restart
+    runner = runner_for(host)
+    have = read_host(runner)
+    result = plan(parse_config({"physical_adapters": [{"name": "NIC2", "num_vfs": 4}]}), have, "merged",
+                  Policy(restart=True, restart_timeout=0.2))
+    with pytest.raises(HostTimeoutError) as caught:
+        apply_plan(runner, result, have)
+    assert caught.value.message.startswith("Failed to restart physical adapter(s) 'NIC2': the new SR-IOV values were "
+                                           "not in effect after 0.2 seconds.")
