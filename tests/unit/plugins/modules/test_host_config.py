@@ -9,10 +9,10 @@ from ansible_collections.sriov.hyperv.plugins.modules import host_config
 
 CONFIG = {
     "physical_adapters": [{"name": "SLOT 2 Port 2", "num_vfs": 12}],
-    "switches": [{"name": "Tenant „A“ 'blue'", "switch_type": "private", "notes": "tenant"}],
+    "switches": [{"name": "Tenant \u201eA\u201c 'blue'", "switch_type": "private", "notes": "tenant"}],
     "vm_adapters": [
         {"vm_name": "web02", "name": "Network Adapter", "iov_weight": 75, "vmmq_queue_pairs": 8},
-        {"vm_name": "legacy-gen1", "name": "Network Adapter", "switch_name": "Tenant „A“ 'blue'"},
+        {"vm_name": "legacy-gen1", "name": "Network Adapter", "switch_name": "Tenant \u201eA\u201c 'blue'"},
     ],
 }
 
@@ -22,16 +22,16 @@ def test_merged_applies_in_stage_order_then_rerun_is_unchanged(run):
     assert first["changed"] is True
     assert first["commands"] == [
         "Set-NetAdapterSriov -Name 'SLOT 2 Port 2' -NumVFs 12 -NoRestart",
-        "New-VMSwitch -Name 'Tenant „A“ ''blue''' -SwitchType 'Private' -Notes 'tenant'",
+        "New-VMSwitch -Name 'Tenant \u201eA\u201c ''blue''' -SwitchType 'Private' -Notes 'tenant'",
         "Set-VMNetworkAdapter -VMName 'web02' -Name 'Network Adapter' -IovWeight 75 -VmmqQueuePairs 8",
-        "Connect-VMNetworkAdapter -VMName 'legacy-gen1' -Name 'Network Adapter' -SwitchName 'Tenant „A“ ''blue'''",
+        "Connect-VMNetworkAdapter -VMName 'legacy-gen1' -Name 'Network Adapter' -SwitchName 'Tenant \u201eA\u201c ''blue'''",
     ]
     assert first["restart_required"] is True
     assert first["recreated_switches"] == []
     # before/after are whole configurations in the shape of the config option.
     assert set(first["before"]) == set(first["after"]) == {"physical_adapters", "switches", "vm_adapters"}
     state = run.state()
-    tenant = run.switch(state, "Tenant „A“ 'blue'")
+    tenant = run.switch(state, "Tenant \u201eA\u201c 'blue'")
     assert tenant is not None
     assert run.adapter(state, "legacy-gen1", "Network Adapter")["switch_id"] == tenant["id"]
     assert run.adapter(state, "web02", "Network Adapter")["settings"]["IovWeight"] == 75

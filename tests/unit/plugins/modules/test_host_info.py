@@ -8,7 +8,6 @@ import pytest
 from ansible_collections.sriov.hyperv.plugins.module_utils import _connection
 from ansible_collections.sriov.hyperv.plugins.modules import host_config, host_info, vm_network_adapter
 
-from hyperv_sriov_emulator.inprocess import InProcessRunner
 from hyperv_sriov_emulator.scenario import load_scenario
 
 

@@ -5,19 +5,19 @@ from __future__ import annotations
 
 from ansible_collections.sriov.hyperv.plugins.modules import vm_switch
 
-ODD_NAME = "Lab 'Ost' – Büro"
+ODD_NAME = "Lab 'Ost' \u2013 Büro"
 
 
 def test_create_then_rerun_is_unchanged(run):
-    first = run(vm_switch, name=ODD_NAME, switch_type="private", notes="Test „notes“")
+    first = run(vm_switch, name=ODD_NAME, switch_type="private", notes="Test \u201enotes\u201c")
     assert first["changed"] is True
-    assert first["commands"] == ["New-VMSwitch -Name 'Lab ''Ost'' – Büro' -SwitchType 'Private' -Notes 'Test „notes“'"]
+    assert first["commands"] == ["New-VMSwitch -Name 'Lab ''Ost'' \u2013 Büro' -SwitchType 'Private' -Notes 'Test \u201enotes\u201c'"]
     assert first["before"] == {}
     assert first["after"]["name"] == ODD_NAME and first["after"]["switch_type"] == "private"
     created = run.switch(run.state(), ODD_NAME)
-    assert created is not None and created["notes"] == "Test „notes“"
+    assert created is not None and created["notes"] == "Test \u201enotes\u201c"
 
-    second = run(vm_switch, name=ODD_NAME, switch_type="private", notes="Test „notes“")
+    second = run(vm_switch, name=ODD_NAME, switch_type="private", notes="Test \u201enotes\u201c")
     assert second["changed"] is False
     assert second["commands"] == []
     assert second["before"] == second["after"] == first["after"]
