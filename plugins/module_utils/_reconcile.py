@@ -30,11 +30,9 @@ from ansible_collections.sriov.hyperv.plugins.module_utils._reconcile_common imp
     new_switch_command,
     physical_command,
 )
-from ansible_collections.sriov.hyperv.plugins.module_utils._reconcile_switches import (
-    plan_physical,
-    plan_resume,
-    plan_switches,
-)
+from ansible_collections.sriov.hyperv.plugins.module_utils._reconcile_physical import plan_physical
+from ansible_collections.sriov.hyperv.plugins.module_utils._reconcile_recreate import plan_resume
+from ansible_collections.sriov.hyperv.plugins.module_utils._reconcile_switches import plan_switches
 from ansible_collections.sriov.hyperv.plugins.module_utils._runner import render_command
 from ansible_collections.sriov.hyperv.plugins.module_utils._spec import (
     HostConfig,

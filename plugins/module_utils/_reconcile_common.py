@@ -14,7 +14,7 @@ import typing as t
 from ansible_collections.sriov.hyperv.plugins.module_utils._errors import HyperVError
 from ansible_collections.sriov.hyperv.plugins.module_utils._host_parse import Observed
 from ansible_collections.sriov.hyperv.plugins.module_utils._runner import SWITCH, Command
-from ansible_collections.sriov.hyperv.plugins.module_utils._spec import HostConfig, lenient_config, name_key
+from ansible_collections.sriov.hyperv.plugins.module_utils._spec import ADAPTER_DEFAULTS, HostConfig, lenient_config, name_key
 
 STAGE_RECREATE = "recreate"
 STAGE_PHYSICAL = "physical_adapters"
@@ -321,3 +321,48 @@ class Context:
                     ", ".join("%s (weight %d)" % (adapter_label(item), item["iov_weight"]) for item in synthetic),
                 )
             )
+
+
+# Switch helpers shared by the switch and recreate planners.
+
+
+def resolve_mode(ctx: Context, mode: str | None, iov: bool) -> str:
+    """The BandwidthReservationMode a switch ends up with for a requested mode."""
+    if mode in (None, "default"):
+        return "none" if iov else ctx.have.new_switch_bandwidth_default
+    return mode
+
+
+def new_vnic(ctx: Context, switch_name: str) -> dict:
+    """The management-OS adapter Hyper-V creates with a switch, as the next read will show it."""
+    item: dict[str, t.Any] = {"management_os": True, "name": switch_name, "switch_name": switch_name}
+    for option in ctx.have.new_adapter_options(True):
+        item[option] = ADAPTER_DEFAULTS[option]
+    return item
+
+
+def drop_vnics(ctx: Context, switch_name: str) -> list[str]:
+    dropped = []
+    for key, item in list(ctx.adapters.items()):
+        if item.get("management_os") and name_key(item.get("switch_name") or "") == name_key(switch_name):
+            dropped.append(item["name"])
+            del ctx.adapters[key]
+    return dropped
+
+
+def attached_to(ctx: Context, switch_name: str) -> list[dict]:
+    return [
+        item
+        for item in ctx.adapters.values()
+        if item.get("switch_name") is not None and name_key(item["switch_name"]) == name_key(switch_name)
+    ]
+
+
+def warn_host_iov(ctx: Context, name: str, iov: bool) -> None:
+    host = ctx.have.host
+    if iov and host.iov_support is False:
+        reasons = " ".join(host.iov_support_reasons) or "no reason given"
+        ctx.warnings.append(
+            "Switch '%s' gets SR-IOV, but the host reports that it cannot use SR-IOV (%s): adapters on it stay on "
+            "the synthetic path until that is fixed." % (name, reasons)
+        )

@@ -1,202 +1,34 @@
 # -*- coding: utf-8 -*-
 # Copyright: sriov.hyperv contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Planning physical adapters and virtual switches, including the recreate of a switch.
+"""Planning virtual switches: create, change, remove, or hand over to a recreate.
 
 Private to the collection. Pure: no I/O.
 """
 
 from __future__ import annotations
 
-import json
 import typing as t
 
-from ansible_collections.sriov.hyperv.plugins.module_utils._host_parse import (
-    ADAPTER_PROPERTIES,
-    PARKING_MARKER,
-    PARKING_PREFIX,
-    REQUIRED_WINDOWS,
-    SWITCH_PROPERTIES,
-    NicFacts,
-)
+from ansible_collections.sriov.hyperv.plugins.module_utils._host_parse import REQUIRED_WINDOWS, SWITCH_PROPERTIES
 from ansible_collections.sriov.hyperv.plugins.module_utils._reconcile_common import (
-    STAGE_PHYSICAL,
-    STAGE_RECREATE,
     STAGE_SWITCHES,
     SWITCH_TYPE_VALUES,
     Context,
     Operation,
-    adapter_commands,
     adapter_key,
     adapter_label,
+    attached_to,
+    drop_vnics,
     new_switch_command,
-    physical_command,
+    new_vnic,
+    resolve_mode,
+    warn_host_iov,
 )
+from ansible_collections.sriov.hyperv.plugins.module_utils._reconcile_physical import nic_not_capable, unknown_nic
+from ansible_collections.sriov.hyperv.plugins.module_utils._reconcile_recreate import build_recreate
 from ansible_collections.sriov.hyperv.plugins.module_utils._runner import SWITCH, Command
-from ansible_collections.sriov.hyperv.plugins.module_utils._spec import (
-    ADAPTER_DEFAULTS,
-    IOV_ADAPTER_OPTIONS,
-    close_matches,
-    name_key,
-)
-
-# Hyper-V's explanation of each SriovSupport value (Get-NetAdapterSriov help), quoted in errors.
-SRIOV_SUPPORT_REASONS = {
-    "MissingAcs": "SR-IOV cannot be used on this network adapter as the PCI Express hardware does not support "
-    "Access Control Services (ACS). This device may work in an alternate PCI Express slot. Contact your hardware "
-    "vendor for further information.",
-    "MissingPfDriver": "SR-IOV cannot be used on this network adapter as the device or device driver does not "
-    "support SR-IOV. If the network adapter supports SR-IOV, contact the hardware vendor for an updated driver.",
-    "NoBusResources": "SR-IOV cannot be used on this network adapter as there are not enough PCI Express bus "
-    "numbers available.",
-    "NoVfBarSpace": "SR-IOV cannot be used on this network adapter as there are not enough PCI Express BAR "
-    "resources available.",
-    "NoOscSupport": "To use SR-IOV on this computer, the computer BIOS must be updated to allow Windows Server 2012 "
-    "and later to control PCI Express using _OSC HandOff.",
-    "NoIoMmuSupport": "SR-IOV cannot be used on this computer because it lacks I/O remapping support "
-    "(interrupt or DMA remapping).",
-    "Unknown": "Windows cannot tell whether this network adapter supports SR-IOV.",
-}
-
-
-def _nic_not_capable(nic: NicFacts) -> str | None:
-    """Why ``nic`` cannot do SR-IOV, or None when it can."""
-    if not nic.sriov_listed and nic.configured_sriov_enabled is None:
-        return "Get-NetAdapterSriov does not list it: the adapter or its driver has no SR-IOV support"
-    if nic.sriov_support and nic.sriov_support != "Supported":
-        return "its SriovSupport is %s: %s" % (
-            nic.sriov_support,
-            SRIOV_SUPPORT_REASONS.get(nic.sriov_support, "").rstrip("."),
-        )
-    return None
-
-
-def _unknown_nic(ctx: Context, where: str, name: str) -> None:
-    matches = close_matches(name, [nic.name for nic in ctx.have.nics])
-    hint = " Did you mean %s?" % " or ".join("'%s'" % match for match in matches) if matches else ""
-    ctx.problems.append(
-        "%s: physical adapter '%s' was not found on the host.%s Use a name from Get-NetAdapter -Physical."
-        % (where, name, hint)
-    )
-
-
-# ---------------------------------------------------------------------------------------------
-# Physical adapters
-
-
-def _nic_defaults(nic: NicFacts) -> dict:
-    defaults = {"sriov_enabled": nic.default_sriov_enabled, "num_vfs": nic.default_num_vfs}
-    return {option: value for option, value in defaults.items() if value is not None}
-
-
-def plan_physical(ctx: Context) -> None:
-    section = ctx.want.physical_adapters
-    if section is None:
-        return
-    named = set()
-    for index, item in enumerate(section):
-        where = "config.physical_adapters[%d]" % index
-        nic = ctx.have.nic(item.name)
-        if nic is None:
-            _unknown_nic(ctx, where + ".name", item.name)
-            continue
-        named.add(name_key(nic.name))
-        given = {option: getattr(item, option) for option in ("sriov_enabled", "num_vfs") if getattr(item, option) is not None}
-        if ctx.state == "deleted":
-            desired = _nic_defaults(nic)
-        else:
-            desired = dict(given)
-            if ctx.replacing:
-                for option, value in _nic_defaults(nic).items():
-                    desired.setdefault(option, value)
-        current = ctx.phys.get(name_key(nic.name), {})
-        asked = {option: value for option, value in given.items() if current.get(option) != value}
-        if asked.get("sriov_enabled") or asked.get("num_vfs"):
-            reason = _nic_not_capable(nic)
-            if reason:
-                ctx.problems.append(
-                    "%s.%s: physical adapter '%s' cannot use SR-IOV: %s. Use another adapter, or leave SR-IOV off."
-                    % (where, "sriov_enabled" if asked.get("sriov_enabled") else "num_vfs", nic.name, reason)
-                )
-                continue
-        if "num_vfs" in asked and nic.max_vfs is not None and asked["num_vfs"] > nic.max_vfs:
-            ctx.problems.append(
-                "%s.num_vfs: %d is above the maximum of physical adapter '%s' (%d virtual functions). Give a value "
-                "from 0 to %d." % (where, asked["num_vfs"], nic.name, nic.max_vfs, nic.max_vfs)
-            )
-            continue
-        _apply_physical(ctx, nic, desired, named_in_task=True)
-    if ctx.state == "overridden":
-        for nic in ctx.have.nics:
-            if name_key(nic.name) in ctx.phys and name_key(nic.name) not in named:
-                _apply_physical(ctx, nic, _nic_defaults(nic), named_in_task=False)
-
-
-def _apply_physical(ctx: Context, nic: NicFacts, desired: dict, named_in_task: bool) -> None:
-    key = name_key(nic.name)
-    current = ctx.phys.setdefault(key, {"name": nic.name})
-    changes = {option: value for option, value in desired.items() if current.get(option) != value}
-    restart = ctx.policy.restart
-    # With restart opted in, a value that is configured but not yet effective is made effective.
-    restart_pending = restart and named_in_task and nic.pending and not changes
-    if not changes and not restart_pending:
-        return
-    values = changes if changes else {
-        option: current[option] for option in ("sriov_enabled", "num_vfs") if current.get(option) is not None
-    }
-    current.update(changes)
-    if restart:
-        ctx.restarted.add(key)
-        ctx.wait_for_nics.append(nic.name)
-    described = ", ".join("%s=%s" % (option, value) for option, value in values.items())
-    ctx.add(
-        Operation(
-            stage=STAGE_PHYSICAL,
-            action="restart" if restart_pending else "update",
-            target=nic.name,
-            commands=[physical_command(nic.name, values, restart=restart)],
-            summary="%s SR-IOV on physical adapter '%s' (%s)%s"
-            % ("restart" if restart_pending else "set", nic.name, described,
-               " and restart it" if restart else ", effective at the adapter's next restart"),
-        )
-    )
-
-
-# ---------------------------------------------------------------------------------------------
-# Switches
-
-
-def resolve_mode(ctx: Context, mode: str | None, iov: bool) -> str:
-    """The BandwidthReservationMode a switch ends up with for a requested mode."""
-    if mode in (None, "default"):
-        return "none" if iov else ctx.have.new_switch_bandwidth_default
-    return mode
-
-
-def _new_vnic(ctx: Context, switch_name: str) -> dict:
-    """The management-OS adapter Hyper-V creates with a switch, as the next read will show it."""
-    item: dict[str, t.Any] = {"management_os": True, "name": switch_name, "switch_name": switch_name}
-    for option in ctx.have.new_adapter_options(True):
-        item[option] = ADAPTER_DEFAULTS[option]
-    return item
-
-
-def _drop_vnics(ctx: Context, switch_name: str) -> list[str]:
-    dropped = []
-    for key, item in list(ctx.adapters.items()):
-        if item.get("management_os") and name_key(item.get("switch_name") or "") == name_key(switch_name):
-            dropped.append(item["name"])
-            del ctx.adapters[key]
-    return dropped
-
-
-def _attached(ctx: Context, switch_name: str) -> list[dict]:
-    return [
-        item
-        for item in ctx.adapters.values()
-        if item.get("switch_name") is not None and name_key(item["switch_name"]) == name_key(switch_name)
-    ]
-
+from ansible_collections.sriov.hyperv.plugins.module_utils._spec import name_key
 
 def _bound_elsewhere(ctx: Context, nic_name: str, switch_key: str) -> str | None:
     for key, switch in ctx.switches.items():
@@ -212,7 +44,7 @@ def _check_nics(ctx: Context, where: str, nics: list[str], switch_key: str, iov:
     for position, nic_name in enumerate(nics):
         nic = ctx.have.nic(nic_name)
         if nic is None:
-            _unknown_nic(ctx, "%s.net_adapter_names[%d]" % (where, position), nic_name)
+            unknown_nic(ctx, "%s.net_adapter_names[%d]" % (where, position), nic_name)
             ok = False
             continue
         other = _bound_elsewhere(ctx, nic_name, switch_key)
@@ -224,7 +56,7 @@ def _check_nics(ctx: Context, where: str, nics: list[str], switch_key: str, iov:
             )
             ok = False
         if iov:
-            reason = _nic_not_capable(nic)
+            reason = nic_not_capable(nic)
             if reason:
                 ctx.problems.append(
                     "%s.enable_iov: physical adapter '%s' cannot use SR-IOV: %s. Bind the switch to an SR-IOV capable "
@@ -248,10 +80,10 @@ def _check_switch_options(ctx: Context, where: str, given: dict) -> bool:
 
 def _remove_switch(ctx: Context, switch: dict) -> None:
     key = name_key(switch["name"])
-    attached_vms = [item for item in _attached(ctx, switch["name"]) if not item.get("management_os")]
+    attached_vms = [item for item in attached_to(ctx, switch["name"]) if not item.get("management_os")]
     for item in attached_vms:
         item.pop("switch_name", None)
-    dropped = _drop_vnics(ctx, switch["name"])
+    dropped = drop_vnics(ctx, switch["name"])
     del ctx.switches[key]
     ctx.removed_switches.add(key)
     if attached_vms:
@@ -297,7 +129,7 @@ def _create_switch(ctx: Context, where: str, given: dict) -> None:
     if not ok:
         return
     iov = bool(given.get("enable_iov"))
-    _warn_host_iov(ctx, name, iov)
+    warn_host_iov(ctx, name, iov)
     after: dict[str, t.Any] = {"name": name, "switch_type": switch_type}
     if switch_type == "external":
         after["net_adapter_names"] = list(nics)
@@ -313,7 +145,7 @@ def _create_switch(ctx: Context, where: str, given: dict) -> None:
     after["notes"] = given.get("notes", "")
     ctx.switches[key] = after
     if after["allow_management_os"]:
-        vnic = _new_vnic(ctx, name)
+        vnic = new_vnic(ctx, name)
         ctx.adapters[adapter_key(vnic)] = vnic
     ctx.add(
         Operation(
@@ -325,16 +157,6 @@ def _create_switch(ctx: Context, where: str, given: dict) -> None:
             details={"order": 1},
         )
     )
-
-
-def _warn_host_iov(ctx: Context, name: str, iov: bool) -> None:
-    host = ctx.have.host
-    if iov and host.iov_support is False:
-        reasons = " ".join(host.iov_support_reasons) or "no reason given"
-        ctx.warnings.append(
-            "Switch '%s' gets SR-IOV, but the host reports that it cannot use SR-IOV (%s): adapters on it stay on "
-            "the synthetic path until that is fixed." % (name, reasons)
-        )
 
 
 def _switch_defaults(ctx: Context, type_after: str, nics_after: list | None) -> dict:
@@ -444,13 +266,13 @@ def _update_switch(ctx: Context, where: str, current: dict, given: dict) -> None
     if teaming_after is not None:
         after["enable_embedded_teaming"] = teaming_after
     if diffs:
-        attached = _attached(ctx, name)
+        attached = attached_to(ctx, name)
         if ctx.policy.creation_only_changes == "fail":
             ctx.refusals.append(
                 {"switch": name, "settings": diffs, "attached": [adapter_label(item) for item in attached]}
             )
             return
-        _warn_host_iov(ctx, name, iov_after and not iov_before)
+        warn_host_iov(ctx, name, iov_after and not iov_before)
         build_recreate(ctx, current, after, diffs)
         return
     _set_switch(ctx, current, after, desired)
@@ -492,14 +314,14 @@ def _set_switch(ctx: Context, current: dict, after: dict, desired: dict) -> None
     ctx.switches[key] = after
     had_vnic = bool(current.get("allow_management_os"))
     if had_vnic and not after["allow_management_os"]:
-        dropped = _drop_vnics(ctx, name)
+        dropped = drop_vnics(ctx, name)
         if dropped:
             ctx.warnings.append(
                 "Switch '%s' no longer allows the management OS: its management-OS adapters %s are removed."
                 % (name, ", ".join("'%s'" % item for item in dropped))
             )
     elif not had_vnic and after["allow_management_os"]:
-        vnic = _new_vnic(ctx, name)
+        vnic = new_vnic(ctx, name)
         ctx.adapters.setdefault(adapter_key(vnic), vnic)
     ctx.add(
         Operation(
@@ -536,221 +358,3 @@ def plan_switches(ctx: Context) -> None:
             _create_switch(ctx, where, given)
         else:
             _update_switch(ctx, where, current, given)
-
-
-# ---------------------------------------------------------------------------------------------
-# Recreate
-
-
-def _vnic_settings(ctx: Context, item: dict) -> dict:
-    """The settings of a management-OS adapter worth restoring after it is re-added."""
-    facts = ctx.have.adapter(adapter_key(item))
-    supported = facts.supported_options if facts is not None else ctx.have.new_adapter_options(True)
-    # A re-added adapter starts from Hyper-V's defaults: only the settings that differ need sending.
-    return {
-        option: item[option]
-        for option in ADAPTER_PROPERTIES
-        if option in item and option in supported and option not in IOV_ADAPTER_OPTIONS
-        and item[option] != ADAPTER_DEFAULTS.get(option)
-    }
-
-
-def _creation_values(ctx: Context, switch: dict) -> dict:
-    """New-VMSwitch option values that rebuild ``switch`` as predicted (mode left to Hyper-V when default)."""
-    values = dict(switch)
-    if values.get("minimum_bandwidth_mode") == resolve_mode(ctx, "default", bool(values.get("enable_iov"))):
-        values["minimum_bandwidth_mode"] = "default"
-    if values.get("switch_type") != "external":
-        values.pop("allow_management_os", None)
-        values.pop("net_adapter_names", None)
-    return values
-
-
-def rebuild_commands(target: str, creation: dict, vm_adapters: list[dict], vnics: list[dict]) -> list:
-    """New-VMSwitch, then every adapter back on it: used forward and for the rollback."""
-    values = dict(creation)
-    if vnics and values.get("switch_type") == "external":
-        # Host adapters come back by name with Add-VMNetworkAdapter; letting New-VMSwitch add its
-        # default one as well would leave an extra adapter.
-        values["allow_management_os"] = False
-    commands = [new_switch_command(values)]
-    for item in vm_adapters:
-        commands.append(
-            Command("Connect-VMNetworkAdapter", {"VMName": item["vm_name"], "Name": item["name"], "SwitchName": target})
-        )
-    for vnic in vnics:
-        if not (values.get("switch_type") == "internal" and name_key(vnic["name"]) == name_key(target)):
-            commands.append(
-                Command("Add-VMNetworkAdapter", {"ManagementOS": SWITCH, "Name": vnic["name"], "SwitchName": target})
-            )
-        commands.extend(adapter_commands({"management_os": True, "name": vnic["name"]}, vnic["settings"], None))
-    return commands
-
-
-def build_recreate(ctx: Context, current: dict, after: dict, diffs: list) -> None:
-    name = current["name"]
-    key = name_key(name)
-    parking = PARKING_PREFIX + name
-    attached = _attached(ctx, name)
-    vm_adapters = [
-        {"vm_name": item["vm_name"], "name": item["name"]} for item in attached if not item.get("management_os")
-    ]
-    vnics_before = [
-        {"name": item["name"], "settings": _vnic_settings(ctx, item)} for item in attached if item.get("management_os")
-    ]
-    keep_vnics = after.get("allow_management_os") or after.get("switch_type") == "internal"
-    vnics_after = vnics_before if keep_vnics else []
-    creation = _creation_values(ctx, after)
-    original = _creation_values(ctx, current)
-    record = {
-        "target": name,
-        "switch": creation,
-        "after": after,
-        "vm_adapters": vm_adapters,
-        "management_os": vnics_after,
-    }
-    park = [
-        Command(
-            "New-VMSwitch",
-            {"Name": parking, "SwitchType": "Private", "Notes": PARKING_MARKER + json.dumps(record, sort_keys=True)},
-        )
-    ]
-    swap = [
-        Command("Connect-VMNetworkAdapter", {"VMName": item["vm_name"], "Name": item["name"], "SwitchName": parking})
-        for item in vm_adapters
-    ]
-    swap.append(Command("Remove-VMSwitch", {"Name": name, "Force": SWITCH}))
-    swap.extend(rebuild_commands(name, creation, vm_adapters, vnics_after))
-    finish = [Command("Remove-VMSwitch", {"Name": parking, "Force": SWITCH})]
-    running = sorted(
-        {item["vm_name"] for item in vm_adapters if (ctx.have.vm(item["vm_name"]) or _Off).running}, key=name_key
-    )
-    if running:
-        ctx.warnings.append(
-            "Switch '%s' is recreated while running VMs are connected to it: %s. They lose network connectivity "
-            "until their adapters are reconnected a moment later." % (name, ", ".join(running))
-        )
-    if vnics_before and not vnics_after:
-        ctx.warnings.append(
-            "Switch '%s' is recreated without the management OS: its management-OS adapters %s are not re-added."
-            % (name, ", ".join("'%s'" % item["name"] for item in vnics_before))
-        )
-    # The predicted host: the new switch, the same VM adapters on it, the host adapters re-added.
-    # New objects are listed last by the host, so they move to the end here too.
-    del ctx.switches[key]
-    ctx.switches[key] = after
-    for item in attached:
-        if item.get("management_os"):
-            del ctx.adapters[adapter_key(item)]
-            if vnics_after:
-                ctx.adapters[adapter_key(item)] = item
-    if after.get("allow_management_os") and not vnics_before and after.get("switch_type") == "external":
-        vnic = _new_vnic(ctx, name)
-        ctx.adapters.setdefault(adapter_key(vnic), vnic)
-    ctx.recreating.add(key)
-    ctx.recreated.append(name)
-    ctx.add(
-        Operation(
-            stage=STAGE_SWITCHES,
-            action="recreate",
-            target=name,
-            commands=park + swap + finish,
-            summary="recreate switch '%s' (%s), reconnecting %s"
-            % (
-                name,
-                ", ".join("%s %s -> %s" % (option, old, new) for option, old, new in diffs),
-                ", ".join(adapter_label(item) for item in attached) or "no adapters",
-            ),
-            details={
-                "order": 2,
-                "parking": parking,
-                "record": record,
-                "steps": {"park": park, "swap": swap, "finish": finish},
-                "original": original,
-                "original_switch": dict(current),
-                "original_vnics": vnics_before,
-                "vm_adapters": vm_adapters,
-                "settings": {
-                    "%s/%s" % (item["vm_name"], item["name"]): {
-                        option: value for option, value in item.items() if option in ADAPTER_PROPERTIES
-                    }
-                    for item in attached
-                    if not item.get("management_os")
-                },
-            },
-        )
-    )
-
-
-class _OffVm:
-    running = False
-
-
-_Off = _OffVm()
-
-
-def plan_resume(ctx: Context) -> None:
-    """Finish recreates that a lost connection interrupted, from the record on the parking switch."""
-    for parking in ctx.have.parking:
-        record = parking.record
-        target = parking.target
-        key = name_key(target)
-        commands: list[Command] = []
-        if key not in ctx.switches:
-            creation = dict(record.get("switch") or {})
-            vnics = list(record.get("management_os") or [])
-            missing_vnics = [vnic for vnic in vnics if ("management_os", name_key(vnic["name"])) not in ctx.adapters]
-            adapters_to_connect = []
-            for item in record.get("vm_adapters") or []:
-                current = ctx.adapters.get(("vm", name_key(item["vm_name"]), name_key(item["name"])))
-                if current is not None:
-                    adapters_to_connect.append(item)
-            commands.extend(rebuild_commands(target, creation, adapters_to_connect, missing_vnics))
-            ctx.switches[key] = dict(record.get("after") or {"name": target})
-        else:
-            for item in record.get("vm_adapters") or []:
-                current = ctx.adapters.get(("vm", name_key(item["vm_name"]), name_key(item["name"])))
-                if current is not None and name_key(current.get("switch_name") or "") != key:
-                    commands.append(
-                        Command(
-                            "Connect-VMNetworkAdapter",
-                            {"VMName": item["vm_name"], "Name": item["name"], "SwitchName": target},
-                        )
-                    )
-            for vnic in record.get("management_os") or []:
-                if ("management_os", name_key(vnic["name"])) not in ctx.adapters:
-                    commands.append(
-                        Command("Add-VMNetworkAdapter", {"ManagementOS": SWITCH, "Name": vnic["name"], "SwitchName": target})
-                    )
-                    commands.extend(adapter_commands({"management_os": True, "name": vnic["name"]}, vnic["settings"], None))
-        for item in record.get("vm_adapters") or []:
-            current = ctx.adapters.get(("vm", name_key(item["vm_name"]), name_key(item["name"])))
-            if current is not None:
-                current["switch_name"] = target
-        for vnic in record.get("management_os") or []:
-            vnic_key = ("management_os", name_key(vnic["name"]))
-            if vnic_key not in ctx.adapters:
-                item = _new_vnic(ctx, vnic["name"])
-                item.update(vnic["settings"], switch_name=target)
-                ctx.adapters[vnic_key] = item
-        if record.get("management_os"):
-            # Host adapters on a switch are what makes it allow the management OS (and Internal).
-            ctx.switches[key]["allow_management_os"] = True
-            if ctx.switches[key].get("switch_type") == "private":
-                ctx.switches[key]["switch_type"] = "internal"
-        commands.append(Command("Remove-VMSwitch", {"Name": parking.switch_name, "Force": SWITCH}))
-        ctx.recreated.append(target)
-        ctx.warnings.append(
-            "Finishing the interrupted recreate of switch '%s' recorded on parking switch '%s'."
-            % (target, parking.switch_name)
-        )
-        ctx.add(
-            Operation(
-                stage=STAGE_RECREATE,
-                action="resume",
-                target=target,
-                commands=commands,
-                summary="finish recreating switch '%s' and remove parking switch '%s'" % (target, parking.switch_name),
-                details={"parking": parking.switch_name},
-            )
-        )

@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Recreating a switch without ever losing track of an adapter.
 
-Private to the collection. The planner (``_reconcile_switches.build_recreate``) prepares three
+Private to the collection. The planner (``_reconcile_recreate.build_recreate``) prepares three
 step groups; this module runs them and guards them:
 
 1. park: create a Private parking switch whose Notes hold the record (target switch, the new
@@ -16,7 +16,7 @@ step groups; this module runs them and guards them:
 
 A failed swap or verification puts back the original switch and connections (rollback) and
 raises ApplyError. A lost connection leaves the parking switch: the next plan finishes the job
-from its record (``_reconcile_switches.plan_resume``).
+from its record (``_reconcile_recreate.plan_resume``).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from ansible_collections.sriov.hyperv.plugins.module_utils._reconcile_common imp
     Operation,
     adapter_commands,
 )
-from ansible_collections.sriov.hyperv.plugins.module_utils._reconcile_switches import rebuild_commands
+from ansible_collections.sriov.hyperv.plugins.module_utils._reconcile_recreate import rebuild_commands
 from ansible_collections.sriov.hyperv.plugins.module_utils._runner import SWITCH, Command, Runner
 from ansible_collections.sriov.hyperv.plugins.module_utils._spec import CREATION_ONLY_SWITCH_OPTIONS, name_key
 

@@ -1,0 +1,250 @@
+# -*- coding: utf-8 -*-
+# Copyright: sriov.hyperv contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Planning the recreate of a switch, and finishing one that a lost connection interrupted.
+
+Private to the collection. Pure: no I/O. ``_recreate`` runs what is planned here; docs/states.md
+describes the sequence.
+"""
+
+from __future__ import annotations
+
+import json
+
+from ansible_collections.sriov.hyperv.plugins.module_utils._host_parse import (
+    ADAPTER_PROPERTIES,
+    PARKING_MARKER,
+    PARKING_PREFIX,
+)
+from ansible_collections.sriov.hyperv.plugins.module_utils._reconcile_common import (
+    STAGE_RECREATE,
+    STAGE_SWITCHES,
+    Context,
+    Operation,
+    adapter_commands,
+    adapter_key,
+    adapter_label,
+    attached_to,
+    new_switch_command,
+    new_vnic,
+    resolve_mode,
+)
+from ansible_collections.sriov.hyperv.plugins.module_utils._runner import SWITCH, Command
+from ansible_collections.sriov.hyperv.plugins.module_utils._spec import (
+    ADAPTER_DEFAULTS,
+    IOV_ADAPTER_OPTIONS,
+    name_key,
+)
+
+def _vnic_settings(ctx: Context, item: dict) -> dict:
+    """The settings of a management-OS adapter worth restoring after it is re-added."""
+    facts = ctx.have.adapter(adapter_key(item))
+    supported = facts.supported_options if facts is not None else ctx.have.new_adapter_options(True)
+    # A re-added adapter starts from Hyper-V's defaults: only the settings that differ need sending.
+    return {
+        option: item[option]
+        for option in ADAPTER_PROPERTIES
+        if option in item and option in supported and option not in IOV_ADAPTER_OPTIONS
+        and item[option] != ADAPTER_DEFAULTS.get(option)
+    }
+
+
+def _creation_values(ctx: Context, switch: dict) -> dict:
+    """New-VMSwitch option values that rebuild ``switch`` as predicted (mode left to Hyper-V when default)."""
+    values = dict(switch)
+    if values.get("minimum_bandwidth_mode") == resolve_mode(ctx, "default", bool(values.get("enable_iov"))):
+        values["minimum_bandwidth_mode"] = "default"
+    if values.get("switch_type") != "external":
+        values.pop("allow_management_os", None)
+        values.pop("net_adapter_names", None)
+    return values
+
+
+def rebuild_commands(target: str, creation: dict, vm_adapters: list[dict], vnics: list[dict]) -> list:
+    """New-VMSwitch, then every adapter back on it: used forward and for the rollback."""
+    values = dict(creation)
+    if vnics and values.get("switch_type") == "external":
+        # Host adapters come back by name with Add-VMNetworkAdapter; letting New-VMSwitch add its
+        # default one as well would leave an extra adapter.
+        values["allow_management_os"] = False
+    commands = [new_switch_command(values)]
+    for item in vm_adapters:
+        commands.append(
+            Command("Connect-VMNetworkAdapter", {"VMName": item["vm_name"], "Name": item["name"], "SwitchName": target})
+        )
+    for vnic in vnics:
+        if not (values.get("switch_type") == "internal" and name_key(vnic["name"]) == name_key(target)):
+            commands.append(
+                Command("Add-VMNetworkAdapter", {"ManagementOS": SWITCH, "Name": vnic["name"], "SwitchName": target})
+            )
+        commands.extend(adapter_commands({"management_os": True, "name": vnic["name"]}, vnic["settings"], None))
+    return commands
+
+
+def build_recreate(ctx: Context, current: dict, after: dict, diffs: list) -> None:
+    name = current["name"]
+    key = name_key(name)
+    parking = PARKING_PREFIX + name
+    attached = attached_to(ctx, name)
+    vm_adapters = [
+        {"vm_name": item["vm_name"], "name": item["name"]} for item in attached if not item.get("management_os")
+    ]
+    vnics_before = [
+        {"name": item["name"], "settings": _vnic_settings(ctx, item)} for item in attached if item.get("management_os")
+    ]
+    keep_vnics = after.get("allow_management_os") or after.get("switch_type") == "internal"
+    vnics_after = vnics_before if keep_vnics else []
+    creation = _creation_values(ctx, after)
+    original = _creation_values(ctx, current)
+    record = {
+        "target": name,
+        "switch": creation,
+        "after": after,
+        "vm_adapters": vm_adapters,
+        "management_os": vnics_after,
+    }
+    park = [
+        Command(
+            "New-VMSwitch",
+            {"Name": parking, "SwitchType": "Private", "Notes": PARKING_MARKER + json.dumps(record, sort_keys=True)},
+        )
+    ]
+    swap = [
+        Command("Connect-VMNetworkAdapter", {"VMName": item["vm_name"], "Name": item["name"], "SwitchName": parking})
+        for item in vm_adapters
+    ]
+    swap.append(Command("Remove-VMSwitch", {"Name": name, "Force": SWITCH}))
+    swap.extend(rebuild_commands(name, creation, vm_adapters, vnics_after))
+    finish = [Command("Remove-VMSwitch", {"Name": parking, "Force": SWITCH})]
+    running = sorted(
+        {item["vm_name"] for item in vm_adapters if (ctx.have.vm(item["vm_name"]) or _Off).running}, key=name_key
+    )
+    if running:
+        ctx.warnings.append(
+            "Switch '%s' is recreated while running VMs are connected to it: %s. They lose network connectivity "
+            "until their adapters are reconnected a moment later." % (name, ", ".join(running))
+        )
+    if vnics_before and not vnics_after:
+        ctx.warnings.append(
+            "Switch '%s' is recreated without the management OS: its management-OS adapters %s are not re-added."
+            % (name, ", ".join("'%s'" % item["name"] for item in vnics_before))
+        )
+    # The predicted host: the new switch, the same VM adapters on it, the host adapters re-added.
+    # New objects are listed last by the host, so they move to the end here too.
+    del ctx.switches[key]
+    ctx.switches[key] = after
+    for item in attached:
+        if item.get("management_os"):
+            del ctx.adapters[adapter_key(item)]
+            if vnics_after:
+                ctx.adapters[adapter_key(item)] = item
+    if after.get("allow_management_os") and not vnics_before and after.get("switch_type") == "external":
+        vnic = new_vnic(ctx, name)
+        ctx.adapters.setdefault(adapter_key(vnic), vnic)
+    ctx.recreating.add(key)
+    ctx.recreated.append(name)
+    ctx.add(
+        Operation(
+            stage=STAGE_SWITCHES,
+            action="recreate",
+            target=name,
+            commands=park + swap + finish,
+            summary="recreate switch '%s' (%s), reconnecting %s"
+            % (
+                name,
+                ", ".join("%s %s -> %s" % (option, old, new) for option, old, new in diffs),
+                ", ".join(adapter_label(item) for item in attached) or "no adapters",
+            ),
+            details={
+                "order": 2,
+                "parking": parking,
+                "record": record,
+                "steps": {"park": park, "swap": swap, "finish": finish},
+                "original": original,
+                "original_switch": dict(current),
+                "original_vnics": vnics_before,
+                "vm_adapters": vm_adapters,
+                "settings": {
+                    "%s/%s" % (item["vm_name"], item["name"]): {
+                        option: value for option, value in item.items() if option in ADAPTER_PROPERTIES
+                    }
+                    for item in attached
+                    if not item.get("management_os")
+                },
+            },
+        )
+    )
+
+
+class _OffVm:
+    running = False
+
+
+_Off = _OffVm()
+
+
+def plan_resume(ctx: Context) -> None:
+    """Finish recreates that a lost connection interrupted, from the record on the parking switch."""
+    for parking in ctx.have.parking:
+        record = parking.record
+        target = parking.target
+        key = name_key(target)
+        commands: list[Command] = []
+        if key not in ctx.switches:
+            creation = dict(record.get("switch") or {})
+            vnics = list(record.get("management_os") or [])
+            missing_vnics = [vnic for vnic in vnics if ("management_os", name_key(vnic["name"])) not in ctx.adapters]
+            adapters_to_connect = []
+            for item in record.get("vm_adapters") or []:
+                current = ctx.adapters.get(("vm", name_key(item["vm_name"]), name_key(item["name"])))
+                if current is not None:
+                    adapters_to_connect.append(item)
+            commands.extend(rebuild_commands(target, creation, adapters_to_connect, missing_vnics))
+            ctx.switches[key] = dict(record.get("after") or {"name": target})
+        else:
+            for item in record.get("vm_adapters") or []:
+                current = ctx.adapters.get(("vm", name_key(item["vm_name"]), name_key(item["name"])))
+                if current is not None and name_key(current.get("switch_name") or "") != key:
+                    commands.append(
+                        Command(
+                            "Connect-VMNetworkAdapter",
+                            {"VMName": item["vm_name"], "Name": item["name"], "SwitchName": target},
+                        )
+                    )
+            for vnic in record.get("management_os") or []:
+                if ("management_os", name_key(vnic["name"])) not in ctx.adapters:
+                    commands.append(
+                        Command("Add-VMNetworkAdapter", {"ManagementOS": SWITCH, "Name": vnic["name"], "SwitchName": target})
+                    )
+                    commands.extend(adapter_commands({"management_os": True, "name": vnic["name"]}, vnic["settings"], None))
+        for item in record.get("vm_adapters") or []:
+            current = ctx.adapters.get(("vm", name_key(item["vm_name"]), name_key(item["name"])))
+            if current is not None:
+                current["switch_name"] = target
+        for vnic in record.get("management_os") or []:
+            vnic_key = ("management_os", name_key(vnic["name"]))
+            if vnic_key not in ctx.adapters:
+                item = new_vnic(ctx, vnic["name"])
+                item.update(vnic["settings"], switch_name=target)
+                ctx.adapters[vnic_key] = item
+        if record.get("management_os"):
+            # Host adapters on a switch are what makes it allow the management OS (and Internal).
+            ctx.switches[key]["allow_management_os"] = True
+            if ctx.switches[key].get("switch_type") == "private":
+                ctx.switches[key]["switch_type"] = "internal"
+        commands.append(Command("Remove-VMSwitch", {"Name": parking.switch_name, "Force": SWITCH}))
+        ctx.recreated.append(target)
+        ctx.warnings.append(
+            "Finishing the interrupted recreate of switch '%s' recorded on parking switch '%s'."
+            % (target, parking.switch_name)
+        )
+        ctx.add(
+            Operation(
+                stage=STAGE_RECREATE,
+                action="resume",
+                target=target,
+                commands=commands,
+                summary="finish recreating switch '%s' and remove parking switch '%s'" % (target, parking.switch_name),
+                details={"parking": parking.switch_name},
+            )
+        )
