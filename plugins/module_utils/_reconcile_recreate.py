@@ -36,6 +36,7 @@ from ansible_collections.sriov.hyperv.plugins.module_utils._spec import (
     name_key,
 )
 
+
 def _vnic_settings(ctx: Context, item: dict) -> dict:
     """The settings of a management-OS adapter worth restoring after it is re-added."""
     facts = ctx.have.adapter(adapter_key(item))

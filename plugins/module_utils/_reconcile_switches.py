@@ -30,6 +30,7 @@ from ansible_collections.sriov.hyperv.plugins.module_utils._reconcile_recreate i
 from ansible_collections.sriov.hyperv.plugins.module_utils._runner import SWITCH, Command
 from ansible_collections.sriov.hyperv.plugins.module_utils._spec import name_key
 
+
 def _bound_elsewhere(ctx: Context, nic_name: str, switch_key: str) -> str | None:
     for key, switch in ctx.switches.items():
         if key == switch_key or switch.get("switch_type") != "external":
