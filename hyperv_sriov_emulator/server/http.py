@@ -208,10 +208,12 @@ class HostListener(socketserver.ThreadingMixIn, http.server.HTTPServer):
         self.config = config
         self.endpoint = endpoint
         self.faults = faults
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
         super().__init__(address, _Handler)
         host, port = self.server_address[:2]
         scheme = "https" if config.tls_context is not None else "http"
-        self.address = "%s://%s:%d/wsman" % (scheme, host, port)
+        self.address = "%s://%s:%d/wsman" % (scheme, "[%s]" % host if ":" in host else host, port)
         self.thread: threading.Thread | None = None
 
     @property
