@@ -49,8 +49,21 @@ def _serve(workdir, scenario, auth, tls):
         return process, json.load(handle)["hosts"][0]
 
 
+class _RequestCounter:
+    """Counts the HTTP requests pypsrp's transport sends."""
+
+    def __init__(self, transport):
+        self.count = 0
+        self._send = transport.send
+        transport.send = self
+
+    def __call__(self, message, *args, **kwargs):
+        self.count += 1
+        return self._send(message, *args, **kwargs)
+
+
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--scenario", default="capable")
     parser.add_argument("--auth", default="basic", choices=["basic", "ntlm"])
     parser.add_argument("--no-tls", action="store_true")
@@ -77,18 +90,10 @@ def main() -> int:
                 started = time.perf_counter()
                 runner.open()
                 opened = time.perf_counter()
-                sent = []
-                transport = runner._wsman.transport
-                original_send = transport.send
-
-                def counting_send(message, *a, _send=original_send, _sent=sent, **kw):
-                    _sent.append(1)
-                    return _send(message, *a, **kw)
-
-                transport.send = counting_send
+                counter = _RequestCounter(runner._wsman.transport)
                 result = runner.run(_host.READ_STATEMENTS)
                 done = time.perf_counter()
-                requests.append(len(sent))
+                requests.append(counter.count)
                 runner.close()
                 opens.append(opened - started)
                 reads.append(done - opened)
