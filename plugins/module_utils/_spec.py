@@ -259,9 +259,35 @@ def _duplicates(items: list, key: t.Callable[[t.Any], t.Any], path: str, section
     return problems
 
 
+# Hyper-V's and NetAdapter's cmdlets treat these as wildcard characters in the names they look
+# up: "web[1]" would select "web1", and "*" every VM. Such names are refused rather than sent.
+_WILDCARD_CHARACTERS = ("*", "?", "[", "`")
+
+
+def _wildcard_problems(cfg: HostConfig, path: str) -> list[str]:
+    problems = []
+    fields = []
+    for index, nic in enumerate(cfg.physical_adapters or []):
+        fields.append(("%s.physical_adapters[%d].name" % (path, index), nic.name))
+    for index, switch in enumerate(cfg.switches or []):
+        fields.append(("%s.switches[%d].name" % (path, index), switch.name))
+        for position, nic_name in enumerate(switch.net_adapter_names or []):
+            fields.append(("%s.switches[%d].net_adapter_names[%d]" % (path, index, position), nic_name))
+    for index, adapter in enumerate(cfg.vm_adapters or []):
+        for option in ("vm_name", "name", "switch_name"):
+            fields.append(("%s.vm_adapters[%d].%s" % (path, index, option), getattr(adapter, option)))
+    for where, value in fields:
+        if value and any(char in value for char in _WILDCARD_CHARACTERS):
+            problems.append(
+                "%s: '%s' contains a wildcard character (* ? [ or `) that the host's cmdlets would match against "
+                "other names. Rename the object on the host to manage it with this collection." % (where, value)
+            )
+    return problems
+
+
 def model_rule_problems(cfg: HostConfig, path: str = "config") -> list[str]:
     """The cross-field rules that need no host: every violation, with its path and fix."""
-    problems: list[str] = []
+    problems: list[str] = _wildcard_problems(cfg, path)
     physical = cfg.physical_adapters or []
     switches = cfg.switches or []
     adapters = cfg.vm_adapters or []

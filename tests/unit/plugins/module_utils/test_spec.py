@@ -111,6 +111,13 @@ def test_none_and_empty_mean_nothing_managed():
          "config.vm_adapters[1]: duplicate adapter identity, already given as config.vm_adapters[0]"),
         ({"vm_adapters": [{"management_os": True, "name": "m"}, {"management_os": True, "name": "M"}]},
          "config.vm_adapters[1]: duplicate adapter identity"),
+        ({"vm_adapters": [{"vm_name": "web[1]", "name": "n"}]},
+         "config.vm_adapters[0].vm_name: 'web[1]' contains a wildcard character (* ? [ or `) that the host's cmdlets "
+         "would match against other names."),
+        ({"vm_adapters": [{"vm_name": "w", "name": "n*", "switch_name": "s?"}]}, "config.vm_adapters[0].switch_name: 's?'"),
+        ({"switches": [{"name": "a`b", "switch_type": "private"}]}, "config.switches[0].name: 'a`b' contains"),
+        ({"switches": [{"name": "s", "net_adapter_names": ["NIC*"]}]}, "config.switches[0].net_adapter_names[0]: 'NIC*'"),
+        ({"physical_adapters": [{"name": "?"}]}, "config.physical_adapters[0].name: '?' contains"),
     ],
 )
 def test_every_rule_names_the_path_and_the_fix(data, expected):
