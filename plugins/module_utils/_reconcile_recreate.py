@@ -117,9 +117,7 @@ def build_recreate(ctx: Context, current: dict, after: dict, diffs: list) -> Non
     swap.append(Command("Remove-VMSwitch", {"Name": name, "Force": SWITCH}))
     swap.extend(rebuild_commands(name, creation, vm_adapters, vnics_after))
     finish = [Command("Remove-VMSwitch", {"Name": parking, "Force": SWITCH})]
-    running = sorted(
-        {item["vm_name"] for item in vm_adapters if (ctx.have.vm(item["vm_name"]) or _Off).running}, key=name_key
-    )
+    running = sorted({item["vm_name"] for item in vm_adapters if _running(ctx, item["vm_name"])}, key=name_key)
     if running:
         ctx.warnings.append(
             "Switch '%s' is recreated while running VMs are connected to it: %s. They lose network connectivity "
@@ -177,11 +175,9 @@ def build_recreate(ctx: Context, current: dict, after: dict, diffs: list) -> Non
     )
 
 
-class _OffVm:
-    running = False
-
-
-_Off = _OffVm()
+def _running(ctx: Context, vm_name: str) -> bool:
+    vm = ctx.have.vm(vm_name)
+    return vm is not None and vm.running
 
 
 def plan_resume(ctx: Context) -> None:
