@@ -44,6 +44,10 @@ STATE_COMPLETED = 4
 STATE_FAILED = 5
 STATE_STOPPED = 3
 
+# A shell nobody used for this long is gone, as on Windows (the IdleTimeOut Create reports):
+# clients that died without closing their pool do not pile up.
+IDLE_TIMEOUT = 7200.0
+
 # Our own object-id range, far from the one psrpcore uses for pool messages, so that fragments
 # of pool and pipeline messages can never be confused by the client's defragmenter.
 _object_ids = itertools.count(1 << 40)
@@ -197,6 +201,7 @@ class Shell:
         self.pool = _Pool()
         self.outbox = Outbox()
         self.pipelines: dict[str, PipelineRun] = {}
+        self.last_used = time.monotonic()
 
     def feed(self, data: bytes, pipeline: PipelineRun | None) -> None:
         """Give the client's bytes to psrpcore and act on the events they complete."""
@@ -268,6 +273,7 @@ class HostEndpoint:
         if action == wsman.ACTION_GET:
             return self._get(request, client_ip)
         shell = self._shell(request)
+        shell.last_used = time.monotonic()
         if action == wsman.ACTION_COMMAND:
             return self._command(request, shell)
         if action == wsman.ACTION_SEND:
@@ -306,6 +312,7 @@ class HostEndpoint:
         creation = body.find("pwsh:creationXml", wsman.NS)
         if creation is None or not (creation.text or "").strip():
             raise wsman.WSManFault(wsman.FAULT_SCHEMA, "The shell has no creationXml.", "w:SchemaValidationError")
+        self._expire_idle()
         shell = Shell(self, shell_id, user)
         # The pool's answers (capability, private data, Opened) must be queued before Create
         # returns: pypsrp reads them with Receives that do not tolerate a timeout fault.
@@ -313,6 +320,15 @@ class HostEndpoint:
         with self.lock:
             self.shells[shell_id] = shell
         return wsman.create_response(request, address, shell_id, user, client_ip)
+
+    def _expire_idle(self) -> None:
+        now = time.monotonic()
+        with self.lock:
+            idle = [shell for shell in self.shells.values() if now - shell.last_used > IDLE_TIMEOUT]
+            for shell in idle:
+                del self.shells[shell.id]
+        for shell in idle:
+            shell.close()
 
     def _get(self, request: wsman.Request, client_ip: str) -> bytes:
         if request.resource_uri.endswith("/config"):
@@ -554,11 +570,3 @@ class HostEndpoint:
         for shell in shells:
             shell.close()
 
-
-def wait_until(predicate: t.Callable[[], bool], timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.01)
-    return predicate()

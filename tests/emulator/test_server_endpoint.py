@@ -115,3 +115,16 @@ def test_control_endpoint_needs_the_run_key(served):
                              verify=host["ca_cert"], timeout=10)
     assert unsigned.status_code == 401
     assert "signature" in json.loads(unsigned.content)["error"]
+
+
+def test_idle_shells_expire_when_a_new_one_is_created(served, monkeypatch):
+    from hyperv_sriov_emulator.server import psrp
+
+    with WSMan(**_kwargs(served)) as first_wsman:
+        abandoned = RunspacePool(first_wsman)
+        abandoned.open()
+        monkeypatch.setattr(psrp, "IDLE_TIMEOUT", 0.0)
+        with WSMan(**_kwargs(served)) as wsman, RunspacePool(wsman) as pool:
+            monkeypatch.setattr(psrp, "IDLE_TIMEOUT", 7200.0)
+            assert pool.is_alive()
+            assert not abandoned.is_alive()
