@@ -63,15 +63,16 @@ class FailAt(CountingRunner):
     """Runs statements one by one; at the first command matching ``match`` it fails like the host
     would (``fail``) or drops the connection (``drop``), the statements after it not run."""
 
-    def __init__(self, inner, match: t.Callable[[Command], bool], mode: str = "fail") -> None:
+    def __init__(self, inner, match: t.Callable[[Command], bool], mode: str = "fail", once: bool = True) -> None:
         super().__init__(inner)
         self.match = match
         self.mode = mode
+        self.once = once
         self.fired = False
 
     def run(self, statements):
         self.calls.append([list(statement) for statement in statements])
-        if self.fired or not any(self.match(command) for statement in statements for command in statement):
+        if (self.fired and self.once) or not any(self.match(command) for statement in statements for command in statement):
             return self.inner.run(statements)
         output, errors = [], []
         for statement in statements:

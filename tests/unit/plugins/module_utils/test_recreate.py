@@ -146,3 +146,33 @@ def test_creation_only_change_refused_by_default_writes_nothing():
         plan(parse_config(TO_PLAIN), have, "merged", Policy())
     assert len(runner.calls) == 1
     assert read_host(runner_for(host)).switch("sriov").iov_enabled is True
+
+
+def test_a_failed_parking_step_changes_nothing():
+    host = make_host()
+    runner = FailAt(runner_for(host), lambda c: c.name == "New-VMSwitch" and c.parameters.get("Name") == PARKING)
+    have = read_host(runner)
+    with pytest.raises(ApplyError) as caught:
+        apply_plan(runner, plan(parse_config(TO_PLAIN), have, "merged", RECREATE), have)
+    assert "could not create the parking switch" in caught.value.message
+    assert "Nothing was changed on switch 'sriov'." in caught.value.message
+    assert snapshot(read_host(runner_for(host))) == snapshot(have)
+
+
+def test_when_the_rollback_fails_too_the_parking_record_lets_the_next_run_finish():
+    host = make_host()
+    # Every New-VMSwitch of the target fails: the new one and the original one put back.
+    runner = FailAt(runner_for(host), lambda c: c.name == "New-VMSwitch" and c.parameters.get("Name") == "sriov",
+                    once=False)
+    have = read_host(runner)
+    with pytest.raises(ApplyError) as caught:
+        apply_plan(runner, plan(parse_config(TO_PLAIN), have, "merged", RECREATE), have)
+    assert "Putting the original switch back also failed" in caught.value.message
+    assert "The parking switch '%s' records where every adapter belongs" % PARKING in caught.value.message
+    stranded = read_host(runner_for(host))
+    assert adapters_of(stranded, PARKING) == [("db01", "Network Adapter"), ("web01", "Network Adapter")]
+    assert [record.target for record in stranded.parking] == ["sriov"]
+    finished = apply_plan(runner_for(host), plan(parse_config(TO_PLAIN), stranded, "merged", RECREATE), stranded)
+    assert finished.switch("sriov").iov_enabled is False and finished.parking == []
+    assert adapters_of(finished, "sriov") == [("db01", "Network Adapter"), ("host", "sriov"),
+                                              ("web01", "Network Adapter")]
