@@ -471,13 +471,13 @@ class HostEndpoint:
                 final_state = STATE_STOPPED
                 break
             length = len(statement)
-            refused = next(((self._refusal(cmd), pos) for pos, cmd in enumerate(statement, 1)
-                            if self._refusal(cmd) is not None), None)
-            if refused is not None:
+            refusals = [(refusal, position) for position, refusal in
+                        enumerate((self._refusal(command) for command in statement), 1) if refusal is not None]
+            if refusals:
                 final_state = STATE_FAILED
-                error = refused[0]
-                final_error = (error, error.command or str(statement[refused[1] - 1].command_text)[:40],
-                               refused[1], length)
+                error, position = refusals[0]
+                # Script text is no command name: the record names the scripting engine instead.
+                final_error = (error, error.command or "<ScriptBlock>", position, length)
                 break
 
             # Injected cmdlet faults fire before the engine sees the statement, like a cmdlet that
