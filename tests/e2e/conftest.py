@@ -24,6 +24,9 @@ Fixtures (for every test under tests/e2e):
     ``.data`` (the ready file's JSON), ``.path`` (the ready file), ``.hosts``, ``.host(name)``,
     ``.wsman_kwargs(name, **overrides)`` (pypsrp ``WSMan`` arguments), ``.cli(*args)`` (runs a CLI
     subcommand against this ready file and returns the CompletedProcess), ``.stop()``.
+
+Under pytest-xdist each worker has its own session, hence its own processes. The default
+scenario can be swapped with ``HYPERV_SRIOV_EMULATOR_TEST_SCENARIO`` (a name or a path).
 """
 
 from __future__ import annotations
