@@ -243,3 +243,30 @@ def test_restart_that_does_not_take_effect_times_out_with_the_adapters_named():
         apply_plan(runner, result, have)
     assert caught.value.message.startswith("Failed to restart physical adapter(s) 'NIC2': the new SR-IOV values were "
                                            "not in effect after 0.2 seconds.")
+
+
+def _shipped_hosts():
+    from hyperv_sriov_emulator import scenario
+
+    for name in scenario.shipped_scenarios():
+        for host in scenario.load_scenario(name):
+            yield pytest.param(name, host.name, id="%s-%s" % (name, host.name))
+
+
+@pytest.mark.parametrize("scenario_name, host_name", list(_shipped_hosts()))
+def test_every_shipped_scenario_reads_and_round_trips(scenario_name, host_name):
+    from hyperv_sriov_emulator import scenario
+
+    host = next(item for item in scenario.load_scenario(scenario_name) if item.name == host_name)
+    runner = runner_for(host)
+    have = read_host(runner)
+    gathered = config_to_dict(have.config)
+    for state in ("merged", "replaced", "overridden"):
+        assert plan(parse_config(gathered), have, state, RECREATE).operations == []
+    # Resetting every VM adapter to Hyper-V's defaults is predicted exactly, on every host.
+    reset = plan(parse_config({"vm_adapters": [{key: value for key, value in item.items()
+                                                if key in ("vm_name", "management_os", "name")}
+                                               for item in gathered.get("vm_adapters", [])]}),
+                 have, "deleted", Policy())
+    after = apply_plan(runner, reset, have)
+    assert config_to_dict(after.config) == config_to_dict(reset.after)
