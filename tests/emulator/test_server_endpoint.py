@@ -128,3 +128,40 @@ def test_idle_shells_expire_when_a_new_one_is_created(served, monkeypatch):
             monkeypatch.setattr(psrp, "IDLE_TIMEOUT", 7200.0)
             assert pool.is_alive()
             assert not abandoned.is_alive()
+
+
+def test_stop_ends_a_running_pipeline_between_statements(tmp_path):
+    import threading
+
+    entered, release = threading.Event(), threading.Event()
+
+    def gated_invoke(host, statements):
+        # The real engine, held at its first statement until the client has sent its stop.
+        if not entered.is_set():
+            entered.set()
+            release.wait(10)
+        return engine.invoke(host, statements)
+
+    server = EmulatorServer([HostState("hv-stop")], ServeOptions(work_dir=str(tmp_path)),
+                            Engine(gated_invoke, engine.CommandSpec, lambda host: host.to_dict()))
+    ready = server.start()
+    try:
+        with WSMan(**_kwargs(ready)) as wsman, RunspacePool(wsman) as pool:
+            ps = PowerShell(pool)
+            ps.add_cmdlet("New-VMSwitch").add_parameter("Name", "first").add_parameter("SwitchType", "Private")
+            ps.add_statement()
+            ps.add_cmdlet("New-VMSwitch").add_parameter("Name", "second").add_parameter("SwitchType", "Private")
+            ps.begin_invoke()
+            assert entered.wait(10)
+            ps.stop()
+            release.set()
+            endpoint = server.endpoints["hv-stop"]
+            (shell,) = endpoint.shells.values()
+            (run,) = shell.pipelines.values()
+            run.thread.join(10)
+            check = PowerShell(pool)
+            check.add_cmdlet("Get-VMSwitch")
+            assert [obj.adapted_properties["Name"] for obj in check.invoke()] == ["first"]
+    finally:
+        release.set()
+        server.stop()
