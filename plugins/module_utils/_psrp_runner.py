@@ -348,6 +348,14 @@ class PsrpRunner:
                 "%s: the host did not answer in time (%s). Check that the host is up and WinRM is "
                 "listening, or raise connection_timeout / operation_timeout" % (where, text)
             )
+        elif isinstance(err, requests.exceptions.ConnectionError) and _has_cause(
+            err, "ConnectionResetError", "RemoteDisconnected", "ConnectionAbortedError", "ProtocolError"
+        ):
+            cls = _errors.HostUnreachableError
+            message = (
+                "%s: the connection to the host was lost (%s). Changes sent before the loss may have "
+                "been applied: check the host and run the task again" % (where, text)
+            )
         elif isinstance(err, requests.exceptions.ConnectionError):
             cls = _errors.HostUnreachableError
             message = (

@@ -165,3 +165,48 @@ def test_untrusted_certificate_is_tls_error(host):
 def test_validate_certs_false_accepts_the_same_host(host):
     with PsrpRunner(options_for(host, ca_cert=None, validate_certs=False)) as runner:
         assert len(runner.run([[Command("Get-VMHost")]]).output) == 1
+
+
+# -- armed faults of the emulator -------------------------------------------------------------
+@pytest.fixture(scope="module")
+def faulty(emulator_factory):
+    """A host of its own, so armed faults never reach another test."""
+    ready = emulator_factory(scenario="capable", fresh=True)
+    return ready, ready.host()
+
+
+def _arm(ready, host, *args):
+    proc = ready.cli("fault", "--host", host["name"], *args)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_permission_denied_record_is_access_denied(faulty, names):
+    ready, host = faulty
+    _arm(ready, host, "--cmdlet", "Set-VMSwitch", "--terminating", "--category", "PermissionDenied",
+         "--message", "You do not have the required permission to complete this task.")
+    with PsrpRunner(options_for(host)) as runner:
+        result = runner.run([[Command("Set-VMSwitch", {"Name": names["switch"], "Notes": "x", "ErrorAction": "Stop"})]])
+    error = _errors.error_from_record(result.terminating_error)
+    assert isinstance(error, _errors.AccessDeniedError)
+    assert error.message.startswith("Failed to change virtual switch")
+    assert "Hyper-V Administrators" in error.message
+
+
+def test_connection_lost_mid_task_is_unreachable(faulty):
+    ready, host = faulty
+    with PsrpRunner(options_for(host)) as runner:
+        runner.open()
+        _arm(ready, host, "--drop-at-request", "1")
+        with pytest.raises(_errors.HostUnreachableError) as caught:
+            runner.run([[Command("Get-VMHost")]])
+    assert "connection to the host was lost" in caught.value.message
+
+
+def test_slow_host_times_out(faulty):
+    ready, host = faulty
+    with PsrpRunner(options_for(host, operation_timeout=1)) as runner:
+        runner.open()
+        _arm(ready, host, "--delay-ms", "9000", "--count", "1")
+        with pytest.raises(_errors.HostTimeoutError) as caught:
+            runner.run([[Command("Get-VMHost")]])
+    assert "raise connection_timeout / operation_timeout" in caught.value.message
