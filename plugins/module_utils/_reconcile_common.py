@@ -278,6 +278,15 @@ class Context:
             total += num_vfs if enabled is not False else 0
         return total if found else None
 
+    def _why_no_vfs(self, switch: dict) -> str:
+        host = self.have.host
+        if host.iov_support is False:
+            return "the host cannot use SR-IOV: %s" % (" ".join(host.iov_support_reasons) or "no reason given")
+        facts = self.have.switch(switch["name"])
+        if facts is not None and name_key(switch["name"]) not in self.recreating and facts.iov_support is False:
+            return "its physical adapter cannot use SR-IOV: %s" % (" ".join(facts.iov_support_reasons) or "no reason given")
+        return "SR-IOV is off or NumVFs is 0 on its physical adapters"
+
     def warn_oversubscription(self) -> None:
         running = {name_key(vm.name) for vm in self.have.vms if vm.running}
         for switch in self.switches.values():
@@ -296,6 +305,13 @@ class Context:
                 and (item.get("iov_weight") or 0) > 0
             ]
             if len(asking) <= capacity:
+                continue
+            if capacity == 0:
+                self.warnings.append(
+                    "Switch '%s' has no virtual functions to give (%s): %s stay on the synthetic path."
+                    % (switch["name"], self._why_no_vfs(switch),
+                       ", ".join(adapter_label(item) for item in asking))
+                )
                 continue
             # The emulator's policy (docs/emulator.md, "VF allocation"): higher weight wins; among
             # equal weights an adapter that holds a VF keeps it, then host VM order, adapter order.

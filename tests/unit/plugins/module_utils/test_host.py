@@ -270,3 +270,19 @@ def test_every_shipped_scenario_reads_and_round_trips(scenario_name, host_name):
                  have, "deleted", Policy())
     after = apply_plan(runner, reset, have)
     assert config_to_dict(after.config) == config_to_dict(reset.after)
+
+
+def test_shipped_vf_shortage_and_bios_blocked_warnings_match_the_host():
+    from hyperv_sriov_emulator import scenario
+
+    for name, expected in (("vf-shortage", "these stay on the synthetic path (lowest weight first)"),
+                           ("bios-blocked", "has no virtual functions to give (the host cannot use SR-IOV: ")):
+        host = scenario.load_scenario(name)[0]
+        have = read_host(runner_for(host))
+        running = {vm.name for vm in have.vms if vm.running}
+        synthetic = {adapter.vm_name for adapter in have.adapters
+                     if adapter.vm_name in running and (adapter.iov_weight or 0) > 0 and not adapter.iov_usage}
+        warnings = plan(parse_config({}), have, "merged", Policy()).warnings
+        assert len(warnings) == 1 and expected in warnings[0]
+        named = {vm for vm in synthetic if "VM '%s'" % vm in warnings[0]}
+        assert synthetic and named == synthetic

@@ -432,3 +432,11 @@ def test_iov_switch_on_a_host_without_iov_support_warns_with_the_reasons():
     assert result.warnings == [
         "Switch 's' gets SR-IOV, but the host reports that it cannot use SR-IOV (%s): adapters on it stay on the "
         "synthetic path until that is fixed." % reason]
+
+
+def test_a_switch_without_virtual_functions_says_why():
+    warnings = plan(parse_config({}), oversubscribed(capacity=0), "merged", Policy()).warnings
+    assert warnings == [
+        "Switch 'iov' has no virtual functions to give (SR-IOV is off or NumVFs is 0 on its physical adapters): "
+        "adapter 'NA' of VM 'a', adapter 'NA' of VM 'b', adapter 'NA' of VM 'c', adapter 'NA' of VM 'd' stay on the "
+        "synthetic path."]
