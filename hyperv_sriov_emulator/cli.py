@@ -302,8 +302,7 @@ def cmd_fault(args: argparse.Namespace) -> int:
         request = {"kind": "clear"}
     try:
         if kind == "list":
-            answer = call_control(ready, host, "state", {})
-            answer = {"name": answer["name"], "faults": answer["faults"], "fired": answer["fired"]}
+            answer = call_control(ready, host, "faults", {})
         else:
             answer = call_control(ready, host, "fault", request)
     except ControlError as err:

@@ -112,7 +112,10 @@ class EmulatorServer:
             faults.apply(request)
             return {"name": host.name, "faults": faults.describe()}
 
-        return {"state": state, "fault": fault}
+        def armed(_request: t.Any) -> t.Any:
+            return {"name": host.name, "faults": faults.describe(), "fired": list(faults.fired)}
+
+        return {"state": state, "fault": fault, "faults": armed}
 
     def ready_info(self) -> dict[str, t.Any]:
         hosts = []
