@@ -132,3 +132,28 @@ def test_open_and_read_time_on_loopback(fresh_host):
             runner.run(_host.READ_STATEMENTS)
         timings.append(time.perf_counter() - start)
     assert min(timings) < 1.0, timings
+
+
+@pytest.mark.parametrize(
+    "auth, tls",
+    [("ntlm", False), ("ntlm", True), ("certificate", True), ("basic", False)],
+    ids=["ntlm-http-encrypted", "ntlm-https", "client-certificate", "basic-http-unencrypted"],
+)
+def test_every_auth_the_emulator_speaks(emulator_factory, auth, tls):
+    host = emulator_factory(scenario="capable", auth=auth, tls=tls).host()
+    options = ConnectionOptions(
+        hostname=host["hostname"],
+        port=host["port"],
+        username=None if auth == "certificate" else host["username"],
+        password=None if auth == "certificate" else host["password"],
+        auth=auth,
+        protocol=host["protocol"],
+        ca_cert=host.get("ca_cert"),
+        certificate_pem=host.get("client_cert"),
+        certificate_key_pem=host.get("client_key"),
+        message_encryption="never" if auth == "basic" and not tls else "auto",
+    )
+    with PsrpRunner(options) as runner:
+        result = runner.run(_host.READ_STATEMENTS)
+    assert result.all_errors() == []
+    assert len(result.of_type("Microsoft.HyperV.PowerShell.VMHost")) == 1
