@@ -1,0 +1,299 @@
+# -*- coding: utf-8 -*-
+# Copyright: sriov.hyperv contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The modules as users run them: ansible-playbook against an emulated host over WinRM/PSRP.
+
+Each test gets its own emulator process (the ``capable`` scenario), an inventory written by
+``hyperv-sriov-emulator inventory`` and the playbooks of tests/e2e/playbooks. Out-of-band changes
+and faults go through the emulator's CLI, as an administrator at the host would make them; the
+host's state is read with ``hyperv-sriov-emulator state``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import typing as t
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+PLAYBOOKS = os.path.join(HERE, "playbooks")
+ENV_SH = os.path.join(REPO, "tests", "tools", "env.sh")
+HOST = "HV-CAPABLE"
+RECAP = re.compile(
+    r"^(?P<host>\S+)\s*:\s*ok=(?P<ok>\d+)\s+changed=(?P<changed>\d+)\s+unreachable=(?P<unreachable>\d+)\s+"
+    r"failed=(?P<failed>\d+)\s+skipped=(?P<skipped>\d+)\s+rescued=(?P<rescued>\d+)\s+ignored=(?P<ignored>\d+)",
+    re.MULTILINE,
+)
+
+DESIRED = {
+    "physical_adapters": [{"name": "SLOT 2 Port 2", "num_vfs": 12}],
+    "switches": [
+        {"name": "lab-internal", "notes": "Lab \u00e9quipe 'n\u00b02'"},
+        {"name": "Tenant \u00d6st", "switch_type": "private"},
+    ],
+    "vm_adapters": [
+        {"vm_name": "web02", "name": "Network Adapter", "iov_weight": 75, "iov_queue_pairs_requested": 2},
+        {"vm_name": "b\u00fcrohaus-app", "name": "Network Adapter", "vmq_weight": 60},
+        {"vm_name": "legacy-gen1", "name": "Network Adapter", "switch_name": "Tenant \u00d6st"},
+    ],
+}
+
+
+class Play(t.NamedTuple):
+    rc: int
+    recap: dict[str, int]
+    results: dict[str, t.Any]
+    output: str
+
+
+class Lab:
+    """One emulated host and the means to run playbooks and CLI commands against it."""
+
+    def __init__(self, ready: t.Any, workdir: str) -> None:
+        self.ready = ready
+        self.workdir = workdir
+        self.inventory = os.path.join(workdir, "inventory.yml")
+        made = ready.cli("inventory")
+        assert made.returncode == 0, made.stderr
+        # The inventory holds the password: private to the owner.
+        with open(os.open(self.inventory, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as handle:
+            handle.write(made.stdout)
+        self.password = ready.host(HOST)["password"]
+        self.runs = 0
+
+    def play(self, playbook: str, check: bool = False, diff: bool = False, **extra_vars: t.Any) -> Play:
+        self.runs += 1
+        results_file = os.path.join(self.workdir, "results-%d.json" % self.runs)
+        vars_file = os.path.join(self.workdir, "vars-%d.json" % self.runs)
+        with open(vars_file, "w", encoding="utf-8") as handle:
+            json.dump(dict(extra_vars, results_file=results_file), handle, ensure_ascii=False)
+        command = ["ansible-playbook", "-i", self.inventory, os.path.join(PLAYBOOKS, playbook), "-e", "@" + vars_file]
+        if check:
+            command.append("--check")
+        if diff:
+            command.append("--diff")
+        env = dict(os.environ)
+        env.update(
+            PATH=os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", ""),
+            ANSIBLE_NOCOLOR="1",
+            ANSIBLE_FORCE_COLOR="0",
+            ANSIBLE_RETRY_FILES_ENABLED="0",
+            ANSIBLE_LOCALHOST_WARNING="0",
+            ANSIBLE_PYTHON_INTERPRETER=sys.executable,
+        )
+        # The environment users get from tests/tools/env.sh, applied the way they apply it.
+        process = subprocess.run(
+            ["bash", "-c", 'source "$0" && exec "$@"', ENV_SH] + command,
+            capture_output=True, text=True, env=env, cwd=self.workdir, timeout=300, check=False,
+        )
+        output = process.stdout + process.stderr
+        assert self.password not in output
+        recaps = {match.group("host"): {k: int(v) for k, v in match.groupdict().items() if k != "host"}
+                  for match in RECAP.finditer(process.stdout)}
+        results: dict[str, t.Any] = {}
+        if os.path.exists(results_file):
+            with open(results_file, encoding="utf-8") as handle:
+                results = json.load(handle)
+            assert self.password not in json.dumps(results)
+        return Play(process.returncode, recaps.get(HOST, {}), results, output)
+
+    def state_text(self) -> str:
+        shown = self.ready.cli("state", "--host", HOST)
+        assert shown.returncode == 0, shown.stderr
+        return shown.stdout
+
+    def state(self) -> dict[str, t.Any]:
+        return json.loads(self.state_text())
+
+    def invoke(self, cmdlet: str, *parameters: str) -> None:
+        done = self.ready.cli("invoke", "--host", HOST, cmdlet, *[arg for p in parameters for arg in ("-p", p)])
+        assert done.returncode == 0, done.stderr
+
+    def fault(self, *args: str) -> None:
+        armed = self.ready.cli("fault", "--host", HOST, *args)
+        assert armed.returncode == 0, armed.stderr
+
+
+@pytest.fixture
+def lab(emulator_factory: t.Callable[..., t.Any], tmp_path: t.Any) -> Lab:
+    """A host of its own, for a test that changes it."""
+    return Lab(emulator_factory("capable", fresh=True), str(tmp_path))
+
+
+@pytest.fixture(scope="module")
+def unchanged_lab(emulator_factory: t.Callable[..., t.Any], tmp_path_factory: t.Any) -> Lab:
+    """One host shared by the tests that must leave it byte-identical (each checks that it does)."""
+    return Lab(emulator_factory("capable", fresh=True), str(tmp_path_factory.mktemp("unchanged")))
+
+
+def _switch(state: dict[str, t.Any], name: str) -> dict[str, t.Any] | None:
+    return next((sw for sw in state["switches"] if sw["name"] == name), None)
+
+
+def _connections(state: dict[str, t.Any]) -> dict[tuple[str, str], tuple[str | None, dict[str, t.Any]]]:
+    """(VM, adapter) -> (switch name, settings)."""
+    names = {sw["id"]: sw["name"] for sw in state["switches"]}
+    return {
+        (vm["name"], adapter["name"]): (names.get(adapter["switch_id"]), adapter["settings"])
+        for vm in state["vms"]
+        for adapter in vm["adapters"]
+    }
+
+
+def test_converge_rerun_and_fix_exactly_the_drift(lab):
+    untouched = lab.state_text()
+    predicted = lab.play("converge.yml", check=True, diff=True, desired_config=DESIRED)
+    assert predicted.rc == 0, predicted.output
+    assert predicted.results["converge"]["changed"] is True
+    assert "diff" in predicted.results["converge"]
+    assert lab.state_text() == untouched
+
+    first = lab.play("converge.yml", desired_config=DESIRED)
+    assert first.rc == 0, first.output
+    assert first.recap["changed"] == 1 and first.recap["failed"] == 0
+    converge = first.results["converge"]
+    assert converge["commands"] == predicted.results["converge"]["commands"]
+    assert converge["after"] == predicted.results["converge"]["after"]
+    assert "diff" not in converge
+    assert converge["restart_required"] is True
+    state = lab.state()
+    connections = _connections(state)
+    assert connections[("legacy-gen1", "Network Adapter")][0] == "Tenant \u00d6st"
+    assert connections[("web02", "Network Adapter")][1]["IovWeight"] == 75
+    assert _switch(state, "lab-internal")["notes"] == "Lab \u00e9quipe 'n\u00b02'"
+    web02 = next(a for a in first.results["info"]["vm_adapters"] if a["vm_name"] == "web02")
+    assert web02["requested"]["iov_weight"] == 75
+
+    second = lab.play("converge.yml", desired_config=DESIRED)
+    assert second.rc == 0 and second.recap["changed"] == 0, second.output
+    assert second.results["converge"]["commands"] == []
+
+    # Drift made at the host, out of band.
+    lab.invoke("Set-VMNetworkAdapter", "VMName=web02", "Name=Network Adapter", "IovWeight=5")
+    lab.invoke("Set-VMSwitch", "Name=lab-internal", "Notes=changed by hand")
+    fixed = lab.play("converge.yml", desired_config=DESIRED)
+    assert fixed.rc == 0 and fixed.recap["changed"] == 1, fixed.output
+    assert fixed.results["converge"]["commands"] == [
+        "Set-VMSwitch -Name 'lab-internal' -Notes 'Lab \u00e9quipe ''n\u00b02'''",
+        "Set-VMNetworkAdapter -VMName 'web02' -Name 'Network Adapter' -IovWeight 75",
+    ]
+    assert _connections(lab.state()) == connections
+
+    third = lab.play("converge.yml", desired_config=DESIRED)
+    assert third.recap["changed"] == 0, third.output
+
+
+def test_single_item_modules_with_odd_names(lab):
+    played = lab.play("single_items.yml")
+    assert played.rc == 0, played.output
+    assert played.recap["failed"] == 0
+    create = played.results["switch_create"]
+    assert create["commands"] == [
+        "New-VMSwitch -Name 'Tenant ''Ost'' \u2013 B\u00fcro' -SwitchType 'Private' "
+        "-Notes 'Mandant \u201a\u201aOst\u201b\u201b \u201eA\u201f'"
+    ]
+    state = lab.state()
+    tenant = _switch(state, "Tenant 'Ost' \u2013 B\u00fcro")
+    assert tenant is not None and tenant["notes"] == "Mandant \u201aOst\u201b \u201eA\u201f"
+    assert _connections(state)[("b\u00fcrohaus-app", "Network Adapter")][0] == tenant["name"]
+    nic = next(n for n in state["physical_adapters"] if n["name"] == "SLOT 2 Port 2")
+    assert (nic["num_vfs_configured"], nic["num_vfs_effective"]) == (16, 8)
+
+
+def test_iov_flip_with_running_vms_reconnects_every_adapter(lab):
+    before = lab.state()
+    on_switch = {key: settings for key, (switch, settings) in _connections(before).items() if switch == "sriov-ext"}
+    assert len(on_switch) >= 3
+    running = {vm["name"] for vm in before["vms"] if vm["state"] == "Running"}
+    assert {vm for vm, _ in on_switch} <= running
+
+    for enable_iov in (False, True):
+        flipped = lab.play("switch.yml", switch_name="sriov-ext", enable_iov=enable_iov,
+                           creation_only_changes="recreate")
+        assert flipped.rc == 0, flipped.output
+        result = flipped.results["switch"]
+        assert result["changed"] is True and result["recreated_switches"] == ["sriov-ext"]
+        assert "is recreated while running VMs are connected" in flipped.output
+        state = lab.state()
+        switch = _switch(state, "sriov-ext")
+        assert switch["iov_enabled"] is enable_iov
+        assert [sw["name"] for sw in state["switches"] if sw["name"].startswith("sriov.hyperv")] == []
+        now = _connections(state)
+        for key, settings in on_switch.items():
+            assert now[key][0] == "sriov-ext", key
+            for name in ("IovWeight", "IovQueuePairsRequested", "IovInterruptModeration", "VMQWeight"):
+                assert now[key][1][name] == settings[name], (key, name)
+
+    again = lab.play("switch.yml", switch_name="sriov-ext", enable_iov=True, creation_only_changes="recreate")
+    assert again.recap["changed"] == 0, again.output
+
+
+def test_fault_on_new_vmswitch_during_recreate_keeps_the_original(lab):
+    before = lab.state_text()
+    lab.fault("--cmdlet", "New-VMSwitch")
+    failed = lab.play("switch.yml", switch_name="sriov-ext", enable_iov=False, creation_only_changes="recreate",
+                      expect_failure=True)
+    result = failed.results["switch"]
+    assert result["failed"] is True
+    assert result["msg"].startswith("Failed to recreate switch 'sriov-ext': ")
+    assert "injected fault made New-VMSwitch fail" in result["msg"]
+    # The original switch and every connection are exactly as they were.
+    assert lab.state_text() == before
+
+
+def test_connection_lost_midway_through_a_recreate_is_finished_by_the_next_run(lab):
+    before = lab.state()
+    on_switch = {key: settings for key, (switch, settings) in _connections(before).items() if switch == "sriov-ext"}
+    lab.fault("--drop-on-cmdlet", "Remove-VMSwitch")
+    lost = lab.play("switch.yml", switch_name="sriov-ext", enable_iov=False, creation_only_changes="recreate",
+                    expect_failure=True)
+    assert lost.results["switch"]["failed"] is True
+
+    finished = lab.play("switch.yml", switch_name="sriov-ext", enable_iov=False, creation_only_changes="recreate")
+    assert finished.rc == 0, finished.output
+    state = lab.state()
+    assert _switch(state, "sriov-ext")["iov_enabled"] is False
+    assert [sw["name"] for sw in state["switches"] if sw["name"].startswith("sriov.hyperv")] == []
+    now = _connections(state)
+    for key, settings in on_switch.items():
+        assert now[key][0] == "sriov-ext", key
+        assert now[key][1]["IovWeight"] == settings["IovWeight"], key
+
+
+def test_fail_policy_refuses_and_changes_nothing(unchanged_lab):
+    lab = unchanged_lab
+    before = lab.state_text()
+    refused = lab.play("switch.yml", switch_name="sriov-ext", enable_iov=False, expect_failure=True)
+    result = refused.results["switch"]
+    assert result["failed"] is True
+    assert "sriov-ext" in result["msg"] and "enable_iov" in result["msg"]
+    assert "creation_only_changes" in result["msg"]
+    assert lab.state_text() == before
+
+
+@pytest.mark.parametrize(
+    ("desired", "field"),
+    [
+        ({"vm_adapters": [{"vm_name": "web01", "name": "Network Adapter", "iov_weight": 101}]},
+         "config.vm_adapters[0].iov_weight"),
+        ({"switches": [{"name": "new", "switch_type": "private", "enable_iov": True}]}, "config.switches[0].enable_iov"),
+        ({"vm_adapters": [{"vm_name": "web01", "name": "Network Adapter", "switch_name": "sriov-ex"}]},
+         "config.vm_adapters[0].switch_name"),
+        ({"switches": [{"name": "x", "minimum_bandwidth_mode": "fast"}]}, "minimum_bandwidth_mode"),
+    ],
+)
+def test_bad_input_names_the_field_and_leaves_the_host_byte_identical(unchanged_lab, desired, field):
+    lab = unchanged_lab
+    before = lab.state_text()
+    played = lab.play("converge.yml", desired_config=desired, expect_failure=True)
+    result = played.results["converge"]
+    assert result["failed"] is True
+    assert field in result["msg"]
+    assert "Traceback" not in played.output
+    assert lab.state_text() == before
