@@ -92,10 +92,22 @@ def _play(tasks):
     return [{"name": "probe", "hosts": "hyperv", "gather_facts": False, "tasks": tasks}, COLLECT_PLAY]
 
 
-def _run_playbook(tmp_path, inventory, plays, env=None, args=()):
+def _run_playbook(tmp_path, inventory, plays, env=None, args=(), vaulted=None):
+    """Run a playbook; ``vaulted`` (name -> ciphertext) replaces inventory values ``VAULTED:<name>``."""
     run_dir = tmp_path / ("run%d" % len(list(tmp_path.glob("run*"))))
     run_dir.mkdir()
-    (run_dir / "inventory.yml").write_text(yaml.safe_dump({"all": {"children": {"hyperv": {"hosts": inventory}}}}))
+    inventory_text = yaml.safe_dump({"all": {"children": {"hyperv": {"hosts": inventory}}}})
+    for name, ciphertext in (vaulted or {}).items():
+        lines = []
+        for line in inventory_text.splitlines():
+            if line.endswith(": VAULTED:%s" % name):
+                indent = " " * (len(line) - len(line.lstrip()) + 2)
+                lines.append(line.split(": VAULTED:")[0] + ": !vault |")
+                lines.extend(indent + part for part in ciphertext.splitlines())
+            else:
+                lines.append(line)
+        inventory_text = "\n".join(lines) + "\n"
+    (run_dir / "inventory.yml").write_text(inventory_text)
     (run_dir / "playbook.yml").write_text(yaml.safe_dump(plays, sort_keys=False))
     results_file = run_dir / "results.json"
     environ = {key: value for key, value in os.environ.items() if not key.startswith(("HYPERV_", "ANSIBLE_"))}
@@ -222,4 +234,22 @@ def test_collection_module_runs_the_same_way(tmp_path, host):
     assert results["hv"]["changed"] is False
     assert results["hv"]["host"]["name"] == _expected_host_name(host)
     assert "ESTABLISH LOCAL CONNECTION" in output
+    assert host["password"] not in output
+
+
+def test_vaulted_inventory_password(tmp_path, host):
+    from ansible.parsing.vault import VaultLib, VaultSecret
+
+    vault_password = "vault-key-for-tests"
+    ciphertext = VaultLib([("default", VaultSecret(vault_password.encode()))]).encrypt(host["password"]).decode()
+    (tmp_path / "vault-pass").write_text(vault_password)
+    inventory = {"hv": dict(_inventory_host(host), ansible_password="VAULTED:pw")}
+    results, output = _run_playbook(
+        tmp_path,
+        inventory,
+        _play([{"acme.probe.probe": {"read": True}, "register": "probe"}]),
+        args=["-vvvv", "--vault-password-file", str(tmp_path / "vault-pass")],
+        vaulted={"pw": ciphertext},
+    )
+    assert results["hv"]["host_name"] == _expected_host_name(host)
     assert host["password"] not in output
