@@ -13,8 +13,7 @@ options:
     description:
       - The Hyper-V host to connect to, a DNS name or an IP address.
       - Through the action plugin, when not set in the task, the inventory host's C(ansible_host)
-        is used, else its inventory name (except for hosts whose C(ansible_connection) is
-        C(local) and that set no C(ansible_host)).
+        is used, else its inventory name (except for C(localhost), the controller itself).
       - If not set otherwise, the value of the environment variable E(HYPERV_HOSTNAME) is used.
     type: str
     required: true

@@ -19,7 +19,6 @@ import sys
 import typing as t
 
 from ansible.module_utils.common.text.converters import to_text
-from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 
 # Connection option -> inventory variables, first defined wins (the names ansible.builtin.psrp
@@ -42,6 +41,7 @@ CERT_VALIDATION_VARIABLE = "ansible_psrp_cert_validation"
 _CONNECTION_VARIABLE = "ansible_connection"
 _INJECTED_BY_CONNECTION = frozenset(("ansible_host", "ansible_port", "ansible_user"))
 _WINRM_CONNECTIONS = frozenset(("psrp", "winrm"))
+_LOOPBACK_NAMES = frozenset(("localhost", "127.0.0.1", "::1"))
 
 
 def _defined(value: t.Any) -> bool:
@@ -97,11 +97,11 @@ class HyperVAction(ActionBase):
                 found[option] = value
 
         if "hostname" not in found:
-            # Ansible itself connects to the inventory name when ansible_host is unset. A host
-            # reached with the local connection is the controller, not a Hyper-V host: leave the
-            # hostname to the task or HYPERV_HOSTNAME then.
-            inventory_name = task_vars.get("inventory_hostname")
-            if inventory_name and self._connection_name(task_vars) != "local":
+            # Ansible itself connects to the inventory name when ansible_host is unset. The
+            # controller's own entry (localhost) is never the Hyper-V host: leave the hostname to
+            # the task or HYPERV_HOSTNAME then.
+            inventory_name = to_text(task_vars.get("inventory_hostname") or "")
+            if inventory_name and inventory_name.lower() not in _LOOPBACK_NAMES:
                 found["hostname"] = inventory_name
 
         validation = self._var(task_vars, CERT_VALIDATION_VARIABLE)
@@ -117,13 +117,10 @@ class HyperVAction(ActionBase):
                 found["validate_certs"] = True
 
         for option in ("port", "connection_timeout", "operation_timeout"):
-            if option in found:
+            # Inventory values are often strings; a value that is no number is left for the
+            # module's argument validation to report.
+            if option in found and isinstance(found[option], str) and found[option].strip().isdigit():
                 found[option] = int(found[option])
-        if "validate_certs" in found:
-            found["validate_certs"] = boolean(found["validate_certs"], strict=False)
-        for option, value in list(found.items()):
-            if isinstance(value, str):
-                found[option] = to_text(value)
         return found
 
     def resolve_module_args(self, task_vars: dict[str, t.Any]) -> dict[str, t.Any]:

@@ -112,9 +112,22 @@ def test_inventory_name_when_no_ansible_host():
     assert _action(task_vars=task_vars).connection_from_inventory(task_vars) == {"hostname": "hv01"}
 
 
-def test_local_connection_leaves_hostname_to_task_or_environment():
-    task_vars = _vars(connection="local", host_defined={}, ansible_host="hv01", ansible_user="root")
+def test_controller_itself_leaves_hostname_to_task_or_environment():
+    task_vars = _vars(connection="local", host_defined={}, ansible_host="localhost", ansible_user="root")
+    task_vars["inventory_hostname"] = "localhost"
+    task_vars["hostvars"] = _HostVars({"localhost": {}})
     assert _action(task_vars=task_vars).connection_from_inventory(task_vars) == {}
+
+
+def test_local_connection_play_still_targets_the_inventory_host():
+    # hosts: hyperv + connection: local, the older way of running API modules.
+    task_vars = _vars(connection="local", host_defined={}, ansible_host="hv01", ansible_user="root")
+    assert _action(task_vars=task_vars).connection_from_inventory(task_vars) == {"hostname": "hv01"}
+
+
+def test_non_numeric_port_is_left_for_argument_validation():
+    task_vars = _vars(ansible_port="five")
+    assert _action(task_vars=task_vars).connection_from_inventory(task_vars)["port"] == "five"
 
 
 def test_ssh_defaults_injected_by_ansible_are_not_inventory():
