@@ -377,6 +377,10 @@ class PsrpRunner:
                     err.code,
                     text,
                 )
+        elif isinstance(err, ValueError):
+            # pypsrp checks some combinations only when it builds the HTTP session.
+            cls = _errors.InvalidArgumentError
+            message = "%s: %s. Fix the connection options (username, password, auth, certificate_pem)" % (where, text)
         elif isinstance(err, ImportError):
             cls = _errors.TransportError
             message = (

@@ -188,3 +188,11 @@ def test_impossible_option_combination_is_reported_before_connecting():
     with pytest.raises(_errors.InvalidArgumentError) as caught:
         _psrp_runner.PsrpRunner(options).run([[Command("Get-VMHost")]])
     assert "Fix the connection options" in caught.value.message
+
+
+def test_missing_password_for_basic_is_an_option_error():
+    options = ConnectionOptions(hostname="127.0.0.1", port=_closed_port(), auth="basic", username="admin")
+    with pytest.raises(_errors.InvalidArgumentError) as caught:
+        _psrp_runner.PsrpRunner(options).run([[Command("Get-VMHost")]])
+    assert "password must be specified" in caught.value.message
+    assert "Fix the connection options" in caught.value.message
