@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import functools
 import typing as t
 
 from ..model import HostState, NetworkAdapter, VirtualMachine, VSwitch, versions
@@ -58,14 +59,24 @@ class View:
         return max(1, self.host.logical_processor_count // 8)
 
 
+_VERSION_INDEX = {version: i for i, version in enumerate(versions.VERSIONS)}
+
+
 class _Props:
+    __slots__ = ("vi", "items")
+
     def __init__(self, view: View) -> None:
-        self.view = view
+        self.vi = view.vi
         self.items: list[tuple[str, t.Any]] = []
 
     def add(self, name: str, value: t.Any, since: str | None = None) -> None:
-        if since is None or self.view.since(since):
+        if since is None or self.vi >= _VERSION_INDEX[since]:
             self.items.append((name, value))
+
+
+# Output objects share immutable values: building a thousand adapters stays cheap.
+enum = functools.lru_cache(maxsize=None)(enum)
+Guid = functools.lru_cache(maxsize=65536)(Guid)  # type: ignore[misc]
 
 
 # -- VMHost ---------------------------------------------------------------------------------------
@@ -228,6 +239,20 @@ def team_object(view: View, sw: VSwitch) -> PSObj:
 
 
 # -- network adapters -----------------------------------------------------------------------------
+# Values every adapter object shares (all immutable).
+_NO_ADDRESSES = TypedList(STRING_ARRAY, ())
+_UNTAGGED = PSObj(T_VLAN, [("OperationMode", "Untagged")], "VMNetworkAdapterVlanSetting")
+_VMQ_QUEUE = PSObj(
+    ("Microsoft.Management.Infrastructure.CimInstance#ROOT/StandardCimv2/MSFT_NetAdapterVmqQueueSettingData",
+     "Microsoft.Management.Infrastructure.CimInstance", "System.Object"),
+    [], "MSFT_NetAdapterVmqQueueSettingData",
+)
+_STATUS_OK = (
+    TypedList(OPERATIONAL_STATUS + "[]", (enum(OPERATIONAL_STATUS, "Ok"),)),
+    TypedList(STRING_ARRAY, ("OK",)),
+)
+
+
 def _adapter_to_string(adapter: NetworkAdapter, vm: VirtualMachine | None) -> str:
     if vm is None:
         return "VMInternalNetworkAdapter (Name = '%s', VMName = '')" % adapter.name
@@ -244,7 +269,7 @@ def adapter_status(view: View, adapter: NetworkAdapter, vm: VirtualMachine | Non
             TypedList(OPERATIONAL_STATUS + "[]", (enum(OPERATIONAL_STATUS, "Degraded"),)),
             strings(["SR-IOV not operational: " + NO_VF_REASONS[adapter.no_vf_reason]]),
         )
-    return TypedList(OPERATIONAL_STATUS + "[]", (enum(OPERATIONAL_STATUS, "Ok"),)), strings(["OK"])
+    return _STATUS_OK
 
 
 def adapter_object(view: View, adapter: NetworkAdapter) -> PSObj:
@@ -267,11 +292,7 @@ def adapter_object(view: View, adapter: NetworkAdapter) -> PSObj:
         p.add("VirtualFunction", vf_reference(host, adapter, vm) if vf else None)
     p.add("VFDataPathActive", bool(vf), "2016")
     vmq_usage = 1 if (live and external and vf is None and int(s["VMQWeight"]) > 0) else 0
-    p.add("VMQueue", PSObj(
-        ("Microsoft.Management.Infrastructure.CimInstance#ROOT/StandardCimv2/MSFT_NetAdapterVmqQueueSettingData",
-         "Microsoft.Management.Infrastructure.CimInstance", "System.Object"),
-        [], "MSFT_NetAdapterVmqQueueSettingData",
-    ) if vmq_usage else None)
+    p.add("VMQueue", _VMQ_QUEUE if vmq_usage else None)
     p.add("VMQWeight", UInt32(s["VMQWeight"]))
     p.add("VmqUsage", Int32(vmq_usage))
     p.add("IPsecOffloadMaxSA", Int64(s["IPsecOffloadMaxSA"]))
@@ -335,12 +356,12 @@ def adapter_object(view: View, adapter: NetworkAdapter) -> PSObj:
     p.add("DynamicMacAddressEnabled", adapter.dynamic_mac)
     p.add("IsLegacy", adapter.is_legacy)
     p.add("IsSynthetic", not adapter.is_legacy)
-    p.add("IPAddresses", strings([]))
+    p.add("IPAddresses", _NO_ADDRESSES)
     status, description = adapter_status(view, adapter, vm)
     p.add("Status", status)
     p.add("StatusDescription", description)
     p.add("BandwidthSetting", _bandwidth_setting(adapter))
-    p.add("VlanSetting", PSObj(T_VLAN, [("OperationMode", "Untagged")], "VMNetworkAdapterVlanSetting"))
+    p.add("VlanSetting", _UNTAGGED)
     p.add("IsManagementOs", management)
     p.add("IsExternalAdapter", False)
     p.add("Name", adapter.name)
