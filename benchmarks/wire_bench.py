@@ -73,7 +73,7 @@ def main() -> int:
 
         opens, pipelines, reads = [], [], []
         objects = 0
-        for _ in range(args.iterations):
+        for dummy in range(args.iterations):
             started = time.perf_counter()
             wsman = WSMan(**kwargs)
             pool = RunspacePool(wsman)

@@ -65,7 +65,7 @@ def emulator_env() -> dict[str, str]:
 
 def run_cli(*args: str, timeout: float = 60.0) -> subprocess.CompletedProcess:
     return subprocess.run(emulator_command() + list(args), capture_output=True, text=True, timeout=timeout,
-                          env=emulator_env(), cwd=REPO)
+                          env=emulator_env(), cwd=REPO, check=False)
 
 
 @dataclasses.dataclass

@@ -63,7 +63,7 @@ def test_non_terminating_cmdlet_fault_writes_an_error_and_the_pipeline_goes_on(r
 def test_cmdlet_fault_with_error_action_stop_fails_the_pipeline(ready):
     _arm(ready, "--cmdlet", "New-VMSwitch", "--count", "2")
     with WSMan(**ready.wsman_kwargs()) as wsman, RunspacePool(wsman) as pool:
-        for _ in range(2):
+        for dummy in range(2):
             ps = _new_switch(PowerShell(pool), "x-%s" % uuid.uuid4().hex[:6], stop=True)
             ps.invoke()
             assert ps.had_errors and ps.state == PSInvocationState.FAILED

@@ -34,7 +34,7 @@ def test_cmdlet_fault_error_looks_like_a_cmdlet_error():
 def test_drop_at_request_counts_from_arming():
     book = FaultBook()
     book.arm_drop_at_request(3)
-    assert [book.take_request()[0] for _ in range(5)] == [False, False, True, False, False]
+    assert [book.take_request()[0] for dummy in range(5)] == [False, False, True, False, False]
 
 
 def test_drop_on_cmdlet_is_one_shot():
@@ -48,9 +48,9 @@ def test_drop_on_cmdlet_is_one_shot():
 def test_delay_with_count_expires_and_without_count_stays():
     book = FaultBook()
     book.arm_delay(250, count=2)
-    assert [book.take_request()[1] for _ in range(3)] == [0.25, 0.25, 0.0]
+    assert [book.take_request()[1] for dummy in range(3)] == [0.25, 0.25, 0.0]
     book.arm_delay(10)
-    assert [book.take_request()[1] for _ in range(3)] == [0.01, 0.01, 0.01]
+    assert [book.take_request()[1] for dummy in range(3)] == [0.01, 0.01, 0.01]
     book.clear()
     assert book.take_request() == (False, 0.0)
     assert book.describe() == []
@@ -87,11 +87,11 @@ def test_concurrent_takers_never_exceed_the_count():
     hits = []
 
     def worker():
-        for _ in range(40):
+        for dummy in range(40):
             if book.take_cmdlet_fault("New-VMSwitch") is not None:
                 hits.append(1)
 
-    threads = [threading.Thread(target=worker) for _ in range(4)]
+    threads = [threading.Thread(target=worker) for dummy in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -166,7 +166,8 @@ def test_parameter_values_become_plain_python():
 
     values = PSList([PSString("a"), PSString("b")])
     assert clixml.to_python(values) == ["a", "b"]
-    assert type(clixml.to_python(PSInt(4))) is int
+    plain = clixml.to_python(PSInt(4))
+    assert isinstance(plain, int) and not isinstance(plain, PSInt)
     assert clixml.to_python(True) is True
     assert clixml.to_python(None) is None
     assert clixml.to_python(uuid.UUID(int=1)) == str(uuid.UUID(int=1))

@@ -47,7 +47,7 @@ def test_replayed_request_is_refused():
 
 
 def test_stale_signature_is_refused():
-    handle, _ = _handler()
+    handle = _handler()[0]
     body = b"{}"
     stamp = "1000.000"
     mac = control._mac("k" * 64, "/emulator/state", stamp, "n1", body)
@@ -55,7 +55,7 @@ def test_stale_signature_is_refused():
 
 
 def test_unknown_action_and_bad_json():
-    handle, _ = _handler()
+    handle = _handler()[0]
     assert handle("nope", b"{}", {control.SIGNATURE_HEADER: control.sign("k" * 64, "/emulator/nope", b"{}")})[0] == 404
     status, payload = handle("state", b"{", {control.SIGNATURE_HEADER: control.sign("k" * 64, "/emulator/state", b"{")})
     assert status == 400
