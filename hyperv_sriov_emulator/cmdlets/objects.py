@@ -241,7 +241,11 @@ def team_object(view: View, sw: VSwitch) -> PSObj:
 # -- network adapters -----------------------------------------------------------------------------
 # Values every adapter object shares (all immutable).
 _NO_ADDRESSES = TypedList(STRING_ARRAY, ())
+_NO_STRINGS = TypedList(STRING_ARRAY, ())
+_NO_OBJECTS: tuple = ()
 _UNTAGGED = PSObj(T_VLAN, [("OperationMode", "Untagged")], "VMNetworkAdapterVlanSetting")
+_ISOLATION = PSObj((HV + "VMNetworkAdapterIsolationSetting",) + _VIRTUALIZATION_OBJECT,
+                   [("IsolationMode", "None")], "VMNetworkAdapterIsolationSetting")
 _VMQ_QUEUE = PSObj(
     ("Microsoft.Management.Infrastructure.CimInstance#ROOT/StandardCimv2/MSFT_NetAdapterVmqQueueSettingData",
      "Microsoft.Management.Infrastructure.CimInstance", "System.Object"),
@@ -360,6 +364,16 @@ def adapter_object(view: View, adapter: NetworkAdapter) -> PSObj:
     status, description = adapter_status(view, adapter, vm)
     p.add("Status", status)
     p.add("StatusDescription", description)
+    p.add("MandatoryFeatureId", _NO_STRINGS)
+    p.add("MandatoryFeatureName", _NO_STRINGS)
+    p.add("PoolName", "")
+    p.add("TestReplicaPoolName", "")
+    p.add("TestReplicaSwitchName", "")
+    p.add("AllowPacketDirect", False, "2016")
+    p.add("AclList", _NO_OBJECTS)
+    p.add("ExtendedAclList", _NO_OBJECTS, "2016")
+    p.add("IsolationSetting", _ISOLATION)
+    p.add("RoutingDomainList", _NO_OBJECTS)
     p.add("BandwidthSetting", _bandwidth_setting(adapter))
     p.add("VlanSetting", _UNTAGGED)
     p.add("IsManagementOs", management)
@@ -375,7 +389,6 @@ def adapter_object(view: View, adapter: NetworkAdapter) -> PSObj:
         p.add("VMId", Guid(vm.id))
     p.add("VMSnapshotId", None)
     p.add("VMSnapshotName", "")
-    p.add("PoolName", "")
     p.add("IsTemplate", False)
     p.add("CimSession", CIM_SESSION)
     p.add("ComputerName", host.name)

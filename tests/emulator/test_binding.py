@@ -178,5 +178,5 @@ def test_whatif_changes_nothing(capable):
 
 
 def test_duplicate_parameter(capable):
-    result = capable and run(capable, cmd("Get-VMSwitch", Name="a", SwitchName="b"))
+    result = run(capable, cmd("Get-VMSwitch", Name="a", SwitchName="b"))
     assert result.terminating.fqid.startswith("ParameterAlreadyBound,")

@@ -189,7 +189,15 @@ def test_disable_with_norestart_keeps_vfs_until_restart(shortage):
 
 
 # -- §4.7 the NIC switch name --------------------------------------------------------------------------
-def test_netadaptersriov_switch_name_is_the_nic_switch(capable):
-    for obj in ok(capable, cmd("Get-NetAdapterSriov")):
-        assert obj.get("SwitchName") == "Default Switch"
-    assert host_from  # the helper module is shared
+def test_netadaptersriov_switch_name_is_the_nic_switch_not_the_vswitch(capable):
+    objects = ok(capable, cmd("Get-NetAdapterSriov"))
+    assert [o.get("SwitchName") for o in objects] == ["Default Switch", "Default Switch"]
+    vswitch = capable.switch_of_nic(objects[0].get("Name"))
+    assert vswitch is not None and vswitch.name != objects[0].get("SwitchName")
+
+
+def test_a_second_host_from_text_is_independent():
+    one = host_from("hosts: [{name: A, physical_adapters: [{name: N, interface_description: D}]}]")
+    two = host_from("hosts: [{name: A, physical_adapters: [{name: N, interface_description: D}]}]")
+    ok(one, cmd("Set-NetAdapterSriov", "N", NumVFs=3))
+    assert plain(ok(two, cmd("Get-NetAdapterSriov", "N"))[0])["NumVFs"] == 32
