@@ -126,12 +126,6 @@ def lab(emulator_factory: t.Callable[..., t.Any], tmp_path: t.Any) -> Lab:
     return Lab(emulator_factory("capable", fresh=True), str(tmp_path))
 
 
-@pytest.fixture(scope="module")
-def unchanged_lab(emulator_factory: t.Callable[..., t.Any], tmp_path_factory: t.Any) -> Lab:
-    """One host shared by the tests that must leave it byte-identical (each checks that it does)."""
-    return Lab(emulator_factory("capable", fresh=True), str(tmp_path_factory.mktemp("unchanged")))
-
-
 def _switch(state: dict[str, t.Any], name: str) -> dict[str, t.Any] | None:
     return next((sw for sw in state["switches"] if sw["name"] == name), None)
 
@@ -266,34 +260,32 @@ def test_connection_lost_midway_through_a_recreate_is_finished_by_the_next_run(l
         assert now[key][1]["IovWeight"] == settings["IovWeight"], key
 
 
-def test_fail_policy_refuses_and_changes_nothing(unchanged_lab):
-    lab = unchanged_lab
-    before = lab.state_text()
-    refused = lab.play("switch.yml", switch_name="sriov-ext", enable_iov=False, expect_failure=True)
-    result = refused.results["switch"]
-    assert result["failed"] is True
-    assert "sriov-ext" in result["msg"] and "enable_iov" in result["msg"]
-    assert "creation_only_changes" in result["msg"]
-    assert lab.state_text() == before
+INVALID = [
+    ({"vm_adapters": [{"vm_name": "web01", "name": "Network Adapter", "iov_weight": 101}]},
+     "config.vm_adapters[0].iov_weight: 101 is out of range 0-100"),
+    ({"switches": [{"name": "new", "switch_type": "private", "enable_iov": True}]},
+     "config.switches[0].enable_iov: SR-IOV needs an External switch"),
+    ({"vm_adapters": [{"vm_name": "web01", "name": "Network Adapter", "switch_name": "sriov-ex"}]},
+     "config.vm_adapters[0].switch_name: switch 'sriov-ex' was not found"),
+    ({"switches": [{"name": "x", "minimum_bandwidth_mode": "fast"}]}, "minimum_bandwidth_mode"),
+    ({"physical_adapters": [{"name": "SLOT 2 Port 1", "num_vfs": 65}]}, "config.physical_adapters[0].num_vfs"),
+]
 
 
-@pytest.mark.parametrize(
-    ("desired", "field"),
-    [
-        ({"vm_adapters": [{"vm_name": "web01", "name": "Network Adapter", "iov_weight": 101}]},
-         "config.vm_adapters[0].iov_weight"),
-        ({"switches": [{"name": "new", "switch_type": "private", "enable_iov": True}]}, "config.switches[0].enable_iov"),
-        ({"vm_adapters": [{"vm_name": "web01", "name": "Network Adapter", "switch_name": "sriov-ex"}]},
-         "config.vm_adapters[0].switch_name"),
-        ({"switches": [{"name": "x", "minimum_bandwidth_mode": "fast"}]}, "minimum_bandwidth_mode"),
-    ],
-)
-def test_bad_input_names_the_field_and_leaves_the_host_byte_identical(unchanged_lab, desired, field):
-    lab = unchanged_lab
+def test_refusals_and_bad_input_name_the_field_and_leave_the_host_byte_identical(lab):
     before = lab.state_text()
-    played = lab.play("converge.yml", desired_config=desired, expect_failure=True)
-    result = played.results["converge"]
-    assert result["failed"] is True
-    assert field in result["msg"]
+    played = lab.play("refusals.yml", invalid_configs=[config for config, _ in INVALID])
+    assert played.recap["ignored"] == 2, played.output
+
+    refused = played.results["refused"]
+    assert refused["failed"] is True
+    assert "sriov-ext" in refused["msg"] and "enable_iov" in refused["msg"]
+    assert "creation_only_changes" in refused["msg"]
+
+    results = played.results["invalid"]["results"]
+    assert len(results) == len(INVALID)
+    for result, (_, expected) in zip(results, INVALID):
+        assert result["failed"] is True
+        assert expected in result["msg"]
     assert "Traceback" not in played.output
     assert lab.state_text() == before
