@@ -121,7 +121,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     server = EmulatorServer(hosts, options, engine)
     stop = threading.Event()
 
-    def on_signal(signum: int, _frame: t.Any) -> None:
+    def on_signal(_signum: int, _frame: t.Any) -> None:
         # A repeated signal while saving and closing must not kill the process half-way.
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -97,7 +97,10 @@ def call_control(ready: t.Mapping[str, t.Any], host: t.Mapping[str, t.Any], acti
     path = "/emulator/" + action
     body = json.dumps(request).encode("utf-8")
     url = "%s://%s:%s%s" % (host["protocol"], _url_host(host["hostname"]), host["port"], path)
-    headers = {"Content-Type": "application/json", control.SIGNATURE_HEADER: control.sign(ready["control_key"], path, body)}
+    headers = {
+        "Content-Type": "application/json",
+        control.SIGNATURE_HEADER: control.sign(ready["control_key"], path, body),
+    }
     context = None
     if host["protocol"] == "https":
         context = ssl.create_default_context(cafile=host["ca_cert"])
@@ -115,7 +118,9 @@ def call_control(ready: t.Mapping[str, t.Any], host: t.Mapping[str, t.Any], acti
         raise ControlError("host %s refused the control request: %s" % (host["name"], detail)) from None
     except (urllib.error.URLError, OSError) as err:
         reason = getattr(err, "reason", err)
-        raise ControlError("cannot reach host %s at %s:%s: %s" % (host["name"], host["hostname"], host["port"], reason)) from None
+        raise ControlError(
+            "cannot reach host %s at %s:%s: %s" % (host["name"], host["hostname"], host["port"], reason)
+        ) from None
 
 
 def _url_host(hostname: str) -> str:

@@ -552,7 +552,8 @@ class HostEndpoint:
             ))
         elif final_error is not None:
             error, command, position, length = final_error
-            run.send(PSRPMessageType.PipelineState, clixml.pipeline_state(STATE_FAILED, error, command, position, length))
+            state = clixml.pipeline_state(STATE_FAILED, error, command, position, length)
+            run.send(PSRPMessageType.PipelineState, state)
         else:
             run.send(PSRPMessageType.PipelineState, clixml.pipeline_state(STATE_COMPLETED))
         run.outbox.finish()
@@ -569,4 +570,3 @@ class HostEndpoint:
             self.shells.clear()
         for shell in shells:
             shell.close()
-

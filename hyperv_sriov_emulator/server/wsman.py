@@ -100,7 +100,9 @@ def parse_request(data: bytes) -> Request:
         node = header.find(path, NS)
         return (node.text or "").strip() if node is not None else ""
 
-    selectors = {node.attrib.get("Name", ""): (node.text or "") for node in header.findall("w:SelectorSet/w:Selector", NS)}
+    selectors = {
+        node.attrib.get("Name", ""): (node.text or "") for node in header.findall("w:SelectorSet/w:Selector", NS)
+    }
     options = {node.attrib.get("Name", ""): (node.text or "") for node in header.findall("w:OptionSet/w:Option", NS)}
     try:
         max_env = int(text("w:MaxEnvelopeSize") or "153600")
@@ -173,7 +175,8 @@ def create_response(request: Request, address: str, shell_id: str, owner: str, c
 
 
 def command_response(request: Request, command_id: str) -> bytes:
-    return response(request, "<rsp:CommandResponse><rsp:CommandId>%s</rsp:CommandId></rsp:CommandResponse>" % command_id)
+    body = "<rsp:CommandResponse><rsp:CommandId>%s</rsp:CommandId></rsp:CommandResponse>" % command_id
+    return response(request, body)
 
 
 def receive_response(request: Request, chunks: list[str], command_id: str | None, done: bool) -> bytes:
