@@ -170,3 +170,15 @@ def test_state_is_saved_on_sigterm_and_reloaded_on_restart(tmp_path, emulator_st
         assert second.host()["password"] != first.host()["password"]
     finally:
         assert second.stop() == 0
+
+
+def test_credentials_can_be_given_through_the_environment(tmp_path, emulator_starter, monkeypatch):
+    monkeypatch.setenv("HYPERV_SRIOV_EMULATOR_USERNAME", "lab-admin")
+    monkeypatch.setenv("HYPERV_SRIOV_EMULATOR_PASSWORD", "Given-Password-123")
+    info = emulator_starter(str(tmp_path))
+    host = info.host()
+    assert (host["username"], host["password"]) == ("lab-admin", "Given-Password-123")
+    result = info.cli("invoke", "--host", host["name"], "Get-VMHost")
+    assert result.returncode == 0, result.stderr
+    assert "Given-Password-123" not in info.stderr()
+    assert info.stop() == 0
