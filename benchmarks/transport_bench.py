@@ -50,16 +50,37 @@ def _serve(workdir, scenario, auth, tls):
 
 
 class _RequestCounter:
-    """Counts the HTTP requests pypsrp's transport sends."""
+    """Counts the HTTP requests pypsrp's transport sends and the time they take."""
 
     def __init__(self, transport):
         self.count = 0
+        self.seconds = 0.0
         self._send = transport.send
         transport.send = self
 
     def __call__(self, message, *args, **kwargs):
         self.count += 1
-        return self._send(message, *args, **kwargs)
+        started = time.perf_counter()
+        try:
+            return self._send(message, *args, **kwargs)
+        finally:
+            self.seconds += time.perf_counter() - started
+
+
+class _DecodeTimer:
+    """Time pypsrp spends turning received fragments into objects (CLIXML deserialisation)."""
+
+    def __init__(self, fragmenter):
+        self.seconds = 0.0
+        self._defragment = fragmenter.defragment
+        fragmenter.defragment = self
+
+    def __call__(self, *args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return self._defragment(*args, **kwargs)
+        finally:
+            self.seconds += time.perf_counter() - started
 
 
 def main() -> int:
@@ -85,15 +106,19 @@ def main() -> int:
                 message_encryption="never" if host["auth"] == "basic" and host["protocol"] == "http" else "auto",
             )
             opens, reads, totals, requests, objects = [], [], [], [], 0
+            on_wire, decoding = [], []
             for _iteration in range(args.iterations):
                 runner = PsrpRunner(options)
                 started = time.perf_counter()
                 runner.open()
                 opened = time.perf_counter()
                 counter = _RequestCounter(runner._wsman.transport)
+                decoder = _DecodeTimer(runner._pool._fragmenter)
                 result = runner.run(_host.READ_STATEMENTS)
                 done = time.perf_counter()
                 requests.append(counter.count)
+                on_wire.append(counter.seconds)
+                decoding.append(decoder.seconds)
                 runner.close()
                 opens.append(opened - started)
                 reads.append(done - opened)
@@ -113,6 +138,8 @@ def main() -> int:
     print("pool open          : %s" % ms(opens))
     print("whole-host read    : %s  (%d HTTP requests: Command, Receive, Signal)" % (
         ms(reads), statistics.median(requests)))
+    print("  of which HTTP    : %s  (requests until the answer is back)" % ms(on_wire))
+    print("  of which decode  : %s  (pypsrp CLIXML deserialisation)" % ms(decoding))
     print("open + read        : %s" % ms(totals))
     return 0
 

@@ -30,9 +30,10 @@ try:
     from pypsrp import exceptions as psrp_exceptions
     from pypsrp.complex_objects import ComplexObject, GenericComplexObject, PSInvocationState
     from pypsrp.powershell import PowerShell, RunspacePool
-    from pypsrp.serializer import TaggedValue
+    from pypsrp.serializer import Serializer, TaggedValue
     from pypsrp.wsman import WSMan
 except ImportError:
+    Serializer = object  # the subclass below must still be definable for the import sanity test
     HAS_PYPSRP = False
     PYPSRP_IMPORT_ERROR: str | None = traceback.format_exc()
 else:
@@ -199,6 +200,45 @@ def build_powershell(pool: t.Any, statements: t.Sequence[Statement]) -> t.Any:
     return ps
 
 
+# Element tag -> value, for the CLIXML scalars. pypsrp's general path re-serialises every element
+# it visits back to text, which makes scalars (most of a host read) the bulk of the decode time.
+_SCALAR_TAGS: dict[str, t.Callable[[t.Any], t.Any]] = {
+    "B": lambda element: (element.text or "").lower() == "true",
+    "Sg": lambda element: float(element.text),
+    "Db": lambda element: float(element.text),
+    "G": lambda element: uuid.UUID(element.text),
+    "Nil": lambda element: None,
+    "DT": lambda element: element.text,
+    "TS": lambda element: element.text,
+    "D": lambda element: element.text,
+    "Version": lambda element: element.text,
+}
+_SCALAR_TAGS.update(dict.fromkeys(("By", "SB", "U16", "I16", "U32", "I32", "U64", "I64"), lambda element: int(element.text)))
+_STRING_TAGS = frozenset(("S", "ToString", "URI", "XD", "SBK"))
+
+
+class _ScalarFastSerializer(Serializer):  # type: ignore[misc,valid-type]
+    """pypsrp's Serializer with a direct path for scalar elements; objects take the usual path."""
+
+    def deserialize(self, element: t.Any, metadata: t.Any = None, clear: bool = True) -> t.Any:
+        tag = getattr(element, "tag", None)
+        if tag in _STRING_TAGS or tag in _SCALAR_TAGS:
+            if clear:
+                self._clear()
+            if metadata is not None and metadata.tag == "*":
+                metadata.tag = tag  # as the general path does
+            if tag in _STRING_TAGS:
+                return self._deserialize_string(element.text)
+            return _SCALAR_TAGS[tag](element)
+        return super().deserialize(element, metadata, clear)
+
+
+def _fast_decoding(pool: t.Any) -> None:
+    serializer = _ScalarFastSerializer()
+    pool._serializer = serializer
+    pool._fragmenter.serializer = serializer
+
+
 class PsrpRunner:
     """Runs statements on one host over WinRM/PSRP. Not thread-safe; one per task."""
 
@@ -248,6 +288,7 @@ class PsrpRunner:
                 )
             ) from None
         pool = RunspacePool(wsman)
+        _fast_decoding(pool)
         try:
             pool.open()
         except Exception as err:

@@ -60,7 +60,17 @@ ERROR_XML = """<Obj RefId="0">
 
 
 def _deserialize(xml):
-    return pypsrp_serializer.Serializer().deserialize(xml)
+    return _psrp_runner._ScalarFastSerializer().deserialize(xml)
+
+
+@pytest.mark.parametrize("xml", [SWITCH_XML, ERROR_XML], ids=["object", "error-record"])
+def test_scalar_fast_path_decodes_exactly_like_pypsrp(xml):
+    plain = pypsrp_serializer.Serializer().deserialize(xml)
+    fast = _psrp_runner._ScalarFastSerializer().deserialize(xml)
+    if "ErrorRecord" in xml:
+        assert _psrp_runner.to_error(fast) == _psrp_runner.to_error(plain)
+    else:
+        assert _psrp_runner.to_object(fast) == _psrp_runner.to_object(plain)
 
 
 def test_output_object_follows_the_plain_data_rules():
