@@ -23,7 +23,10 @@ CIM_COMMON = (
 
 T_VM_OBJECT = "object:Microsoft.HyperV.PowerShell.VirtualMachine"
 T_SWITCH_OBJECT = "object:Microsoft.HyperV.PowerShell.VMSwitch"
-T_ADAPTER_OBJECT = "object:Microsoft.HyperV.PowerShell.VMNetworkAdapterBase|Microsoft.HyperV.PowerShell.VMNetworkAdapter|Microsoft.HyperV.PowerShell.VMInternalNetworkAdapter"
+T_ADAPTER_OBJECT = (
+    "object:Microsoft.HyperV.PowerShell.VMNetworkAdapterBase|Microsoft.HyperV.PowerShell.VMNetworkAdapter"
+    "|Microsoft.HyperV.PowerShell.VMInternalNetworkAdapter"
+)
 
 
 def vm_not_found(ctx: Context, name: str, category: str = "InvalidArgument") -> None:

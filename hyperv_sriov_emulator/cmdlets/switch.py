@@ -430,5 +430,3 @@ def add_vmswitchteammember(ctx: Context, b: Bound) -> None:
 @cmdlet("Remove-VMSwitchTeamMember", _MEMBER_PARAMS, default_set="Name", should_process=True, writes=True, since="2016")
 def remove_vmswitchteammember(ctx: Context, b: Bound) -> None:
     _member_change(ctx, b, add=False)
-
-

@@ -11,4 +11,3 @@ from .objects import View, vmhost_object
 @cmdlet("Get-VMHost", REMOTE)
 def get_vmhost(ctx: Context, b: Bound) -> None:
     ctx.write(vmhost_object(View(ctx.host)))
-

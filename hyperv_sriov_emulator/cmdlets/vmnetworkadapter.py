@@ -299,8 +299,8 @@ def _switch_named(ctx: Context, name: str) -> VSwitch | None:
         Param("VM", _VM_OBJECTS, sets={"VMObject": (True, 0)}, pipeline=True),
         Param("ManagementOS", "switch", sets={"ManagementOS": (True, None)}),
         Param("Name", "string", aliases=("VMNetworkAdapterName",)),
-        Param("SwitchName", "string", sets={"VMName": (False, None), "VMObject": (False, None),
-                                             "ManagementOS": (True, None)}),
+        Param("SwitchName", "string",
+              sets={"VMName": (False, None), "VMObject": (False, None), "ManagementOS": (True, None)}),
         Param("IsLegacy", "bool", sets={"VMName": (False, None), "VMObject": (False, None)}),
         Param("DynamicMacAddress", "switch"),
         Param("StaticMacAddress", "string"),
@@ -368,8 +368,8 @@ def remove_vmnetworkadapter(ctx: Context, b: Bound) -> None:
     host = ctx.host
     targets = _targets(ctx, b)
     if b.set_name == "ManagementOS" and b.has("SwitchName"):
-        targets = [(vm, a) for vm, a in targets if any(
-            sw.id == a.switch_id and matches(b["SwitchName"], sw.name) for sw in host.switches)]
+        on_switch = {sw.id for sw in host.switches if matches(b["SwitchName"], sw.name)}
+        targets = [(vm, a) for vm, a in targets if a.switch_id in on_switch]
     for vm, adapter in targets:
         if vm is not None and not _hot_plug_check(ctx, vm, "remove"):
             continue

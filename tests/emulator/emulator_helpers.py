@@ -101,7 +101,9 @@ hosts:
 def basic_host(version: str = "2022", platform_iov: bool = True, vfs: int = 4, support: str = "Supported",
                nic_enabled: bool = True, state: str = "Running", guest: bool = True, switch: str = "iov",
                weight: int = 100) -> HostState:
-    yaml_bool = lambda b: "true" if b else "false"  # noqa: E731
+    def yaml_bool(value: bool) -> str:
+        return "true" if value else "false"
+
     return host_from(BASIC.format(
         version=version, platform_iov=yaml_bool(platform_iov), vfs=vfs, support=support,
         nic_enabled=yaml_bool(nic_enabled), state=state, guest=yaml_bool(guest), switch=switch, weight=weight,

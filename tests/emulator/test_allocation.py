@@ -2,7 +2,7 @@
 the stable tie-break, and reallocation on every kind of change."""
 
 import pytest
-from emulator_helpers import SWITCH, adapter, basic_host, cmd, has_vf, ok, plain, run, switch, vf_reason
+from emulator_helpers import SWITCH, adapter, basic_host, cmd, has_vf, ok, plain, switch, vf_reason
 
 # Every eligibility condition: the host that breaks it, and the reason the model gives.
 ELIGIBILITY = [

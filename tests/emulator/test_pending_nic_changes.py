@@ -81,8 +81,8 @@ def test_pipeline_from_get_to_set_netadaptersriov(capable):
 
 def test_hidden_advanced_properties_need_allproperties(capable):
     plain_list = [o.get("RegistryKeyword") for o in ok(capable, cmd("Get-NetAdapterAdvancedProperty", "SLOT 2 Port 1"))]
-    every = [o.get("RegistryKeyword") for o in ok(capable, cmd("Get-NetAdapterAdvancedProperty", "SLOT 2 Port 1",
-                                                                AllProperties=SWITCH))]
+    every_statement = cmd("Get-NetAdapterAdvancedProperty", "SLOT 2 Port 1", AllProperties=SWITCH)
+    every = [o.get("RegistryKeyword") for o in ok(capable, every_statement)]
     assert "*SriovPreferred" not in plain_list and "*SriovPreferred" in every
     result = run(capable, cmd("Get-NetAdapterAdvancedProperty", RegistryKeyword="NoSuchKeyword"))
     assert result.errors and result.errors[0].category == "ObjectNotFound"
