@@ -75,7 +75,7 @@ def test_equal_weights_first_come_first_served(shortage):
 
 def test_reallocation_is_stable_when_nothing_changes(shortage):
     before = [(a.vf and (a.vf.nic, a.vf.function_id)) for vm in shortage.vms for a in vm.adapters]
-    for _ in range(3):
+    for _attempt in range(3):
         shortage.reallocate()
     after = [(a.vf and (a.vf.nic, a.vf.function_id)) for vm in shortage.vms for a in vm.adapters]
     assert before == after
@@ -199,7 +199,7 @@ hosts:
         adapters: [{switch: set, iov_weight: 50}, {name: second, switch: set, iov_weight: 60}]
 """)
     reads = []
-    for _ in range(3):  # best of three: the machine is shared with other test runs
+    for _attempt in range(3):  # best of three: the machine is shared with other test runs
         started = time.perf_counter()
         objects = ok(host, cmd("Get-VMNetworkAdapter", All=SWITCH))
         reads.append(time.perf_counter() - started)

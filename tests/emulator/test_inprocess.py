@@ -80,7 +80,7 @@ hosts:
 """)
     runner = InProcessRunner(host)
     timings = []
-    for _ in range(3):  # best of three: the machine is shared with other test runs
+    for _attempt in range(3):  # best of three: the machine is shared with other test runs
         started = time.perf_counter()
         result = runner.run(READ_HOST)
         timings.append(time.perf_counter() - started)

@@ -40,7 +40,7 @@ def test_cim_type_names(capable, statement, cim_class):
 
 def test_vm_adapter_property_types(capable):
     obj = ok(capable, cmd("Get-VMNetworkAdapter", "web01"))[0]
-    names = [n for n, _ in obj.properties]
+    names = [name for name, _value in obj.properties]
     assert "VMQWeight" in names and "VmqWeight" not in names
     expected = {
         "IovWeight": UInt32, "IovQueuePairsRequested": UInt32, "IovQueuePairsAssigned": UInt32, "IovUsage": Int32,
@@ -48,7 +48,7 @@ def test_vm_adapter_property_types(capable):
         "VMId": Guid, "SwitchId": Guid,
     }
     for name, kind in expected.items():
-        assert type(obj.get(name)) is kind, name
+        assert isinstance(obj.get(name), kind), name
     moderation = obj.get("IovInterruptModeration")
     assert moderation == Enum(HV + "IovInterruptModerationValue", "Default", 0)
     assert obj.get("MacAddressSpoofing") == Enum(HV + "OnOffState", "Off", 1)
@@ -73,8 +73,8 @@ def test_switch_property_types(capable):
     assert obj.get("SwitchType") == Enum(HV + "VMSwitchType", "External", 2)
     assert obj.get("BandwidthReservationMode") == Enum(HV + "VMSwitchBandwidthMode", "None", 3)
     for name in ("IovVirtualFunctionCount", "IovVirtualFunctionsInUse", "IovQueuePairCount", "AvailableVMQueues"):
-        assert type(obj.get(name)) is UInt32
-    assert type(obj.get("DefaultFlowMinimumBandwidthAbsolute")) is UInt64
+        assert isinstance(obj.get(name), UInt32)
+    assert isinstance(obj.get("DefaultFlowMinimumBandwidthAbsolute"), UInt64)
     assert obj.get("NetAdapterInterfaceDescription") == "Teamed-Interface"
     assert obj.get("NetAdapterInterfaceDescriptions").type_name == "System.String[]"
     assert obj.get("EmbeddedTeamingEnabled") is True
@@ -83,7 +83,7 @@ def test_switch_property_types(capable):
 def test_vm_object(capable):
     obj = ok(capable, cmd("Get-VM", "bürohaus-app"))[0]
     assert obj.get("State") == Enum(HV + "VMState", "Running", 2)
-    assert type(obj.get("Generation")) is Int32
+    assert isinstance(obj.get("Generation"), Int32)
     assert obj.get("Name") == "bürohaus-app"
 
 

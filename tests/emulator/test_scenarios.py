@@ -109,7 +109,7 @@ def _patched(path: str, value: str) -> str:
 
 @pytest.mark.parametrize("change, message", BAD, ids=[b[0] for b in BAD])
 def test_bad_scenarios_name_the_file_and_field(change, message):
-    path, _, value = change.partition(": ")
+    path, _sep, value = change.partition(": ")
     with pytest.raises(ScenarioError) as caught:
         load_scenario_text(_patched(path, value), source="scenario.yml")
     assert str(caught.value).startswith("scenario.yml: " + message)
