@@ -57,10 +57,6 @@ VM_ADAPTER_OPTIONS: dict[str, dict[str, t.Any]] = {
     "vmmq_queue_pairs": {"type": "int"},
     "allow_teaming": {"type": "bool"},
 }
-VM_ADAPTER_RULES: dict[str, list[list[str]]] = {
-    "mutually_exclusive": [["vm_name", "management_os"]],
-    "required_one_of": [["vm_name", "management_os"]],
-}
 
 PHYSICAL_ADAPTER_OPTIONS: dict[str, dict[str, t.Any]] = {
     "name": {"type": "str", "required": True},
@@ -77,10 +73,8 @@ MERGED = "merged"
 DELETED = "deleted"
 
 
-def _list_of(options: dict[str, dict[str, t.Any]], **rules: t.Any) -> dict[str, t.Any]:
-    spec: dict[str, t.Any] = {"type": "list", "elements": "dict", "options": copy.deepcopy(options)}
-    spec.update(copy.deepcopy(rules))
-    return spec
+def _list_of(options: dict[str, dict[str, t.Any]]) -> dict[str, t.Any]:
+    return {"type": "list", "elements": "dict", "options": copy.deepcopy(options)}
 
 
 def host_config_options() -> dict[str, dict[str, t.Any]]:
@@ -90,7 +84,9 @@ def host_config_options() -> dict[str, dict[str, t.Any]]:
             "options": {
                 "physical_adapters": _list_of(PHYSICAL_ADAPTER_OPTIONS),
                 "switches": _list_of(SWITCH_OPTIONS),
-                "vm_adapters": _list_of(VM_ADAPTER_OPTIONS, **VM_ADAPTER_RULES),
+                # Which adapter (vm_name or management_os) is checked by the model, which names the
+                # item's path and accepts an explicit management_os: false next to vm_name.
+                "vm_adapters": _list_of(VM_ADAPTER_OPTIONS),
             },
         },
         "state": {"type": "str", "choices": list(HOST_CONFIG_STATES), "default": "merged"},
@@ -176,7 +172,7 @@ VM_SWITCH = Definition(
     ),
     build=_build_vm_switch,
 )
-VM_NETWORK_ADAPTER = Definition(options=VM_ADAPTER_OPTIONS, build=_build_vm_network_adapter, rules=VM_ADAPTER_RULES)
+VM_NETWORK_ADAPTER = Definition(options=VM_ADAPTER_OPTIONS, build=_build_vm_network_adapter)
 NET_ADAPTER_SRIOV = Definition(
     options=dict(PHYSICAL_ADAPTER_OPTIONS, restart={"type": "bool", "default": False}),
     build=_build_net_adapter_sriov,

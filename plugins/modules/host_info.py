@@ -76,6 +76,13 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+error:
+  description:
+    - Details of the failure, beside the message in C(msg); a failure reported by the host carries
+      its C(category), C(fqid) and C(host_message).
+  returned: on failure, when there are details
+  type: dict
+  sample: {"category": "PermissionDenied", "fqid": "UnauthorizedAccess", "host_message": "Access is denied."}
 host:
   description: The host's SR-IOV capability.
   returned: success

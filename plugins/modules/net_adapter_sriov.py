@@ -98,6 +98,15 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+error:
+  description:
+    - Details of the failure, beside the message in C(msg). C(problems) lists every validation
+      problem; a failed change lists what was C(applied) before it and what was C(not_applied),
+      and a failed recreate tells whether the original switch was C(rolled_back); a failure
+      reported by the host carries its C(category), C(fqid) and C(host_message).
+  returned: on failure, when there are details
+  type: dict
+  sample: {"problems": ["iov_weight: 101 is out of range 0-100. Give a whole number from 0 to 100."]}
 before:
   description:
     - The adapter's SR-IOV settings before the task, in the shape of one item of the

@@ -105,8 +105,18 @@ def test_single_item_validation_names_the_module_option():
     request = _module.VM_NETWORK_ADAPTER.build(params)
     with pytest.raises(_spec.SpecValidationError) as caught:
         _module._parse(request)
-    assert str(caught.value).startswith("Invalid configuration: iov_weight: 101 is out of range 0-100")
-    assert "config." not in str(caught.value)
+    assert "config.vm_adapters[0].iov_weight" in str(caught.value)
+    renamed = _module._in_option_terms(request, caught.value)
+    assert str(renamed).startswith("Invalid configuration: iov_weight: 101 is out of range 0-100")
+    assert "config." not in str(renamed)
+    assert renamed.problems == ["iov_weight: 101 is out of range 0-100. Give a whole number from 0 to 100."]
+
+
+def test_host_config_errors_keep_their_paths():
+    request = _module.HOST_CONFIG.build({"config": {"switches": None}, "state": "merged",
+                                         "creation_only_changes": "fail", "restart": False})
+    error = _spec.SpecValidationError(["config.switches[0].name: is required."])
+    assert _module._in_option_terms(request, error) is error
 
 
 def test_host_config_validation_keeps_the_config_path():

@@ -68,8 +68,14 @@ def test_out_of_range_and_missing_identity_fail_before_connecting(run):
     assert result["failed"] is True
     assert "vm_name" in result["msg"] and "management_os" in result["msg"]
     result = run(vm_network_adapter, vm_name="web01", management_os=True, name="Network Adapter")
-    assert result["failed"] is True and "mutually exclusive" in result["msg"]
+    assert result["failed"] is True and "not both" in result["msg"]
     assert run.connections == []
+
+
+def test_explicit_management_os_false_names_a_vm_adapter(run):
+    result = run(vm_network_adapter, vm_name="web01", management_os=False, name="Network Adapter", iov_weight=100)
+    assert (result["changed"], result["commands"]) == (False, [])
+    assert result["after"]["vm_name"] == "web01"
 
 
 def test_unknown_switch_is_named(run):
