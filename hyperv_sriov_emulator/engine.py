@@ -56,7 +56,7 @@ def invoke(host: HostState, statements: t.Sequence[t.Sequence[CommandSpec]]) -> 
     with host.lock:
         for statement in statements:
             try:
-                output.extend(_run_pipeline(host, statement, errors))
+                _run_pipeline(host, statement, errors, output)
             except PSErrorException as exc:
                 return InvocationResult(output, errors, exc.record)
             except Exception as exc:  # a defect in the emulator, never a PowerShell error
@@ -78,7 +78,10 @@ def _parameters(spec: t.Any) -> list[tuple[str | None, t.Any]]:
     return list(params)
 
 
-def _run_pipeline(host: HostState, statement: t.Sequence[CommandSpec], errors: list[PSError]) -> list[PSObj]:
+def _run_pipeline(host: HostState, statement: t.Sequence[CommandSpec], errors: list[PSError],
+                  output: list[PSObj]) -> None:
+    """Run one statement; the last command writes straight into ``output``, so what it wrote
+    before a terminating error is kept, as a streaming pipeline would have delivered it."""
     # Resolve and bind every command first, as PowerShell does before the pipeline starts.
     prepared: list[tuple[CmdletDef, binding.Prebound]] = []
     for spec in statement:
@@ -87,8 +90,8 @@ def _run_pipeline(host: HostState, statement: t.Sequence[CommandSpec], errors: l
             raise PSErrorException(command_not_found(spec.name))
         prepared.append((definition, binding.prebind(definition.signature, host.os_version, _parameters(spec))))
     flowing: list[PSObj] | None = None
-    for definition, pre in prepared:
-        produced: list[PSObj] = []
+    for position, (definition, pre) in enumerate(prepared):
+        produced: list[PSObj] = output if position == len(prepared) - 1 else []
         try:
             if flowing is None:
                 _process(host, definition, pre, None, False, errors, produced)
@@ -103,7 +106,6 @@ def _run_pipeline(host: HostState, statement: t.Sequence[CommandSpec], errors: l
             if definition.writes:
                 host.reallocate()
         flowing = produced
-    return flowing or []
 
 
 def _process(host: HostState, definition: CmdletDef, pre: binding.Prebound, item: t.Any, has_item: bool,

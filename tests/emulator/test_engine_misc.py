@@ -1,0 +1,99 @@
+"""Engine behaviour across statements and threads, and the remaining lookup paths."""
+
+import threading
+
+import pytest
+from emulator_helpers import SWITCH, cmd, ok, plain, run
+
+from hyperv_sriov_emulator import engine
+
+
+def test_vm_objects_pipe_into_get_vmnetworkadapter(capable):
+    names = [(o.get("VMName"), o.get("Name")) for o in ok(capable, [cmd("Get-VM", "db01"), cmd("Get-VMNetworkAdapter")])]
+    assert names == [("db01", "Data"), ("db01", "Backup")]
+
+
+def test_switch_objects_pipe_into_remove_vmswitch(capable):
+    ok(capable, [cmd("Get-VMSwitch", "lab-*"), cmd("Remove-VMSwitch", Force=SWITCH)])
+    assert [sw.name for sw in capable.switches] == ["sriov-ext", "mgmt-ext"]
+
+
+def test_an_empty_upstream_runs_nothing_downstream(capable):
+    result = run(capable, [cmd("Get-VMSwitch", "none*"), cmd("Remove-VMSwitch")])
+    assert result.terminating is None and result.errors == [] and len(capable.switches) == 3
+
+
+def test_output_before_a_terminating_error_is_kept(capable):
+    # VM adapters come first and take the weight; the first host vNIC refuses it and stops all
+    result = run(capable, cmd("Get-VMHost"), [cmd("Get-VMNetworkAdapter", All=SWITCH),
+                                             cmd("Set-VMNetworkAdapter", IovWeight=5, Passthru=SWITCH, ErrorAction="Stop")],
+                 cmd("Get-VMHost"))
+    kinds = [o.type_names[0].rsplit(".", 1)[1] for o in result.output]
+    assert kinds == ["VMHost"] + ["VMNetworkAdapter"] * 6
+    assert result.terminating.fqid == "InvalidParameter,Microsoft.HyperV.PowerShell.Commands.SetVMNetworkAdapter"
+    assert all(a.settings["IovWeight"] == 5 for vm in capable.vms for a in vm.adapters)
+
+
+def test_errors_of_a_name_list_come_before_its_objects(capable):
+    # Hyper-V cmdlets resolve every name first, so -ErrorAction Stop stops before any output
+    result = run(capable, cmd("Get-VMSwitch", ["sriov-ext", "ghost", "mgmt-ext"], ErrorAction="Stop"))
+    assert result.output == [] and result.terminating.target == "ghost"
+
+
+def test_the_dict_form_of_parameters_is_accepted(capable):
+    result = engine.invoke(capable, [[engine.CommandSpec("Get-VMSwitch", {"Name": "mgmt-ext"})]])
+    assert [o.get("Name") for o in result.output] == ["mgmt-ext"]
+
+
+def test_concurrent_invocations_on_one_host(capable):
+    failures = []
+
+    def writer(weight_base):
+        for i in range(40):
+            result = run(capable, cmd("Set-VMNetworkAdapter", VMName="web0*", IovWeight=(weight_base + i) % 100),
+                         cmd("Get-VMNetworkAdapter", All=SWITCH))
+            if result.terminating or result.errors:
+                failures.append(result)
+
+    threads = [threading.Thread(target=writer, args=(n * 7,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert sum(1 for vm in capable.vms for a in vm.adapters if a.vf) == 4
+
+
+@pytest.mark.parametrize("params, names", [
+    ({"InterfaceDescription": "Broadcom*"}, ["Embedded LOM 1 Port 1"]),
+    ({"Name": "SLOT*", "Physical": SWITCH}, ["SLOT 2 Port 1", "SLOT 2 Port 2"]),
+    ({"Name": "vEthernet (mgmt-ext)"}, ["vEthernet (mgmt-ext)"]),
+])
+def test_get_netadapter_filters(capable, params, names):
+    assert [o.get("Name") for o in ok(capable, cmd("Get-NetAdapter", **params))] == names
+
+
+def test_get_netadapter_by_index_and_not_found(capable):
+    index = capable.nic("SLOT 2 Port 2").if_index
+    assert [o.get("Name") for o in ok(capable, cmd("Get-NetAdapter", InterfaceIndex=index))] == ["SLOT 2 Port 2"]
+    result = run(capable, cmd("Get-NetAdapter", "Ethernet 9"))
+    [error] = result.errors
+    assert error.fqid == "CmdletizationQuery_NotFound_Name,Get-NetAdapter"
+    assert error.exception_type == "Microsoft.PowerShell.Cmdletization.Cim.CimJobException"
+
+
+def test_get_netadaptersriovvf_filters(capable):
+    vfs = ok(capable, cmd("Get-NetAdapterSriovVf", "SLOT 2 Port 1", FunctionID=[0, 1]))
+    assert [plain(o)["FunctionID"] for o in vfs] == [0, 1]
+    none_on_port2 = run(capable, cmd("Get-NetAdapterSriovVf", "SLOT 2 Port 2"))
+    assert none_on_port2.errors[0].fqid == "CmdletizationQuery_NotFound_Name,Get-NetAdapterSriovVf"
+    by_description = ok(capable, cmd("Get-NetAdapterSriov", InterfaceDescription="*X710*#2"))
+    assert [o.get("Name") for o in by_description] == ["SLOT 2 Port 2"]
+
+
+def test_error_records_of_hyperv_cmdlets(capable):
+    result = run(capable, cmd("Get-VM", "nobody"))
+    [error] = result.errors
+    assert (error.category, error.fqid, error.target, error.exception_type) == (
+        "InvalidArgument", "InvalidParameter,Microsoft.HyperV.PowerShell.Commands.GetVM", "nobody",
+        "Microsoft.HyperV.PowerShell.VirtualizationException")
