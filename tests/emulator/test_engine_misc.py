@@ -25,9 +25,9 @@ def test_an_empty_upstream_runs_nothing_downstream(capable):
 
 def test_output_before_a_terminating_error_is_kept(capable):
     # VM adapters come first and take the weight; the first host vNIC refuses it and stops all
-    result = run(capable, cmd("Get-VMHost"), [cmd("Get-VMNetworkAdapter", All=SWITCH),
-                                             cmd("Set-VMNetworkAdapter", IovWeight=5, Passthru=SWITCH, ErrorAction="Stop")],
-                 cmd("Get-VMHost"))
+    pipeline = [cmd("Get-VMNetworkAdapter", All=SWITCH),
+                cmd("Set-VMNetworkAdapter", IovWeight=5, Passthru=SWITCH, ErrorAction="Stop")]
+    result = run(capable, cmd("Get-VMHost"), pipeline, cmd("Get-VMHost"))
     kinds = [o.type_names[0].rsplit(".", 1)[1] for o in result.output]
     assert kinds == ["VMHost"] + ["VMNetworkAdapter"] * 6
     assert result.terminating.fqid == "InvalidParameter,Microsoft.HyperV.PowerShell.Commands.SetVMNetworkAdapter"
