@@ -197,7 +197,13 @@ def no_vf_reasons(
             hyperv_reasons=hyperv,
         ))
     for nic in switch_nics:
-        if nic.sriov_support is not None and nic.sriov_support.lower() != "supported":
+        if not nic.sriov_listed:
+            reasons.append(_reason(
+                NIC_SRIOV_UNSUPPORTED,
+                "Physical adapter '%s' has no SR-IOV support (Get-NetAdapterSriov does not list it)." % nic.name,
+                adapter=nic.name,
+            ))
+        elif nic.sriov_support is not None and nic.sriov_support.lower() != "supported":
             reasons.append(_reason(
                 NIC_SRIOV_UNSUPPORTED,
                 "Physical adapter '%s' reports SR-IOV support '%s'." % (nic.name, nic.sriov_support),

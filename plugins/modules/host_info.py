@@ -359,7 +359,7 @@ vm_adapters:
           V(switch_iov_disabled) (the switch was created without IOV),
           V(host_iov_unsupported) (with Hyper-V's reasons in C(hyperv_reasons)),
           V(switch_iov_unsupported) (the switch's adapter cannot do SR-IOV; C(hyperv_reasons)),
-          V(nic_sriov_unsupported) (the physical adapter's support is not C(Supported); C(adapter)),
+          V(nic_sriov_unsupported) (the physical adapter has no SR-IOV settings, or its support is not C(Supported); C(adapter)),
           V(nic_sriov_disabled) (SR-IOV is off on the physical adapter; C(adapter)),
           V(iov_weight_zero),
           V(vm_not_running),

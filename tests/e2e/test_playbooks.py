@@ -205,7 +205,7 @@ def test_iov_flip_with_running_vms_reconnects_every_adapter(lab):
     on_switch = {key: settings for key, (switch, settings) in _connections(before).items() if switch == "sriov-ext"}
     assert len(on_switch) >= 3
     running = {vm["name"] for vm in before["vms"] if vm["state"] == "Running"}
-    assert {vm for vm, _ in on_switch} <= running
+    assert {key[0] for key in on_switch} <= running
 
     for enable_iov in (False, True):
         flipped = lab.play("switch.yml", switch_name="sriov-ext", enable_iov=enable_iov,
@@ -274,7 +274,7 @@ INVALID = [
 
 def test_refusals_and_bad_input_name_the_field_and_leave_the_host_byte_identical(lab):
     before = lab.state_text()
-    played = lab.play("refusals.yml", invalid_configs=[config for config, _ in INVALID])
+    played = lab.play("refusals.yml", invalid_configs=[case[0] for case in INVALID])
     assert played.recap["ignored"] == 2, played.output
 
     refused = played.results["refused"]
@@ -284,7 +284,7 @@ def test_refusals_and_bad_input_name_the_field_and_leave_the_host_byte_identical
 
     results = played.results["invalid"]["results"]
     assert len(results) == len(INVALID)
-    for result, (_, expected) in zip(results, INVALID):
+    for result, (_config, expected) in zip(results, INVALID):
         assert result["failed"] is True
         assert expected in result["msg"]
     assert "Traceback" not in played.output

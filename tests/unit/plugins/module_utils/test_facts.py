@@ -130,6 +130,14 @@ def test_unsupported_physical_adapter_reports_windows_value(support):
     assert support in reasons[0]["message"]
 
 
+def test_physical_adapter_without_sriov_settings_is_named():
+    observed = healthy_host()
+    observed.nics[0] = NicFacts(name="SLOT 2 Port 1", description="Contoso X1")
+    reasons = _facts.host_facts(observed)["vm_adapters"][0]["no_vf_reasons"]
+    assert [r["code"] for r in reasons] == [_facts.NIC_SRIOV_UNSUPPORTED]
+    assert reasons[0]["adapter"] == "SLOT 2 Port 1"
+
+
 def test_sriov_enabled_but_waiting_for_restart_says_so():
     observed = healthy_host()
     observed.nics[0].sriov_enabled = False

@@ -54,7 +54,9 @@ def test_weight_zero_and_vm_off_reasons_follow_changes(run):
     web02 = by_name(facts["vm_adapters"], vm_name="web02")
     assert [r["code"] for r in web02["no_vf_reasons"]] == ["iov_weight_zero"]
     gen1 = by_name(facts["vm_adapters"], vm_name="legacy-gen1")
-    assert [r["code"] for r in gen1["no_vf_reasons"]] == ["switch_iov_disabled", "iov_weight_zero", "vm_not_running"]
+    assert [r["code"] for r in gen1["no_vf_reasons"]] == [
+        "switch_iov_disabled", "nic_sriov_unsupported", "iov_weight_zero", "vm_not_running"]
+    assert "Embedded LOM 1 Port 1" in gen1["no_vf_reasons"][1]["message"]
 
 
 @pytest.fixture
