@@ -86,3 +86,23 @@ hosts:
         timings.append(time.perf_counter() - started)
     assert not result.failed and len(result.of_type("Microsoft.HyperV.PowerShell.VMNetworkAdapter")) == 1000
     assert min(timings) < 1.0, timings
+
+
+def test_runner_works_without_the_collection_installed(capable, monkeypatch):
+    import importlib
+    import sys
+
+    from hyperv_sriov_emulator import inprocess
+
+    # None in sys.modules makes the import fail as if the collection were not installed.
+    monkeypatch.setitem(sys.modules, "ansible_collections.sriov.hyperv.plugins.module_utils._runner", None)
+    standalone = importlib.reload(inprocess)
+    try:
+        assert standalone.RunResult is not RunResult
+        result = standalone.InProcessRunner(capable).run([[Command("Get-VMSwitch", {"Name": ["sriov-ext", "x"]})]])
+        assert [o.properties["Name"] for o in result.of_type("Microsoft.HyperV.PowerShell.VMSwitch")] == ["sriov-ext"]
+        assert result.all_errors()[0].target == "x" and not result.failed
+    finally:
+        monkeypatch.undo()
+        importlib.reload(inprocess)
+    assert inprocess.RunResult is RunResult
