@@ -97,3 +97,18 @@ def test_error_records_of_hyperv_cmdlets(capable):
     assert (error.category, error.fqid, error.target, error.exception_type) == (
         "InvalidArgument", "InvalidParameter,Microsoft.HyperV.PowerShell.Commands.GetVM", "nobody",
         "Microsoft.HyperV.PowerShell.VirtualizationException")
+
+
+def test_values_as_psrpcore_deserializes_them(capable):
+    from psrpcore import types as ps
+
+    vm_id = capable.vms[0].id
+    result = engine.invoke(capable, [
+        [engine.CommandSpec("Get-VMSwitch", [("Name", ps.PSList([ps.PSString("sriov-ext"), ps.PSString("mgmt-ext")]))])],
+        [engine.CommandSpec("Set-VMNetworkAdapter", [("VMName", ps.PSString("web01")), ("IovWeight", ps.PSUInt(3)),
+                                                     ("IovInterruptModeration", ps.PSInt(100)), ("Passthru", None)])],
+        [engine.CommandSpec("Get-VM", [("Id", ps.PSGuid(vm_id))])],
+    ])
+    assert result.terminating is None and result.errors == []
+    assert [o.get("Name") for o in result.output] == ["sriov-ext", "mgmt-ext", "Network Adapter", "web01"]
+    assert (result.output[2].get("IovWeight"), result.output[2].get("IovInterruptModeration").name) == (3, "Low")
