@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 import yaml
 from pypsrp.powershell import PowerShell, RunspacePool
 from pypsrp.wsman import WSMan
@@ -35,9 +36,10 @@ def _scenario(path):
     return str(path)
 
 
-def test_whole_host_read_of_1000_adapters(emulator_factory, tmp_path_factory):
+@pytest.mark.parametrize("auth, tls", [("basic", True), ("ntlm", False)], ids=["https-basic", "http-ntlm-encrypted"])
+def test_whole_host_read_of_1000_adapters(emulator_factory, tmp_path_factory, auth, tls):
     scenario = _scenario(tmp_path_factory.mktemp("scale") / "big.yml")
-    ready = emulator_factory(scenario=scenario, fresh=True)
+    ready = emulator_factory(scenario=scenario, auth=auth, tls=tls, fresh=True)
     with WSMan(**ready.wsman_kwargs()) as wsman, RunspacePool(wsman) as pool:
         ps = PowerShell(pool)
         ps.add_cmdlet("Get-VMHost").add_statement()
