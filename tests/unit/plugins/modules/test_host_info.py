@@ -94,3 +94,17 @@ def test_vf_shortage_names_the_holders(scenario_run):
     assert switch["virtual_functions"]["free"] == 0
     assert set(switch["virtual_functions"]["requesting_without_vf"]) >= {
         "%s/%s" % (a["vm_name"], a["name"]) for a in short}
+
+
+def test_ws2016_host_gathers_and_reads_its_unsupported_nic(scenario_run):
+    run = scenario_run("ws2016")
+    facts = run(host_info)
+    nic2 = by_name(facts["physical_adapters"], name="NIC 2")
+    assert nic2["sriov_support"] == "MissingPfDriver"
+    file01 = by_name(facts["vm_adapters"], vm_name="file01")
+    codes = [r["code"] for r in file01["no_vf_reasons"]]
+    assert codes[:2] == ["switch_iov_disabled", "nic_sriov_unsupported"]
+    assert "MissingPfDriver" in file01["no_vf_reasons"][1]["message"]
+    # The gathered configuration of an older host feeds back as it is.
+    again = run(host_config, config=facts["config"])
+    assert (again["changed"], again["commands"]) == (False, [])
