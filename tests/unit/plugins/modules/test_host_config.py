@@ -134,3 +134,30 @@ def test_config_is_required_except_for_gathered(run):
     result = run(host_config, state="overridden")
     assert result["failed"] is True and "config" in result["msg"]
     assert run.connections == []
+
+
+def test_overridden_removes_unlisted_switches_only_in_the_given_section(run):
+    gathered = run(host_config, state="gathered")["gathered"]
+    keep = [sw for sw in gathered["switches"] if sw["name"] != "lab-internal"]
+    result = run(host_config, state="overridden", config={"switches": keep})
+    assert result["commands"] == ["Remove-VMSwitch -Name 'lab-internal' -Force"]
+    assert {sw["name"] for sw in result["after"]["switches"]} == {"sriov-ext", "mgmt-ext"}
+    # Sections left out are untouched (the internal switch's own host adapter goes with it).
+    def vm_adapters(config):
+        return [a for a in config["vm_adapters"] if not a.get("management_os")]
+
+    assert vm_adapters(result["after"]) == vm_adapters(result["before"])
+    host_adapters_before = [a["name"] for a in result["before"]["vm_adapters"] if a.get("management_os")]
+    host_adapters_after = [a["name"] for a in result["after"]["vm_adapters"] if a.get("management_os")]
+    assert host_adapters_after == [name for name in host_adapters_before if name != "lab-internal"]
+    assert run(host_config, state="overridden", config={"switches": keep})["changed"] is False
+
+
+def test_replaced_resets_unset_options_of_the_named_adapter(run):
+    result = run(host_config, state="replaced",
+                 config={"vm_adapters": [{"vm_name": "db01", "name": "Data", "iov_weight": 80}]})
+    assert result["changed"] is True
+    after = next(a for a in result["after"]["vm_adapters"] if a.get("vm_name") == "db01" and a["name"] == "Data")
+    assert after["iov_interrupt_moderation"] == "default"
+    assert after["iov_weight"] == 80
+    assert run.adapter(run.state(), "db01", "Data")["settings"]["IovInterruptModeration"] == "Default"

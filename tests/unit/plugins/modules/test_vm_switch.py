@@ -105,3 +105,14 @@ def test_connection_options_reach_the_factory_without_the_password_in_results(ru
     assert run.connections[0]["hostname"] == "hv-capable.example"
     assert run.connections[0]["password"]  # handed to the transport, and nowhere else
     assert "password" not in result
+
+
+def test_check_mode_predicts_a_recreate_without_touching_the_host(run):
+    before = run.state()
+    predicted = run(vm_switch, check=True, diff=True, name="sriov-ext", enable_iov=False,
+                    creation_only_changes="recreate")
+    assert predicted["changed"] is True
+    assert predicted["recreated_switches"] == ["sriov-ext"]
+    assert (predicted["diff"]["before"]["enable_iov"], predicted["diff"]["after"]["enable_iov"]) == (True, False)
+    assert any(line.startswith("Remove-VMSwitch -Name 'sriov-ext'") for line in predicted["commands"])
+    assert run.state() == before
