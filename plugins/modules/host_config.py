@@ -44,7 +44,7 @@ options:
             type: bool
           num_vfs:
             description:
-              - Number of virtual functions the adapter offers.
+              - Number of virtual functions the adapter offers, from V(0) up to what its driver accepts.
             type: int
       switches:
         description:

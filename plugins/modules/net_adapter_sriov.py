@@ -30,8 +30,8 @@ options:
     type: bool
   num_vfs:
     description:
-      - Number of virtual functions the adapter offers, at least V(1) and at most what the hardware
-        supports.
+      - Number of virtual functions the adapter offers, from V(0) up to what the adapter's driver
+        accepts (M(sriov.hyperv.host_info) shows it as C(max_vfs)).
     type: int
   restart:
     description:
