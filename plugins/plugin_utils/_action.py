@@ -19,6 +19,7 @@ import sys
 import typing as t
 
 from ansible.module_utils.common.text.converters import to_text
+from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
 # Connection option -> inventory variables, first defined wins (the names ansible.builtin.psrp
@@ -166,6 +167,15 @@ class HyperVAction(ActionBase):
 
     def run(self, tmp: str | None = None, task_vars: dict[str, t.Any] | None = None) -> dict[str, t.Any]:
         task_vars = task_vars or {}
+        if self._task.async_val and self._connection.transport != "local":
+            # Ansible polls an async job over the task's own connection (for psrp, with
+            # ansible.windows.async_status on the Hyper-V host), which never sees a job that was
+            # started here on the controller.
+            raise AnsibleActionFail(
+                "Failed to start %s asynchronously: the job runs on the controller but Ansible would "
+                "poll for it over the host's %s connection. Add delegate_to: localhost to an async "
+                "task." % (self._task.action, self._connection.transport)
+            )
         self._use_controller()
         result = super().run(tmp, task_vars)
         del tmp

@@ -253,3 +253,23 @@ def test_vaulted_inventory_password(tmp_path, host):
     )
     assert results["hv"]["host_name"] == _expected_host_name(host)
     assert host["password"] not in output
+
+
+def test_async_needs_delegate_to_localhost(tmp_path, host):
+    # Ansible would poll over psrp for a job that runs on the controller: refused with the remedy.
+    task = {"acme.probe.probe": {}, "async": 30, "poll": 1, "register": "probe", "ignore_errors": True}
+    results, _output = _run_playbook(tmp_path, {"hv": _inventory_host(host)}, _play([task]))
+    assert results["hv"]["failed"] is True
+    assert "Add delegate_to: localhost to an async task" in results["hv"]["msg"]
+
+    # Delegated to the controller, the poll finds the job; the connection still comes from "hv".
+    task = {"acme.probe.probe": {"read": True}, "async": 30, "poll": 1, "delegate_to": "localhost", "register": "probe"}
+    results, output = _run_playbook(
+        tmp_path,
+        {"hv": _inventory_host(host)},
+        _play([task]),
+        args=["-e", "ansible_python_interpreter=%s" % sys.executable],
+    )
+    assert results["hv"]["host_name"] == _expected_host_name(host)
+    assert results["hv"]["finished"] == 1
+    assert host["password"] not in output
