@@ -118,6 +118,8 @@ notes:
   - Connection options are taken from the task first, then from the inventory host's
     C(ansible_host), C(ansible_port), C(ansible_user), C(ansible_password) and C(ansible_psrp_*)
     variables, then from the C(HYPERV_*) environment variables.
+  - To run a task with C(async), add C(delegate_to=localhost) so that Ansible polls for the job on
+    the controller, where it runs; the connection still comes from the targeted inventory host.
 requirements:
   - pypsrp >= 0.9 on the controller
 """
