@@ -39,8 +39,10 @@ def inprocess_runner(scenario_name, host_name):
 
 
 @pytest.fixture(scope="module")
-def host(emulator):
-    return emulator.host()
+def host(emulator_factory):
+    # A process of its own: outputs are compared with a freshly loaded in-process host, so no
+    # other test may have changed this one.
+    return emulator_factory(scenario="capable", fresh=True).host()
 
 
 @pytest.fixture(scope="module", params=["wire", "inprocess"])
