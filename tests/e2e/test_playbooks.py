@@ -25,6 +25,12 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 PLAYBOOKS = os.path.join(HERE, "playbooks")
 ENV_SH = os.path.join(REPO, "tests", "tools", "env.sh")
 HOST = "HV-CAPABLE"
+BIOS_HOST = "HV-BIOS"
+BIOS_REASONS = [
+    "To use SR-IOV on this system, the system BIOS must be updated to allow Windows to control PCI Express. "
+    "Contact your system manufacturer for an update.",
+    "Ensure that the system has chipset support for SR-IOV and that I/O virtualization is enabled in the BIOS.",
+]
 RECAP = re.compile(
     r"^(?P<host>\S+)\s*:\s*ok=(?P<ok>\d+)\s+changed=(?P<changed>\d+)\s+unreachable=(?P<unreachable>\d+)\s+"
     r"failed=(?P<failed>\d+)\s+skipped=(?P<skipped>\d+)\s+rescued=(?P<rescued>\d+)\s+ignored=(?P<ignored>\d+)",
@@ -55,8 +61,9 @@ class Play(t.NamedTuple):
 class Lab:
     """One emulated host and the means to run playbooks and CLI commands against it."""
 
-    def __init__(self, ready: t.Any, workdir: str) -> None:
+    def __init__(self, ready: t.Any, workdir: str, host: str = HOST) -> None:
         self.ready = ready
+        self.host = host
         self.workdir = workdir
         self.inventory = os.path.join(workdir, "inventory.yml")
         made = ready.cli("inventory")
@@ -64,7 +71,7 @@ class Lab:
         # The inventory holds the password: private to the owner.
         with open(os.open(self.inventory, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as handle:
             handle.write(made.stdout)
-        self.password = ready.host(HOST)["password"]
+        self.password = ready.host(host)["password"]
         self.runs = 0
 
     def play(self, playbook: str, check: bool = False, diff: bool = False, **extra_vars: t.Any) -> Play:
@@ -101,10 +108,10 @@ class Lab:
             with open(results_file, encoding="utf-8") as handle:
                 results = json.load(handle)
             assert self.password not in json.dumps(results)
-        return Play(process.returncode, recaps.get(HOST, {}), results, output)
+        return Play(process.returncode, recaps.get(self.host, {}), results, output)
 
     def state_text(self) -> str:
-        shown = self.ready.cli("state", "--host", HOST)
+        shown = self.ready.cli("state", "--host", self.host)
         assert shown.returncode == 0, shown.stderr
         return shown.stdout
 
@@ -112,11 +119,11 @@ class Lab:
         return json.loads(self.state_text())
 
     def invoke(self, cmdlet: str, *parameters: str) -> None:
-        done = self.ready.cli("invoke", "--host", HOST, cmdlet, *[arg for p in parameters for arg in ("-p", p)])
+        done = self.ready.cli("invoke", "--host", self.host, cmdlet, *[arg for p in parameters for arg in ("-p", p)])
         assert done.returncode == 0, done.stderr
 
     def fault(self, *args: str) -> None:
-        armed = self.ready.cli("fault", "--host", HOST, *args)
+        armed = self.ready.cli("fault", "--host", self.host, *args)
         assert armed.returncode == 0, armed.stderr
 
 
@@ -289,4 +296,27 @@ def test_refusals_and_bad_input_name_the_field_and_leave_the_host_byte_identical
         assert result["failed"] is True
         assert expected in result["msg"]
     assert "Traceback" not in played.output
+    assert lab.state_text() == before
+
+
+def test_host_info_over_the_wire_carries_hyperv_reasons(emulator_factory, tmp_path):
+    lab = Lab(emulator_factory("bios-blocked", fresh=True), str(tmp_path), host=BIOS_HOST)
+    before = lab.state_text()
+    played = lab.play("info.yml", check=True)
+    assert played.rc == 0, played.output
+    info = played.results["info"]
+    assert info["changed"] is False
+    assert info["host"] == {"name": BIOS_HOST, "iov_support": False, "iov_support_reasons": BIOS_REASONS}
+    app01 = next(a for a in info["vm_adapters"] if a["vm_name"] == "app01")
+    # The platform's reasons reach the switch too (its IovSupportReasons mix both).
+    assert [r["code"] for r in app01["no_vf_reasons"]] == ["host_iov_unsupported", "switch_iov_unsupported"]
+    assert app01["no_vf_reasons"][0]["hyperv_reasons"] == BIOS_REASONS
+    assert BIOS_REASONS[0] in app01["no_vf_reasons"][0]["message"]
+    app02 = next(a for a in info["vm_adapters"] if a["vm_name"] == "app02")
+    assert [r["code"] for r in app02["no_vf_reasons"]] == [
+        "host_iov_unsupported", "switch_iov_unsupported", "vm_not_running"]
+    switch = info["switches"][0]
+    assert switch["virtual_functions"]["in_use"] == 0
+    assert switch["virtual_functions"]["requesting_without_vf"] == ["app01/Network Adapter", "app02/Network Adapter"]
+    assert info["config"]["switches"][0]["enable_iov"] is True
     assert lab.state_text() == before
