@@ -179,8 +179,11 @@ def _classify(record: ErrorRecordData) -> tuple[type[HyperVError], str]:
         "ParameterArgumentTransformationError",
         "InvalidParameter",
     ):
-        return InvalidArgumentError, "Correct the value; the host's message above says which values it accepts"
+        return InvalidArgumentError, "Correct the option's value"
     return CommandFailedError, "See the host's message; nothing was changed by the failing command"
+
+
+_TARGET_IS_THE_OBJECT = (NotFoundError, AccessDeniedError, CommandFailedError)
 
 
 def error_from_record(record: ErrorRecordData, target: str | None = None) -> HyperVError:
@@ -190,9 +193,17 @@ def error_from_record(record: ErrorRecordData, target: str | None = None) -> Hyp
     """
     cls, remedy = _classify(record)
     command = _command_of(record)
+    if cls is CommandNotFoundError and not command:
+        command = _target_name(record.target)  # the unknown command's name is the record's target
     verb, noun = _subject(command)
-    name = target or _target_name(record.target)
-    where = "%s %s '%s'" % (verb, noun, name) if name else "%s %s" % (verb, noun)
+    name = target
+    if name is None and cls in _TARGET_IS_THE_OBJECT:
+        # Other records carry the offending value or parameter as their target, not the object.
+        name = _target_name(record.target)
+    if cls is CommandNotFoundError:
+        where = "run %s" % (command or "a command")
+    else:
+        where = "%s %s '%s'" % (verb, noun, name) if name else "%s %s" % (verb, noun)
     host_text = _sentence(record.message) or "the host gave no message"
     if cls is ParameterNotSupportedError:
         parameter_match = _PARAMETER_NAME.search(record.message or "")

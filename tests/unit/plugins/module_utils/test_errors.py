@@ -3,6 +3,8 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from ansible_collections.sriov.hyperv.plugins.module_utils import _errors
@@ -87,6 +89,17 @@ def test_command_not_found_is_not_an_object_not_found():
     assert not isinstance(error, _errors.NotFoundError)
     assert isinstance(error, _errors.CommandFailedError)
     assert "Hyper-V PowerShell module" in error.message
+
+
+def test_a_rejected_value_is_not_taken_for_the_object_name():
+    error = _errors.error_from_record(dataclasses.replace(BAD_WEIGHT, target=101))
+    assert error.message.startswith("Failed to change VM network adapter: The value 101 is out of range")
+    assert error.message.endswith("Correct the option's value.")
+
+
+def test_missing_cmdlet_message_names_the_cmdlet_once():
+    error = _errors.error_from_record(NO_CMDLET)
+    assert error.message.startswith("Failed to run Get-VMFoo: the host has no cmdlet Get-VMFoo (host said: The term")
 
 
 def test_explicit_target_wins_over_record():
