@@ -240,15 +240,6 @@ def _in_option_terms(request: Request, exc: BaseException) -> BaseException:
     return _spec.SpecValidationError(problems)
 
 
-def _expected_errors() -> tuple[type[BaseException], ...]:
-    found: list[type[BaseException]] = [_errors.HyperVError]
-    for holder, name in ((_spec, "SpecValidationError"), (_reconcile, "CreationOnlyChangeError")):
-        cls = getattr(holder, name, None)
-        if isinstance(cls, type) and not issubclass(cls, _errors.HyperVError):
-            found.append(cls)
-    return tuple(found)
-
-
 def _fail_from_exception(module: AnsibleModule, exc: BaseException, partial: dict[str, t.Any]) -> t.NoReturn:
     """The one edge where an expected failure becomes a task failure (no traceback)."""
     result = dict(partial)
@@ -323,8 +314,10 @@ def run_module(definition: Definition) -> None:
     _require(module, _pydantic_compat.HAS_PYDANTIC, "pydantic", _pydantic_compat.PYDANTIC_IMPORT_ERROR)
     partial: dict[str, t.Any] = {"changed": False}
     request = definition.build(module.params)
+    # Every failure the collection raises on purpose (validation, refusal, host, transport) is a
+    # HyperVError; anything else is a defect and keeps its traceback.
     try:
         result = _execute(module, request, definition, partial)
-    except _expected_errors() as exc:
+    except _errors.HyperVError as exc:
         _fail_from_exception(module, _in_option_terms(request, exc), partial)
     module.exit_json(**result)
