@@ -46,12 +46,31 @@ class View:
         self.switches = host.switch_map()
         self.vms = host.vm_map()
         self.vnic_switches = {a.switch_id for a in host.management_adapters if a.switch_id}
+        self._usage: dict[str, tuple[list[NetworkAdapter], int]] | None = None
 
     def since(self, version: str | None) -> bool:
         return version is None or self.vi >= versions.index(version)
 
     def switch_type(self, sw: VSwitch) -> str:
         return self.host.switch_type(sw, self.vnic_switches)
+
+    def switch_usage(self) -> dict[str, tuple[list[NetworkAdapter], int]]:
+        """Per switch: the adapters holding a VF, and how many running adapters use a VMQ
+        (one pass over the adapters for all switches)."""
+        if self._usage is None:
+            usage: dict[str, tuple[list[NetworkAdapter], int]] = {}
+            for vm in self.host.vms:
+                for a in vm.adapters:
+                    if a.switch_id is None:
+                        continue
+                    holders, vmq = usage.get(a.switch_id, ([], 0))
+                    if a.vf is not None:
+                        holders.append(a)
+                    elif vm.running and int(a.settings["VMQWeight"]) > 0:
+                        vmq += 1
+                    usage[a.switch_id] = (holders, vmq)
+            self._usage = usage
+        return self._usage
 
     def effective_queue_pairs_cap(self) -> int:
         # The host spreads a default queue / host vNIC over at most an eighth of its processors
@@ -148,17 +167,7 @@ def switch_object(view: View, sw: VSwitch) -> PSObj:
     external = switch_type == "External"
     nics = host.switch_nics(sw)
     reasons = host.switch_iov_reasons(sw)
-    vf_adapters = [
-        a for vm in host.vms for a in vm.adapters if a.switch_id == sw.id and a.vf is not None
-    ] if external and sw.iov_enabled else []
-    vmq_users = 0
-    if external:
-        for vm in host.vms:
-            if vm.running:
-                vmq_users += sum(
-                    1 for a in vm.adapters
-                    if a.switch_id == sw.id and a.vf is None and int(a.settings["VMQWeight"]) > 0
-                )
+    vf_adapters, vmq_users = view.switch_usage().get(sw.id, ([], 0)) if external else ([], 0)
     available_vmq = sum(nic.vmq_queues for nic in nics) if external else 0
     s = sw.settings
     cap = view.effective_queue_pairs_cap()
