@@ -143,6 +143,7 @@ def test_overridden_removes_unlisted_switches_only_in_the_given_section(run):
     assert result["commands"] == ["Remove-VMSwitch -Name 'lab-internal' -Force"]
     assert {sw["name"] for sw in result["after"]["switches"]} == {"sriov-ext", "mgmt-ext"}
     # Sections left out are untouched (the internal switch's own host adapter goes with it).
+
     def vm_adapters(config):
         return [a for a in config["vm_adapters"] if not a.get("management_os")]
 
