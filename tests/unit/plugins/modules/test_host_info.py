@@ -108,3 +108,19 @@ def test_ws2016_host_gathers_and_reads_its_unsupported_nic(scenario_run):
     # The gathered configuration of an older host feeds back as it is.
     again = run(host_config, config=facts["config"])
     assert (again["changed"], again["commands"]) == (False, [])
+
+
+def test_every_returned_key_is_documented(run):
+    import yaml
+
+    documented = yaml.safe_load(host_info.RETURN)
+    facts = run(host_info)
+    facts.pop("invocation", None)
+    assert set(facts) - {"changed"} == set(documented) - {"error"}
+    for section in ("host", "physical_adapters", "switches", "vm_adapters"):
+        item = facts[section] if section == "host" else facts[section][0]
+        assert set(item) == set(documented[section]["contains"]), section
+    switch = facts["switches"][0]
+    contains = documented["switches"]["contains"]
+    assert set(switch["virtual_functions"]) == set(contains["virtual_functions"]["contains"])
+    assert set(switch["queue_pairs"]) == set(contains["queue_pairs"]["contains"])
