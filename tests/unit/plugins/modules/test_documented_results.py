@@ -1,0 +1,38 @@
+# -*- coding: utf-8 -*-
+# Copyright: sriov.hyperv contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Every key a module returns is in its RETURN documentation, and the other way round."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from ansible_collections.sriov.hyperv.plugins.modules import host_config, net_adapter_sriov, vm_network_adapter, vm_switch
+
+STANDARD = {"changed", "invocation", "warnings", "failed", "msg"}
+
+CASES = [
+    (vm_switch, {"name": "sw", "switch_type": "private"}),
+    (vm_network_adapter, {"vm_name": "web01", "name": "Network Adapter", "iov_weight": 1}),
+    (net_adapter_sriov, {"name": "SLOT 2 Port 1", "num_vfs": 4}),
+    (host_config, {"config": {"switches": [{"name": "sw", "switch_type": "private"}]}}),
+]
+
+
+@pytest.mark.parametrize(("module", "args"), CASES, ids=lambda case: getattr(case, "__name__", "args"))
+def test_returned_keys_are_documented(run, module, args):
+    documented = set(yaml.safe_load(module.RETURN))
+    result = run(module, diff=True, **args)
+    assert set(result) - STANDARD == documented - {"error", "gathered", "rendered"}
+    failed = run(module, **dict(args, name="")) if module is not host_config else run(
+        module, config={"switches": [{"name": ""}]})
+    assert failed["failed"] is True
+    assert set(failed) - STANDARD <= documented
+
+
+def test_host_config_gathered_and_rendered_are_documented(run):
+    documented = set(yaml.safe_load(host_config.RETURN))
+    assert set(run(host_config, state="gathered")) - STANDARD == {"gathered"} <= documented
+    rendered = run(host_config, state="rendered", config={"switches": [{"name": "a", "switch_type": "private"}]})
+    assert set(rendered) - STANDARD == {"rendered"} <= documented
