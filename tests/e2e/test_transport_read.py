@@ -9,7 +9,6 @@ the server is the real emulator process.
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 
@@ -120,18 +119,6 @@ def test_wire_and_in_process_give_the_same_plain_data(fresh_host):
     for wire_obj, local_obj in zip(over_wire.output, in_process.output):
         assert wire_obj == local_obj, (wire_obj.type_names[0], wire_obj.properties.get("Name"))
     assert over_wire.all_errors() == in_process.all_errors()
-
-
-def test_open_and_read_time_on_loopback(fresh_host):
-    """Not a benchmark (see benchmarks/transport_bench.py); a guard against a 40 ms-per-request
-    regression such as Nagle's algorithm on the server."""
-    timings = []
-    for _attempt in range(3):
-        start = time.perf_counter()
-        with PsrpRunner(options_for(fresh_host)) as runner:
-            runner.run(_host.READ_STATEMENTS)
-        timings.append(time.perf_counter() - start)
-    assert min(timings) < 1.0, timings
 
 
 @pytest.mark.parametrize(

@@ -125,8 +125,9 @@ def test_delay_slows_answers_for_count_requests(ready):
         started = time.monotonic()
         again.invoke()
         fast = time.monotonic() - started
+    # Compared with each other, not with a clock budget: only the first two requests waited.
     assert slow >= 0.8
-    assert fast < 0.4
+    assert slow - fast >= 0.6
 
 
 def test_clear_disarms_everything(ready):
@@ -140,4 +141,5 @@ def test_clear_disarms_everything(ready):
         ps.add_cmdlet("Get-VMHost")
         started = time.monotonic()
         assert len(ps.invoke()) == 1 and not ps.had_errors
-        assert time.monotonic() - started < 1.0
+        # The cleared 1000 ms delay would hold Command and Receive for at least 2 s together.
+        assert time.monotonic() - started < 2.0

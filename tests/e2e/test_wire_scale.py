@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 
 import pytest
 import yaml
@@ -47,9 +46,7 @@ def test_whole_host_read_of_1000_adapters(emulator_factory, tmp_path_factory, au
         ps.add_cmdlet("Get-VMSwitch").add_statement()
         ps.add_cmdlet("Get-VMNetworkAdapter").add_parameter("All").add_statement()
         ps.add_cmdlet("Get-NetAdapterSriov")
-        started = time.monotonic()
         output = ps.invoke()
-        elapsed = time.monotonic() - started
     assert not ps.had_errors and not ps.streams.error
     adapters = [obj for obj in output if obj.types[0] == "Microsoft.HyperV.PowerShell.VMNetworkAdapter"]
     assert len(adapters) == ADAPTERS
@@ -59,6 +56,3 @@ def test_whole_host_read_of_1000_adapters(emulator_factory, tmp_path_factory, au
     weights = sorted({obj.adapted_properties["IovWeight"] for obj in adapters})
     assert weights == [0, 50]
     assert len([obj for obj in output if obj.types[0] == "Microsoft.HyperV.PowerShell.VirtualMachine"]) == ADAPTERS // 2
-    # Generous bound for a 2-core machine: most of the time goes into pypsrp's deserialising.
-    assert elapsed < 60, elapsed
-    print("\n1,000-adapter whole-host read: %.2f s for %d objects" % (elapsed, len(output)))

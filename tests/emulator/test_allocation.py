@@ -198,18 +198,11 @@ hosts:
         state: Running
         adapters: [{switch: set, iov_weight: 50}, {name: second, switch: set, iov_weight: 60}]
 """)
-    reads = []
-    for _attempt in range(3):  # best of three: the machine is shared with other test runs
-        started = time.perf_counter()
-        objects = ok(host, cmd("Get-VMNetworkAdapter", All=SWITCH))
-        reads.append(time.perf_counter() - started)
-    read = min(reads)
+    # Speed at this scale is measured by benchmarks/emulator_bench.py, not asserted here.
+    objects = ok(host, cmd("Get-VMNetworkAdapter", All=SWITCH))
     assert len(objects) == 1001
     assert sum(1 for o in objects if o.get("IovUsage") == 1) == 128
-    started = time.perf_counter()
     ok(host, [cmd("Get-VM"), cmd("Stop-VM", TurnOff=SWITCH)])
+    assert not any(a.vf for vm in host.vms for a in vm.adapters)
     ok(host, [cmd("Get-VM"), cmd("Start-VM")])
-    bulk = time.perf_counter() - started
-    assert read < 0.5, reads
-    assert bulk < 4.0, bulk
     assert sum(1 for vm in host.vms for a in vm.adapters if a.vf) == 128

@@ -1,6 +1,5 @@
 """The in-process runner returns the collection's RunResult with the plain-data rules."""
 
-import time
 
 from ansible_collections.sriov.hyperv.plugins.module_utils._runner import SWITCH, Command, ErrorRecordData, PSObjectData, RunResult
 
@@ -67,7 +66,7 @@ def test_read_of_an_empty_host_writes_no_errors():
     assert [o.type_names[0] for o in result.output] == ["Microsoft.HyperV.PowerShell.VMHost"]
 
 
-def test_whole_host_read_of_a_thousand_adapters_is_fast():
+def test_whole_host_read_of_a_thousand_adapters():
     [host] = load_scenario_text("""
 hosts:
   - name: BIG
@@ -78,14 +77,9 @@ hosts:
     vms:
       - {name: "vm{n}", count: 1000, state: Running, adapters: [{switch: ext, iov_weight: 5}]}
 """)
-    runner = InProcessRunner(host)
-    timings = []
-    for _attempt in range(3):  # best of three: the machine is shared with other test runs
-        started = time.perf_counter()
-        result = runner.run(READ_HOST)
-        timings.append(time.perf_counter() - started)
+    # Its speed is measured by benchmarks/emulator_bench.py, not asserted here.
+    result = InProcessRunner(host).run(READ_HOST)
     assert not result.failed and len(result.of_type("Microsoft.HyperV.PowerShell.VMNetworkAdapter")) == 1000
-    assert min(timings) < 1.0, timings
 
 
 def test_runner_works_without_the_collection_installed(capable, monkeypatch):
