@@ -284,10 +284,13 @@ def cmd_fault(args: argparse.Namespace) -> int:
         raise UsageError("--count goes with --cmdlet or --delay-ms")
     if args.count is not None and args.count < 1:
         raise UsageError("--count must be 1 or more")
+    if args.skip is not None and (kind != "cmdlet" or args.skip < 0):
+        raise UsageError("--skip goes with --cmdlet and must be 0 or more")
     request: dict[str, t.Any]
     if kind == "cmdlet":
         request = {"kind": "cmdlet", "cmdlet": args.cmdlet, "count": args.count or 1,
-                   "terminating": bool(args.terminating), "message": args.message, "category": args.category}
+                   "terminating": bool(args.terminating), "message": args.message, "category": args.category,
+                   "skip": args.skip or 0}
     elif kind == "drop-at-request":
         if args.drop_at_request < 1:
             raise UsageError("--drop-at-request must be 1 or more (1 = the next request)")
@@ -355,6 +358,7 @@ def build_parser() -> argparse.ArgumentParser:
     fault.add_argument("--host", required=True)
     fault.add_argument("--cmdlet", help="the next --count calls of this cmdlet fail")
     fault.add_argument("--count", type=int)
+    fault.add_argument("--skip", type=int, metavar="N", help="with --cmdlet: let the first N calls through")
     mode = fault.add_mutually_exclusive_group()
     mode.add_argument("--terminating", dest="terminating", action="store_true", default=False)
     mode.add_argument("--non-terminating", dest="terminating", action="store_false")

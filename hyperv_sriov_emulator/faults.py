@@ -28,6 +28,9 @@ class CmdletFault:
     writes an error record, which -ErrorAction Stop turns into a failed pipeline."""
     message: str | None = None
     category: str = "NotSpecified"
+    skip: int = 0
+    """Calls let through before the fault fires: a multi-step operation (a switch recreate calls
+    New-VMSwitch more than once) can be made to fail at a chosen step."""
 
     def error(self) -> PSError:
         noun = re.sub(r"[^A-Za-z0-9]", "", self.cmdlet)
@@ -48,6 +51,7 @@ class CmdletFault:
             "terminating": self.terminating,
             "message": self.message,
             "category": self.category,
+            "skip": self.skip,
         }
 
 
@@ -66,12 +70,14 @@ class FaultBook:
 
     # -- arming ---------------------------------------------------------------------------------
     def arm_cmdlet(self, cmdlet: str, count: int = 1, terminating: bool = False, message: str | None = None,
-                   category: str = "NotSpecified") -> CmdletFault:
+                   category: str = "NotSpecified", skip: int = 0) -> CmdletFault:
         if not cmdlet or not re.match(r"^[A-Za-z]+-[A-Za-z0-9]+$", cmdlet):
             raise FaultError("--cmdlet must be a cmdlet name such as New-VMSwitch, not %r" % cmdlet)
         if count < 1:
             raise FaultError("--count must be 1 or more")
-        fault = CmdletFault(cmdlet, count, terminating, message, category)
+        if skip < 0:
+            raise FaultError("--skip must be 0 or more")
+        fault = CmdletFault(cmdlet, count, terminating, message, category, skip)
         with self._lock:
             self._cmdlets.append(fault)
         return fault
@@ -111,6 +117,9 @@ class FaultBook:
         with self._lock:
             for fault in self._cmdlets:
                 if fault.cmdlet.lower() == wanted:
+                    if fault.skip > 0:
+                        fault.skip -= 1
+                        return None
                     fault.remaining -= 1
                     if fault.remaining <= 0:
                         self._cmdlets.remove(fault)
@@ -167,7 +176,7 @@ class FaultBook:
             elif kind == "cmdlet":
                 self.arm_cmdlet(str(spec.get("cmdlet", "")), int(spec.get("count", 1)),
                                 bool(spec.get("terminating", False)), spec.get("message"),
-                                str(spec.get("category") or "NotSpecified"))
+                                str(spec.get("category") or "NotSpecified"), int(spec.get("skip", 0)))
             elif kind == "drop-at-request":
                 self.arm_drop_at_request(int(spec.get("request", 0)))
             elif kind == "drop-on-cmdlet":

@@ -249,6 +249,36 @@ def test_fault_on_new_vmswitch_during_recreate_keeps_the_original(lab):
     assert lab.state_text() == before
 
 
+def test_fault_on_the_new_switch_of_a_recreate_puts_back_the_original_and_its_connections(lab):
+    before = lab.state()
+    original = _switch(before, "sriov-ext")
+    on_switch = {key: settings for key, (switch, settings) in _connections(before).items() if switch == "sriov-ext"}
+    assert len(on_switch) >= 3
+    # The first New-VMSwitch of a recreate makes the parking switch; the second, the new switch,
+    # runs after the original is gone: that is the one that fails here.
+    lab.fault("--cmdlet", "New-VMSwitch", "--skip", "1")
+    failed = lab.play("switch.yml", switch_name="sriov-ext", enable_iov=False, creation_only_changes="recreate",
+                      expect_failure=True)
+    result = failed.results["switch"]
+    assert result["failed"] is True
+    assert result["msg"].startswith("Failed to recreate switch 'sriov-ext': ")
+    assert "injected fault made New-VMSwitch fail" in result["msg"]
+    state = lab.state()
+    restored = _switch(state, "sriov-ext")
+    assert restored is not None and restored["id"] != original["id"]  # really removed and made again
+    for field in ("iov_enabled", "net_adapters", "bandwidth_mode", "packet_direct", "embedded_teaming", "notes"):
+        assert restored[field] == original[field], field
+    assert [sw["name"] for sw in state["switches"] if sw["name"].startswith("sriov.hyperv")] == []
+    now = _connections(state)
+    for key, settings in on_switch.items():
+        assert now[key][0] == "sriov-ext", key
+        for name in ("IovWeight", "IovQueuePairsRequested", "IovInterruptModeration", "VMQWeight"):
+            assert now[key][1][name] == settings[name], (key, name)
+    # Nothing is left to finish: the same task with the original setting changes nothing.
+    again = lab.play("switch.yml", switch_name="sriov-ext", enable_iov=True, creation_only_changes="recreate")
+    assert again.rc == 0 and again.recap["changed"] == 0, again.output
+
+
 def test_connection_lost_midway_through_a_recreate_is_finished_by_the_next_run(lab):
     before = lab.state()
     on_switch = {key: settings for key, (switch, settings) in _connections(before).items() if switch == "sriov-ext"}

@@ -19,6 +19,17 @@ def test_cmdlet_fault_fires_count_times_case_insensitively():
     assert book.fired == ["cmdlet:New-VMSwitch", "cmdlet:New-VMSwitch"]
 
 
+def test_cmdlet_fault_skip_lets_the_first_calls_through():
+    book = FaultBook()
+    book.arm_cmdlet("New-VMSwitch", count=1, skip=1)
+    assert book.take_cmdlet_fault("New-VMSwitch") is None
+    assert book.take_cmdlet_fault("New-VMSwitch") is not None
+    assert book.take_cmdlet_fault("New-VMSwitch") is None
+    assert book.fired == ["cmdlet:New-VMSwitch"]
+    with pytest.raises(FaultError, match="--skip"):
+        book.arm_cmdlet("New-VMSwitch", skip=-1)
+
+
 def test_cmdlet_fault_error_looks_like_a_cmdlet_error():
     book = FaultBook()
     fault = book.arm_cmdlet("Set-VMNetworkAdapter", message="Insufficient resources", category="ResourceUnavailable",
