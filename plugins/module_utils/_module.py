@@ -301,6 +301,7 @@ def _execute(module: AnsibleModule, request: Request, definition: Definition, pa
         "after": after,
         "commands": partial["commands"],
         "restart_required": bool(plan.restart_required),
+        "restart_required_adapters": list(plan.restart_required),
     }
     if request.section in (None, "switches"):
         result["recreated_switches"] = list(plan.recreated_switches)

@@ -346,6 +346,14 @@ restart_required:
   returned: when O(state) is V(merged), V(replaced), V(overridden) or V(deleted)
   type: bool
   sample: true
+restart_required_adapters:
+  description:
+    - The physical adapters whose SR-IOV change is configured but waits for an adapter restart
+      to take effect. Empty when nothing waits.
+  returned: when O(state) is V(merged), V(replaced), V(overridden) or V(deleted)
+  type: list
+  elements: str
+  sample: ["SLOT 2 Port 1"]
 gathered:
   description:
     - The host's configuration in the shape of O(config); it can be given back as O(config).

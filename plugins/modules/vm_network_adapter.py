@@ -193,6 +193,14 @@ restart_required:
   returned: success
   type: bool
   sample: false
+restart_required_adapters:
+  description:
+    - The physical adapters whose SR-IOV change is configured but waits for an adapter restart
+      to take effect. Empty when nothing waits.
+  returned: success
+  type: list
+  elements: str
+  sample: ["SLOT 2 Port 1"]
 diff:
   description:
     - RV(before) and RV(after) for C(--diff).

@@ -11,6 +11,7 @@ def test_change_is_pending_without_restart_and_converged_on_rerun(run):
     assert first["changed"] is True
     assert first["commands"] == ["Set-NetAdapterSriov -Name 'SLOT 2 Port 2' -NumVFs 16 -NoRestart"]
     assert first["restart_required"] is True
+    assert first["restart_required_adapters"] == ["SLOT 2 Port 2"]
     assert (first["before"]["num_vfs"], first["after"]["num_vfs"]) == (8, 16)
     nic = run.nic(run.state(), "SLOT 2 Port 2")
     assert (nic["num_vfs_configured"], nic["num_vfs_effective"]) == (16, 8)
@@ -19,12 +20,14 @@ def test_change_is_pending_without_restart_and_converged_on_rerun(run):
     assert (second["changed"], second["commands"]) == (False, [])
     # Still pending: the module never restarts on its own, and says so.
     assert second["restart_required"] is True
+    assert second["restart_required_adapters"] == ["SLOT 2 Port 2"]
 
 
 def test_restart_makes_the_change_effective(run):
     result = run(net_adapter_sriov, name="SLOT 2 Port 2", num_vfs=4, restart=True)
     assert result["changed"] is True
     assert result["restart_required"] is False
+    assert result["restart_required_adapters"] == []
     assert all("-NoRestart" not in line for line in result["commands"])
     nic = run.nic(run.state(), "SLOT 2 Port 2")
     assert (nic["num_vfs_configured"], nic["num_vfs_effective"]) == (4, 4)
