@@ -38,5 +38,8 @@ echo "execution environment python requirements: $(tr '\n' ' ' < "$work/ee-requi
 # A user's project: no galaxy.yml, scenarios under molecule/, the collection from the tarball.
 cp -r "$installed/extensions/molecule" "$work/project/molecule"
 cd "$work/project"
+# molecule keys its state by the project folder's name, which every run of this check shares:
+# forget the last run's, so that prepare runs again.
+ANSIBLE_COLLECTIONS_PATH="$work/collections" molecule reset -s "$scenario" >/dev/null
 ANSIBLE_COLLECTIONS_PATH="$work/collections" molecule test -s "$scenario"
 echo "galaxy_check: scenario '$scenario' passed against the installed tarball"
