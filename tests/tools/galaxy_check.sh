@@ -35,6 +35,19 @@ for dep in pydantic pypsrp; do
 done
 echo "execution environment python requirements: $(tr '\n' ' ' < "$work/ee-requirements.txt")"
 
+# The example execution environment definition must produce a build context that holds this
+# very tarball where its requirements.yml looks for it (no container runtime needed for that).
+mkdir -p "$work/ee"
+cp examples/execution-environment/* "$tarball" "$work/ee/"
+(cd "$work/ee" && ansible-builder create -f execution-environment.yml -c "$work/ee/context" >/dev/null)
+wanted=$(python -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["collections"][0]["name"])' \
+    "$work/ee/context/_build/requirements.yml")
+if [ ! -f "$work/ee/context/_build/$wanted" ]; then
+    echo "galaxy_check: the example EE installs $wanted, which the build context does not hold" >&2
+    exit 1
+fi
+echo "example execution environment context: installs $wanted"
+
 # A user's project: no galaxy.yml, scenarios under molecule/, the collection from the tarball.
 cp -r "$installed/extensions/molecule" "$work/project/molecule"
 cd "$work/project"
