@@ -117,3 +117,38 @@ def test_execution_environment_requirements_match_the_package():
         declared = _requirement_names(project["dependencies"])
         for name, line in wanted.items():
             assert declared.get(name) == line, f"{name}: requirements.txt says {line}, pyproject {declared.get(name)}"
+
+
+def _quick_start_script() -> str:
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Five-minute quick start", 1)[1]
+    return section.split("```bash\n", 1)[1].split("```", 1)[0]
+
+
+def _stop_emulator(ready_file: pathlib.Path) -> None:
+    # The script stops its emulator itself; this only matters when it failed half-way.
+    import json
+    import signal
+
+    try:
+        os.kill(json.loads(ready_file.read_text())["pid"], signal.SIGTERM)
+    except (OSError, ValueError, KeyError):
+        pass
+
+
+def test_readme_quick_start_converges_and_reruns_clean(tmp_path):
+    """Runs the README's quick start as written (only its scratch folder moves into tmp_path)."""
+    script = _quick_start_script().replace("/tmp/hv", str(tmp_path / "hv"))
+    try:
+        result = subprocess.run(
+            ["bash", "-e", "-c", script], capture_output=True, text=True, cwd=ROOT,
+            env=_ansible_env(), timeout=600, check=False,
+        )
+    finally:
+        _stop_emulator(tmp_path / "hv" / "ready.json")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    recaps = re.findall(r"^hv01\s+:\s+ok=\d+\s+changed=(\d+)\s+unreachable=0\s+failed=(\d+)", result.stdout, re.M)
+    # --check --diff, apply, rerun, audit
+    assert [(int(c), int(f)) for c, f in recaps] == [(1, 0), (1, 0), (0, 0), (0, 0)], result.stdout[-3000:]
+    assert "---" in result.stdout and "+++" in result.stdout, "--diff showed no difference"
+    assert "no drift" in result.stdout
