@@ -47,7 +47,7 @@ hosts:
 
 def _time(label: str, iterations: int, action) -> None:
     timings = []
-    for _ in range(iterations):
+    for dummy in range(iterations):
         started = time.perf_counter()
         result = action()
         timings.append((time.perf_counter() - started) * 1000)
