@@ -16,7 +16,7 @@ tarball=$(ls "$work"/dist/sriov-hyperv-*.tar.gz)
 echo "built $(basename "$tarball") ($(du -k "$tarball" | cut -f1) KiB)"
 
 # Nothing of the development tree may ride along in the tarball.
-if tar -tzf "$tarball" | grep -E '(^|/)(\.venv|\.cache|\.ansible|hyperv_sriov_emulator|tests/output)(/|$)'; then
+if tar -tzf "$tarball" | grep -E '(^|/)(\.venv|\.cache|\.ansible|hyperv_sriov_emulator|benchmarks|tests/emulator|tests/output)(/|$)'; then
     echo "galaxy_check: the tarball holds development-only files (above)" >&2
     exit 1
 fi
