@@ -73,5 +73,6 @@ for stage in "${stages[@]}"; do
     timings+=("$stage ${elapsed}s")
     echo "=== stage $stage passed in ${elapsed}s"
 done
-echo "=== timings: $(IFS=,; echo "${timings[*]}" | sed 's/,/, /g'); total $(( $(date +%s) - suite_start ))s"
+joined=$(IFS=,; echo "${timings[*]}")
+echo "=== timings: ${joined//,/, }; total $(( $(date +%s) - suite_start ))s"
 echo "=== all stages passed: ${stages[*]}"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by tests/run.sh and usable by hand: makes the repo-root collection findable by
 # ansible-playbook, ansible-doc, ansible-lint, molecule and pytest without installing it.
 _root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
