@@ -50,3 +50,20 @@ attributes:
   idempotent:
     support: full
 """
+
+    # For modules that change the host: every attribute fully supported.
+    CHANGING_MODULE = r"""
+options: {}
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+  idempotent:
+    support: full
+  platform:
+    support: full
+    platforms: windows
+  action_group:
+    support: full
+"""

@@ -197,20 +197,7 @@ options:
 extends_documentation_fragment:
   - sriov.hyperv.connection
   - sriov.hyperv.attributes
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  idempotent:
-    support: full
-  platform:
-    support: full
-    platforms: windows
-  action_group:
-    support: full
-    membership:
-      - sriov.hyperv.hyperv
+  - sriov.hyperv.attributes.changing_module
 notes:
   - Requires Windows Server 2016 or later with the Hyper-V role and its PowerShell module.
   - Nothing (no physical adapter, no VM) is restarted unless O(restart=true); VMs are never restarted.
@@ -297,14 +284,10 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+extends_documentation_fragment:
+  - sriov.hyperv.results
 error:
-  description:
-    - Details of the failure, beside the message in C(msg). C(problems) lists every validation
-      problem; a failed change lists what was C(applied) before it and what was C(not_applied),
-      and a failed recreate tells whether the original switch was C(rolled_back); a failure
-      reported by the host carries its C(category), C(fqid) and C(host_message).
   returned: on failure, when there are details
-  type: dict
   sample: {"problems": ["iov_weight: 101 is out of range 0-100. Give a whole number from 0 to 100."]}
 before:
   description:
@@ -323,13 +306,7 @@ after:
            "switches": [{"name": "sriov-ext", "switch_type": "external", "enable_iov": true}],
            "vm_adapters": []}
 commands:
-  description:
-    - The PowerShell commands the task runs (or, in check mode, would run), one per line, in order.
-      Each line can be pasted into a PowerShell session on the host.
-    - Empty when nothing needs to change.
   returned: when O(state) is V(merged), V(replaced), V(overridden) or V(deleted)
-  type: list
-  elements: str
   sample: ["Set-NetAdapterSriov -Name 'SLOT 2 Port 1' -NumVFs 32 -NoRestart",
            "New-VMSwitch -Name 'sriov-ext' -NetAdapterName 'SLOT 2 Port 1' -EnableIov $true"]
 recreated_switches:
@@ -341,18 +318,10 @@ recreated_switches:
   elements: str
   sample: []
 restart_required:
-  description:
-    - Whether a change is waiting for a physical adapter restart before it takes effect.
   returned: when O(state) is V(merged), V(replaced), V(overridden) or V(deleted)
-  type: bool
   sample: true
 restart_required_adapters:
-  description:
-    - The physical adapters whose SR-IOV change is configured but waits for an adapter restart
-      to take effect. Empty when nothing waits.
   returned: when O(state) is V(merged), V(replaced), V(overridden) or V(deleted)
-  type: list
-  elements: str
   sample: ["SLOT 2 Port 1"]
 gathered:
   description:
@@ -371,19 +340,7 @@ rendered:
   elements: str
   sample: ["New-VMSwitch -Name 'sriov-ext' -NetAdapterName 'SLOT 2 Port 1' -EnableIov $true"]
 diff:
-  description:
-    - RV(before) and RV(after) for C(--diff).
   returned: when diff mode is on and O(state) is V(merged), V(replaced), V(overridden) or V(deleted)
-  type: dict
-  contains:
-    before:
-      description: Same as RV(before).
-      type: dict
-      returned: always
-    after:
-      description: Same as RV(after).
-      type: dict
-      returned: always
 """
 
 from ansible_collections.sriov.hyperv.plugins.module_utils import _module

@@ -43,20 +43,7 @@ options:
 extends_documentation_fragment:
   - sriov.hyperv.connection
   - sriov.hyperv.attributes
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  idempotent:
-    support: full
-  platform:
-    support: full
-    platforms: windows
-  action_group:
-    support: full
-    membership:
-      - sriov.hyperv.hyperv
+  - sriov.hyperv.attributes.changing_module
 notes:
   - Requires Windows Server 2012 or later and an adapter whose hardware, firmware and driver support
     SR-IOV, on a host whose platform supports it (see M(sriov.hyperv.host_info)).
@@ -98,14 +85,10 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+extends_documentation_fragment:
+  - sriov.hyperv.results
 error:
-  description:
-    - Details of the failure, beside the message in C(msg). C(problems) lists every validation
-      problem; a failed change lists what was C(applied) before it and what was C(not_applied),
-      and a failed recreate tells whether the original switch was C(rolled_back); a failure
-      reported by the host carries its C(category), C(fqid) and C(host_message).
   returned: on failure, when there are details
-  type: dict
   sample: {"problems": ["iov_weight: 101 is out of range 0-100. Give a whole number from 0 to 100."]}
 before:
   description:
@@ -123,43 +106,16 @@ after:
   type: dict
   sample: {"name": "SLOT 2 Port 1", "sriov_enabled": true, "num_vfs": 32}
 commands:
-  description:
-    - The PowerShell commands the task runs (or, in check mode, would run), one per line, in order.
-      Each line can be pasted into a PowerShell session on the host.
-    - Empty when nothing needs to change.
   returned: success
-  type: list
-  elements: str
   sample: ["Set-NetAdapterSriov -Name 'SLOT 2 Port 1' -Enabled $true -NumVFs 32 -NoRestart"]
 restart_required:
-  description:
-    - Whether a change on the adapter is waiting for an adapter restart (always V(false) after a
-      run with O(restart=true) that restarted it).
   returned: success
-  type: bool
   sample: true
 restart_required_adapters:
-  description:
-    - The physical adapters whose SR-IOV change is configured but waits for an adapter restart
-      to take effect. Empty when nothing waits.
   returned: success
-  type: list
-  elements: str
   sample: ["SLOT 2 Port 1"]
 diff:
-  description:
-    - RV(before) and RV(after) for C(--diff).
   returned: when diff mode is on
-  type: dict
-  contains:
-    before:
-      description: Same as RV(before).
-      type: dict
-      returned: always
-    after:
-      description: Same as RV(after).
-      type: dict
-      returned: always
 """
 
 from ansible_collections.sriov.hyperv.plugins.module_utils import _module

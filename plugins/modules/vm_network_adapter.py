@@ -89,20 +89,7 @@ options:
 extends_documentation_fragment:
   - sriov.hyperv.connection
   - sriov.hyperv.attributes
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  idempotent:
-    support: full
-  platform:
-    support: full
-    platforms: windows
-  action_group:
-    support: full
-    membership:
-      - sriov.hyperv.hyperv
+  - sriov.hyperv.attributes.changing_module
 notes:
   - Requires Windows Server 2016 or later with the Hyper-V role. VMMQ needs Windows Server 2016 or
     later and a capable physical adapter.
@@ -147,14 +134,10 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+extends_documentation_fragment:
+  - sriov.hyperv.results
 error:
-  description:
-    - Details of the failure, beside the message in C(msg). C(problems) lists every validation
-      problem; a failed change lists what was C(applied) before it and what was C(not_applied),
-      and a failed recreate tells whether the original switch was C(rolled_back); a failure
-      reported by the host carries its C(category), C(fqid) and C(host_message).
   returned: on failure, when there are details
-  type: dict
   sample: {"problems": ["iov_weight: 101 is out of range 0-100. Give a whole number from 0 to 100."]}
 before:
   description:
@@ -178,43 +161,17 @@ after:
            "vmq_weight": 100, "ipsec_offload_max_sa": 512, "vrss_enabled": true, "vmmq_enabled": true,
            "vmmq_queue_pairs": 16, "allow_teaming": false}
 commands:
-  description:
-    - The PowerShell commands the task runs (or, in check mode, would run), one per line, in order.
-      Each line can be pasted into a PowerShell session on the host.
-    - Empty when nothing needs to change.
   returned: success
-  type: list
-  elements: str
   sample: ["Connect-VMNetworkAdapter -VMName 'web01' -Name 'Network Adapter' -SwitchName 'sriov-ext'",
            "Set-VMNetworkAdapter -VMName 'web01' -Name 'Network Adapter' -IovWeight 80 -IovQueuePairsRequested 4"]
 restart_required:
-  description:
-    - Whether a change is waiting for a restart before it takes effect.
   returned: success
-  type: bool
   sample: false
 restart_required_adapters:
-  description:
-    - The physical adapters whose SR-IOV change is configured but waits for an adapter restart
-      to take effect. Empty when nothing waits.
   returned: success
-  type: list
-  elements: str
   sample: ["SLOT 2 Port 1"]
 diff:
-  description:
-    - RV(before) and RV(after) for C(--diff).
   returned: when diff mode is on
-  type: dict
-  contains:
-    before:
-      description: Same as RV(before).
-      type: dict
-      returned: always
-    after:
-      description: Same as RV(after).
-      type: dict
-      returned: always
 """
 
 from ansible_collections.sriov.hyperv.plugins.module_utils import _module

@@ -92,20 +92,7 @@ options:
 extends_documentation_fragment:
   - sriov.hyperv.connection
   - sriov.hyperv.attributes
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  idempotent:
-    support: full
-  platform:
-    support: full
-    platforms: windows
-  action_group:
-    support: full
-    membership:
-      - sriov.hyperv.hyperv
+  - sriov.hyperv.attributes.changing_module
 notes:
   - Requires Windows Server 2016 or later with the Hyper-V role; Switch Embedded Teaming and
     PacketDirect need Windows Server 2016 or later, SR-IOV needs hardware, firmware and driver support.
@@ -154,14 +141,10 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+extends_documentation_fragment:
+  - sriov.hyperv.results
 error:
-  description:
-    - Details of the failure, beside the message in C(msg). C(problems) lists every validation
-      problem; a failed change lists what was C(applied) before it and what was C(not_applied),
-      and a failed recreate tells whether the original switch was C(rolled_back); a failure
-      reported by the host carries its C(category), C(fqid) and C(host_message).
   returned: on failure, when there are details
-  type: dict
   sample: {"problems": ["iov_weight: 101 is out of range 0-100. Give a whole number from 0 to 100."]}
 before:
   description:
@@ -182,13 +165,7 @@ after:
            "enable_iov": true, "allow_management_os": true, "minimum_bandwidth_mode": "none",
            "enable_embedded_teaming": false, "enable_packet_direct": false, "notes": ""}
 commands:
-  description:
-    - The PowerShell commands the task runs (or, in check mode, would run), one per line, in order.
-      Each line can be pasted into a PowerShell session on the host.
-    - Empty when nothing needs to change.
   returned: success
-  type: list
-  elements: str
   sample: ["Remove-VMSwitch -Name 'vm-ext' -Force",
            "New-VMSwitch -Name 'vm-ext' -NetAdapterName 'SLOT 3 Port 1' -EnableIov $true"]
 recreated_switches:
@@ -200,33 +177,13 @@ recreated_switches:
   elements: str
   sample: ["vm-ext"]
 restart_required:
-  description:
-    - Whether a change is waiting for a restart (of a physical adapter or a VM) before it takes effect.
   returned: success
-  type: bool
   sample: false
 restart_required_adapters:
-  description:
-    - The physical adapters whose SR-IOV change is configured but waits for an adapter restart
-      to take effect. Empty when nothing waits.
   returned: success
-  type: list
-  elements: str
   sample: ["SLOT 2 Port 1"]
 diff:
-  description:
-    - RV(before) and RV(after) for C(--diff).
   returned: when diff mode is on
-  type: dict
-  contains:
-    before:
-      description: Same as RV(before).
-      type: dict
-      returned: always
-    after:
-      description: Same as RV(after).
-      type: dict
-      returned: always
 """
 
 from ansible_collections.sriov.hyperv.plugins.module_utils import _module
