@@ -274,15 +274,7 @@ def convert(sig: Signature, p: Param, value: t.Any) -> t.Any:
             for allowed in p.validate_set:
                 if allowed.lower() == text.lower():
                     return allowed
-            raise _error(
-                sig,
-                "ParameterArgumentValidationError",
-                'Cannot validate argument on parameter \'%s\'. The argument "%s" does not belong '
-                'to the set "%s" specified by the ValidateSet attribute. Supply an argument that '
-                "is in the set and then try the command again."
-                % (p.name, text, ",".join(p.validate_set)),
-                category="InvalidData",
-            )
+            raise _not_in_set(sig, p, text)
         return text
     if base == "bool":
         if isinstance(value, bool):
@@ -335,15 +327,7 @@ def convert(sig: Signature, p: Param, value: t.Any) -> t.Any:
                 % (_display(value), ", ".join(enums.ENUMS[arg])),
             )
         if p.validate_set is not None and name not in p.validate_set:
-            raise _error(
-                sig,
-                "ParameterArgumentValidationError",
-                'Cannot validate argument on parameter \'%s\'. The argument "%s" does not belong '
-                'to the set "%s" specified by the ValidateSet attribute. Supply an argument that '
-                "is in the set and then try the command again."
-                % (p.name, name, ",".join(p.validate_set)),
-                category="InvalidData",
-            )
+            raise _not_in_set(sig, p, name)
         return name
     if base == "object":
         wanted = {name.lower() for name in arg.split("|")}
@@ -356,6 +340,19 @@ def convert(sig: Signature, p: Param, value: t.Any) -> t.Any:
             '"%s".' % (p.name, _display(value), _clr_of(value), arg.split("|")[0]),
         )
     raise AssertionError("unknown parameter type %r" % p.type)
+
+
+def _not_in_set(sig: Signature, p: Param, given: str) -> PSErrorException:
+    """PowerShell's ValidateSet failure, for string and enum parameters alike."""
+    return _error(
+        sig,
+        "ParameterArgumentValidationError",
+        'Cannot validate argument on parameter \'%s\'. The argument "%s" does not belong '
+        'to the set "%s" specified by the ValidateSet attribute. Supply an argument that '
+        "is in the set and then try the command again."
+        % (p.name, given, ",".join(p.validate_set)),
+        category="InvalidData",
+    )
 
 
 def _not_null_or_empty(sig: Signature, p: Param) -> PSErrorException:
