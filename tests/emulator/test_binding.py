@@ -180,3 +180,20 @@ def test_whatif_changes_nothing(capable):
 def test_duplicate_parameter(capable):
     result = run(capable, cmd("Get-VMSwitch", Name="a", SwitchName="b"))
     assert result.terminating.fqid.startswith("ParameterAlreadyBound,")
+
+
+@pytest.mark.parametrize("switch_type", ["External", "external"])
+def test_validate_set_refuses_a_value_outside_the_set(capable, switch_type):
+    # New-VMSwitch's SwitchType set is Internal/Private: External comes only from naming a NIC.
+    result = run(capable, cmd("New-VMSwitch", Name="x", SwitchType=switch_type))
+    error = result.terminating
+    assert error.fqid == "ParameterArgumentValidationError,Microsoft.HyperV.PowerShell.Commands.NewVMSwitch"
+    assert error.category == "InvalidData"
+    assert 'does not belong to the set "Internal,Private"' in error.message
+    assert "x" not in [o.get("Name") for o in ok(capable, cmd("Get-VMSwitch"))]
+
+
+def test_validate_set_accepts_a_member_in_any_case(capable):
+    ok(capable, cmd("New-VMSwitch", Name="lab-private", SwitchType="private"))
+    [created] = ok(capable, cmd("Get-VMSwitch", Name="lab-private"))
+    assert plain(created)["SwitchType"] == "Private"
