@@ -241,17 +241,32 @@ class Observed:
     nics: list[NicFacts]
     parking: list[ParkingRecord] = dataclasses.field(default_factory=list)
 
+    _indexes: dict = dataclasses.field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def _lookup(self, kind: str, key: t.Any, key_of: t.Callable[[t.Any], t.Any]) -> t.Any:
+        # The planner looks items up once per desired item and inside sort keys: a scan each time
+        # made planning quadratic in the host's size. The index is rebuilt when its list changes.
+        items = getattr(self, kind)
+        signature = (id(items), len(items))
+        cached = self._indexes.get(kind)
+        if cached is None or cached[0] != signature:
+            index: dict = {}
+            for item in items:
+                index.setdefault(key_of(item), item)  # the first wins, as a scan would find it
+            cached = self._indexes[kind] = (signature, index)
+        return cached[1].get(key)
+
     def vm(self, name: str) -> VmFacts | None:
-        return next((vm for vm in self.vms if name_key(vm.name) == name_key(name)), None)
+        return self._lookup("vms", name_key(name), lambda vm: name_key(vm.name))
 
     def switch(self, name: str) -> SwitchFacts | None:
-        return next((sw for sw in self.switches if name_key(sw.name) == name_key(name)), None)
+        return self._lookup("switches", name_key(name), lambda sw: name_key(sw.name))
 
     def nic(self, name: str) -> NicFacts | None:
-        return next((nic for nic in self.nics if name_key(nic.name) == name_key(name)), None)
+        return self._lookup("nics", name_key(name), lambda nic: name_key(nic.name))
 
     def adapter(self, key: tuple) -> AdapterFacts | None:
-        return next((adapter for adapter in self.adapters if adapter.key() == key), None)
+        return self._lookup("adapters", key, lambda adapter: adapter.key())
 
     def pending_restarts(self) -> list[str]:
         return [nic.name for nic in self.nics if nic.pending]

@@ -12,6 +12,7 @@ lines start with the field path as the user wrote it (``config.vm_adapters[2].io
 from __future__ import annotations
 
 import difflib
+import functools
 import typing as t
 
 from ansible_collections.sriov.hyperv.plugins.module_utils._errors import HyperVError
@@ -167,6 +168,7 @@ _RANGES = {
 }
 
 
+@functools.lru_cache(maxsize=8192)
 def name_key(name: str) -> str:
     """A name as Hyper-V compares it: case-insensitively, one character at a time."""
     # str.upper() turns some characters into two ("ß" -> "SS"); .NET's ordinal ignore-case

@@ -208,3 +208,15 @@ def test_every_reason_code_is_documented():
     text = " ".join(doc)
     for code in _facts.REASON_CODES:
         assert "V(%s)" % code in text
+
+
+def test_observed_lookups_are_case_insensitive_and_follow_list_changes():
+    observed = healthy_host()
+    assert observed.vm("WEB01").name == "web01"
+    assert observed.adapter(("vm", "WEB01", "NETWORK ADAPTER")).name == "Network Adapter"
+    assert observed.vm("db01") is None
+    # Looked up once (so indexed), then changed: later lookups see the change.
+    observed.vms.append(VmFacts(name="db01", state="Off"))
+    assert observed.vm("DB01").state == "Off"
+    observed.vms = [VmFacts(name="app01", state="Running")]
+    assert observed.vm("web01") is None and observed.vm("app01").state == "Running"
