@@ -48,8 +48,8 @@ hosts:
     for state in ("merged", "overridden"):
         started = time.perf_counter()
         plan = _reconcile.plan(want, observed, state, _reconcile.Policy())
-        print("plan (%-10s) %5d operations: %8.1f ms" % (state, len(plan.operations),
-                                                        (time.perf_counter() - started) * 1000))
+        elapsed = (time.perf_counter() - started) * 1000
+        print("plan (%-10s) %5d operations: %8.1f ms" % (state, len(plan.operations), elapsed))
 
 
 if __name__ == "__main__":
