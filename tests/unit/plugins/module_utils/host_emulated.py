@@ -61,7 +61,9 @@ class CountingRunner:
 
 class FailAt(CountingRunner):
     """Runs statements one by one; at the first command matching ``match`` it fails like the host
-    would (``fail``) or drops the connection (``drop``), the statements after it not run."""
+    would (``fail``) or drops the connection (``drop``), the statements after it not run; or it
+    silently does not run that statement and goes on (``skip``), like a host whose command had no
+    effect."""
 
     def __init__(self, inner, match: t.Callable[[Command], bool], mode: str = "fail", once: bool = True) -> None:
         super().__init__(inner)
@@ -78,6 +80,8 @@ class FailAt(CountingRunner):
         for statement in statements:
             if any(self.match(command) for command in statement):
                 self.fired = True
+                if self.mode == "skip":
+                    continue
                 if self.mode == "drop":
                     raise HostUnreachableError("Failed to reach host 'HV1': the connection was reset.")
                 return RunResult(output, errors, ErrorRecordData(

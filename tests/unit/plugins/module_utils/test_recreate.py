@@ -176,3 +176,77 @@ def test_when_the_rollback_fails_too_the_parking_record_lets_the_next_run_finish
     assert finished.switch("sriov").iov_enabled is False and finished.parking == []
     assert adapters_of(finished, "sriov") == [("db01", "Network Adapter"), ("host", "sriov"),
                                               ("web01", "Network Adapter")]
+
+
+def assert_original_back(host):
+    restored = read_host(runner_for(host))
+    assert restored.switch("sriov").iov_enabled is True and restored.switch("sriov").nic_names == ["NIC1"]
+    assert adapters_of(restored, "sriov") == [("db01", "Network Adapter"), ("host", "sriov"),
+                                              ("web01", "Network Adapter")]
+    assert restored.parking == [] and restored.switch(PARKING) is None
+    assert restored.adapter(("vm", "WEB01", "NETWORK ADAPTER")).iov_weight == 50
+    return restored
+
+
+def test_a_failure_before_the_removal_reconnects_the_moved_adapters():
+    # web01 reaches the parking switch, db01 does not: the original switch was never removed.
+    host = make_host()
+    runner = FailAt(runner_for(host), lambda c: c.name == "Connect-VMNetworkAdapter"
+                    and c.parameters["SwitchName"] == PARKING and c.parameters["VMName"] == "db01")
+    have = read_host(runner)
+    with pytest.raises(ApplyError) as caught:
+        apply_plan(runner, plan(parse_config(TO_PLAIN), have, "merged", RECREATE), have)
+    assert "Injected failure of Connect-VMNetworkAdapter" in caught.value.message
+    assert "were put back" in caught.value.message and caught.value.details["rolled_back"] is True
+    assert_original_back(host)
+    # The original switch was kept, not removed and created again.
+    removals = [command for call in runner.calls for statement in call for command in statement
+                if command.name == "Remove-VMSwitch" and command.parameters["Name"] == "sriov"]
+    assert len(removals) == 1  # only the one in the failed swap pipeline, which never ran
+
+
+def test_a_failure_after_the_new_switch_exists_replaces_it_with_the_original():
+    host = make_host()
+    runner = FailAt(runner_for(host), lambda c: c.name == "Add-VMNetworkAdapter" and c.parameters.get("SwitchName")
+                    == "sriov")
+    have = read_host(runner)
+    with pytest.raises(ApplyError) as caught:
+        apply_plan(runner, plan(parse_config(TO_PLAIN), have, "merged", RECREATE), have)
+    assert "Injected failure of Add-VMNetworkAdapter" in caught.value.message
+    assert caught.value.details["rolled_back"] is True
+    restored = assert_original_back(host)
+    vnic = [item for item in restored.config.vm_adapters if item.management_os and item.name == "sriov"][0]
+    assert vnic.vmq_weight == 40
+
+
+def test_a_swap_that_reports_success_but_misses_an_adapter_is_rolled_back():
+    # db01 stays on the parking switch although the pipeline reports no error: the verifying read finds it.
+    host = make_host()
+    runner = FailAt(runner_for(host), lambda c: c.name == "Connect-VMNetworkAdapter"
+                    and c.parameters["SwitchName"] == "sriov" and c.parameters["VMName"] == "db01", mode="skip")
+    have = read_host(runner)
+    with pytest.raises(ApplyError) as caught:
+        apply_plan(runner, plan(parse_config(TO_PLAIN), have, "merged", RECREATE), have)
+    message = caught.value.message
+    assert "after the swap, adapter 'Network Adapter' of VM 'db01' is not connected to 'sriov'" in message
+    assert "were put back" in message and caught.value.details["rolled_back"] is True
+    assert_original_back(host)
+
+
+def test_a_failed_finish_leaves_the_parking_record_for_the_next_run():
+    host = make_host()
+    runner = FailAt(runner_for(host), lambda c: c.name == "Remove-VMSwitch" and c.parameters["Name"] == PARKING)
+    have = read_host(runner)
+    with pytest.raises(ApplyError) as caught:
+        apply_plan(runner, plan(parse_config(TO_PLAIN), have, "merged", RECREATE), have)
+    assert "finishing failed" in caught.value.message
+    assert "The parking switch '%s' is removed by the next run of the task." % PARKING in caught.value.message
+    assert caught.value.details["rolled_back"] is False
+    left = read_host(runner_for(host))
+    assert left.switch("sriov").iov_enabled is False
+    assert adapters_of(left, "sriov") == [("db01", "Network Adapter"), ("host", "sriov"), ("web01", "Network Adapter")]
+    assert [record.target for record in left.parking] == ["sriov"]
+    follow_up = plan(parse_config(TO_PLAIN), left, "merged", RECREATE)
+    finished = apply_plan(runner_for(host), follow_up, left)
+    assert finished.parking == [] and finished.switch(PARKING) is None
+    assert plan(parse_config(TO_PLAIN), finished, "merged", RECREATE).operations == []
