@@ -57,6 +57,10 @@ class Play(t.NamedTuple):
     results: dict[str, t.Any]
     output: str
 
+    def assert_unchanged(self) -> None:
+        """A rerun that succeeded and changed nothing: a failed run reports no changes either."""
+        assert self.rc == 0 and self.recap["failed"] == 0 and self.recap["changed"] == 0, self.output
+
 
 class Lab:
     """One emulated host and the means to run playbooks and CLI commands against it."""
@@ -173,6 +177,7 @@ def test_converge_rerun_and_fix_exactly_the_drift(lab):
 
     second = lab.play("converge.yml", desired_config=DESIRED)
     assert second.rc == 0 and second.recap["changed"] == 0, second.output
+    second.assert_unchanged()
     assert second.results["converge"]["commands"] == []
 
     # Drift made at the host, out of band.
@@ -188,6 +193,7 @@ def test_converge_rerun_and_fix_exactly_the_drift(lab):
 
     third = lab.play("converge.yml", desired_config=DESIRED)
     assert third.recap["changed"] == 0, third.output
+    third.assert_unchanged()
 
 
 def test_single_item_modules_with_odd_names(lab):
@@ -234,6 +240,7 @@ def test_iov_flip_with_running_vms_reconnects_every_adapter(lab):
 
     again = lab.play("switch.yml", switch_name="sriov-ext", enable_iov=True, creation_only_changes="recreate")
     assert again.recap["changed"] == 0, again.output
+    again.assert_unchanged()
 
 
 def test_fault_on_new_vmswitch_during_recreate_keeps_the_original(lab):
@@ -277,6 +284,7 @@ def test_fault_on_the_new_switch_of_a_recreate_puts_back_the_original_and_its_co
     # Nothing is left to finish: the same task with the original setting changes nothing.
     again = lab.play("switch.yml", switch_name="sriov-ext", enable_iov=True, creation_only_changes="recreate")
     assert again.rc == 0 and again.recap["changed"] == 0, again.output
+    again.assert_unchanged()
 
 
 def test_connection_lost_midway_through_a_recreate_is_finished_by_the_next_run(lab):
@@ -286,6 +294,9 @@ def test_connection_lost_midway_through_a_recreate_is_finished_by_the_next_run(l
     lost = lab.play("switch.yml", switch_name="sriov-ext", enable_iov=False, creation_only_changes="recreate",
                     expect_failure=True)
     assert lost.results["switch"]["failed"] is True
+    # Left half done: the adapters wait on the parking switch, which the next run must clear away.
+    half_done = lab.state()
+    assert [sw["name"] for sw in half_done["switches"] if sw["name"].startswith("sriov.hyperv")] != []
 
     finished = lab.play("switch.yml", switch_name="sriov-ext", enable_iov=False, creation_only_changes="recreate")
     assert finished.rc == 0, finished.output
