@@ -33,6 +33,9 @@ class InvocationResult:
     output: list[PSObj]
     errors: list[PSError]
     terminating: PSError | None = None
+    mutated: bool = False
+    """Whether a command that changes the host (``CmdletDef.writes``) started running, so a
+    caller knows when the state needs saving without guessing from command names."""
 
 
 def command_not_found(name: str) -> PSError:
@@ -50,15 +53,29 @@ def command_not_found(name: str) -> PSError:
     )
 
 
+def describe(host: HostState, spec: CommandSpec) -> tuple[str | None, str]:
+    """The canonical name of the cmdlet ``spec`` calls on this host (None when there is none)
+    and its effective -ErrorAction, resolved and bound exactly as ``invoke`` would, so that a
+    caller acting before the engine (an injected fault) treats the command the same way."""
+    definition = lookup(spec.name, host.os_version)
+    if definition is None:
+        return None, "Continue"
+    try:
+        pre = binding.prebind(definition.signature, host.os_version, list(spec.parameters))
+    except PSErrorException:
+        return definition.name, "Continue"
+    return definition.name, str(pre.values.get("ErrorAction", "Continue"))
+
+
 def invoke(host: HostState, statements: t.Sequence[t.Sequence[CommandSpec]]) -> InvocationResult:
-    output: list[PSObj] = []
-    errors: list[PSError] = []
+    result = InvocationResult([], [])
     with host.lock:
         for statement in statements:
             try:
-                _run_pipeline(host, statement, errors, output)
+                _run_pipeline(host, statement, result)
             except PSErrorException as exc:
-                return InvocationResult(output, errors, exc.record)
+                result.terminating = exc.record
+                return result
             except Exception as exc:  # a defect in the emulator, never a PowerShell error
                 log.exception("emulator defect while running %r", statement)
                 record = PSError(
@@ -67,19 +84,12 @@ def invoke(host: HostState, statements: t.Sequence[t.Sequence[CommandSpec]]) -> 
                     fqid="EmulatorDefect",
                     exception_type="System.Management.Automation.RuntimeException",
                 )
-                return InvocationResult(output, errors, record)
-    return InvocationResult(output, errors, None)
+                result.terminating = record
+                return result
+    return result
 
 
-def _parameters(spec: t.Any) -> list[tuple[str | None, t.Any]]:
-    params = spec.parameters
-    if isinstance(params, dict):
-        return list(params.items())
-    return list(params)
-
-
-def _run_pipeline(host: HostState, statement: t.Sequence[CommandSpec], errors: list[PSError],
-                  output: list[PSObj]) -> None:
+def _run_pipeline(host: HostState, statement: t.Sequence[CommandSpec], result: InvocationResult) -> None:
     """Run one statement; the last command writes straight into ``output``, so what it wrote
     before a terminating error is kept, as a streaming pipeline would have delivered it."""
     # Resolve and bind every command first, as PowerShell does before the pipeline starts.
@@ -88,7 +98,10 @@ def _run_pipeline(host: HostState, statement: t.Sequence[CommandSpec], errors: l
         definition = lookup(spec.name, host.os_version)
         if definition is None:
             raise PSErrorException(command_not_found(spec.name))
-        prepared.append((definition, binding.prebind(definition.signature, host.os_version, _parameters(spec))))
+        prepared.append((definition, binding.prebind(definition.signature, host.os_version, list(spec.parameters))))
+    if any(definition.writes for definition, _ in prepared):
+        result.mutated = True
+    errors, output = result.errors, result.output
     flowing: list[PSObj] | None = None
     for position, (definition, pre) in enumerate(prepared):
         produced: list[PSObj] = output if position == len(prepared) - 1 else []

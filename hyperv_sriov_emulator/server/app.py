@@ -40,6 +40,14 @@ class Engine:
     command_spec: t.Callable[[str, list], t.Any]
     state_view: t.Callable[[t.Any], t.Any]
     on_mutation: t.Callable[[t.Any], None] | None = None
+    describe: t.Callable[[t.Any, t.Any], tuple[str | None, str]] | None = None
+    """A command's canonical cmdlet name and effective -ErrorAction; the engine's own by default."""
+
+    def __post_init__(self) -> None:
+        if self.describe is None:
+            from .. import engine  # pylint: disable=import-outside-toplevel
+
+            self.describe = engine.describe
 
 
 class EmulatorServer:
@@ -83,7 +91,7 @@ class EmulatorServer:
                 faults = self.faults[host.name]
                 endpoint = psrp.HostEndpoint(
                     host, self.engine.invoke, self.engine.command_spec, faults,
-                    on_mutation=self.engine.on_mutation, machine=host.name,
+                    on_mutation=self.engine.on_mutation, machine=host.name, describe=self.engine.describe,
                 )
                 actions = self._control_actions(host, faults)
                 config = ListenerConfig(opts.auth, self.credentials, tls_context, cbt,

@@ -255,7 +255,13 @@ class HostEndpoint:
         faults: FaultBook,
         on_mutation: t.Callable[[t.Any], None] | None = None,
         machine: str = "localhost",
+        describe: t.Callable[[t.Any, t.Any], tuple[str | None, str]] | None = None,
     ) -> None:
+        if describe is None:
+            from .. import engine  # pylint: disable=import-outside-toplevel
+
+            describe = engine.describe
+        self.describe = describe
         self.host = host
         self.invoke = invoke
         self.command_spec = command_spec
@@ -433,13 +439,6 @@ class HostEndpoint:
                 statements.append([])
         return [statement for statement in statements if statement]
 
-    @staticmethod
-    def _error_action(command: t.Any) -> str:
-        for name, value in command.parameters:
-            if name and str(name).lower() in ("erroraction", "ea"):
-                return str(clixml.to_python(value)).lower()
-        return "continue"
-
     def _refusal(self, command: t.Any) -> psobj.PSError | None:
         if command.is_script:
             return psobj.PSError(
@@ -480,26 +479,6 @@ class HostEndpoint:
                 final_error = (error, error.command or "<ScriptBlock>", position, length)
                 break
 
-            # Injected cmdlet faults fire before the engine sees the statement, like a cmdlet that
-            # failed on its input; a non-terminating one obeys the command's -ErrorAction.
-            fault_hit = None
-            for position, command in enumerate(statement, 1):
-                fault = self.faults.take_cmdlet_fault(str(command.command_text))
-                if fault is not None:
-                    fault_hit = (fault, command, position)
-                    break
-            if fault_hit is not None:
-                fault, command, position = fault_hit
-                error = fault.error()
-                action = self._error_action(command)
-                if fault.terminating or action == "stop":
-                    final_state = STATE_FAILED
-                    final_error = (error, fault.cmdlet, position, length)
-                    break
-                if action not in ("silentlycontinue", "ignore"):
-                    run.send(PSRPMessageType.ErrorRecord, clixml.error_record(error, fault.cmdlet, position, length))
-                continue
-
             specs = [
                 self.command_spec(
                     str(command.command_text),
@@ -508,10 +487,31 @@ class HostEndpoint:
                 )
                 for command in statement
             ]
-            if any(not str(command.command_text).lower().startswith("get-") for command in statement):
-                mutated = True
+            # Injected cmdlet faults fire before the engine runs the statement, like a cmdlet that
+            # failed on its input; a non-terminating one obeys the command's -ErrorAction. The
+            # engine resolves the name and binds -ErrorAction, so `Hyper-V\New-VMSwitch` or
+            # `-ErrorAct 1` meet the same fault and action as the plain spelling.
+            described = [self.describe(self.host, spec) for spec in specs]
+            fault_hit = None
+            for position, (name, action) in enumerate(described, 1):
+                fault = self.faults.take_cmdlet_fault(name) if name is not None else None
+                if fault is not None:
+                    fault_hit = (fault, action, position)
+                    break
+            if fault_hit is not None:
+                fault, action, position = fault_hit
+                error = fault.error()
+                if fault.terminating or action == "Stop":
+                    final_state = STATE_FAILED
+                    final_error = (error, fault.cmdlet, position, length)
+                    break
+                if action not in ("SilentlyContinue", "Ignore"):
+                    run.send(PSRPMessageType.ErrorRecord, clixml.error_record(error, fault.cmdlet, position, length))
+                continue
+
             result = self.invoke(self.host, [specs])
-            if any(self.faults.take_drop_on_cmdlet(str(command.command_text)) for command in statement):
+            mutated = mutated or result.mutated
+            if any(self.faults.take_drop_on_cmdlet(name) for name, _ in described if name is not None):
                 # The statement's changes are made; its answer is lost with the connection.
                 dropped = True
                 break

@@ -74,6 +74,22 @@ def test_cmdlet_fault_with_error_action_stop_fails_the_pipeline(ready):
     assert listed["fired"] == ["cmdlet:New-VMSwitch", "cmdlet:New-VMSwitch"]
 
 
+def test_cmdlet_fault_meets_the_module_qualified_name_and_an_abbreviated_error_action(ready):
+    # The fault is matched on the cmdlet the engine resolves, and -ErrorAct 1 binds as Stop, as
+    # PowerShell's binder would; a fault keyed on the spelling would let both slip past.
+    _arm(ready, "--cmdlet", "New-VMSwitch")
+    name = "q-%s" % uuid.uuid4().hex[:6]
+    with WSMan(**ready.wsman_kwargs()) as wsman, RunspacePool(wsman) as pool:
+        ps = PowerShell(pool)
+        ps.add_cmdlet("Hyper-V\\New-VMSwitch").add_parameter("Name", name).add_parameter("SwitchType", "Internal")
+        ps.add_parameter("ErrorAct", 1)
+        ps.invoke()
+        assert ps.had_errors and ps.state == PSInvocationState.FAILED
+    listed = json.loads(ready.cli("fault", "--host", ready.host()["name"], "--list").stdout)
+    assert listed["fired"] == ["cmdlet:New-VMSwitch"]
+    assert name not in _switch_names(ready)
+
+
 def test_terminating_cmdlet_fault_fails_whatever_error_action_says(ready):
     _arm(ready, "--cmdlet", "Get-VMSwitch", "--terminating")
     with WSMan(**ready.wsman_kwargs()) as wsman, RunspacePool(wsman) as pool:

@@ -40,8 +40,8 @@ def test_errors_of_a_name_list_come_before_its_objects(capable):
     assert result.output == [] and result.terminating.target == "ghost"
 
 
-def test_the_dict_form_of_parameters_is_accepted(capable):
-    result = engine.invoke(capable, [[engine.CommandSpec("Get-VMSwitch", {"Name": "mgmt-ext"})]])
+def test_parameters_as_name_value_pairs(capable):
+    result = engine.invoke(capable, [[engine.CommandSpec("Get-VMSwitch", [("Name", "mgmt-ext")])]])
     assert [o.get("Name") for o in result.output] == ["mgmt-ext"]
 
 
@@ -112,3 +112,20 @@ def test_values_as_psrpcore_deserializes_them(capable):
     assert result.terminating is None and result.errors == []
     assert [o.get("Name") for o in result.output] == ["sriov-ext", "mgmt-ext", "Network Adapter", "web01"]
     assert (result.output[2].get("IovWeight"), result.output[2].get("IovInterruptModeration").name) == (3, "Low")
+
+
+@pytest.mark.parametrize("name,parameters,expected", [
+    ("Hyper-V\\New-VMSwitch", [], ("New-VMSwitch", "Continue")),
+    ("new-vmswitch", [("ErrorAct", "Stop")], ("New-VMSwitch", "Stop")),
+    ("New-VMSwitch", [("ErrorAction", 1)], ("New-VMSwitch", "Stop")),
+    ("New-VMSwitch", [("ea", "SilentlyContinue")], ("New-VMSwitch", "SilentlyContinue")),
+    ("No-SuchCmdlet", [("ErrorAction", "Stop")], (None, "Continue")),
+])
+def test_describe_resolves_and_binds_as_invoke_does(capable, name, parameters, expected):
+    assert engine.describe(capable, engine.CommandSpec(name, parameters)) == expected
+
+
+def test_only_commands_that_write_report_a_mutation(capable):
+    assert not engine.invoke(capable, [[engine.CommandSpec("Hyper-V\\Get-VMSwitch")]]).mutated
+    created = engine.invoke(capable, [[engine.CommandSpec("New-VMSwitch", [("Name", "m"), ("SwitchType", "Private")])]])
+    assert created.terminating is None and created.mutated
