@@ -68,13 +68,20 @@ def rebuild_commands(target: str, creation: dict, vm_adapters: list[dict], vnics
         # Host adapters come back by name with Add-VMNetworkAdapter; letting New-VMSwitch add its
         # default one as well would leave an extra adapter.
         values["allow_management_os"] = False
-    commands = [new_switch_command(values)]
-    for item in vm_adapters:
-        commands.append(
-            Command("Connect-VMNetworkAdapter", {"VMName": item["vm_name"], "Name": item["name"], "SwitchName": target})
-        )
+    # A new Internal switch brings its own host adapter named after it: only its settings are needed.
+    return [new_switch_command(values)] + reconnect_commands(
+        target, vm_adapters, vnics, created_internal=values.get("switch_type") == "internal"
+    )
+
+
+def reconnect_commands(target: str, vm_adapters: list[dict], vnics: list[dict], created_internal: bool = False) -> list:
+    """Connect ``vm_adapters`` to ``target`` and add ``vnics`` (with their settings) back on it."""
+    commands = [
+        Command("Connect-VMNetworkAdapter", {"VMName": item["vm_name"], "Name": item["name"], "SwitchName": target})
+        for item in vm_adapters
+    ]
     for vnic in vnics:
-        if not (values.get("switch_type") == "internal" and name_key(vnic["name"]) == name_key(target)):
+        if not (created_internal and name_key(vnic["name"]) == name_key(target)):
             commands.append(
                 Command("Add-VMNetworkAdapter", {"ManagementOS": SWITCH, "Name": vnic["name"], "SwitchName": target})
             )
@@ -199,21 +206,16 @@ def plan_resume(ctx: Context) -> None:
             commands.extend(rebuild_commands(target, creation, adapters_to_connect, missing_vnics))
             ctx.switches[key] = dict(record.get("after") or {"name": target})
         else:
+            moved = []
             for item in record.get("vm_adapters") or []:
                 current = ctx.adapters.get(("vm", name_key(item["vm_name"]), name_key(item["name"])))
                 if current is not None and name_key(current.get("switch_name") or "") != key:
-                    commands.append(
-                        Command(
-                            "Connect-VMNetworkAdapter",
-                            {"VMName": item["vm_name"], "Name": item["name"], "SwitchName": target},
-                        )
-                    )
-            for vnic in record.get("management_os") or []:
-                if ("management_os", name_key(vnic["name"])) not in ctx.adapters:
-                    commands.append(
-                        Command("Add-VMNetworkAdapter", {"ManagementOS": SWITCH, "Name": vnic["name"], "SwitchName": target})
-                    )
-                    commands.extend(adapter_commands({"management_os": True, "name": vnic["name"]}, vnic["settings"], None))
+                    moved.append(item)
+            missing_vnics = [
+                vnic for vnic in record.get("management_os") or []
+                if ("management_os", name_key(vnic["name"])) not in ctx.adapters
+            ]
+            commands.extend(reconnect_commands(target, moved, missing_vnics))
         for item in record.get("vm_adapters") or []:
             current = ctx.adapters.get(("vm", name_key(item["vm_name"]), name_key(item["name"])))
             if current is not None:

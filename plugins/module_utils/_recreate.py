@@ -30,8 +30,11 @@ from ansible_collections.sriov.hyperv.plugins.module_utils._reconcile_common imp
     Operation,
     adapter_commands,
 )
-from ansible_collections.sriov.hyperv.plugins.module_utils._reconcile_recreate import rebuild_commands
-from ansible_collections.sriov.hyperv.plugins.module_utils._runner import SWITCH, Command, Runner
+from ansible_collections.sriov.hyperv.plugins.module_utils._reconcile_recreate import (
+    rebuild_commands,
+    reconnect_commands,
+)
+from ansible_collections.sriov.hyperv.plugins.module_utils._runner import SWITCH, Command, RunResult, Runner
 from ansible_collections.sriov.hyperv.plugins.module_utils._spec import CREATION_ONLY_SWITCH_OPTIONS, name_key
 
 
@@ -88,9 +91,20 @@ def _settings_fixes(observed: Observed, details: dict) -> list[Command]:
     return commands
 
 
-def _rollback(runner: Runner, details: dict) -> list[str]:
-    """Put the original switch and every connection back; the problems left, if any."""
-    observed = read_host(runner)
+def _error(result: RunResult) -> str | None:
+    """The message of the error that stopped ``result``'s statements, None if none did."""
+    if result.terminating_error is None:
+        return None
+    return error_from_record(result.terminating_error).message
+
+
+def _rollback(runner: Runner, details: dict, observed: Observed | None = None) -> list[str]:
+    """Put the original switch and every connection back; the problems left, if any.
+
+    ``observed`` is the host as read since the last write, when the caller has it.
+    """
+    if observed is None:
+        observed = read_host(runner)
     record = details["record"]
     target = record["target"]
     parking = details["parking"]
@@ -100,18 +114,18 @@ def _rollback(runner: Runner, details: dict) -> list[str]:
         switch.get(option) == original.get(option) for option in CREATION_ONLY_SWITCH_OPTIONS if option in original
     )
     commands: list[Command] = []
-    vm_adapters = [item for item in details["vm_adapters"] if _vm_adapter(observed, item["vm_name"], item["name"])]
+    current = {
+        (item["vm_name"], item["name"]): _vm_adapter(observed, item["vm_name"], item["name"])
+        for item in details["vm_adapters"]
+    }
+    vm_adapters = [item for item in details["vm_adapters"] if current[(item["vm_name"], item["name"])]]
     if is_original:
-        for item in vm_adapters:
-            adapter = _vm_adapter(observed, item["vm_name"], item["name"]) or {}
-            if name_key(adapter.get("switch_name") or "") != name_key(target):
-                commands.append(Command("Connect-VMNetworkAdapter",
-                                        {"VMName": item["vm_name"], "Name": item["name"], "SwitchName": target}))
-        for vnic in details["original_vnics"]:
-            if not _has_vnic(observed, vnic["name"]):
-                commands.append(Command("Add-VMNetworkAdapter",
-                                        {"ManagementOS": SWITCH, "Name": vnic["name"], "SwitchName": target}))
-                commands.extend(adapter_commands({"management_os": True, "name": vnic["name"]}, vnic["settings"], None))
+        commands.extend(reconnect_commands(
+            target,
+            [item for item in vm_adapters
+             if name_key(current[(item["vm_name"], item["name"])].get("switch_name") or "") != name_key(target)],
+            [vnic for vnic in details["original_vnics"] if not _has_vnic(observed, vnic["name"])],
+        ))
     else:
         if switch is not None:
             if observed.switch(parking) is None and not any(p.switch_name == parking for p in observed.parking):
@@ -122,9 +136,9 @@ def _rollback(runner: Runner, details: dict) -> list[str]:
             commands.append(Command("Remove-VMSwitch", {"Name": target, "Force": SWITCH}))
         commands.extend(rebuild_commands(target, details["original"], vm_adapters, details["original_vnics"]))
     if commands:
-        result = run_writes(runner, commands)
-        if result.terminating_error is not None:
-            return [error_from_record(result.terminating_error).message]
+        error = _error(run_writes(runner, commands))
+        if error is not None:
+            return [error]
     observed = read_host(runner)
     left = []
     if _switch_config(observed, target) is None:
@@ -136,10 +150,8 @@ def _rollback(runner: Runner, details: dict) -> list[str]:
     if left:
         return left
     fixes = _settings_fixes(observed, details)
-    result = run_writes(runner, fixes + [Command("Remove-VMSwitch", {"Name": parking, "Force": SWITCH})])
-    if result.terminating_error is not None:
-        return [error_from_record(result.terminating_error).message]
-    return []
+    error = _error(run_writes(runner, fixes + [Command("Remove-VMSwitch", {"Name": parking, "Force": SWITCH})]))
+    return [] if error is None else [error]
 
 
 def _outcome(operation: Operation, rollback_left: list[str] | None) -> str:
@@ -167,22 +179,20 @@ def _fail(operation: Operation, reason: str, outcome: str, applied: list[str], r
 def run_recreate(runner: Runner, operation: Operation, applied: list[str]) -> None:
     details = operation.details
     steps = details["steps"]
-    result = run_writes(runner, steps["park"])
-    if result.terminating_error is not None:
-        _fail(operation, "could not create the parking switch: %s" % error_from_record(result.terminating_error).message,
-              _outcome(operation, None), applied, False)
-    result = run_writes(runner, steps["swap"])
-    if result.terminating_error is not None:
-        reason = error_from_record(result.terminating_error).message
+    error = _error(run_writes(runner, steps["park"]))
+    if error is not None:
+        _fail(operation, "could not create the parking switch: %s" % error, _outcome(operation, None), applied, False)
+    error = _error(run_writes(runner, steps["swap"]))
+    if error is not None:
         left = _rollback(runner, details)
-        _fail(operation, reason, _outcome(operation, left), applied, not left)
+        _fail(operation, error, _outcome(operation, left), applied, not left)
     observed = read_host(runner)
     problems = _problems_after_swap(observed, details)
     if problems:
-        left = _rollback(runner, details)
+        # Nothing was written since that read: the rollback plans from it.
+        left = _rollback(runner, details, observed)
         _fail(operation, "after the swap, " + "; ".join(problems), _outcome(operation, left), applied, not left)
-    result = run_writes(runner, _settings_fixes(observed, details) + steps["finish"])
-    if result.terminating_error is not None:
-        _fail(operation, "the switch was recreated and its adapters reconnected, but finishing failed: %s"
-              % error_from_record(result.terminating_error).message,
+    error = _error(run_writes(runner, _settings_fixes(observed, details) + steps["finish"]))
+    if error is not None:
+        _fail(operation, "the switch was recreated and its adapters reconnected, but finishing failed: %s" % error,
               "The parking switch '%s' is removed by the next run of the task." % details["parking"], applied, False)
