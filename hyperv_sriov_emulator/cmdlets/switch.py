@@ -193,11 +193,20 @@ _SWITCH_SETS = (
     writes=True,
 )
 def set_vmswitch(ctx: Context, b: Bound) -> None:
-    for sw in _switch_targets(ctx, b, "ObjectNotFound"):
-        _set_one_switch(ctx, b, sw)
-        if b.get("Passthru"):
+    done: list[VSwitch] = []
+    try:
+        for sw in _switch_targets(ctx, b, "ObjectNotFound"):
+            _set_one_switch(ctx, b, sw)
+            done.append(sw)
+    finally:
+        # One reallocation and one View for all the switches (per switch, -Passthru over many
+        # would be quadratic); from finally, so switches set before a terminating error still
+        # come out, as PowerShell would already have written them.
+        if b.get("Passthru") and done:
             ctx.host.reallocate()
-            ctx.write(switch_object(View(ctx.host), sw))
+            view = View(ctx.host)
+            for sw in done:
+                ctx.write(switch_object(view, sw))
 
 
 def _set_one_switch(ctx: Context, b: Bound, sw: VSwitch) -> None:

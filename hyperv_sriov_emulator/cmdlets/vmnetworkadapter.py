@@ -330,6 +330,30 @@ def add_vmnetworkadapter(ctx: Context, b: Bound) -> None:
         return
     vms = [vm_of(ctx, o) for o in b["VM"]] if b.set_name == "VMObject" else vms_named(ctx, b["VMName"])
     legacy = bool(b.get("IsLegacy", False))
+    added: list[t.Any] = []
+    try:
+        _add_to_vms(ctx, b, vms, name_of=b.get("Name"), legacy=legacy, switch=sw, static=static, added=added)
+    finally:
+        if b.get("Passthru"):
+            _write_adapters(ctx, added)
+
+
+def _write_adapters(ctx: Context, adapters: t.Sequence[t.Any]) -> None:
+    """Write -Passthru objects for adapters changed by one call: one reallocation and one View
+    for them all (per adapter, both would make a call over many adapters quadratic). Callers
+    write from ``finally`` so the objects of the items done before a terminating error are kept,
+    as PowerShell would already have emitted them."""
+    if not adapters:
+        return
+    ctx.host.reallocate()
+    view = View(ctx.host)
+    for adapter in adapters:
+        ctx.write(adapter_object(view, adapter))
+
+
+def _add_to_vms(ctx: Context, b: Bound, vms: t.Sequence[t.Any], name_of: str | None, legacy: bool,
+                switch: t.Any, static: str | None, added: list[t.Any]) -> None:
+    host = ctx.host
     for vm in vms:
         if vm is None or not _hot_plug_check(ctx, vm, "add"):
             continue
@@ -340,13 +364,11 @@ def add_vmnetworkadapter(ctx: Context, b: Bound) -> None:
             continue
         if ctx.whatif:
             continue
-        name = b.get("Name") or ("Legacy Network Adapter" if legacy else "Network Adapter")
-        adapter = operations.add_vm_adapter(host, vm, name, sw, is_legacy=legacy, static_mac=static)
+        name = name_of or ("Legacy Network Adapter" if legacy else "Network Adapter")
+        adapter = operations.add_vm_adapter(host, vm, name, switch, is_legacy=legacy, static_mac=static)
         if b.has("DeviceNaming"):
             adapter.settings["DeviceNaming"] = b["DeviceNaming"]
-        if b.get("Passthru"):
-            host.reallocate()
-            ctx.write(adapter_object(View(host), adapter))
+        added.append(adapter)
 
 
 @cmdlet(
@@ -407,13 +429,16 @@ def connect_vmnetworkadapter(ctx: Context, b: Bound) -> None:
     sw = switch_of(ctx, b["VMSwitch"]) if b.has("VMSwitch") else _switch_named(ctx, b["SwitchName"])
     if sw is None:
         return
-    for _vm, adapter in _targets(ctx, b):
-        if ctx.whatif:
-            continue
-        adapter.switch_id = sw.id
+    connected: list[t.Any] = []
+    try:
+        for _vm, adapter in _targets(ctx, b):
+            if ctx.whatif:
+                continue
+            adapter.switch_id = sw.id
+            connected.append(adapter)
+    finally:
         if b.get("Passthru"):
-            ctx.host.reallocate()
-            ctx.write(adapter_object(View(ctx.host), adapter))
+            _write_adapters(ctx, connected)
 
 
 @cmdlet(
@@ -429,11 +454,14 @@ def connect_vmnetworkadapter(ctx: Context, b: Bound) -> None:
     writes=True,
 )
 def disconnect_vmnetworkadapter(ctx: Context, b: Bound) -> None:
-    for _vm, adapter in _targets(ctx, b):
-        if ctx.whatif:
-            continue
-        # Offload settings (IovWeight ...) stay on the adapter (reference §6: they survive).
-        adapter.switch_id = None
+    disconnected: list[t.Any] = []
+    try:
+        for _vm, adapter in _targets(ctx, b):
+            if ctx.whatif:
+                continue
+            # Offload settings (IovWeight ...) stay on the adapter (reference §6: they survive).
+            adapter.switch_id = None
+            disconnected.append(adapter)
+    finally:
         if b.get("Passthru"):
-            ctx.host.reallocate()
-            ctx.write(adapter_object(View(ctx.host), adapter))
+            _write_adapters(ctx, disconnected)
