@@ -68,6 +68,40 @@ def test_save_is_atomic_and_leaves_no_temp_files(tmp_path, capable):
     assert json.loads(original)["format"] == 1
 
 
+@pytest.mark.parametrize("broken", ["replace", "dump"])
+def test_a_failure_after_the_temp_file_exists_keeps_the_old_file(tmp_path, capable, monkeypatch, broken):
+    # The temp file is created, (partly) written, then the write or the rename fails: the old
+    # file must be intact and the temp file gone.
+    from hyperv_sriov_emulator import persistence
+
+    path = tmp_path / "state.json"
+    save_state(path, [capable])
+    original = path.read_text(encoding="utf-8")
+    ok(capable, cmd("New-VMSwitch", "after-save", SwitchType="Private"))
+    seen = []
+
+    def fail_replace(source, target):
+        seen.append(sorted(os.listdir(tmp_path)))
+        raise OSError("rename failed")
+
+    def fail_dump(document, handle, **kwargs):
+        handle.write('{"format": 1, "hosts": [')
+        handle.flush()
+        seen.append(sorted(os.listdir(tmp_path)))
+        raise OSError("disk full")
+
+    if broken == "replace":
+        monkeypatch.setattr(persistence.os, "replace", fail_replace)
+    else:
+        monkeypatch.setattr(persistence.json, "dump", fail_dump)
+    with pytest.raises(OSError):
+        save_state(path, [capable])
+    monkeypatch.undo()
+    assert len(seen) == 1 and len(seen[0]) == 2  # the failure came with the temp file in place
+    assert path.read_text(encoding="utf-8") == original
+    assert os.listdir(tmp_path) == ["state.json"]
+
+
 def test_load_rejects_foreign_files(tmp_path):
     path = tmp_path / "other.json"
     path.write_text('{"hello": 1}', encoding="utf-8")
