@@ -27,6 +27,7 @@ from ansible_collections.sriov.hyperv.plugins.module_utils._runner import (
     Statement,
     render_command,
 )
+from ansible_collections.sriov.hyperv.plugins.module_utils._spec import name_key
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from ansible_collections.sriov.hyperv.plugins.module_utils._reconcile import Operation, Plan
@@ -86,9 +87,9 @@ def run_writes(runner: Runner, commands: t.Sequence[Command]):
     return runner.run([[with_stop(command)] for command in commands])
 
 
-def _failed_index(commands: t.Sequence[Command], record: ErrorRecordData) -> int:
+def _failed_index(commands: t.Sequence[Command], record: ErrorRecordData, cause_details: dict) -> int:
     """Which command of a pipeline failed, from the record's command name and target."""
-    failed_command = (error_from_record(record).details.get("command") or "").lower()
+    failed_command = (cause_details.get("command") or "").lower()
     text = "%s %s" % (record.target, record.message)
     candidates = [index for index, command in enumerate(commands) if command.name.lower() == failed_command]
     for index in candidates:
@@ -102,11 +103,11 @@ def _failed_index(commands: t.Sequence[Command], record: ErrorRecordData) -> int
 
 def _raise_apply_error(operations: list["Operation"], commands_of: list[int], commands: list[Command],
                        record: ErrorRecordData, applied: list[str]) -> t.NoReturn:
-    index = _failed_index(commands, record)
+    cause = error_from_record(record)
+    index = _failed_index(commands, record, cause.details)
     failed_op = operations[commands_of[index]]
     done = applied + [op.summary for position, op in enumerate(operations) if position < commands_of[index]]
     not_done = [op.summary for position, op in enumerate(operations) if position > commands_of[index]]
-    cause = error_from_record(record)
     message = "Failed to %s: %s Already applied: %s. Not applied: %s." % (
         failed_op.summary,
         cause.message,
@@ -171,7 +172,8 @@ def _wait_for_nics(runner: Runner, observed: Observed, names: list[str], timeout
     deadline = time.monotonic() + timeout
     delay = 1.0
     while True:
-        pending = [name for name in names if (observed.nic(name) is not None and observed.nic(name).pending)]
+        still_pending = {name_key(name) for name in observed.pending_restarts()}
+        pending = [name for name in names if name_key(name) in still_pending]
         if not pending:
             return observed
         if time.monotonic() >= deadline:

@@ -211,15 +211,13 @@ class NicFacts:
     @property
     def pending(self) -> bool:
         """A configured value that the adapter has not taken yet (it needs a restart)."""
-        enabled_pending = (
-            self.configured_sriov_enabled is not None
-            and self.sriov_enabled is not None
-            and self.configured_sriov_enabled != self.sriov_enabled
-        )
-        vfs_pending = (
-            self.configured_num_vfs is not None and self.num_vfs is not None and self.configured_num_vfs != self.num_vfs
-        )
-        return enabled_pending or vfs_pending
+        return self.differs_from(self.configured_sriov_enabled, self.configured_num_vfs)
+
+    def differs_from(self, sriov_enabled: bool | None, num_vfs: int | None) -> bool:
+        """Whether configured values (None: not configured) differ from the effective ones."""
+        enabled_differs = sriov_enabled is not None and self.sriov_enabled is not None and sriov_enabled != self.sriov_enabled
+        vfs_differ = num_vfs is not None and self.num_vfs is not None and num_vfs != self.num_vfs
+        return enabled_differs or vfs_differ
 
 
 @dataclasses.dataclass

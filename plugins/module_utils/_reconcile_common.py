@@ -239,15 +239,7 @@ class Context:
             if key in self.restarted or key not in self.phys:
                 continue
             configured = self.phys[key]
-            enabled_differs = (
-                configured.get("sriov_enabled") is not None
-                and nic.sriov_enabled is not None
-                and configured["sriov_enabled"] != nic.sriov_enabled
-            )
-            vfs_differ = (
-                configured.get("num_vfs") is not None and nic.num_vfs is not None and configured["num_vfs"] != nic.num_vfs
-            )
-            if enabled_differs or vfs_differ:
+            if nic.differs_from(configured.get("sriov_enabled"), configured.get("num_vfs")):
                 pending.append(nic.name)
         return pending
 
@@ -264,7 +256,7 @@ class Context:
         total = 0
         found = False
         for nic_key in nic_keys:
-            nic = next((item for item in self.have.nics if name_key(item.name) == nic_key), None)
+            nic = self.have.nic(nic_key)
             if nic is None:
                 continue
             enabled = nic.sriov_enabled
