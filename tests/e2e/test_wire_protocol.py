@@ -99,6 +99,30 @@ def test_arrays_arrive_as_lists(ready):
     assert isinstance(host.adapted_properties["IovSupport"], bool)
 
 
+def test_arrays_arrive_as_lists_of_their_items(ready):
+    # A VM adapter's Status is always an array (of status enums), and IPAddresses an empty one:
+    # both must arrive as lists, not as a scalar or None, whatever the transport.
+    with _pool(ready) as wsman, RunspacePool(wsman) as pool:
+        ps = PowerShell(pool)
+        ps.add_cmdlet("Get-VMNetworkAdapter").add_parameter("VMName", "web01")
+        (adapter,) = ps.invoke()
+    status = adapter.adapted_properties["Status"]
+    assert isinstance(status, list) and len(status) >= 1
+    assert adapter.adapted_properties["IPAddresses"] == []
+
+
+def test_iov_support_reasons_arrive_as_a_list_of_strings(emulator_factory):
+    # bios-blocked is a scenario whose host has reasons, so the array is really on the wire.
+    blocked = emulator_factory(scenario="bios-blocked")
+    with WSMan(**blocked.wsman_kwargs()) as wsman, RunspacePool(wsman) as pool:
+        ps = PowerShell(pool)
+        ps.add_cmdlet("Get-VMHost")
+        (host,) = ps.invoke()
+    reasons = host.adapted_properties["IovSupportReasons"]
+    assert isinstance(reasons, list) and reasons and all(isinstance(item, str) for item in reasons)
+    assert host.adapted_properties["IovSupport"] is False
+
+
 def test_per_item_errors_keep_the_good_items(ready):
     name = _unique("peritem")
     with _pool(ready) as wsman, RunspacePool(wsman) as pool:
