@@ -13,7 +13,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 import yaml
@@ -154,56 +153,51 @@ def test_readme_quick_start_converges_and_reruns_clean(tmp_path):
     assert "no drift" in result.stdout
 
 
-def _serve(tmp_path: pathlib.Path, scenario: str) -> tuple[subprocess.Popen, pathlib.Path]:
-    ready = tmp_path / "ready.json"
-    proc = subprocess.Popen(
-        [_tool("hyperv-sriov-emulator"), "serve", "--scenario", scenario, "--ready-file", str(ready)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 60
-    while not (ready.exists() and ready.stat().st_size) and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert ready.exists(), "the emulator did not get ready"
+def _inventory(ready, tmp_path: pathlib.Path) -> pathlib.Path:
+    made = ready.cli("inventory")
+    assert made.returncode == 0, made.stderr
     inventory = tmp_path / "inventory.yml"
-    inventory.write_text(subprocess.run(
-        [_tool("hyperv-sriov-emulator"), "inventory", "--ready-file", str(ready)],
-        capture_output=True, text=True, check=True,
-    ).stdout)
-    return proc, inventory
+    inventory.write_text(made.stdout)
+    return inventory
 
 
-def _play(inventory: pathlib.Path, playbook: str, *args: str) -> tuple[int, int, str]:
+def _play(inventory: pathlib.Path, playbook: str, *args: str) -> tuple[int, int, str, int]:
+    """(changed, failed) of hv01's recap, the output and ansible-playbook's exit status."""
     result = subprocess.run(
         [_tool("ansible-playbook"), "-i", str(inventory), f"examples/{playbook}", *args],
         capture_output=True, text=True, cwd=ROOT, env=_ansible_env(), timeout=300, check=False,
     )
     recap = re.search(r"^hv01\s+:\s+ok=\d+\s+changed=(\d+)\s+unreachable=0\s+failed=(\d+)", result.stdout, re.M)
     assert recap, result.stdout[-3000:] + result.stderr[-2000:]
-    return int(recap.group(1)), int(recap.group(2)), result.stdout
+    return int(recap.group(1)), int(recap.group(2)), result.stdout, result.returncode
 
 
-def test_every_example_runs_against_the_emulated_host(tmp_path):
+def test_every_example_runs_against_the_emulated_host(tmp_path, emulator_starter):
     """The examples, in the order a user meets them, on the host they are written for."""
-    proc, inventory = _serve(tmp_path, str(ROOT / "examples" / "scenarios" / "new_host.yml"))
-    try:
-        assert _play(inventory, "enforce_fleet.yml", "--check")[:2] == (1, 0)
-        assert _play(inventory, "enable_sriov.yml")[:2] == (1, 0)
-        assert _play(inventory, "enforce_fleet.yml")[:2] == (0, 0)
-        assert _play(inventory, "tune_vf_weights.yml")[:2] == (1, 0)
-        changed, failed, out = _play(inventory, "tune_vf_weights.yml")
-        assert (changed, failed) == (0, 0)
-        assert "web01/Network Adapter: weight 100, VF with 4 queue pair(s)" in out
-        # Without confirmation the switch is only planned for recreation ...
-        changed, failed, out = _play(inventory, "flip_iov_switch.yml")
-        assert failed == 0 and "Switches to recreate: vm-ext" in out
-        assert "Recreate the switch with IOV" not in out
-        # ... with it, recreated, and every adapter checked to be back.
-        assert _play(inventory, "flip_iov_switch.yml", "-e", "confirm_recreate=true")[:2] == (2, 0)
-        changed, failed, out = _play(inventory, "flip_iov_switch.yml", "-e", "confirm_recreate=true")
-        assert (changed, failed) == (0, 0) and "Switches to recreate: none" in out
-        # tune_vf_weights moved db01 off the host_vars spec: the audit notices.
-        changed, failed, out = _play(inventory, "audit_fleet.yml")
-        assert "adapter 'db01/Network Adapter': iov_weight is 50, wanted 80" in out
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+    ready = emulator_starter(str(tmp_path), str(ROOT / "examples" / "scenarios" / "new_host.yml"))
+    inventory = _inventory(ready, tmp_path)
+    assert _play(inventory, "enforce_fleet.yml", "--check")[:2] == (1, 0)
+    assert _play(inventory, "enable_sriov.yml")[:2] == (1, 0)
+    assert _play(inventory, "enforce_fleet.yml")[:2] == (0, 0)
+    assert _play(inventory, "tune_vf_weights.yml")[:2] == (1, 0)
+    changed, failed, out, _rc = _play(inventory, "tune_vf_weights.yml")
+    assert (changed, failed) == (0, 0)
+    assert "web01/Network Adapter: weight 100, VF with 4 queue pair(s)" in out
+    # Without confirmation the switch is only planned for recreation ...
+    changed, failed, out, _rc = _play(inventory, "flip_iov_switch.yml")
+    assert failed == 0 and "Switches to recreate: vm-ext" in out
+    assert "Recreate the switch with IOV" not in out
+    # ... with it, recreated, and every adapter checked to be back.
+    assert _play(inventory, "flip_iov_switch.yml", "-e", "confirm_recreate=true")[:2] == (2, 0)
+    changed, failed, out, _rc = _play(inventory, "flip_iov_switch.yml", "-e", "confirm_recreate=true")
+    assert (changed, failed) == (0, 0) and "Switches to recreate: none" in out
+    # tune_vf_weights moved db01 off the host_vars spec: the audit notices.
+    before = ready.cli("state")
+    assert before.returncode == 0, before.stderr
+    changed, failed, out, rc = _play(inventory, "audit_fleet.yml")
+    assert "adapter 'db01/Network Adapter': iov_weight is 50, wanted 80" in out
+    # Drift makes the audit fail (in its last play), and auditing touches nothing.
+    assert rc != 0 and (changed, failed) == (0, 0), out[-3000:]
+    assert "1 of 1 host(s) drifted: hv01" in out, out[-3000:]
+    after = ready.cli("state")
+    assert after.returncode == 0 and after.stdout == before.stdout
