@@ -66,7 +66,6 @@ PHYSICAL_ADAPTER_OPTIONS: dict[str, dict[str, t.Any]] = {
 
 CREATION_ONLY_CHOICES = ["fail", "recreate"]
 HOST_CONFIG_STATES = ["merged", "replaced", "overridden", "deleted", "gathered", "rendered"]
-SECTIONS = ("physical_adapters", "switches", "vm_adapters")
 
 # The planner's states that the single-item modules map onto.
 MERGED = "merged"

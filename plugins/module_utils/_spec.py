@@ -103,18 +103,7 @@ class HostConfig(_Model):
     vm_adapters: t.Optional[t.List[VmAdapterConfig]] = None
 
 
-# The settable options of each item (identity fields excluded), in the order they are documented.
-PHYSICAL_OPTIONS = ("sriov_enabled", "num_vfs")
-SWITCH_OPTIONS = (
-    "switch_type",
-    "net_adapter_names",
-    "enable_iov",
-    "allow_management_os",
-    "minimum_bandwidth_mode",
-    "enable_embedded_teaming",
-    "enable_packet_direct",
-    "notes",
-)
+# The settable options of a VM adapter (identity fields excluded), in the order they are documented.
 ADAPTER_OPTIONS = (
     "switch_name",
     "iov_weight",
