@@ -28,7 +28,7 @@ from ansible_collections.sriov.hyperv.plugins.module_utils._reconcile_common imp
 from ansible_collections.sriov.hyperv.plugins.module_utils._reconcile_physical import nic_not_capable, unknown_nic
 from ansible_collections.sriov.hyperv.plugins.module_utils._reconcile_recreate import build_recreate
 from ansible_collections.sriov.hyperv.plugins.module_utils._runner import SWITCH, Command
-from ansible_collections.sriov.hyperv.plugins.module_utils._spec import name_key
+from ansible_collections.sriov.hyperv.plugins.module_utils._spec import SWITCH_DEFAULTS, name_key
 
 
 def _bound_elsewhere(ctx: Context, nic_name: str, switch_key: str) -> str | None:
@@ -139,11 +139,10 @@ def _create_switch(ctx: Context, where: str, given: dict) -> None:
         given.get("allow_management_os", True) if switch_type == "external" else switch_type == "internal"
     )
     after["minimum_bandwidth_mode"] = resolve_mode(ctx, given.get("minimum_bandwidth_mode"), iov)
-    if ctx.have.supports_switch_option("enable_embedded_teaming"):
-        after["enable_embedded_teaming"] = given.get("enable_embedded_teaming", len(nics or []) > 1)
-    if ctx.have.supports_switch_option("enable_packet_direct"):
-        after["enable_packet_direct"] = given.get("enable_packet_direct", False)
-    after["notes"] = given.get("notes", "")
+    defaults = _switch_defaults(ctx, switch_type, nics)
+    for option in ("enable_embedded_teaming", "enable_packet_direct", "notes"):
+        if option in defaults:
+            after[option] = given.get(option, defaults[option])
     ctx.switches[key] = after
     if after["allow_management_os"]:
         vnic = new_vnic(ctx, name)
@@ -161,9 +160,11 @@ def _create_switch(ctx: Context, where: str, given: dict) -> None:
 
 
 def _switch_defaults(ctx: Context, type_after: str, nics_after: list | None) -> dict:
-    defaults: dict[str, t.Any] = {"enable_iov": False, "minimum_bandwidth_mode": "default", "notes": ""}
-    if ctx.have.supports_switch_option("enable_packet_direct"):
-        defaults["enable_packet_direct"] = False
+    """What Hyper-V gives a switch for each option it is not given: the fixed defaults this host
+    supports, plus those that depend on the switch's adapters and type."""
+    defaults: dict[str, t.Any] = {
+        option: value for option, value in SWITCH_DEFAULTS.items() if ctx.have.supports_switch_option(option)
+    }
     if ctx.have.supports_switch_option("enable_embedded_teaming"):
         defaults["enable_embedded_teaming"] = len(nics_after or []) > 1
     if type_after == "external":
