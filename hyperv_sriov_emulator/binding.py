@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import dataclasses
 import typing as t
-import uuid
 
 from .model import enums, versions
 from .psobj import Enum, Guid, PSError, PSObj
@@ -486,7 +485,3 @@ def finish(sig: Signature, host_version: str, pre: Prebound, pipeline_object: t.
 
 def takes_pipeline_input(sig: Signature) -> bool:
     return any(p.pipeline for p in sig.params)
-
-
-def new_guid() -> str:
-    return str(uuid.uuid4())

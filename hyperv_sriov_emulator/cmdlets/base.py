@@ -165,11 +165,3 @@ def select_by_name(
     order = {id(item): i for i, item in enumerate(items)}
     chosen.sort(key=lambda item: order[id(item)])
     return chosen
-
-
-def unsupported_here(ctx: Context, parameter: str) -> t.NoReturn:
-    ctx.throw(
-        "The parameter '%s' is not supported by the emulator." % parameter,
-        "NotImplemented",
-        "NotImplemented",
-    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typing as t
 
 from ..binding import Param
-from ..model import HostState, NetworkAdapter, VirtualMachine, VSwitch
+from ..model import NetworkAdapter, VirtualMachine, VSwitch
 from ..psobj import PSObj
 from .base import Context
 
@@ -85,7 +85,3 @@ def switches_named(ctx: Context, names: t.Sequence[str] | None, category: str = 
 
     return select_by_name(ctx, ctx.host.switches, names, lambda sw: sw.name,
                           lambda n: switch_not_found(ctx, n, category))
-
-
-def host_has_vm(host: HostState, vm: VirtualMachine) -> bool:
-    return any(existing is vm for existing in host.vms)

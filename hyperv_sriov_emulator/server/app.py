@@ -100,7 +100,7 @@ class EmulatorServer:
                     port = opts.first_port + index
                 else:
                     port = int(getattr(host, "port", 0) or 0)
-                listener = HostListener((opts.listen, port), config, endpoint, faults)
+                listener = HostListener((opts.listen, port), config, endpoint)
                 listener.start()
                 self.listeners[host.name] = listener
                 self.endpoints[host.name] = endpoint

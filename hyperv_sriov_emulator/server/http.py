@@ -7,7 +7,6 @@ pipeline); the TLS handshake runs in that thread so a slow client never stalls t
 from __future__ import annotations
 
 import http.server
-import json
 import logging
 import socket
 import socketserver
@@ -142,7 +141,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self._reply(200, headers=extra)
             return
 
-        drop, delay = self.server.faults.take_request()
+        drop, delay = self.server.endpoint.faults.take_request()
         if drop:
             self._drop()
             return
@@ -203,11 +202,9 @@ class HostListener(socketserver.ThreadingMixIn, http.server.HTTPServer):
     allow_reuse_address = True
     request_queue_size = 64
 
-    def __init__(self, address: tuple[str, int], config: ListenerConfig, endpoint: psrp.HostEndpoint,
-                 faults: t.Any) -> None:
+    def __init__(self, address: tuple[str, int], config: ListenerConfig, endpoint: psrp.HostEndpoint) -> None:
         self.config = config
         self.endpoint = endpoint
-        self.faults = faults
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         super().__init__(address, _Handler)
@@ -250,7 +247,3 @@ class HostListener(socketserver.ThreadingMixIn, http.server.HTTPServer):
     def stop(self) -> None:
         self.shutdown()
         self.server_close()
-
-
-def json_reply(status: int, value: t.Any) -> tuple[int, bytes]:
-    return status, json.dumps(value).encode("utf-8")

@@ -404,10 +404,9 @@ class HostEndpoint:
         code = (code_node.text or "").strip() if code_node is not None else ""
         run = shell.pipelines.get(command_id)
         if run is not None:
-            if code in (wsman.SIGNAL_PS_CTRL_C, wsman.SIGNAL_PS_CTRL_C_ALT) or code.endswith("/ctrl_c"):
-                run.stop_requested.set()
-            else:
-                run.stop_requested.set()
+            # Every signal stops the pipeline; any but Ctrl+C also forgets it, as a terminate does.
+            run.stop_requested.set()
+            if not (code in (wsman.SIGNAL_PS_CTRL_C, wsman.SIGNAL_PS_CTRL_C_ALT) or code.endswith("/ctrl_c")):
                 with shell.lock:
                     shell.pipelines.pop(command_id, None)
                     shell.pool.pipeline_table.pop(run.uuid, None)
