@@ -15,6 +15,7 @@ import typing as t
 
 from ansible_collections.sriov.hyperv.plugins.module_utils._runner import PSObjectData
 from ansible_collections.sriov.hyperv.plugins.module_utils._spec import (
+    IOV_ADAPTER_OPTIONS,
     HostConfig,
     PhysicalAdapterConfig,
     SwitchConfig,
@@ -292,8 +293,13 @@ class Observed:
         else:
             options = set().union(*(adapter.supported_options for adapter in pool))
         if management_os:
-            options -= {"iov_weight", "iov_queue_pairs_requested", "iov_interrupt_moderation"}
+            options -= set(IOV_ADAPTER_OPTIONS)
         return frozenset(options)
+
+    def options_of(self, key: tuple, management_os: bool) -> frozenset:
+        """The options the adapter ``key`` supports, or a new adapter of that kind if it does not exist yet."""
+        facts = self.adapter(key)
+        return facts.supported_options if facts is not None else self.new_adapter_options(management_os)
 
 
 def _lower(value: t.Any) -> str | None:

@@ -27,7 +27,7 @@ from ansible_collections.sriov.hyperv.plugins.module_utils._spec import (
     ADAPTER_DEFAULTS,
     ADAPTER_OPTIONS,
     IOV_ADAPTER_OPTIONS,
-    close_matches,
+    did_you_mean,
     name_key,
 )
 
@@ -44,8 +44,7 @@ def _unknown_adapter(ctx: Context, where: str, item: t.Any) -> None:
         return
     vm = have.vm(item.vm_name)
     if vm is None:
-        matches = close_matches(item.vm_name, [vm.name for vm in have.vms])
-        hint = " Did you mean %s?" % " or ".join("'%s'" % match for match in matches) if matches else ""
+        hint = did_you_mean(item.vm_name, [vm.name for vm in have.vms])
         ctx.problems.append(
             "%s.vm_name: VM '%s' was not found on the host.%s Check the name with Get-VM." % (where, item.vm_name, hint)
         )
@@ -53,8 +52,7 @@ def _unknown_adapter(ctx: Context, where: str, item: t.Any) -> None:
     names = [
         adapter.name for adapter in have.adapters if not adapter.management_os and name_key(adapter.vm_name or "") == name_key(vm.name)
     ]
-    matches = close_matches(item.name, names)
-    hint = " Did you mean %s?" % " or ".join("'%s'" % match for match in matches) if matches else ""
+    hint = did_you_mean(item.name, names)
     ctx.problems.append(
         "%s.name: VM '%s' has no network adapter '%s'.%s Its adapters: %s."
         % (where, vm.name, item.name, hint, ", ".join("'%s'" % name for name in names) or "none")
@@ -89,7 +87,7 @@ def plan_adapters(ctx: Context) -> None:
             )
             continue
         named.add(key)
-        supported = facts.supported_options if facts is not None else ctx.have.new_adapter_options(item.is_management_os)
+        supported = ctx.have.options_of(key, item.is_management_os)
         given = {option: getattr(item, option) for option in ADAPTER_OPTIONS if getattr(item, option) is not None}
         unsupported = [option for option in given if option != "switch_name" and option not in supported]
         for option in unsupported:
@@ -112,9 +110,8 @@ def plan_adapters(ctx: Context) -> None:
         for key, current in list(ctx.adapters.items()):
             if key in named:
                 continue
-            facts = ctx.have.adapter(key)
             management_os = bool(current.get("management_os"))
-            supported = facts.supported_options if facts is not None else ctx.have.new_adapter_options(management_os)
+            supported = ctx.have.options_of(key, management_os)
             _reconcile_adapter(ctx, None, current, _defaults(supported, management_os), explicit={})
 
 
@@ -125,8 +122,7 @@ def _reconcile_adapter(ctx: Context, where: str | None, current: dict, desired: 
     if wanted_switch is not None and name_key(wanted_switch) != name_key(current.get("switch_name") or ""):
         target = ctx.switches.get(name_key(wanted_switch))
         if target is None:
-            matches = close_matches(wanted_switch, [switch["name"] for switch in ctx.switches.values()])
-            hint = " Did you mean %s?" % " or ".join("'%s'" % match for match in matches) if matches else ""
+            hint = did_you_mean(wanted_switch, [switch["name"] for switch in ctx.switches.values()])
             removed = " (this task removes it)" if name_key(wanted_switch) in ctx.removed_switches else ""
             ctx.problems.append(
                 "%s.switch_name: switch '%s' was not found on the host%s.%s Create it under switches, or use an "

@@ -15,7 +15,7 @@ from ansible_collections.sriov.hyperv.plugins.module_utils._reconcile_common imp
     Operation,
     physical_command,
 )
-from ansible_collections.sriov.hyperv.plugins.module_utils._spec import close_matches, name_key
+from ansible_collections.sriov.hyperv.plugins.module_utils._spec import did_you_mean, name_key
 
 # Hyper-V's explanation of each SriovSupport value (Get-NetAdapterSriov help), quoted in errors.
 SRIOV_SUPPORT_REASONS = {
@@ -49,8 +49,7 @@ def nic_not_capable(nic: NicFacts) -> str | None:
 
 
 def unknown_nic(ctx: Context, where: str, name: str) -> None:
-    matches = close_matches(name, [nic.name for nic in ctx.have.nics])
-    hint = " Did you mean %s?" % " or ".join("'%s'" % match for match in matches) if matches else ""
+    hint = did_you_mean(name, [nic.name for nic in ctx.have.nics])
     ctx.problems.append(
         "%s: physical adapter '%s' was not found on the host.%s Use a name from Get-NetAdapter -Physical."
         % (where, name, hint)

@@ -39,8 +39,7 @@ from ansible_collections.sriov.hyperv.plugins.module_utils._spec import (
 
 def _vnic_settings(ctx: Context, item: dict) -> dict:
     """The settings of a management-OS adapter worth restoring after it is re-added."""
-    facts = ctx.have.adapter(adapter_key(item))
-    supported = facts.supported_options if facts is not None else ctx.have.new_adapter_options(True)
+    supported = ctx.have.options_of(adapter_key(item), True)
     # A re-added adapter starts from Hyper-V's defaults: only the settings that differ need sending.
     return {
         option: item[option]

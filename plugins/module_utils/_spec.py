@@ -172,6 +172,12 @@ def close_matches(name: str, candidates: t.Iterable[str]) -> list[str]:
     return [by_key[key] for key in keys]
 
 
+def did_you_mean(name: str, candidates: t.Iterable[str]) -> str:
+    """" Did you mean 'a' or 'b'?" for the candidates close to ``name``; empty when none is."""
+    matches = close_matches(name, candidates)
+    return " Did you mean %s?" % " or ".join("'%s'" % match for match in matches) if matches else ""
+
+
 def format_path(path: str, loc: t.Iterable[t.Any]) -> str:
     text = path
     for part in loc:
