@@ -285,14 +285,17 @@ class _Loader:
         teaming = self.boolean(teaming, path + ".embedded_teaming")
         if teaming and not host.supports("2016"):
             self.fail(path + ".embedded_teaming", "Switch Embedded Teaming needs Windows Server 2016 or later")
-        if len(nic_names) > 1 and not teaming:
-            self.fail(path + ".embedded_teaming", "must be true for a switch with several net_adapters")
-        if len(nic_names) > 8:
-            self.fail(path + ".net_adapters", "a team has at most 8 adapters")
         iov = self.boolean(raw.get("enable_iov", False), path + ".enable_iov")
         mode = self.enum(raw.get("minimum_bandwidth_mode", "Default"), path + ".minimum_bandwidth_mode",
                          "Microsoft.HyperV.PowerShell.VMSwitchBandwidthMode")
-        if iov and mode in ("Weight", "Absolute"):
+        broken = operations.check_switch(len(nic_names), teaming, iov, mode)
+        if broken == operations.SEVERAL_NICS_WITHOUT_TEAMING:
+            self.fail(path + ".embedded_teaming", "must be true for a switch with several net_adapters")
+        if broken == operations.TEAMING_WITHOUT_NIC:
+            self.fail(path + ".embedded_teaming", "embedded teaming needs net_adapters")
+        if broken == operations.TOO_MANY_NICS:
+            self.fail(path + ".net_adapters", "a team has at most %d adapters" % operations.MAX_TEAM_SIZE)
+        if broken == operations.IOV_WITH_BANDWIDTH_WEIGHTS:
             self.fail(path + ".minimum_bandwidth_mode", "an IOV switch takes Default or None")
         packet_direct = self.boolean(raw.get("packet_direct", False), path + ".packet_direct")
         if packet_direct and not host.supports("2016"):

@@ -108,19 +108,20 @@ def new_vmswitch(ctx: Context, b: Bound) -> None:
         # Several NICs imply Switch Embedded Teaming (reference §1.1).
         teaming = ctx.host.supports("2016")
     teaming = bool(teaming)
-    if len(nics) > 1 and not teaming:
+    broken = operations.check_switch(len(nics), teaming, iov, mode)
+    if broken == operations.SEVERAL_NICS_WITHOUT_TEAMING:
         ctx.throw(
             "Cannot create a virtual switch with more than one network adapter unless embedded "
             "teaming is enabled. Specify -EnableEmbeddedTeaming $true.",
             "InvalidArgument", "NonTeamingWithMultipleAdapters",
         )
-    if teaming and not nics:
+    if broken == operations.TEAMING_WITHOUT_NIC:
         ctx.throw("Embedded teaming requires at least one network adapter (-NetAdapterName).",
                   "InvalidArgument", "InvalidParameter")
-    if len(nics) > 8:
-        ctx.throw("A switch embedded team can have at most 8 network adapters.", "InvalidArgument", "InvalidParameter")
-    if iov and mode in ("Weight", "Absolute"):
-        # UNCONFIRMED on real hosts; refusing is the conservative choice (docs/emulator.md).
+    if broken == operations.TOO_MANY_NICS:
+        ctx.throw("A switch embedded team can have at most %d network adapters." % operations.MAX_TEAM_SIZE,
+                  "InvalidArgument", "InvalidParameter")
+    if broken == operations.IOV_WITH_BANDWIDTH_WEIGHTS:
         ctx.throw(
             "Minimum bandwidth mode %s cannot be used on a virtual switch with SR-IOV enabled. Use "
             "-MinimumBandwidthMode None (or omit it)." % mode,

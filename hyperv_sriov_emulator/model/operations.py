@@ -23,6 +23,30 @@ def add_nic(host: HostState, name: str, interface_description: str, **fields: t.
     return nic
 
 
+MAX_TEAM_SIZE = 8
+
+# The rules check_switch can report; each caller words its own error for them.
+SEVERAL_NICS_WITHOUT_TEAMING = "several-nics-without-teaming"
+TEAMING_WITHOUT_NIC = "teaming-without-nic"
+TOO_MANY_NICS = "too-many-nics"
+IOV_WITH_BANDWIDTH_WEIGHTS = "iov-with-bandwidth-weights"
+
+
+def check_switch(nic_count: int, teaming: bool, iov_enabled: bool, bandwidth_mode: str | None) -> str | None:
+    """The first rule a new switch of this shape breaks, or None: one place for the rules that
+    both New-VMSwitch and the scenario loader enforce."""
+    if nic_count > 1 and not teaming:
+        return SEVERAL_NICS_WITHOUT_TEAMING
+    if teaming and nic_count == 0:
+        return TEAMING_WITHOUT_NIC
+    if nic_count > MAX_TEAM_SIZE:
+        return TOO_MANY_NICS
+    # UNCONFIRMED on real hosts; refusing is the conservative choice (docs/emulator.md).
+    if iov_enabled and bandwidth_mode in ("Weight", "Absolute"):
+        return IOV_WITH_BANDWIDTH_WEIGHTS
+    return None
+
+
 def resolve_bandwidth_mode(host: HostState, requested: str | None, iov_enabled: bool) -> str:
     if requested in (None, "Default"):
         return versions.default_bandwidth_mode(host.os_version, iov_enabled)

@@ -133,6 +133,9 @@ def test_the_unpatched_base_is_valid():
     ("hosts: [{name: H, vms: [{name: v, generation: 2, adapters: [{legacy: true}]}]}]",
      "scenario.yml: hosts[0].vms[0].adapters[0].legacy: legacy adapters exist on generation 1 VMs only"),
     ("hosts: [{name: H}, {name: h}]", "scenario.yml: hosts[1].name: duplicate host name 'h'"),
+    # The rule New-VMSwitch enforces too: a SET team needs a member.
+    ("hosts: [{name: H, switches: [{name: S, type: Internal, embedded_teaming: true}]}]",
+     "scenario.yml: hosts[0].switches[0].embedded_teaming: embedded teaming needs net_adapters"),
 ])
 def test_document_level_errors(text, message):
     with pytest.raises(ScenarioError) as caught:

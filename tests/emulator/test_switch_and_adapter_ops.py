@@ -219,3 +219,18 @@ def test_get_vm_errors_and_state_changes(capable):
     assert plain(ok(capable, cmd("Get-VM", "legacy-gen1"))[0])["State"] == "Saved"
     ok(capable, cmd("Start-VM", "legacy-gen1"), cmd("Start-VM", "legacy-gen1"))
     assert plain(ok(capable, cmd("Get-VM", "legacy-gen1"))[0])["State"] == "Running"
+
+
+@pytest.mark.parametrize("shape,rule", [
+    ((1, False, True, "None"), None),
+    ((2, True, True, "Default"), None),
+    ((2, False, False, None), "several-nics-without-teaming"),
+    ((0, True, False, None), "teaming-without-nic"),
+    ((9, True, False, None), "too-many-nics"),
+    ((1, False, True, "Weight"), "iov-with-bandwidth-weights"),
+    ((1, False, False, "Weight"), None),
+])
+def test_check_switch_names_the_rule_a_new_switch_breaks(shape, rule):
+    from hyperv_sriov_emulator.model import operations
+
+    assert operations.check_switch(*shape) == rule
