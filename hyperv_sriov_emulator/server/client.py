@@ -88,7 +88,12 @@ def error_to_plain(record: t.Any) -> dict[str, t.Any]:
 
 
 class ControlError(Exception):
-    pass
+    """A control request that did not succeed. ``status`` is the HTTP status of a refusal (the
+    host understood and said no: a bad request or signature), or None when it was not reached."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 def call_control(ready: t.Mapping[str, t.Any], host: t.Mapping[str, t.Any], action: str,
@@ -115,7 +120,8 @@ def call_control(ready: t.Mapping[str, t.Any], host: t.Mapping[str, t.Any], acti
             detail = json.loads(err.read() or b"{}").get("error") or err.reason
         except ValueError:
             detail = err.reason
-        raise ControlError("host %s refused the control request: %s" % (host["name"], detail)) from None
+        raise ControlError("host %s refused the control request: %s" % (host["name"], detail),
+                           status=err.code) from None
     except (urllib.error.URLError, OSError) as err:
         reason = getattr(err, "reason", err)
         raise ControlError(

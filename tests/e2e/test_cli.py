@@ -149,6 +149,11 @@ def test_fault_argument_errors_exit_2(emulator_factory):
     assert "--count" in _one_line_error(ready.cli("fault", "--host", name, "--cmdlet", "New-VMSwitch", "--count", "0"))
     assert "--terminating" in _one_line_error(ready.cli("fault", "--host", name, "--clear", "--terminating"))
     assert "cmdlet name" in _one_line_error(ready.cli("fault", "--host", name, "--cmdlet", "rm -rf /"))
+    # Values are checked by the host; its refusal is still a usage error.
+    assert "--skip" in _one_line_error(ready.cli("fault", "--host", name, "--cmdlet", "New-VMSwitch", "--skip", "-1"))
+    assert "--drop-at-request" in _one_line_error(ready.cli("fault", "--host", name, "--drop-at-request", "0"))
+    assert "--delay-ms" in _one_line_error(ready.cli("fault", "--host", name, "--delay-ms", "-5"))
+    assert "--count" in _one_line_error(ready.cli("fault", "--host", name, "--delay-ms", "5", "--count", "0"))
 
 
 def test_state_is_saved_on_sigterm_and_reloaded_on_restart(tmp_path, emulator_starter):
