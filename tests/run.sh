@@ -15,8 +15,11 @@ all_stages=(pytest units sanity lint changelog molecule galaxy)
 stages=("$@")
 [ ${#stages[@]} -gt 0 ] || stages=("${all_stages[@]}")
 
+ansible_test_dest=""
 ansible_test_tree() {
     # ansible-test refuses a symlinked collection root: give it a copy of the tracked files.
+    # Built once per run of this script and shared by the units and sanity stages.
+    [ -z "$ansible_test_dest" ] || return 0
     local dest="$root/.cache/ansible-test/ansible_collections/sriov/hyperv"
     rm -rf "$root/.cache/ansible-test"
     mkdir -p "$dest"
@@ -24,7 +27,7 @@ ansible_test_tree() {
         | grep -zv '^hyperv_sriov_emulator/' \
         | xargs -0 tar -cf - --ignore-failed-read 2>/dev/null | tar -xf - -C "$dest"
     (cd "$dest" && git init -q && git add -A >/dev/null 2>&1)
-    echo "$dest"
+    ansible_test_dest="$dest"
 }
 
 run_stage() {
@@ -34,11 +37,14 @@ run_stage() {
             python -m pytest -q -n 2 tests/emulator tests/e2e
             ;;
         units)
-            dest=$(ansible_test_tree)
+            # Not $(...): a subshell would lose the note that the tree is built.
+            ansible_test_tree
+            dest=$ansible_test_dest
             (cd "$dest" && ansible-test units --local --python 3.12 -v)
             ;;
         sanity)
-            dest=$(ansible_test_tree)
+            ansible_test_tree
+            dest=$ansible_test_dest
             mkdir -p ~/.ansible/test/cache
             cp tests/tools/get_pip_offline.py ~/.ansible/test/cache/get_pip_25_2.py
             (cd "$dest" && ansible-test sanity --local --python 3.12 -v)
