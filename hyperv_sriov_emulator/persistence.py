@@ -2,45 +2,27 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import tempfile
 import typing as t
 from pathlib import Path
 
+from .jsonfile import write_json_atomic
 from .model import HostState
+from .model.host import STATE_FORMAT
 
-FORMAT = 1
+# One number for the file and for each host in it: both layouts change together.
+FORMAT = STATE_FORMAT
 
 
 def save_state(path: str | Path, hosts: t.Sequence[HostState]) -> None:
     """Write every host's state to ``path``: a temp file in the same directory, fsync, rename.
     A crash leaves either the old file or the new one, never half of one."""
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
     snapshot = []
     for host in hosts:
         with host.lock:
             snapshot.append(host.to_dict())
-    document = {"format": FORMAT, "hosts": snapshot}
-    fd, tmp = tempfile.mkstemp(prefix=".%s." % target.name, suffix=".tmp", dir=str(target.parent))
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(document, handle, ensure_ascii=False, indent=1, sort_keys=False)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    with contextlib.suppress(OSError):
-        dir_fd = os.open(str(target.parent), os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+    write_json_atomic(target, {"format": FORMAT, "hosts": snapshot})
 
 
 def load_state(path: str | Path) -> list[HostState]:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 import os
 import typing as t
 
 from ..faults import FaultBook
+from ..jsonfile import write_json_atomic
 from . import auth as auth_mod
 from . import control, psrp, tls
 from .http import HostListener, ListenerConfig
@@ -163,17 +163,4 @@ class EmulatorServer:
 
 def write_private_json(path: str, value: t.Any) -> None:
     """Atomically write ``value`` as JSON readable by the owner only (it holds passwords)."""
-    directory = os.path.dirname(os.path.abspath(path))
-    temp = os.path.join(directory, ".%s.%d.tmp" % (os.path.basename(path), os.getpid()))
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(value, handle, indent=2)
-            handle.write("\n")
-        os.replace(temp, path)
-    except BaseException:
-        try:
-            os.unlink(temp)
-        except OSError:
-            pass
-        raise
+    write_json_atomic(path, value, mode=0o600)

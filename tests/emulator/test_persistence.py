@@ -72,7 +72,7 @@ def test_save_is_atomic_and_leaves_no_temp_files(tmp_path, capable):
 def test_a_failure_after_the_temp_file_exists_keeps_the_old_file(tmp_path, capable, monkeypatch, broken):
     # The temp file is created, (partly) written, then the write or the rename fails: the old
     # file must be intact and the temp file gone.
-    from hyperv_sriov_emulator import persistence
+    from hyperv_sriov_emulator import jsonfile
 
     path = tmp_path / "state.json"
     save_state(path, [capable])
@@ -91,9 +91,9 @@ def test_a_failure_after_the_temp_file_exists_keeps_the_old_file(tmp_path, capab
         raise OSError("disk full")
 
     if broken == "replace":
-        monkeypatch.setattr(persistence.os, "replace", fail_replace)
+        monkeypatch.setattr(jsonfile.os, "replace", fail_replace)
     else:
-        monkeypatch.setattr(persistence.json, "dump", fail_dump)
+        monkeypatch.setattr(jsonfile.json, "dump", fail_dump)
     with pytest.raises(OSError):
         save_state(path, [capable])
     monkeypatch.undo()
@@ -107,3 +107,13 @@ def test_load_rejects_foreign_files(tmp_path):
     path.write_text('{"hello": 1}', encoding="utf-8")
     with pytest.raises(ValueError, match="not an emulator state file"):
         load_state(path)
+
+
+def test_state_and_ready_files_are_owner_only(tmp_path, capable):
+    from hyperv_sriov_emulator.server import write_private_json
+
+    save_state(tmp_path / "state.json", [capable])
+    write_private_json(str(tmp_path / "ready.json"), {"password": "secret"})
+    assert oct(os.stat(tmp_path / "state.json").st_mode & 0o777) == oct(0o600)
+    assert oct(os.stat(tmp_path / "ready.json").st_mode & 0o777) == oct(0o600)
+    assert json.loads((tmp_path / "ready.json").read_text(encoding="utf-8")) == {"password": "secret"}
