@@ -180,6 +180,23 @@ def emulator(emulator_factory: t.Callable[..., ReadyInfo]) -> ReadyInfo:
     return emulator_factory()
 
 
+@pytest.fixture(scope="session")
+def ansible_env() -> dict[str, str]:
+    """The environment tests/tools/env.sh gives: the repo root found as the sriov.hyperv collection."""
+    collections = os.path.join(REPO, ".ansible", "collections")
+    link = os.path.join(collections, "ansible_collections", "sriov", "hyperv")
+    os.makedirs(os.path.dirname(link), exist_ok=True)
+    # A dangling or stale link is replaced, the way env.sh's `ln -sfn` does.
+    if not (os.path.islink(link) and os.path.realpath(link) == os.path.realpath(REPO)):
+        if os.path.islink(link):
+            os.unlink(link)
+        os.symlink("../../../..", link)
+    env = dict(os.environ)
+    env["ANSIBLE_COLLECTIONS_PATH"] = collections
+    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+    return env
+
+
 @pytest.fixture
 def emulator_cli() -> t.Callable[..., subprocess.CompletedProcess]:
     return run_cli

@@ -59,12 +59,14 @@ def _collections_path(tmp_path):
     (base / "galaxy.yml").write_text("namespace: acme\nname: probe\nversion: 1.0.0\nreadme: README.md\nauthors: [tests]\n")
     shutil.copy(os.path.join(HERE, "transport", "probe.py"), base / "plugins" / "modules" / "probe.py")
     (base / "plugins" / "action" / "probe.py").write_text(ACTION_SOURCE)
-    # The repo root is the sriov.hyperv collection; tests/tools/env.sh makes the same link.
-    link_parent = os.path.join(REPO, ".ansible", "collections", "ansible_collections", "sriov")
-    os.makedirs(link_parent, exist_ok=True)
-    if not os.path.islink(os.path.join(link_parent, "hyperv")):
-        os.symlink("../../../..", os.path.join(link_parent, "hyperv"))
+    # The repo root is the sriov.hyperv collection (linked by the ansible_env fixture).
     return "%s:%s" % (tmp_path / "collections", os.path.join(REPO, ".ansible", "collections"))
+
+
+@pytest.fixture(autouse=True)
+def _collection_link(ansible_env):
+    """Every playbook here finds sriov.hyperv through the link ansible_env makes."""
+    return ansible_env
 
 
 def _inventory_host(host, drop=()):

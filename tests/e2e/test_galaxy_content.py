@@ -23,18 +23,6 @@ MODULES = sorted(p.stem for p in (ROOT / "plugins" / "modules").glob("*.py") if 
 EXAMPLES = sorted((ROOT / "examples").glob("*.yml"))
 
 
-def _ansible_env() -> dict[str, str]:
-    # The repo root is the collection; the same symlink tests/tools/env.sh makes.
-    link = ROOT / ".ansible" / "collections" / "ansible_collections" / "sriov" / "hyperv"
-    if not link.exists():
-        link.parent.mkdir(parents=True, exist_ok=True)
-        link.symlink_to("../../../..")
-    env = dict(os.environ)
-    env["ANSIBLE_COLLECTIONS_PATH"] = str(ROOT / ".ansible" / "collections")
-    env["PATH"] = str(pathlib.Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
-    return env
-
-
 def _tool(name: str) -> str:
     return str(pathlib.Path(sys.executable).parent / name)
 
@@ -60,20 +48,20 @@ def test_role_defaults_match_argument_spec(role):
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_ansible_doc_shows_the_role(role):
+def test_ansible_doc_shows_the_role(role, ansible_env):
     result = subprocess.run(
         [_tool("ansible-doc"), "-t", "role", f"sriov.hyperv.{role}"],
-        capture_output=True, text=True, env=_ansible_env(), check=False,
+        capture_output=True, text=True, env=ansible_env, check=False,
     )
     assert result.returncode == 0, result.stderr
     assert f"{role}_" in result.stdout
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.name)
-def test_example_playbooks_parse(example):
+def test_example_playbooks_parse(example, ansible_env):
     result = subprocess.run(
         [_tool("ansible-playbook"), "--syntax-check", "-i", "localhost,", str(example)],
-        capture_output=True, text=True, env=_ansible_env(), cwd=ROOT, check=False,
+        capture_output=True, text=True, env=ansible_env, cwd=ROOT, check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -135,13 +123,13 @@ def _stop_emulator(ready_file: pathlib.Path) -> None:
         pass
 
 
-def test_readme_quick_start_converges_and_reruns_clean(tmp_path):
+def test_readme_quick_start_converges_and_reruns_clean(tmp_path, ansible_env):
     """Runs the README's quick start as written (only its scratch folder moves into tmp_path)."""
     script = _quick_start_script().replace("/tmp/hv", str(tmp_path / "hv"))
     try:
         result = subprocess.run(
             ["bash", "-e", "-c", script], capture_output=True, text=True, cwd=ROOT,
-            env=_ansible_env(), timeout=600, check=False,
+            env=ansible_env, timeout=600, check=False,
         )
     finally:
         _stop_emulator(tmp_path / "hv" / "ready.json")
@@ -161,40 +149,41 @@ def _inventory(ready, tmp_path: pathlib.Path) -> pathlib.Path:
     return inventory
 
 
-def _play(inventory: pathlib.Path, playbook: str, *args: str) -> tuple[int, int, str, int]:
+def _play(ansible_env: dict[str, str], inventory: pathlib.Path, playbook: str,
+          *args: str) -> tuple[int, int, str, int]:
     """(changed, failed) of hv01's recap, the output and ansible-playbook's exit status."""
     result = subprocess.run(
         [_tool("ansible-playbook"), "-i", str(inventory), f"examples/{playbook}", *args],
-        capture_output=True, text=True, cwd=ROOT, env=_ansible_env(), timeout=300, check=False,
+        capture_output=True, text=True, cwd=ROOT, env=ansible_env, timeout=300, check=False,
     )
     recap = re.search(r"^hv01\s+:\s+ok=\d+\s+changed=(\d+)\s+unreachable=0\s+failed=(\d+)", result.stdout, re.M)
     assert recap, result.stdout[-3000:] + result.stderr[-2000:]
     return int(recap.group(1)), int(recap.group(2)), result.stdout, result.returncode
 
 
-def test_every_example_runs_against_the_emulated_host(tmp_path, emulator_starter):
+def test_every_example_runs_against_the_emulated_host(tmp_path, emulator_starter, ansible_env):
     """The examples, in the order a user meets them, on the host they are written for."""
     ready = emulator_starter(str(tmp_path), str(ROOT / "examples" / "scenarios" / "new_host.yml"))
     inventory = _inventory(ready, tmp_path)
-    assert _play(inventory, "enforce_fleet.yml", "--check")[:2] == (1, 0)
-    assert _play(inventory, "enable_sriov.yml")[:2] == (1, 0)
-    assert _play(inventory, "enforce_fleet.yml")[:2] == (0, 0)
-    assert _play(inventory, "tune_vf_weights.yml")[:2] == (1, 0)
-    changed, failed, out, _rc = _play(inventory, "tune_vf_weights.yml")
+    assert _play(ansible_env, inventory, "enforce_fleet.yml", "--check")[:2] == (1, 0)
+    assert _play(ansible_env, inventory, "enable_sriov.yml")[:2] == (1, 0)
+    assert _play(ansible_env, inventory, "enforce_fleet.yml")[:2] == (0, 0)
+    assert _play(ansible_env, inventory, "tune_vf_weights.yml")[:2] == (1, 0)
+    changed, failed, out, _rc = _play(ansible_env, inventory, "tune_vf_weights.yml")
     assert (changed, failed) == (0, 0)
     assert "web01/Network Adapter: weight 100, VF with 4 queue pair(s)" in out
     # Without confirmation the switch is only planned for recreation ...
-    changed, failed, out, _rc = _play(inventory, "flip_iov_switch.yml")
+    changed, failed, out, _rc = _play(ansible_env, inventory, "flip_iov_switch.yml")
     assert failed == 0 and "Switches to recreate: vm-ext" in out
     assert "Recreate the switch with IOV" not in out
     # ... with it, recreated, and every adapter checked to be back.
-    assert _play(inventory, "flip_iov_switch.yml", "-e", "confirm_recreate=true")[:2] == (2, 0)
-    changed, failed, out, _rc = _play(inventory, "flip_iov_switch.yml", "-e", "confirm_recreate=true")
+    assert _play(ansible_env, inventory, "flip_iov_switch.yml", "-e", "confirm_recreate=true")[:2] == (2, 0)
+    changed, failed, out, _rc = _play(ansible_env, inventory, "flip_iov_switch.yml", "-e", "confirm_recreate=true")
     assert (changed, failed) == (0, 0) and "Switches to recreate: none" in out
     # tune_vf_weights moved db01 off the host_vars spec: the audit notices.
     before = ready.cli("state")
     assert before.returncode == 0, before.stderr
-    changed, failed, out, rc = _play(inventory, "audit_fleet.yml")
+    changed, failed, out, rc = _play(ansible_env, inventory, "audit_fleet.yml")
     assert "adapter 'db01/Network Adapter': iov_weight is 50, wanted 80" in out
     # Drift makes the audit fail (in its last play), and auditing touches nothing.
     assert rc != 0 and (changed, failed) == (0, 0), out[-3000:]
