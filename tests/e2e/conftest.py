@@ -93,6 +93,9 @@ class ReadyInfo:
 
         return wsman_kwargs(self.host(name), **overrides)
 
+    def connection_options(self, name: str | None = None, **overrides: t.Any) -> t.Any:
+        return connection_options(self.host(name), **overrides)
+
     def cli(self, *args: str, timeout: float = 60.0) -> subprocess.CompletedProcess:
         return run_cli(args[0], "--ready-file", self.path, *args[1:], timeout=timeout)
 
@@ -178,6 +181,47 @@ def emulator_factory(tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[t.C
 @pytest.fixture(scope="session")
 def emulator(emulator_factory: t.Callable[..., ReadyInfo]) -> ReadyInfo:
     return emulator_factory()
+
+
+def connection_options(host: dict[str, t.Any], **overrides: t.Any) -> t.Any:
+    """The PSRP connection settings for a ready-file host, as its auth and protocol need them."""
+    from ansible_collections.sriov.hyperv.plugins.module_utils._connection import ConnectionOptions
+
+    certificate = host["auth"] == "certificate"
+    values = {
+        "hostname": host["hostname"],
+        "port": host["port"],
+        "username": None if certificate else host["username"],
+        "password": None if certificate else host["password"],
+        "auth": host["auth"],
+        "protocol": host["protocol"],
+        "ca_cert": host.get("ca_cert"),
+        "certificate_pem": host.get("client_cert"),
+        "certificate_key_pem": host.get("client_key"),
+        # Basic over plain HTTP has no message encryption to offer.
+        "message_encryption": "never" if host["auth"] == "basic" and host["protocol"] == "http" else "auto",
+    }
+    values.update(overrides)
+    return ConnectionOptions(**values)
+
+
+def inprocess_runner(scenario_name: str, host_name: str) -> t.Any:
+    """A runner on a freshly loaded scenario host, in this process (no wire)."""
+    from hyperv_sriov_emulator import scenario
+    from hyperv_sriov_emulator.inprocess import InProcessRunner
+
+    hosts = scenario.load_scenario(scenario_name)
+    return InProcessRunner(next(h for h in hosts if h.name.lower() == host_name.lower()))
+
+
+@pytest.fixture(name="connection_options", scope="session")
+def connection_options_fixture() -> t.Callable[..., t.Any]:
+    return connection_options
+
+
+@pytest.fixture(name="inprocess_runner", scope="session")
+def inprocess_runner_fixture() -> t.Callable[..., t.Any]:
+    return inprocess_runner
 
 
 @pytest.fixture(scope="session")

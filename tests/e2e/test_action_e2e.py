@@ -18,7 +18,6 @@ import sys
 import pytest
 import yaml
 
-from ansible_collections.sriov.hyperv.plugins.module_utils._connection import ConnectionOptions
 from ansible_collections.sriov.hyperv.plugins.module_utils._psrp_runner import PsrpRunner
 from ansible_collections.sriov.hyperv.plugins.module_utils._runner import Command
 
@@ -137,19 +136,8 @@ def _run_playbook(tmp_path, inventory, plays, env=None, args=(), vaulted=None):
         return json.load(handle), proc.stdout + proc.stderr
 
 
-def _expected_host_name(host):
-    runner = PsrpRunner(
-        ConnectionOptions(
-            hostname=host["hostname"],
-            port=host["port"],
-            username=host["username"],
-            password=host["password"],
-            auth=host["auth"],
-            protocol=host["protocol"],
-            ca_cert=host.get("ca_cert"),
-            message_encryption="never" if host["auth"] == "basic" and host["protocol"] == "http" else "auto",
-        )
-    )
+def _expected_host_name(emulator):
+    runner = PsrpRunner(emulator.connection_options())
     with runner:
         return runner.run([[Command("Get-VMHost")]]).output[0].properties["Name"]
 
@@ -159,7 +147,7 @@ def host(emulator):
     return emulator.host()
 
 
-def test_inventory_host_is_reached_without_delegate_or_task_options(tmp_path, host):
+def test_inventory_host_is_reached_without_delegate_or_task_options(tmp_path, host, emulator):
     results, output = _run_playbook(
         tmp_path,
         {"hv": _inventory_host(host)},
@@ -168,7 +156,7 @@ def test_inventory_host_is_reached_without_delegate_or_task_options(tmp_path, ho
     )
     probe = results["hv"]
     assert probe.get("failed") is not True, probe
-    assert probe["host_name"] == _expected_host_name(host)
+    assert probe["host_name"] == _expected_host_name(emulator)
     # The module ran on the controller with the controller's Python, not over psrp.
     assert probe["python"] == sys.executable or os.path.samefile(probe["python"], sys.executable)
     assert probe["options"]["hostname"] == host["hostname"]
@@ -180,7 +168,7 @@ def test_inventory_host_is_reached_without_delegate_or_task_options(tmp_path, ho
     assert host["password"] not in output
 
 
-def test_precedence_task_then_inventory_then_environment(tmp_path, host):
+def test_precedence_task_then_inventory_then_environment(tmp_path, host, emulator):
     wrong = "Wrong-" + host["password"][::-1]
     inventory = {
         # Everything from the inventory.
@@ -199,7 +187,7 @@ def test_precedence_task_then_inventory_then_environment(tmp_path, host):
         {"acme.probe.probe": {"read": True}, "register": "probe"},
     ]
     results, output = _run_playbook(tmp_path, inventory, _play(tasks), env=env, args=["-vvvv"])
-    assert results["full"]["host_name"] == results["partial"]["host_name"] == _expected_host_name(host)
+    assert results["full"]["host_name"] == results["partial"]["host_name"] == _expected_host_name(emulator)
     assert results["full"]["options"]["auth"] == host["auth"]  # inventory beats environment
     assert results["partial"]["options"]["port"] == host["port"]  # environment fills the gap
     assert host["password"] not in output
@@ -224,7 +212,7 @@ def test_check_mode_and_diff_flow_through(tmp_path, host):
     assert "+iov: on" in output and "-iov: off" in output
 
 
-def test_collection_module_runs_the_same_way(tmp_path, host):
+def test_collection_module_runs_the_same_way(tmp_path, host, emulator):
     """host_info through its one-line action plugin: inventory connection, controller-side run."""
     results, output = _run_playbook(
         tmp_path,
@@ -234,12 +222,12 @@ def test_collection_module_runs_the_same_way(tmp_path, host):
     )
     assert results["hv"].get("failed") is not True, results["hv"]
     assert results["hv"]["changed"] is False
-    assert results["hv"]["host"]["name"] == _expected_host_name(host)
+    assert results["hv"]["host"]["name"] == _expected_host_name(emulator)
     assert "ESTABLISH LOCAL CONNECTION" in output
     assert host["password"] not in output
 
 
-def test_vaulted_inventory_password(tmp_path, host):
+def test_vaulted_inventory_password(tmp_path, host, emulator):
     from ansible.parsing.vault import VaultLib, VaultSecret
 
     vault_password = "vault-key-for-tests"
@@ -253,11 +241,11 @@ def test_vaulted_inventory_password(tmp_path, host):
         args=["-vvvv", "--vault-password-file", str(tmp_path / "vault-pass")],
         vaulted={"pw": ciphertext},
     )
-    assert results["hv"]["host_name"] == _expected_host_name(host)
+    assert results["hv"]["host_name"] == _expected_host_name(emulator)
     assert host["password"] not in output
 
 
-def test_async_needs_delegate_to_localhost(tmp_path, host):
+def test_async_needs_delegate_to_localhost(tmp_path, host, emulator):
     # Ansible would poll over psrp for a job that runs on the controller: refused with the remedy.
     task = {"acme.probe.probe": {}, "async": 30, "poll": 1, "register": "probe", "ignore_errors": True}
     results, _output = _run_playbook(tmp_path, {"hv": _inventory_host(host)}, _play([task]))
@@ -272,6 +260,6 @@ def test_async_needs_delegate_to_localhost(tmp_path, host):
         _play([task]),
         args=["-e", "ansible_python_interpreter=%s" % sys.executable],
     )
-    assert results["hv"]["host_name"] == _expected_host_name(host)
+    assert results["hv"]["host_name"] == _expected_host_name(emulator)
     assert results["hv"]["finished"] == 1
     assert host["password"] not in output

@@ -10,32 +10,8 @@ import socket
 import pytest
 
 from ansible_collections.sriov.hyperv.plugins.module_utils import _errors
-from ansible_collections.sriov.hyperv.plugins.module_utils._connection import ConnectionOptions
 from ansible_collections.sriov.hyperv.plugins.module_utils._psrp_runner import PsrpRunner
 from ansible_collections.sriov.hyperv.plugins.module_utils._runner import SWITCH, Command
-
-
-def options_for(host, **overrides):
-    values = {
-        "hostname": host["hostname"],
-        "port": host["port"],
-        "username": host["username"],
-        "password": host["password"],
-        "auth": host["auth"],
-        "protocol": host["protocol"],
-        "ca_cert": host.get("ca_cert"),
-        "message_encryption": "never" if host["auth"] == "basic" and host["protocol"] == "http" else "auto",
-    }
-    values.update(overrides)
-    return ConnectionOptions(**values)
-
-
-def inprocess_runner(scenario_name, host_name):
-    from hyperv_sriov_emulator import scenario
-    from hyperv_sriov_emulator.inprocess import InProcessRunner
-
-    hosts = scenario.load_scenario(scenario_name)
-    return InProcessRunner(next(h for h in hosts if h.name.lower() == host_name.lower()))
 
 
 @pytest.fixture(scope="module")
@@ -46,9 +22,9 @@ def host(emulator_factory):
 
 
 @pytest.fixture(scope="module", params=["wire", "inprocess"])
-def runner(request, host):
+def runner(request, host, connection_options, inprocess_runner):
     if request.param == "wire":
-        made = PsrpRunner(options_for(host))
+        made = PsrpRunner(connection_options(host))
     else:
         made = inprocess_runner("capable", host["name"])
     yield made
@@ -56,9 +32,9 @@ def runner(request, host):
 
 
 @pytest.fixture(scope="module")
-def names(host):
+def names(host, connection_options):
     """A VM with an adapter and a switch of the scenario, read over the wire."""
-    with PsrpRunner(options_for(host)) as runner:
+    with PsrpRunner(connection_options(host)) as runner:
         result = runner.run([[Command("Get-VMNetworkAdapter", {"All": SWITCH})], [Command("Get-VMSwitch")]])
     adapter = next(o for o in result.output if o.is_a("Microsoft.HyperV.PowerShell.VMNetworkAdapter") and o.properties.get("VMName"))
     switch = next(o for o in result.output if o.is_a("Microsoft.HyperV.PowerShell.VMSwitch"))
@@ -123,7 +99,7 @@ def test_terminating_error_stops_later_statements(runner):
     assert isinstance(_errors.error_from_record(result.terminating_error), _errors.NotFoundError)
 
 
-def test_records_are_the_same_over_the_wire_and_in_process(host, names):
+def test_records_are_the_same_over_the_wire_and_in_process(host, names, connection_options, inprocess_runner):
     runs = [
         [[Command("Get-VMSwitch", {"Name": ["missing", names["switch"], "absent"]})]],
         [[Command("Get-VMSwitch", {"Name": "missing"})], [Command("Get-VMFrobnicator")]],
@@ -131,7 +107,7 @@ def test_records_are_the_same_over_the_wire_and_in_process(host, names):
         [[Command("Set-VMNetworkAdapter", {"VMName": names["vm"], "Name": names["adapter"], "IovWeight": 101})]],
     ]
     local = inprocess_runner("capable", host["name"])
-    with PsrpRunner(options_for(host)) as wire:
+    with PsrpRunner(connection_options(host)) as wire:
         for statements in runs:
             over_wire, in_process = wire.run(statements), local.run(statements)
             assert over_wire.all_errors() == in_process.all_errors()
@@ -140,32 +116,32 @@ def test_records_are_the_same_over_the_wire_and_in_process(host, names):
 
 
 # -- failures of the transport itself ---------------------------------------------------------
-def test_wrong_password_is_authentication_error(host):
+def test_wrong_password_is_authentication_error(host, connection_options):
     wrong = "not-" + host["password"]
     with pytest.raises(_errors.AuthenticationError) as caught:
-        PsrpRunner(options_for(host, password=wrong)).run([[Command("Get-VMHost")]])
+        PsrpRunner(connection_options(host, password=wrong)).run([[Command("Get-VMHost")]])
     assert "rejected the credentials of user '%s'" % host["username"] in caught.value.message
     assert wrong not in caught.value.message and host["password"] not in caught.value.message
 
 
-def test_closed_port_is_unreachable(host):
+def test_closed_port_is_unreachable(host, connection_options):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     with pytest.raises(_errors.HostUnreachableError) as caught:
-        PsrpRunner(options_for(host, port=port)).run([[Command("Get-VMHost")]])
+        PsrpRunner(connection_options(host, port=port)).run([[Command("Get-VMHost")]])
     assert "Connection refused" in caught.value.message
 
 
-def test_untrusted_certificate_is_tls_error(host):
+def test_untrusted_certificate_is_tls_error(host, connection_options):
     assert host["protocol"] == "https"
     with pytest.raises(_errors.TLSError) as caught:
-        PsrpRunner(options_for(host, ca_cert=None)).run([[Command("Get-VMHost")]])
+        PsrpRunner(connection_options(host, ca_cert=None)).run([[Command("Get-VMHost")]])
     assert "Set ca_cert" in caught.value.message and "validate_certs" in caught.value.message
 
 
-def test_validate_certs_false_accepts_the_same_host(host):
-    with PsrpRunner(options_for(host, ca_cert=None, validate_certs=False)) as runner:
+def test_validate_certs_false_accepts_the_same_host(host, connection_options):
+    with PsrpRunner(connection_options(host, ca_cert=None, validate_certs=False)) as runner:
         assert len(runner.run([[Command("Get-VMHost")]]).output) == 1
 
 
@@ -182,11 +158,11 @@ def _arm(ready, host, *args):
     assert proc.returncode == 0, proc.stderr
 
 
-def test_permission_denied_record_is_access_denied(faulty, names):
+def test_permission_denied_record_is_access_denied(faulty, names, connection_options):
     ready, host = faulty
     _arm(ready, host, "--cmdlet", "Set-VMSwitch", "--terminating", "--category", "PermissionDenied",
          "--message", "You do not have the required permission to complete this task.")
-    with PsrpRunner(options_for(host)) as runner:
+    with PsrpRunner(connection_options(host)) as runner:
         result = runner.run([[Command("Set-VMSwitch", {"Name": names["switch"], "Notes": "x", "ErrorAction": "Stop"})]])
     error = _errors.error_from_record(result.terminating_error)
     assert isinstance(error, _errors.AccessDeniedError)
@@ -194,9 +170,9 @@ def test_permission_denied_record_is_access_denied(faulty, names):
     assert "Hyper-V Administrators" in error.message
 
 
-def test_connection_lost_mid_task_is_unreachable(faulty):
+def test_connection_lost_mid_task_is_unreachable(faulty, connection_options):
     ready, host = faulty
-    with PsrpRunner(options_for(host)) as runner:
+    with PsrpRunner(connection_options(host)) as runner:
         runner.open()
         _arm(ready, host, "--drop-at-request", "1")
         with pytest.raises(_errors.HostUnreachableError) as caught:
@@ -204,9 +180,9 @@ def test_connection_lost_mid_task_is_unreachable(faulty):
     assert "connection to the host was lost" in caught.value.message
 
 
-def test_slow_host_times_out(faulty):
+def test_slow_host_times_out(faulty, connection_options):
     ready, host = faulty
-    with PsrpRunner(options_for(host, operation_timeout=1)) as runner:
+    with PsrpRunner(connection_options(host, operation_timeout=1)) as runner:
         runner.open()
         _arm(ready, host, "--delay-ms", "9000", "--count", "1")
         with pytest.raises(_errors.HostTimeoutError) as caught:

@@ -13,7 +13,6 @@ import re
 import pytest
 
 from ansible_collections.sriov.hyperv.plugins.module_utils import _host
-from ansible_collections.sriov.hyperv.plugins.module_utils._connection import ConnectionOptions
 from ansible_collections.sriov.hyperv.plugins.module_utils._psrp_runner import PsrpRunner
 
 ACTION = re.compile(rb"<wsa:Action[^>]*>([^<]+)</wsa:Action>")
@@ -26,26 +25,6 @@ WHOLE_HOST = [
     "Get-NetAdapterSriov",
     "Get-NetAdapterAdvancedProperty",
 ]
-
-
-def options_for(host):
-    return ConnectionOptions(
-        hostname=host["hostname"],
-        port=host["port"],
-        username=host["username"],
-        password=host["password"],
-        auth=host["auth"],
-        protocol=host["protocol"],
-        ca_cert=host.get("ca_cert"),
-    )
-
-
-def inprocess_runner(scenario_name, host_name):
-    from hyperv_sriov_emulator import scenario
-    from hyperv_sriov_emulator.inprocess import InProcessRunner
-
-    hosts = scenario.load_scenario(scenario_name)
-    return InProcessRunner(next(h for h in hosts if h.name.lower() == host_name.lower()))
 
 
 class RequestSpy:
@@ -78,8 +57,8 @@ def test_read_statements_cover_the_whole_host():
     assert set(advanced.parameters["RegistryKeyword"]) == {"*SRIOV", "*NumVFs"}
 
 
-def test_whole_host_read_is_one_pipeline_round_trip(fresh_host):
-    with PsrpRunner(options_for(fresh_host)) as runner:
+def test_whole_host_read_is_one_pipeline_round_trip(fresh_host, connection_options):
+    with PsrpRunner(connection_options(fresh_host)) as runner:
         runner.open()
         spy = RequestSpy(runner._wsman.transport)
         result = runner.run(_host.READ_STATEMENTS)
@@ -101,8 +80,8 @@ def test_whole_host_read_is_one_pipeline_round_trip(fresh_host):
     assert any("MSFT_NetAdapterAdvancedPropertySettingData" in o.type_names[0] for o in result.output)
 
 
-def test_pool_is_opened_once_per_runner(fresh_host):
-    with PsrpRunner(options_for(fresh_host)) as runner:
+def test_pool_is_opened_once_per_runner(fresh_host, connection_options):
+    with PsrpRunner(connection_options(fresh_host)) as runner:
         runner.run(_host.READ_STATEMENTS)
         spy = RequestSpy(runner._wsman.transport)
         runner.run(_host.READ_STATEMENTS)
@@ -111,8 +90,8 @@ def test_pool_is_opened_once_per_runner(fresh_host):
     assert spy.actions[-1] == "Delete"  # closing the runner closes its pool
 
 
-def test_wire_and_in_process_give_the_same_plain_data(fresh_host):
-    with PsrpRunner(options_for(fresh_host)) as runner:
+def test_wire_and_in_process_give_the_same_plain_data(fresh_host, connection_options, inprocess_runner):
+    with PsrpRunner(connection_options(fresh_host)) as runner:
         over_wire = runner.run(_host.READ_STATEMENTS)
     in_process = inprocess_runner("capable", fresh_host["name"]).run(_host.READ_STATEMENTS)
     assert len(over_wire.output) == len(in_process.output) > 0
@@ -126,20 +105,10 @@ def test_wire_and_in_process_give_the_same_plain_data(fresh_host):
     [("ntlm", False), ("ntlm", True), ("certificate", True), ("basic", False)],
     ids=["ntlm-http-encrypted", "ntlm-https", "client-certificate", "basic-http-unencrypted"],
 )
-def test_every_auth_the_emulator_speaks(emulator_factory, auth, tls):
+def test_every_auth_the_emulator_speaks(emulator_factory, auth, tls, connection_options):
+    # Certificate auth sends no user or password; basic over http cannot encrypt.
     host = emulator_factory(scenario="capable", auth=auth, tls=tls).host()
-    options = ConnectionOptions(
-        hostname=host["hostname"],
-        port=host["port"],
-        username=None if auth == "certificate" else host["username"],
-        password=None if auth == "certificate" else host["password"],
-        auth=auth,
-        protocol=host["protocol"],
-        ca_cert=host.get("ca_cert"),
-        certificate_pem=host.get("client_cert"),
-        certificate_key_pem=host.get("client_key"),
-        message_encryption="never" if auth == "basic" and not tls else "auto",
-    )
+    options = connection_options(host)
     with PsrpRunner(options) as runner:
         result = runner.run(_host.READ_STATEMENTS)
     assert result.all_errors() == []
