@@ -34,6 +34,14 @@ def test_read_is_one_round_trip_and_parses_everything():
     assert len(runner.calls) == 1 and runner.calls[0] == READ_STATEMENTS
     assert [render_statement(statement) for statement in READ_STATEMENTS][-2:] == [
         "Get-NetAdapterAdvancedProperty -RegistryKeyword '*SRIOV','*NumVFs'", "Get-VMSwitchTeam"]
+    # What the host answers to the read: the configured SR-IOV values come from the advanced
+    # properties (they differ from the effective ones until a restart).
+    answer = runner_for(make_host()).run(READ_STATEMENTS)
+    assert answer.terminating_error is None and answer.errors == []
+    keywords = {str(obj.properties.get("RegistryKeyword")) for obj in answer.output
+                if obj.is_a("Microsoft.Management.Infrastructure.CimInstance#ROOT/StandardCimv2/"
+                            "MSFT_NetAdapterAdvancedPropertySettingData")}
+    assert keywords == {"*SRIOV", "*NumVFs"}
     gathered = config_to_dict(have.config)
     assert gathered["switches"][0]["net_adapter_names"] == ["NIC1"]  # mapped from the interface description
     assert [nic["name"] for nic in gathered["physical_adapters"]] == ["NIC1", "NIC2"]
