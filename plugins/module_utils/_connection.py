@@ -50,6 +50,7 @@ CONNECTION_ARGSPEC: dict[str, dict[str, t.Any]] = {
 }
 """Merge into a module's argument_spec with ``argument_spec.update(connection_argspec())``."""
 
+
 def connection_argspec() -> dict[str, dict[str, t.Any]]:
     """A copy of the connection argspec that a module may extend without touching the original."""
     return copy.deepcopy(CONNECTION_ARGSPEC)
