@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from emulator_helpers import SWITCH, cmd, ok, plain, run
+from emulator_helpers import SWITCH, cmd, ok, plain
 
 
 @pytest.fixture
@@ -26,7 +26,7 @@ def counted(capable, monkeypatch):
 ])
 def test_connect_and_disconnect_passthru_every_adapter_after_one_reallocation(counted, statement, expected):
     host, calls = counted
-    every = sorted(vm.name for vm in host.vms for _ in vm.adapters)
+    every = sorted(vm.name for vm in host.vms for dummy in vm.adapters)
     assert len(every) > 2
     output = ok(host, statement)
     assert sorted(o.get("VMName") for o in output) == every
@@ -50,4 +50,3 @@ def test_set_vmswitch_passthru_writes_every_switch_after_one_reallocation(counte
     assert sorted(o.get("Name") for o in output) == sorted(sw.name for sw in host.switches)
     assert all(o.get("Notes") == "batch" for o in output)
     assert len(calls) <= 2
-
