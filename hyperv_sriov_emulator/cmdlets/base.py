@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-import fnmatch
-import re
 import typing as t
 
 from ..binding import Bound, Param, PSErrorException, Signature
+from .. import wildcard
 from ..model import HostState, versions
 from ..psobj import PSError, PSObj
 
@@ -125,18 +124,22 @@ class Context:
 
 
 # -- name matching ------------------------------------------------------------------------------
-_WILDCARD = re.compile(r"[*?\[]")
-
-
 def has_wildcard(pattern: str) -> bool:
-    return bool(_WILDCARD.search(pattern))
+    """Whether a name filter is a pattern rather than a literal name (unescaped ``*?[]``)."""
+    return wildcard.contains_wildcard(pattern)
 
 
 def matches(pattern: str, name: str) -> bool:
-    """PowerShell -like semantics, case-insensitive (``*``, ``?``, ``[a-z]``)."""
-    if not has_wildcard(pattern):
-        return pattern.lower() == name.lower()
-    return fnmatch.fnmatchcase(name.lower(), pattern.lower())
+    """PowerShell's WildcardPattern rules, ignoring case (``*``, ``?``, ``[a-z]``, backtick escapes).
+
+    An unparsable pattern (an unclosed ``[``) is a terminating error, as on a real host."""
+    try:
+        return wildcard.is_match(pattern, name)
+    except wildcard.InvalidPattern as exc:
+        raise PSErrorException(PSError(
+            message=str(exc), category="InvalidArgument", fqid="WildcardPattern_Invalid",
+            target=pattern, exception_type="System.Management.Automation.WildcardPatternException",
+        )) from None
 
 
 def select_by_name(
