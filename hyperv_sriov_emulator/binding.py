@@ -44,7 +44,8 @@ class Param:
 
     ``type``: string, string[], bool, switch, byte/uint16/int32/uint32/int64/uint64 (and ``[]``),
     guid, guid[], ``enum:<type>``, ``enum[]:<type>``, ``object:<type>|<type>`` or
-    ``object[]:...`` (objects of those type names, as pipeline input delivers them).
+    ``object[]:...`` (objects of those type names, as pipeline input delivers them), ``psobject``
+    / ``value`` / ``value[]`` (any value, null included: PSObject and Object parameters).
     ``sets``: {set name: (mandatory, position)}; None = every set, with ``mandatory``/``position``.
     """
 
@@ -58,6 +59,7 @@ class Param:
     since: str | None = None
     validate_set: tuple[str, ...] | None = None
     not_null_or_empty: bool = False
+    validate_range: tuple[int, int] | None = None
 
     def in_set(self, set_name: str) -> bool:
         return self.sets is None or set_name in self.sets
@@ -82,6 +84,9 @@ class Param:
             "bool": "System.Boolean",
             "switch": "System.Management.Automation.SwitchParameter",
             "guid": "System.Guid",
+            "psobject": "System.Management.Automation.PSObject",
+            "value": "System.Object",
+            "scriptblock": "System.Management.Automation.ScriptBlock",
         }.get(base)
         if name is None and base in INT_RANGES:
             name = INT_RANGES[base][0]
@@ -239,6 +244,10 @@ def convert(sig: Signature, p: Param, value: t.Any) -> t.Any:
             % (p.name, _clr_of(value)),
             category="InvalidData",
         )
+    if base in ("psobject", "value"):
+        return value
+    if base == "value[]":
+        return list(value) if isinstance(value, (list, tuple)) else [value]
     if value is None:
         raise _error(
             sig,
@@ -307,6 +316,8 @@ def convert(sig: Signature, p: Param, value: t.Any) -> t.Any:
             raise _cannot_convert(
                 sig, p, value, clr, "Value was either too large or too small for a %s." % clr.split(".")[1]
             )
+        if p.validate_range is not None:
+            _check_range(sig, p, number)
         return number
     if base == "guid":
         try:
@@ -352,6 +363,22 @@ def _not_in_set(sig: Signature, p: Param, given: str) -> PSErrorException:
         % (p.name, given, ",".join(p.validate_set)),
         category="InvalidData",
     )
+
+
+def _check_range(sig: Signature, p: Param, number: int) -> None:
+    """PowerShell's ValidateRange failure."""
+    assert p.validate_range is not None
+    low, high = p.validate_range
+    if number < low:
+        why = ("The %d argument is less than the minimum allowed range of %d. Supply an argument that is "
+               "greater than or equal to %d and then try the command again." % (number, low, low))
+    elif number > high:
+        why = ("The %d argument is greater than the maximum allowed range of %d. Supply an argument that is "
+               "less than or equal to %d and then try the command again." % (number, high, high))
+    else:
+        return
+    raise _error(sig, "ParameterArgumentValidationError",
+                 "Cannot validate argument on parameter '%s'. %s" % (p.name, why), category="InvalidData")
 
 
 def _not_null_or_empty(sig: Signature, p: Param) -> PSErrorException:

@@ -53,6 +53,27 @@ def command_not_found(name: str) -> PSError:
     )
 
 
+SCRIPTS_NOT_ALLOWED = (
+    "The syntax is not supported by this runspace. This can occur if the runspace is in no-language mode."
+)
+
+
+def script_refused(text: str) -> PSError:
+    """What a JEA endpoint (NoLanguage mode) answers to script text: a ParseException before
+    anything runs. The wording and FQID are Windows PowerShell's (ParserStrings.ScriptsNotAllowed,
+    thrown by Command.CreateCommandProcessor; PowerShell/PowerShell
+    ``src/System.Management.Automation/engine/Command.cs``; the record as a host prints it is in
+    MicrosoftDocs/PowerShell-Docs ``about_Language_Modes``: ``ParserError: (...:String) [],
+    ParseException``, ``FullyQualifiedErrorId : ScriptsNotAllowed``)."""
+    return PSError(
+        message=SCRIPTS_NOT_ALLOWED,
+        category="ParserError",
+        fqid="ScriptsNotAllowed",
+        target=text,
+        exception_type="System.Management.Automation.ParseException",
+    )
+
+
 def describe(host: HostState, spec: CommandSpec) -> tuple[str | None, str]:
     """The canonical name of the cmdlet ``spec`` calls on this host (None when there is none)
     and its effective -ErrorAction, resolved and bound exactly as ``invoke`` would, so that a
@@ -104,15 +125,18 @@ def _run_pipeline(host: HostState, statement: t.Sequence[CommandSpec], result: I
     errors, output = result.errors, result.output
     flowing: list[PSObj] | None = None
     for position, (definition, pre) in enumerate(prepared):
-        produced: list[PSObj] = output if position == len(prepared) - 1 else []
+        produced: list[t.Any] = output if position == len(prepared) - 1 else []
+        state: dict[str, t.Any] = {}
         try:
             if flowing is None:
-                _process(host, definition, pre, None, False, errors, produced)
+                _process(host, definition, pre, None, False, errors, produced, state)
             elif flowing or not binding.takes_pipeline_input(definition.signature):
                 if not flowing:
-                    _process(host, definition, pre, None, False, errors, produced)
+                    _process(host, definition, pre, None, False, errors, produced, state)
                 for item in flowing:
-                    _process(host, definition, pre, item, True, errors, produced)
+                    _process(host, definition, pre, item, True, errors, produced, state)
+            if definition.end is not None:
+                _end(host, definition, pre, errors, produced, state)
         finally:
             # Once per command, not per pipeline item: `Get-VM | Start-VM` over a thousand VMs
             # stays linear. Cmdlets that emit objects after a change reallocate before building them.
@@ -122,7 +146,7 @@ def _run_pipeline(host: HostState, statement: t.Sequence[CommandSpec], result: I
 
 
 def _process(host: HostState, definition: CmdletDef, pre: binding.Prebound, item: t.Any, has_item: bool,
-             errors: list[PSError], produced: list[PSObj]) -> None:
+             errors: list[PSError], produced: list[t.Any], state: dict[str, t.Any]) -> None:
     error_action = pre.values.get("ErrorAction", "Continue")
     try:
         bound = binding.finish(definition.signature, host.os_version, pre, item, has_item)
@@ -131,7 +155,18 @@ def _process(host: HostState, definition: CmdletDef, pre: binding.Prebound, item
             raise
         _non_terminating(exc.record, error_action, errors)
         return
-    definition.func(Context(host, definition, bound, error_action, errors, produced), bound)
+    state["bound"] = bound
+    definition.func(Context(host, definition, bound, error_action, errors, produced, state), bound)
+
+
+def _end(host: HostState, definition: CmdletDef, pre: binding.Prebound, errors: list[PSError],
+         produced: list[t.Any], state: dict[str, t.Any]) -> None:
+    """EndProcessing: runs once after the last input, also when none came (then only the
+    parameters bound before the pipeline started are known)."""
+    bound = state.get("bound") or binding.Bound(dict(pre.values), pre.candidates[0])
+    error_action = pre.values.get("ErrorAction", "Continue")
+    assert definition.end is not None
+    definition.end(Context(host, definition, bound, error_action, errors, produced, state))
 
 
 def _non_terminating(record: PSError, error_action: str, errors: list[PSError]) -> None:

@@ -12,7 +12,7 @@ import typing as t
 
 from . import engine
 from .model import HostState
-from .psobj import PSError, PSObj, to_plain
+from .psobj import Enum, PSError, PSObj, to_plain
 
 try:
     from ansible_collections.sriov.hyperv.plugins.module_utils._runner import (  # type: ignore[import-not-found]
@@ -58,12 +58,23 @@ except ImportError:  # the collection is not importable: same shapes, locally
             return [obj for obj in self.output if obj.is_a(type_name)]
 
 
-def object_data(obj: PSObj) -> PSObjectData:
-    return PSObjectData(
-        type_names=list(obj.type_names),
-        properties={name: to_plain(value) for name, value in obj.properties},
-        to_string=obj.to_string,
-    )
+_CLR_TYPES = {str: "System.String", bool: "System.Boolean", int: "System.Int32", float: "System.Double"}
+
+
+def object_data(obj: t.Any) -> PSObjectData:
+    """One output object as the PSRP runner reads it: adapted properties, then extended ones; a
+    bare value (a string, a number, an enum) as an object without properties."""
+    if isinstance(obj, PSObj):
+        properties = {name: to_plain(value) for name, value in obj.properties}
+        for name, value in obj.members:
+            properties.setdefault(name, to_plain(value))
+        return PSObjectData(type_names=list(obj.type_names), properties=properties, to_string=obj.to_string)
+    plain = to_plain(obj)
+    if isinstance(obj, Enum):
+        type_names = [obj.type_name, "System.Enum", "System.ValueType", "System.Object"]
+    else:  # as the PSRP runner names a bare value
+        type_names = [_CLR_TYPES.get(type(plain), "System.Object")]
+    return PSObjectData(type_names=type_names, properties={}, to_string=None if plain is None else str(plain))
 
 
 def error_data(record: PSError) -> ErrorRecordData:

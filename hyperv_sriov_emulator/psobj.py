@@ -72,16 +72,35 @@ class TypedList:
 
 @dataclasses.dataclass
 class PSObj:
+    """An object as PowerShell writes it: ``properties`` are the adapted (.NET or CIM) properties,
+    ``members`` the extended ones (note, alias and script properties: everything of a
+    PSCustomObject, a CIM module's display members)."""
+
     type_names: tuple[str, ...]
     properties: list[tuple[str, t.Any]]
     to_string: str
+    members: list[tuple[str, t.Any]] = dataclasses.field(default_factory=list)
 
-    def get(self, name: str, default: t.Any = None) -> t.Any:
+    def all_properties(self) -> list[tuple[str, t.Any]]:
+        """Every property, as PowerShell lists them (extended first, then adapted ones whose name
+        no extended member takes)."""
+        taken = {name.lower() for name, _ in self.members}
+        return list(self.members) + [(n, v) for n, v in self.properties if n.lower() not in taken]
+
+    def find(self, name: str) -> tuple[bool, t.Any]:
+        """(found, value) of a property by name, case-insensitive, extended members first."""
         lowered = name.lower()
+        for key, value in self.members:
+            if key.lower() == lowered:
+                return True, value
         for key, value in self.properties:
             if key.lower() == lowered:
-                return value
-        return default
+                return True, value
+        return False, None
+
+    def get(self, name: str, default: t.Any = None) -> t.Any:
+        found, value = self.find(name)
+        return value if found else default
 
 
 @dataclasses.dataclass
@@ -100,7 +119,7 @@ def to_plain(value: t.Any) -> t.Any:
     """A typed value as plain data (the collection's runner contract)."""
     if isinstance(value, Enum):
         return value.name
-    if isinstance(value, bool) or value is None:
+    if isinstance(value, (bool, float)) or value is None:
         return value
     if isinstance(value, int):
         return int(value)
@@ -112,4 +131,6 @@ def to_plain(value: t.Any) -> t.Any:
         return [to_plain(item) for item in value]
     if isinstance(value, PSObj):
         return value.to_string
+    if isinstance(value, dict):
+        return {str(key): to_plain(item) for key, item in value.items()}
     return str(value)

@@ -24,6 +24,9 @@ class CmdletDef:
     writes: bool
     since: str | None = None
     """The first Windows Server version that has the cmdlet."""
+    end: t.Callable[["Context"], None] | None = None
+    """What the cmdlet does after its last input (EndProcessing): Measure-Object and
+    ConvertTo-Json write their one answer here, even when no input came."""
 
 
 REGISTRY: dict[str, CmdletDef] = {}
@@ -42,14 +45,17 @@ def cmdlet(
     should_process: bool = False,
     writes: bool = False,
     since: str | None = None,
+    fqid_command: str | None = None,
+    end: t.Callable[["Context"], None] | None = None,
 ) -> t.Callable[[t.Callable[["Context", Bound], None]], t.Callable[["Context", Bound], None]]:
     """Register a cmdlet. Hyper-V cmdlets are compiled classes (FQIDs name the class); the
-    NetAdapter ones are CDXML functions (FQIDs name the command)."""
+    NetAdapter ones are CDXML functions (FQIDs name the command); ``fqid_command`` names another
+    compiled class (the core cmdlets' ``Microsoft.PowerShell.Commands.SelectObjectCommand``)."""
 
     def decorate(func: t.Callable[["Context", Bound], None]) -> t.Callable[["Context", Bound], None]:
-        fqid_command = _hyperv_fqid_command(name) if module == "Hyper-V" else name
-        sig = Signature(name, tuple(params), fqid_command, default_set, should_process)
-        REGISTRY[name.lower()] = CmdletDef(name, module, sig, func, writes, since)
+        suffix = fqid_command or (_hyperv_fqid_command(name) if module == "Hyper-V" else name)
+        sig = Signature(name, tuple(params), suffix, default_set, should_process)
+        REGISTRY[name.lower()] = CmdletDef(name, module, sig, func, writes, since, end)
         return func
 
     return decorate
@@ -73,8 +79,11 @@ class Context:
     """One command's view of the invocation: the host, its output and its error stream."""
 
     def __init__(self, host: HostState, definition: CmdletDef, bound: Bound,
-                 error_action: str, errors: list[PSError], output: list[PSObj]) -> None:
+                 error_action: str, errors: list[PSError], output: list[t.Any],
+                 state: dict[str, t.Any] | None = None) -> None:
         self.host = host
+        self.state: dict[str, t.Any] = {} if state is None else state
+        """What one command keeps from one input object to the next (and for ``end``)."""
         self.definition = definition
         self.bound = bound
         self.error_action = error_action
@@ -90,7 +99,7 @@ class Context:
     def fqid_command(self) -> str:
         return self.definition.signature.fqid_command
 
-    def write(self, obj: PSObj) -> None:
+    def write(self, obj: t.Any) -> None:
         self.output.append(obj)
 
     def record(self, message: str, category: str, fqid: str, target: t.Any = None,

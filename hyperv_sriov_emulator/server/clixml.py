@@ -135,10 +135,15 @@ class _Writer:
     def top_object(self, obj: psobj.PSObj, name: str | None = None) -> None:
         self.parts.append('<Obj%s RefId="%d">' % (_attr(name), self._next_ref()))
         self.type_names(obj.type_names)
-        self.parts.append("<ToString>%s</ToString><Props>" % escape_text(obj.to_string))
-        for prop_name, prop_value in obj.properties:
-            self.value(prop_value, prop_name)
-        self.parts.append("</Props></Obj>")
+        self.parts.append("<ToString>%s</ToString>" % escape_text(obj.to_string))
+        # Adapted properties in <Props>, extended ones (a PSCustomObject's notes) in <MS>.
+        for tag, members in (("Props", obj.properties), ("MS", obj.members)):
+            if members or (tag == "Props" and not obj.members):
+                self.parts.append("<%s>" % tag)
+                for prop_name, prop_value in members:
+                    self.value(prop_value, prop_name)
+                self.parts.append("</%s>" % tag)
+        self.parts.append("</Obj>")
 
     def text(self) -> bytes:
         return "".join(self.parts).encode("utf-8")

@@ -27,7 +27,7 @@ from psrpcore import ServerPipeline, ServerRunspacePool
 from psrpcore._payload import PSRPPayload, StreamType
 from psrpcore.types import PSRPMessageType, add_note_property
 
-from .. import psobj
+from .. import engine, psobj
 from ..faults import FaultBook
 from . import clixml, wsman
 
@@ -258,8 +258,6 @@ class HostEndpoint:
         describe: t.Callable[[t.Any, t.Any], tuple[str | None, str]] | None = None,
     ) -> None:
         if describe is None:
-            from .. import engine  # pylint: disable=import-outside-toplevel
-
             describe = engine.describe
         self.describe = describe
         self.host = host
@@ -438,25 +436,12 @@ class HostEndpoint:
                 statements.append([])
         return [statement for statement in statements if statement]
 
-    def _refusal(self, command: t.Any) -> psobj.PSError | None:
+    @staticmethod
+    def _refusal(command: t.Any) -> psobj.PSError | None:
+        # A JEA endpoint runs no script text (engine.script_refused); commands it does not expose,
+        # Invoke-Expression among them, are unknown to it (CommandNotFoundException, from the engine).
         if command.is_script:
-            return psobj.PSError(
-                message="The Hyper-V emulator runs cmdlets, not scripts: send each command with its "
-                "parameters (add_cmdlet/add_parameter) instead of script text.",
-                category="PermissionDenied",
-                fqid="ScriptsNotSupported,HyperVSriovEmulator",
-                target=None,
-                exception_type="System.Management.Automation.PSNotSupportedException",
-            )
-        if str(command.command_text).lower() in ("invoke-expression", "iex"):
-            return psobj.PSError(
-                message="The Hyper-V emulator runs cmdlets, not scripts: Invoke-Expression is not available.",
-                category="PermissionDenied",
-                fqid="ScriptsNotSupported,Microsoft.PowerShell.Commands.InvokeExpressionCommand",
-                target=None,
-                exception_type="System.Management.Automation.PSNotSupportedException",
-                command="Invoke-Expression",
-            )
+            return engine.script_refused(str(command.command_text))
         return None
 
     def _run_statements(self, run: PipelineRun, commands: list[t.Any]) -> None:
