@@ -11,7 +11,7 @@ from ..faults import FaultBook
 from ..jsonfile import write_json_atomic
 from . import auth as auth_mod
 from . import control, psrp, tls
-from .http import HostListener, ListenerConfig
+from .http import HostListener, ListenerConfig, ListenerLimits
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +29,9 @@ class ServeOptions:
     """Private directory (0700) for certificates, keys and the NTLM user file."""
     username: str | None = None
     password: str | None = dataclasses.field(default=None, repr=False)
+    keytab: str | None = None
+    """The hosts' Kerberos keys (``--auth kerberos`` / ``negotiate``), as ``ktadd`` writes them."""
+    limits: ListenerLimits = ListenerLimits()
 
 
 @dataclasses.dataclass
@@ -56,6 +59,15 @@ class EmulatorServer:
             raise ValueError("auth must be one of %s" % ", ".join(auth_mod.AUTH_MODES))
         if options.auth == "certificate" and not options.tls:
             raise ValueError("certificate authentication needs TLS: drop --no-tls")
+        if options.auth in auth_mod.KERBEROS_MODES:
+            if not options.keytab:
+                raise ValueError("--auth %s needs --keytab: the keytab of the host's service principals"
+                                 % options.auth)
+            missing = auth_mod.kerberos_available()
+            if missing:
+                raise ValueError(missing)
+        elif options.keytab:
+            raise ValueError("--keytab goes with --auth kerberos or negotiate")
         if not hosts:
             raise ValueError("the scenario has no hosts")
         self.hosts = list(hosts)
@@ -82,8 +94,10 @@ class EmulatorServer:
             )
             tls_context = tls.server_context(self.cert_files, request_client_cert=opts.auth == "certificate")
             cbt = tls.channel_binding_data(self.cert_files)
-        if opts.auth == "ntlm":
+        if opts.auth in ("ntlm", "negotiate"):
             auth_mod.write_ntlm_user_file(os.path.join(opts.work_dir, "ntlm-users"), self.credentials)
+        if opts.keytab:
+            auth_mod.use_keytab(opts.keytab)
 
         verifier = control.Verifier(self.control_key)
         try:
@@ -95,7 +109,7 @@ class EmulatorServer:
                 )
                 actions = self._control_actions(host, faults)
                 config = ListenerConfig(opts.auth, self.credentials, tls_context, cbt,
-                                        control.handler(verifier, actions))
+                                        control.handler(verifier, actions), opts.limits)
                 if opts.first_port:
                     port = opts.first_port + index
                 else:
@@ -140,9 +154,10 @@ class EmulatorServer:
                 "port": listener.port,
                 "protocol": "https" if self.options.tls else "http",
                 "auth": self.options.auth,
-                "username": self.credentials.username,
-                # A certificate-authenticated run has no use for a password: none is handed out.
-                "password": None if self.options.auth == "certificate" else self.credentials.password,
+                # Kerberos users are the realm's: a Kerberos-only run hands out no account. A
+                # certificate-authenticated run has no use for a password: none is handed out.
+                "username": None if self.options.auth == "kerberos" else self.credentials.username,
+                "password": None if self.options.auth in ("certificate", "kerberos") else self.credentials.password,
                 "ca_cert": self.cert_files.ca_cert if self.cert_files else None,
             }
             if self.cert_files is not None and self.cert_files.client_cert:

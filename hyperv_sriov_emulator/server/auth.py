@@ -4,6 +4,11 @@ Modes (one per run, as a host's WinRM listener is configured):
 - ``basic``: HTTP Basic; over TLS unless the run was started with ``--no-tls``.
 - ``ntlm``: Negotiate/NTLM through pyspnego's acceptor. Over HTTP every SOAP body must be
   wrapped (``multipart/encrypted``), as a Windows host with AllowUnencrypted=false demands.
+- ``kerberos``: Negotiate (and the ``Kerberos`` scheme) with Kerberos only, as a domain member
+  where NTLM is turned off. pyspnego accepts with the keys of the host's keytab (``KRB5_KTNAME``),
+  so a ticket for a service principal the keytab does not hold is refused, as a host refuses a
+  ticket for another account's SPN. Message encryption over HTTP as with NTLM.
+- ``negotiate``: Kerberos or NTLM, whichever the client negotiates, as a default domain member.
 - ``certificate``: a client certificate issued by the run's CA, mapped to the run's user.
 """
 
@@ -20,7 +25,13 @@ import struct
 import threading
 import typing as t
 
-AUTH_MODES = ("basic", "ntlm", "certificate")
+AUTH_MODES = ("basic", "ntlm", "negotiate", "kerberos", "certificate")
+KERBEROS_MODES = ("negotiate", "kerberos")
+# The mechanisms each mode accepts, and the schemes it offers in WWW-Authenticate (a Windows host
+# offers "Negotiate" and, when Kerberos is possible, "Kerberos").
+_MECHANISMS = {"ntlm": ("ntlm",), "kerberos": ("kerberos",), "negotiate": ("kerberos", "ntlm")}
+_CHALLENGES = {"ntlm": ["Negotiate", "NTLM"], "kerberos": ["Negotiate", "Kerberos"],
+               "negotiate": ["Negotiate", "Kerberos", "NTLM"]}
 MUTUAL_CERT_HEADER = "http://schemas.dmtf.org/wbem/wsman/1/wsman/secprofile/https/mutual"
 SPNEGO_ENCRYPTED = "application/HTTP-SPNEGO-session-encrypted"
 _BOUNDARY = b"--Encrypted Boundary"
@@ -66,6 +77,24 @@ def write_ntlm_user_file(path: str, credentials: Credentials) -> None:
         os.environ["NTLM_USER_FILE"] = path
 
 
+def use_keytab(path: str) -> None:
+    """Accept Kerberos with the keys in ``path``: MIT Kerberos reads the acceptor's keytab from
+    KRB5_KTNAME, which is the process's (one keytab per emulator process)."""
+    if not os.path.isfile(path):
+        raise ValueError("keytab %s does not exist" % path)
+    with _ntlm_env_lock:
+        os.environ["KRB5_KTNAME"] = "FILE:" + os.path.abspath(path)
+
+
+def kerberos_available() -> str | None:
+    """None when pyspnego can accept Kerberos here, else why not (for a usage error)."""
+    try:
+        import gssapi  # noqa: F401  pylint: disable=unused-import,import-outside-toplevel
+    except ImportError as err:
+        return "Kerberos needs the gssapi Python package (pip install 'pyspnego[kerberos]'): %s" % err
+    return None
+
+
 def check_basic(header: str, credentials: Credentials) -> str:
     scheme, _, value = header.partition(" ")
     if scheme.lower() != "basic":
@@ -82,14 +111,19 @@ def check_basic(header: str, credentials: Credentials) -> str:
 
 
 class NtlmConnection:
-    """The NTLM/Negotiate state of one TCP connection (NTLM authenticates connections)."""
+    """The Negotiate state of one TCP connection (NTLM and Kerberos authenticate connections):
+    NTLM, Kerberos or both, as ``mode`` says."""
 
     _HEADER = re.compile(r"^\s*(Negotiate|NTLM|Kerberos)\s+(\S+)", re.I)
 
-    def __init__(self, channel_bindings: bytes | None) -> None:
+    def __init__(self, channel_bindings: bytes | None, mode: str = "ntlm") -> None:
         self.context: t.Any = None
         self.complete = False
         self.scheme = "Negotiate"
+        self.user: str | None = None
+        """The client's Kerberos principal once a Kerberos context is complete."""
+        self.mechanisms = _MECHANISMS.get(mode, _MECHANISMS["ntlm"])
+        self.challenges = list(_CHALLENGES.get(mode, _CHALLENGES["ntlm"]))
         self._cbt = channel_bindings
 
     def step(self, header: str) -> str | None:
@@ -101,24 +135,38 @@ class NtlmConnection:
 
         match = self._HEADER.match(header or "")
         if not match:
-            raise AuthFailed(["Negotiate", "NTLM"], "no Negotiate token")
-        self.scheme = match.group(1)
+            raise AuthFailed(self.challenges, "no Negotiate token")
+        scheme = match.group(1)
+        if scheme.lower() not in [challenge.lower() for challenge in self.challenges]:
+            raise AuthFailed(self.challenges, "scheme %s is not offered" % scheme)
+        self.scheme = scheme
         try:
             token = base64.b64decode(match.group(2))
         except ValueError:
-            raise AuthFailed(["Negotiate", "NTLM"], "malformed token") from None
+            raise AuthFailed(self.challenges, "malformed token") from None
         if self.context is None or self.complete:
             bindings = None
             if self._cbt is not None:
                 bindings = spnego.channel_bindings.GssChannelBindings(application_data=self._cbt)
             self.complete = False
-            self.context = spnego.server(protocol="negotiate", channel_bindings=bindings)
+            self.user = None
+            # The "Kerberos" scheme carries a bare Kerberos token; "Negotiate" SPNEGO or a bare
+            # NTLM or Kerberos token, which pyspnego's Negotiate acceptor tells apart.
+            protocol = "kerberos" if scheme.lower() == "kerberos" else "negotiate"
+            self.context = spnego.server(protocol=protocol, channel_bindings=bindings)
         try:
             out = self.context.step(token)
+            mechanism = self.context.negotiated_protocol
         except (spnego.exceptions.SpnegoError, ValueError, KeyError, struct.error) as err:
             self.context = None
-            raise AuthFailed(["Negotiate", "NTLM"], "authentication failed: %s" % type(err).__name__) from None
+            raise AuthFailed(self.challenges, "authentication failed: %s" % type(err).__name__) from None
+        if mechanism and mechanism not in self.mechanisms:
+            # A host with NTLM turned off (or Kerberos impossible) refuses the other mechanism.
+            self.context = None
+            raise AuthFailed(self.challenges, "%s is not accepted here" % mechanism)
         self.complete = bool(self.context.complete)
+        if self.complete and mechanism == "kerberos":
+            self.user = self.context.client_principal
         return base64.b64encode(out).decode("ascii") if out else None
 
     # -- message encryption (MS-WSMV 2.2.9.1) ---------------------------------------------------
