@@ -20,7 +20,9 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [os.path.join(REPO, ".ansible", "collections"), REPO]
 
 # pylint: disable=wrong-import-position
-from ansible_collections.sriov.hyperv.plugins.module_utils import _host, _reconcile, _spec  # noqa: E402
+from ansible_collections.sriov.hyperv.plugins.module_utils.host import _host  # noqa: E402
+from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile import _reconcile  # noqa: E402
+from ansible_collections.sriov.hyperv.plugins.module_utils.spec import _spec  # noqa: E402
 from hyperv_sriov_emulator.inprocess import InProcessRunner  # noqa: E402
 from hyperv_sriov_emulator.scenario import load_scenario_text  # noqa: E402
 

@@ -92,9 +92,9 @@ def main() -> int:
     args = parser.parse_args()
 
     _link_collection()
-    from ansible_collections.sriov.hyperv.plugins.module_utils import _host
-    from ansible_collections.sriov.hyperv.plugins.module_utils._connection import ConnectionOptions
-    from ansible_collections.sriov.hyperv.plugins.module_utils._psrp_runner import PsrpRunner
+    from ansible_collections.sriov.hyperv.plugins.module_utils.host import _host
+    from ansible_collections.sriov.hyperv.plugins.module_utils.transport._connection import ConnectionOptions
+    from ansible_collections.sriov.hyperv.plugins.module_utils.transport._psrp_runner import PsrpRunner
 
     with tempfile.TemporaryDirectory(prefix="transport-bench-") as workdir:
         process, host = _serve(workdir, args.scenario, args.auth, not args.no_tls)

@@ -15,7 +15,7 @@ from .model import HostState
 from .psobj import Enum, PSError, PSObj, to_plain
 
 try:
-    from ansible_collections.sriov.hyperv.plugins.module_utils._runner import (  # type: ignore[import-not-found]
+    from ansible_collections.sriov.hyperv.plugins.module_utils.transport._runner import (  # type: ignore[import-not-found]
         ErrorRecordData,
         PSObjectData,
         RunResult,

@@ -6,7 +6,7 @@ consumers turn them into something else, and both must agree:
   and ``<I32>``, arrays as ``<LST>``, nested complex objects as their ToString text, since remoting
   serializes at depth 1);
 - ``to_plain`` turns them into the plain data the collection's runners return (see the
-  collection's ``plugins/module_utils/_runner.py`` for the rules).
+  collection's ``plugins/module_utils/transport/_runner.py`` for the rules).
 """
 
 from __future__ import annotations

@@ -24,12 +24,30 @@ import typing as t
 
 from .entities import NetworkAdapter, PhysicalNic, VirtualFunction, VirtualMachine, VSwitch
 
-if t.TYPE_CHECKING:
-    from .host import HostState
+
+class AllocationHost(t.Protocol):
+    """What the policy reads and writes of a host; ``host.HostState`` provides it.
+
+    Declared here so that this module needs nothing from ``host`` (which calls it): the import
+    runs one way, host -> allocation.
+    """
+
+    switches: list[VSwitch]
+    management_adapters: list[NetworkAdapter]
+    counters: dict[str, int]
+
+    @property
+    def iov_supported(self) -> bool: ...
+
+    def switch_map(self) -> dict[str, VSwitch]: ...
+
+    def switch_nics(self, sw: VSwitch) -> list[PhysicalNic]: ...
+
+    def all_vm_adapters(self) -> t.Iterator[tuple[VirtualMachine, NetworkAdapter]]: ...
 
 
 def _reason(
-    host: "HostState",
+    host: AllocationHost,
     vm: VirtualMachine,
     adapter: NetworkAdapter,
     sw: VSwitch | None,
@@ -62,7 +80,7 @@ def _reason(
     return None
 
 
-def reallocate(host: "HostState") -> None:
+def reallocate(host: AllocationHost) -> None:
     switches = host.switch_map()
     active = {
         sw.id: [nic for nic in host.switch_nics(sw) if nic.sriov_active] for sw in host.switches

@@ -9,7 +9,9 @@ import uuid
 import zlib
 
 from . import versions
+from .allocation import reallocate
 from .entities import NetworkAdapter, PhysicalNic, VirtualFunction, VirtualMachine, VSwitch
+from .reasons import NIC_REASONS
 
 _ID_NAMESPACE = uuid.UUID("5f0c1c8e-7a43-4d55-9a57-1f3c2c6e8a10")
 
@@ -133,8 +135,6 @@ class HostState:
     def switch_iov_reasons(self, sw: VSwitch) -> list[str] | None:
         """IovSupportReasons of a switch: None without an external port; platform reasons first,
         then the bound NICs' own (real hosts mix both, reference §6)."""
-        from .reasons import NIC_REASONS
-
         if not sw.net_adapters:
             return None
         found = list(self.iov_support_reasons)
@@ -154,8 +154,6 @@ class HostState:
 
     # -- allocation -----------------------------------------------------------------------------
     def reallocate(self) -> None:
-        from .allocation import reallocate
-
         reallocate(self)
 
     # -- persistence ----------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 
 class ModuleDocFragment:
-    # Kept in step with plugins/module_utils/_connection.py CONNECTION_ARGSPEC by a unit test.
+    # Kept in step with plugins/module_utils/transport/_connection.py CONNECTION_ARGSPEC by a unit test.
     DOCUMENTATION = r"""
 options:
   hostname:

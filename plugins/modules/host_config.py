@@ -343,7 +343,7 @@ diff:
   returned: when diff mode is on and O(state) is V(merged), V(replaced), V(overridden) or V(deleted)
 """
 
-from ansible_collections.sriov.hyperv.plugins.module_utils import _module
+from ansible_collections.sriov.hyperv.plugins.module_utils.edge import _module
 
 
 def main() -> None:

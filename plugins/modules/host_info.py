@@ -383,7 +383,7 @@ config:
                             "iov_weight": 80}]}
 """
 
-from ansible_collections.sriov.hyperv.plugins.module_utils import _module
+from ansible_collections.sriov.hyperv.plugins.module_utils.edge import _module
 
 
 def main() -> None:

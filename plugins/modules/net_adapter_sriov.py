@@ -118,7 +118,7 @@ diff:
   returned: when diff mode is on
 """
 
-from ansible_collections.sriov.hyperv.plugins.module_utils import _module
+from ansible_collections.sriov.hyperv.plugins.module_utils.edge import _module
 
 
 def main() -> None:

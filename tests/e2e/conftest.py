@@ -185,7 +185,7 @@ def emulator(emulator_factory: t.Callable[..., ReadyInfo]) -> ReadyInfo:
 
 def connection_options(host: dict[str, t.Any], **overrides: t.Any) -> t.Any:
     """The PSRP connection settings for a ready-file host, as its auth and protocol need them."""
-    from ansible_collections.sriov.hyperv.plugins.module_utils._connection import ConnectionOptions
+    from ansible_collections.sriov.hyperv.plugins.module_utils.transport._connection import ConnectionOptions
 
     certificate = host["auth"] == "certificate"
     values = {

@@ -18,8 +18,8 @@ import sys
 import pytest
 import yaml
 
-from ansible_collections.sriov.hyperv.plugins.module_utils._psrp_runner import PsrpRunner
-from ansible_collections.sriov.hyperv.plugins.module_utils._runner import Command
+from ansible_collections.sriov.hyperv.plugins.module_utils.transport._psrp_runner import PsrpRunner
+from ansible_collections.sriov.hyperv.plugins.module_utils.transport._runner import Command
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))

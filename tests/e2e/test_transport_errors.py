@@ -9,9 +9,9 @@ import socket
 
 import pytest
 
-from ansible_collections.sriov.hyperv.plugins.module_utils import _errors
-from ansible_collections.sriov.hyperv.plugins.module_utils._psrp_runner import PsrpRunner
-from ansible_collections.sriov.hyperv.plugins.module_utils._runner import SWITCH, Command
+from ansible_collections.sriov.hyperv.plugins.module_utils.transport import _errors
+from ansible_collections.sriov.hyperv.plugins.module_utils.transport._psrp_runner import PsrpRunner
+from ansible_collections.sriov.hyperv.plugins.module_utils.transport._runner import SWITCH, Command
 
 
 @pytest.fixture(scope="module")

@@ -12,8 +12,8 @@ import re
 
 import pytest
 
-from ansible_collections.sriov.hyperv.plugins.module_utils import _host
-from ansible_collections.sriov.hyperv.plugins.module_utils._psrp_runner import PsrpRunner
+from ansible_collections.sriov.hyperv.plugins.module_utils.host import _host
+from ansible_collections.sriov.hyperv.plugins.module_utils.transport._psrp_runner import PsrpRunner
 
 ACTION = re.compile(rb"<wsa:Action[^>]*>([^<]+)</wsa:Action>")
 SHELL_ACTIONS = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/"

@@ -1,7 +1,7 @@
 """The in-process runner returns the collection's RunResult with the plain-data rules."""
 
 
-from ansible_collections.sriov.hyperv.plugins.module_utils._runner import SWITCH, Command, ErrorRecordData, PSObjectData, RunResult
+from ansible_collections.sriov.hyperv.plugins.module_utils.transport._runner import SWITCH, Command, ErrorRecordData, PSObjectData, RunResult
 
 from hyperv_sriov_emulator.inprocess import InProcessRunner
 from hyperv_sriov_emulator.scenario import load_scenario_text
@@ -89,7 +89,7 @@ def test_runner_works_without_the_collection_installed(capable, monkeypatch):
     from hyperv_sriov_emulator import inprocess
 
     # None in sys.modules makes the import fail as if the collection were not installed.
-    monkeypatch.setitem(sys.modules, "ansible_collections.sriov.hyperv.plugins.module_utils._runner", None)
+    monkeypatch.setitem(sys.modules, "ansible_collections.sriov.hyperv.plugins.module_utils.transport._runner", None)
     standalone = importlib.reload(inprocess)
     try:
         assert standalone.RunResult is not RunResult

@@ -27,8 +27,8 @@ import sys
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.sriov.hyperv.plugins.module_utils import _connection, _errors
-from ansible_collections.sriov.hyperv.plugins.module_utils._runner import Command
+from ansible_collections.sriov.hyperv.plugins.module_utils.transport import _connection, _errors
+from ansible_collections.sriov.hyperv.plugins.module_utils.transport._runner import Command
 
 
 def main():

@@ -12,8 +12,8 @@ import typing as t
 
 import pytest
 
-from ansible_collections.sriov.hyperv.plugins.module_utils._errors import HostUnreachableError
-from ansible_collections.sriov.hyperv.plugins.module_utils._runner import (
+from ansible_collections.sriov.hyperv.plugins.module_utils.transport._errors import HostUnreachableError
+from ansible_collections.sriov.hyperv.plugins.module_utils.transport._runner import (
     Command,
     ErrorRecordData,
     RunResult,

@@ -12,8 +12,8 @@ from __future__ import annotations
 import copy
 import typing as t
 
-from ansible_collections.sriov.hyperv.plugins.module_utils._host_parse import Observed, parse_observed
-from ansible_collections.sriov.hyperv.plugins.module_utils._runner import PSObjectData
+from ansible_collections.sriov.hyperv.plugins.module_utils.spec._host_parse import Observed, parse_observed
+from ansible_collections.sriov.hyperv.plugins.module_utils.transport._runner import PSObjectData
 
 HV = "Microsoft.HyperV.PowerShell."
 CIM = "Microsoft.Management.Infrastructure.CimInstance#ROOT/StandardCimv2/"

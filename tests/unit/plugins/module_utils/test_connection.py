@@ -13,8 +13,8 @@ from ansible.module_utils.basic import env_fallback
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.sriov.hyperv.plugins.doc_fragments.connection import ModuleDocFragment
-from ansible_collections.sriov.hyperv.plugins.module_utils import _connection
-from ansible_collections.sriov.hyperv.plugins.module_utils._connection import (
+from ansible_collections.sriov.hyperv.plugins.module_utils.transport import _connection
+from ansible_collections.sriov.hyperv.plugins.module_utils.transport._connection import (
     CONNECTION_ARGSPEC,
     ConnectionOptions,
 )

@@ -7,8 +7,8 @@ import dataclasses
 
 import pytest
 
-from ansible_collections.sriov.hyperv.plugins.module_utils import _errors
-from ansible_collections.sriov.hyperv.plugins.module_utils._runner import ErrorRecordData, RunResult
+from ansible_collections.sriov.hyperv.plugins.module_utils.transport import _errors
+from ansible_collections.sriov.hyperv.plugins.module_utils.transport._runner import ErrorRecordData, RunResult
 
 # Records as real hosts write them (texts from the Hyper-V reference notes).
 SWITCH_NOT_FOUND = ErrorRecordData(

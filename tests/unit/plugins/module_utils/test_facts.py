@@ -9,8 +9,8 @@ import dataclasses
 
 import pytest
 
-from ansible_collections.sriov.hyperv.plugins.module_utils import _facts
-from ansible_collections.sriov.hyperv.plugins.module_utils._host_parse import (
+from ansible_collections.sriov.hyperv.plugins.module_utils.host import _facts
+from ansible_collections.sriov.hyperv.plugins.module_utils.spec._host_parse import (
     AdapterFacts,
     HostFacts,
     NicFacts,
@@ -18,7 +18,7 @@ from ansible_collections.sriov.hyperv.plugins.module_utils._host_parse import (
     SwitchFacts,
     VmFacts,
 )
-from ansible_collections.sriov.hyperv.plugins.module_utils._spec import HostConfig, VmAdapterConfig
+from ansible_collections.sriov.hyperv.plugins.module_utils.spec._spec import HostConfig, VmAdapterConfig
 
 BIOS_REASON = (
     "To use SR-IOV on this system, the system BIOS must be updated to allow Windows to control PCI "

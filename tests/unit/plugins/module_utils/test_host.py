@@ -12,16 +12,16 @@ from ansible_collections.sriov.hyperv.tests.unit.plugins.module_utils.host_emula
     runner_for,
 )
 
-from ansible_collections.sriov.hyperv.plugins.module_utils._errors import HostTimeoutError
-from ansible_collections.sriov.hyperv.plugins.module_utils._host import (
+from ansible_collections.sriov.hyperv.plugins.module_utils.transport._errors import HostTimeoutError
+from ansible_collections.sriov.hyperv.plugins.module_utils.host._host import (
     READ_STATEMENTS,
     ApplyError,
     apply_plan,
     read_host,
 )
-from ansible_collections.sriov.hyperv.plugins.module_utils._reconcile import Policy, plan
-from ansible_collections.sriov.hyperv.plugins.module_utils._runner import render_statement
-from ansible_collections.sriov.hyperv.plugins.module_utils._spec import config_to_dict, parse_config
+from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile import Policy, plan
+from ansible_collections.sriov.hyperv.plugins.module_utils.transport._runner import render_statement
+from ansible_collections.sriov.hyperv.plugins.module_utils.spec._spec import config_to_dict, parse_config
 
 RECREATE = Policy(creation_only_changes="recreate")
 WEB = {"vm_name": "web01", "name": "Network Adapter"}

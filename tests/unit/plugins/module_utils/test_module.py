@@ -11,7 +11,9 @@ import importlib
 import pytest
 import yaml
 
-from ansible_collections.sriov.hyperv.plugins.module_utils import _connection, _module, _spec
+from ansible_collections.sriov.hyperv.plugins.module_utils.transport import _connection
+from ansible_collections.sriov.hyperv.plugins.module_utils.edge import _module
+from ansible_collections.sriov.hyperv.plugins.module_utils.spec import _spec
 
 DEFINITIONS = {
     "host_config": _module.HOST_CONFIG,

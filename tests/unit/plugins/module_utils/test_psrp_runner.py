@@ -10,10 +10,10 @@ import threading
 
 import pytest
 
-from ansible_collections.sriov.hyperv.plugins.module_utils import _errors
-from ansible_collections.sriov.hyperv.plugins.module_utils import _psrp_runner
-from ansible_collections.sriov.hyperv.plugins.module_utils._connection import ConnectionOptions
-from ansible_collections.sriov.hyperv.plugins.module_utils._runner import SWITCH, Command
+from ansible_collections.sriov.hyperv.plugins.module_utils.transport import _errors
+from ansible_collections.sriov.hyperv.plugins.module_utils.transport import _psrp_runner
+from ansible_collections.sriov.hyperv.plugins.module_utils.transport._connection import ConnectionOptions
+from ansible_collections.sriov.hyperv.plugins.module_utils.transport._runner import SWITCH, Command
 
 pypsrp_serializer = pytest.importorskip("pypsrp.serializer")
 

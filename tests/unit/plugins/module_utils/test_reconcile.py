@@ -16,13 +16,13 @@ from ansible_collections.sriov.hyperv.tests.unit.plugins.module_utils.reconcile_
     vm,
 )
 
-from ansible_collections.sriov.hyperv.plugins.module_utils._reconcile import (
+from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile import (
     CreationOnlyChangeError,
     Policy,
     plan,
     render,
 )
-from ansible_collections.sriov.hyperv.plugins.module_utils._spec import (
+from ansible_collections.sriov.hyperv.plugins.module_utils.spec._spec import (
     SpecValidationError,
     config_to_dict,
     parse_config,

@@ -15,11 +15,11 @@ from ansible_collections.sriov.hyperv.tests.unit.plugins.module_utils.host_emula
     runner_for,
 )
 
-from ansible_collections.sriov.hyperv.plugins.module_utils._errors import HostUnreachableError
-from ansible_collections.sriov.hyperv.plugins.module_utils._host import ApplyError, apply_plan, read_host
-from ansible_collections.sriov.hyperv.plugins.module_utils._host_parse import PARKING_MARKER
-from ansible_collections.sriov.hyperv.plugins.module_utils._reconcile import CreationOnlyChangeError, Policy, plan
-from ansible_collections.sriov.hyperv.plugins.module_utils._spec import config_to_dict, parse_config
+from ansible_collections.sriov.hyperv.plugins.module_utils.transport._errors import HostUnreachableError
+from ansible_collections.sriov.hyperv.plugins.module_utils.host._host import ApplyError, apply_plan, read_host
+from ansible_collections.sriov.hyperv.plugins.module_utils.spec._host_parse import PARKING_MARKER
+from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile import CreationOnlyChangeError, Policy, plan
+from ansible_collections.sriov.hyperv.plugins.module_utils.spec._spec import config_to_dict, parse_config
 
 RECREATE = Policy(creation_only_changes="recreate")
 TO_PLAIN = {"switches": [{"name": "sriov", "enable_iov": False}]}

@@ -10,8 +10,8 @@ import textwrap
 
 import pytest
 
-from ansible_collections.sriov.hyperv.plugins.module_utils._errors import HyperVError
-from ansible_collections.sriov.hyperv.plugins.module_utils._spec import (
+from ansible_collections.sriov.hyperv.plugins.module_utils.transport._errors import HyperVError
+from ansible_collections.sriov.hyperv.plugins.module_utils.spec._spec import (
     HostConfig,
     SpecValidationError,
     config_to_dict,
@@ -164,8 +164,10 @@ def test_module_utils_import_without_pydantic():
         """
         import sys
         sys.modules["pydantic"] = None
-        from ansible_collections.sriov.hyperv.plugins.module_utils import _pydantic_compat
-        from ansible_collections.sriov.hyperv.plugins.module_utils import _spec, _reconcile, _host, _recreate
+        from ansible_collections.sriov.hyperv.plugins.module_utils.spec import _pydantic_compat
+        from ansible_collections.sriov.hyperv.plugins.module_utils.spec import _spec
+        from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile import _reconcile
+        from ansible_collections.sriov.hyperv.plugins.module_utils.host import _host, _recreate
         assert _pydantic_compat.HAS_PYDANTIC is False
         assert "pydantic" in _pydantic_compat.PYDANTIC_IMPORT_ERROR
         try:

@@ -18,7 +18,7 @@ import pytest
 
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.sriov.hyperv.plugins.module_utils import _connection
+from ansible_collections.sriov.hyperv.plugins.module_utils.transport import _connection
 
 from hyperv_sriov_emulator.inprocess import InProcessRunner
 from hyperv_sriov_emulator.scenario import load_scenario

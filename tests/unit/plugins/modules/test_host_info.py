@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.sriov.hyperv.plugins.module_utils import _connection
+from ansible_collections.sriov.hyperv.plugins.module_utils.transport import _connection
 from ansible_collections.sriov.hyperv.plugins.modules import host_config, host_info, vm_network_adapter
 
 from hyperv_sriov_emulator.scenario import load_scenario

@@ -5,7 +5,8 @@
 
 from __future__ import annotations
 
-from ansible_collections.sriov.hyperv.plugins.module_utils import _psrp_runner, _pydantic_compat
+from ansible_collections.sriov.hyperv.plugins.module_utils.transport import _psrp_runner
+from ansible_collections.sriov.hyperv.plugins.module_utils.spec import _pydantic_compat
 from ansible_collections.sriov.hyperv.plugins.modules import host_config, host_info
 
 

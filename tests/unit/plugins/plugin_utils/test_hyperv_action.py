@@ -12,7 +12,7 @@ from ansible.playbook.play_context import PlayContext
 from ansible.playbook.task import Task
 from ansible.template import Templar, trust_as_template
 
-from ansible_collections.sriov.hyperv.plugins.module_utils._connection import CONNECTION_ARGSPEC
+from ansible_collections.sriov.hyperv.plugins.module_utils.transport._connection import CONNECTION_ARGSPEC
 from ansible_collections.sriov.hyperv.plugins.plugin_utils._action import INVENTORY_VARIABLES, HyperVAction
 
 

@@ -8,14 +8,14 @@ Private to the collection. Pure: no I/O.
 
 from __future__ import annotations
 
-from ansible_collections.sriov.hyperv.plugins.module_utils._host_parse import NicFacts
-from ansible_collections.sriov.hyperv.plugins.module_utils._reconcile_common import (
+from ansible_collections.sriov.hyperv.plugins.module_utils.spec._host_parse import NicFacts
+from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile_common import (
     STAGE_PHYSICAL,
     Context,
     Operation,
     physical_command,
 )
-from ansible_collections.sriov.hyperv.plugins.module_utils._spec import did_you_mean, name_key
+from ansible_collections.sriov.hyperv.plugins.module_utils.spec._spec import did_you_mean, name_key
 
 # Hyper-V's explanation of each SriovSupport value (Get-NetAdapterSriov help), quoted in errors.
 SRIOV_SUPPORT_REASONS = {

@@ -15,9 +15,9 @@ import traceback
 import typing as t
 import uuid
 
-from ansible_collections.sriov.hyperv.plugins.module_utils import _errors
-from ansible_collections.sriov.hyperv.plugins.module_utils._connection import ConnectionOptions
-from ansible_collections.sriov.hyperv.plugins.module_utils._runner import (
+from ansible_collections.sriov.hyperv.plugins.module_utils.transport import _errors
+from ansible_collections.sriov.hyperv.plugins.module_utils.transport._connection import ConnectionOptions
+from ansible_collections.sriov.hyperv.plugins.module_utils.transport._runner import (
     SWITCH,
     ErrorRecordData,
     PSObjectData,

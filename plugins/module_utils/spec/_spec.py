@@ -15,8 +15,8 @@ import difflib
 import functools
 import typing as t
 
-from ansible_collections.sriov.hyperv.plugins.module_utils._errors import HyperVError
-from ansible_collections.sriov.hyperv.plugins.module_utils._pydantic_compat import (
+from ansible_collections.sriov.hyperv.plugins.module_utils.transport._errors import HyperVError
+from ansible_collections.sriov.hyperv.plugins.module_utils.spec._pydantic_compat import (
     BaseModel,
     ConfigDict,
     Field,

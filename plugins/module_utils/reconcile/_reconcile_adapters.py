@@ -12,18 +12,18 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible_collections.sriov.hyperv.plugins.module_utils._host_parse import (
+from ansible_collections.sriov.hyperv.plugins.module_utils.spec._host_parse import (
     ADAPTER_PROPERTIES,
     REQUIRED_WINDOWS,
 )
-from ansible_collections.sriov.hyperv.plugins.module_utils._reconcile_common import (
+from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile_common import (
     STAGE_ADAPTERS,
     Context,
     Operation,
     adapter_commands,
     adapter_label,
 )
-from ansible_collections.sriov.hyperv.plugins.module_utils._spec import (
+from ansible_collections.sriov.hyperv.plugins.module_utils.spec._spec import (
     ADAPTER_DEFAULTS,
     ADAPTER_OPTIONS,
     IOV_ADAPTER_OPTIONS,

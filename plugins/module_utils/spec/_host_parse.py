@@ -13,8 +13,8 @@ import dataclasses
 import json
 import typing as t
 
-from ansible_collections.sriov.hyperv.plugins.module_utils._runner import PSObjectData
-from ansible_collections.sriov.hyperv.plugins.module_utils._spec import (
+from ansible_collections.sriov.hyperv.plugins.module_utils.transport._runner import PSObjectData
+from ansible_collections.sriov.hyperv.plugins.module_utils.spec._spec import (
     IOV_ADAPTER_OPTIONS,
     HostConfig,
     PhysicalAdapterConfig,

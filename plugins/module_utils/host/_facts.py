@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible_collections.sriov.hyperv.plugins.module_utils._spec import config_to_dict, name_key
+from ansible_collections.sriov.hyperv.plugins.module_utils.spec._spec import config_to_dict, name_key
 
 # Reason codes, in the order they are checked. The order goes from the cause furthest from the
 # guest to the nearest, so the first reason is the one to fix first.

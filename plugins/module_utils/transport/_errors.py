@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import typing as t
 
-from ansible_collections.sriov.hyperv.plugins.module_utils._runner import ErrorRecordData, RunResult
+from ansible_collections.sriov.hyperv.plugins.module_utils.transport._runner import ErrorRecordData, RunResult
 
 
 class HyperVError(Exception):

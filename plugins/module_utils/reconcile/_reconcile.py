@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import dataclasses
 
-from ansible_collections.sriov.hyperv.plugins.module_utils._host_parse import Observed
-from ansible_collections.sriov.hyperv.plugins.module_utils._reconcile_adapters import plan_adapters
-from ansible_collections.sriov.hyperv.plugins.module_utils._reconcile_common import (
+from ansible_collections.sriov.hyperv.plugins.module_utils.spec._host_parse import Observed
+from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile_adapters import plan_adapters
+from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile_common import (
     STAGE_ADAPTERS,
     STAGE_PHYSICAL,
     STAGE_RECREATE,
@@ -30,11 +30,11 @@ from ansible_collections.sriov.hyperv.plugins.module_utils._reconcile_common imp
     new_switch_command,
     physical_command,
 )
-from ansible_collections.sriov.hyperv.plugins.module_utils._reconcile_physical import plan_physical
-from ansible_collections.sriov.hyperv.plugins.module_utils._reconcile_recreate import plan_resume
-from ansible_collections.sriov.hyperv.plugins.module_utils._reconcile_switches import plan_switches
-from ansible_collections.sriov.hyperv.plugins.module_utils._runner import render_command
-from ansible_collections.sriov.hyperv.plugins.module_utils._spec import (
+from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile_physical import plan_physical
+from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile_recreate import plan_resume
+from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile_switches import plan_switches
+from ansible_collections.sriov.hyperv.plugins.module_utils.transport._runner import render_command
+from ansible_collections.sriov.hyperv.plugins.module_utils.spec._spec import (
     HostConfig,
     SpecValidationError,
 )

@@ -11,10 +11,10 @@ from __future__ import annotations
 import dataclasses
 import typing as t
 
-from ansible_collections.sriov.hyperv.plugins.module_utils._errors import HyperVError
-from ansible_collections.sriov.hyperv.plugins.module_utils._host_parse import Observed
-from ansible_collections.sriov.hyperv.plugins.module_utils._runner import SWITCH, Command
-from ansible_collections.sriov.hyperv.plugins.module_utils._spec import ADAPTER_DEFAULTS, HostConfig, lenient_config, name_key
+from ansible_collections.sriov.hyperv.plugins.module_utils.transport._errors import HyperVError
+from ansible_collections.sriov.hyperv.plugins.module_utils.spec._host_parse import Observed
+from ansible_collections.sriov.hyperv.plugins.module_utils.transport._runner import SWITCH, Command
+from ansible_collections.sriov.hyperv.plugins.module_utils.spec._spec import ADAPTER_DEFAULTS, HostConfig, lenient_config, name_key
 
 STAGE_RECREATE = "recreate"
 STAGE_PHYSICAL = "physical_adapters"

@@ -12,14 +12,14 @@ from __future__ import annotations
 import time
 import typing as t
 
-from ansible_collections.sriov.hyperv.plugins.module_utils._errors import (
+from ansible_collections.sriov.hyperv.plugins.module_utils.transport._errors import (
     CommandNotFoundError,
     HostTimeoutError,
     HyperVError,
     error_from_record,
 )
-from ansible_collections.sriov.hyperv.plugins.module_utils._host_parse import Observed, parse_observed
-from ansible_collections.sriov.hyperv.plugins.module_utils._runner import (
+from ansible_collections.sriov.hyperv.plugins.module_utils.spec._host_parse import Observed, parse_observed
+from ansible_collections.sriov.hyperv.plugins.module_utils.transport._runner import (
     SWITCH,
     Command,
     ErrorRecordData,
@@ -27,10 +27,10 @@ from ansible_collections.sriov.hyperv.plugins.module_utils._runner import (
     Statement,
     render_command,
 )
-from ansible_collections.sriov.hyperv.plugins.module_utils._spec import name_key
+from ansible_collections.sriov.hyperv.plugins.module_utils.spec._spec import name_key
 
 if t.TYPE_CHECKING:  # pragma: no cover
-    from ansible_collections.sriov.hyperv.plugins.module_utils._reconcile import Operation, Plan
+    from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile import Operation, Plan
 
 # Get-VMSwitchTeam comes last: Windows Server 2012 R2 has no such cmdlet, and a missing command
 # ends the pipeline, so everything else must already have been read when it fails.
@@ -148,7 +148,7 @@ def apply_plan(runner: Runner, plan: "Plan", observed: Observed) -> Observed:
     a switch recreate runs its own guarded sequence (``_recreate``). Raises ApplyError on a
     failed write, naming what was and was not applied.
     """
-    from ansible_collections.sriov.hyperv.plugins.module_utils._recreate import run_recreate
+    from ansible_collections.sriov.hyperv.plugins.module_utils.host._recreate import run_recreate
 
     applied: list[str] = []
     batch: list["Operation"] = []

@@ -16,13 +16,13 @@ import typing as t
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.sriov.hyperv.plugins.module_utils import _connection
-from ansible_collections.sriov.hyperv.plugins.module_utils import _errors
-from ansible_collections.sriov.hyperv.plugins.module_utils import _facts
-from ansible_collections.sriov.hyperv.plugins.module_utils import _host
-from ansible_collections.sriov.hyperv.plugins.module_utils import _pydantic_compat
-from ansible_collections.sriov.hyperv.plugins.module_utils import _reconcile
-from ansible_collections.sriov.hyperv.plugins.module_utils import _spec
+from ansible_collections.sriov.hyperv.plugins.module_utils.host import _facts
+from ansible_collections.sriov.hyperv.plugins.module_utils.host import _host
+from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile import _reconcile
+from ansible_collections.sriov.hyperv.plugins.module_utils.spec import _pydantic_compat
+from ansible_collections.sriov.hyperv.plugins.module_utils.spec import _spec
+from ansible_collections.sriov.hyperv.plugins.module_utils.transport import _connection
+from ansible_collections.sriov.hyperv.plugins.module_utils.transport import _errors
 
 # The option specs of one item of each config section. The modules' DOCUMENTATION mirrors them
 # (sanity validate-modules compares the two); host_config nests the same specs under ``config``.
@@ -253,7 +253,7 @@ def _fail_from_exception(module: AnsibleModule, exc: BaseException, partial: dic
 
 def _pypsrp_status() -> tuple[bool, str | None]:
     # Imported here: only runs that reach a host need the transport.
-    from ansible_collections.sriov.hyperv.plugins.module_utils import _psrp_runner
+    from ansible_collections.sriov.hyperv.plugins.module_utils.transport import _psrp_runner
 
     return getattr(_psrp_runner, "HAS_PYPSRP", True), getattr(_psrp_runner, "PYPSRP_IMPORT_ERROR", None)
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import json
 
-from ansible_collections.sriov.hyperv.plugins.module_utils._host_parse import (
+from ansible_collections.sriov.hyperv.plugins.module_utils.spec._host_parse import (
     ADAPTER_PROPERTIES,
     PARKING_MARKER,
     PARKING_PREFIX,
 )
-from ansible_collections.sriov.hyperv.plugins.module_utils._reconcile_common import (
+from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile_common import (
     STAGE_RECREATE,
     STAGE_SWITCHES,
     Context,
@@ -29,8 +29,8 @@ from ansible_collections.sriov.hyperv.plugins.module_utils._reconcile_common imp
     new_vnic,
     resolve_mode,
 )
-from ansible_collections.sriov.hyperv.plugins.module_utils._runner import SWITCH, Command
-from ansible_collections.sriov.hyperv.plugins.module_utils._spec import (
+from ansible_collections.sriov.hyperv.plugins.module_utils.transport._runner import SWITCH, Command
+from ansible_collections.sriov.hyperv.plugins.module_utils.spec._spec import (
     ADAPTER_DEFAULTS,
     IOV_ADAPTER_OPTIONS,
     name_key,

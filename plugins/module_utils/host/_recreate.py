@@ -23,19 +23,19 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible_collections.sriov.hyperv.plugins.module_utils._errors import error_from_record
-from ansible_collections.sriov.hyperv.plugins.module_utils._host import ApplyError, read_host, run_writes
-from ansible_collections.sriov.hyperv.plugins.module_utils._host_parse import Observed
-from ansible_collections.sriov.hyperv.plugins.module_utils._reconcile_common import (
+from ansible_collections.sriov.hyperv.plugins.module_utils.transport._errors import error_from_record
+from ansible_collections.sriov.hyperv.plugins.module_utils.host._host import ApplyError, read_host, run_writes
+from ansible_collections.sriov.hyperv.plugins.module_utils.spec._host_parse import Observed
+from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile_common import (
     Operation,
     adapter_commands,
 )
-from ansible_collections.sriov.hyperv.plugins.module_utils._reconcile_recreate import (
+from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile_recreate import (
     rebuild_commands,
     reconnect_commands,
 )
-from ansible_collections.sriov.hyperv.plugins.module_utils._runner import SWITCH, Command, RunResult, Runner
-from ansible_collections.sriov.hyperv.plugins.module_utils._spec import CREATION_ONLY_SWITCH_OPTIONS, name_key
+from ansible_collections.sriov.hyperv.plugins.module_utils.transport._runner import SWITCH, Command, RunResult, Runner
+from ansible_collections.sriov.hyperv.plugins.module_utils.spec._spec import CREATION_ONLY_SWITCH_OPTIONS, name_key
 
 
 def _switch_config(observed: Observed, name: str) -> dict | None:

@@ -16,7 +16,7 @@ import typing as t
 from ansible.module_utils.basic import env_fallback
 
 if t.TYPE_CHECKING:  # pragma: no cover
-    from ansible_collections.sriov.hyperv.plugins.module_utils._runner import Runner
+    from ansible_collections.sriov.hyperv.plugins.module_utils.transport._runner import Runner
 
 
 def _env(name: str) -> tuple:
@@ -97,6 +97,6 @@ def connect(params: t.Mapping[str, t.Any]) -> "Runner":
 
     Callers look this function up on the module at call time, so a test may replace it.
     """
-    from ansible_collections.sriov.hyperv.plugins.module_utils._psrp_runner import PsrpRunner
+    from ansible_collections.sriov.hyperv.plugins.module_utils.transport._psrp_runner import PsrpRunner
 
     return PsrpRunner(ConnectionOptions.from_params(params))
