@@ -116,9 +116,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
         work_dir=work_dir,
         username=os.environ.get(ENV_USERNAME) or None,
         password=os.environ.get(ENV_PASSWORD) or None,
+        keytab=os.path.abspath(args.keytab) if args.keytab else None,
+        spn=args.spn,
     )
     engine = _engine_for(state_dir, hosts)
-    server = EmulatorServer(hosts, options, engine)
+    try:
+        server = EmulatorServer(hosts, options, engine)
+    except ValueError as err:
+        raise UsageError(_one_line(err)) from None
     stop = threading.Event()
 
     def on_signal(_signum: int, _frame: t.Any) -> None:
@@ -189,9 +194,17 @@ def cmd_inventory(args: argparse.Namespace) -> int:
         if host["auth"] == "certificate":
             entry["ansible_psrp_certificate_pem"] = host["client_cert"]
             entry["ansible_psrp_certificate_key_pem"] = host["client_key"]
-        else:
+        elif host["auth"] != "kerberos":
+            # A Kerberos-only host has no account of its own: the realm's user comes from kinit's
+            # ticket cache, or ansible_user/ansible_password added by hand.
             entry["ansible_user"] = host["username"]
             entry["ansible_password"] = host["password"]
+        if host.get("spn"):
+            service, _, name = host["spn"].partition("/")
+            if service.lower() != "host":
+                entry["ansible_psrp_negotiate_service"] = service
+            if name.lower() != str(host["hostname"]).lower():
+                entry["ansible_psrp_negotiate_hostname_override"] = name
         if host["protocol"] == "https":
             entry["ansible_psrp_cert_validation"] = "validate"
             entry["ansible_psrp_ca_cert"] = host["ca_cert"]
@@ -325,8 +338,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--ready-file", required=True, help="where to write the connection details (0600)")
     serve.add_argument("--listen", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=None, help="first port; hosts get N, N+1, ... (default: ephemeral)")
-    serve.add_argument("--auth", choices=("basic", "ntlm", "certificate"), default="basic")
-    serve.add_argument("--no-tls", action="store_true", help="plain HTTP (NTLM then encrypts every message)")
+    serve.add_argument("--auth", choices=("basic", "ntlm", "negotiate", "kerberos", "certificate"), default="basic")
+    serve.add_argument("--keytab", help="with --auth kerberos/negotiate: the keytab of the hosts' service principals")
+    serve.add_argument("--spn", help="with --auth kerberos/negotiate: the service principal clients ask a ticket for, "
+                                     "SERVICE/NAME (written to the ready file and the inventory)")
+    serve.add_argument("--no-tls", action="store_true",
+                       help="plain HTTP (NTLM and Kerberos then encrypt every message)")
     serve.add_argument("--state-dir", help="save state here (and reload it on the next start)")
     serve.set_defaults(func=cmd_serve)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import re
 import typing as t
 
 from ..faults import FaultBook
@@ -31,6 +32,9 @@ class ServeOptions:
     password: str | None = dataclasses.field(default=None, repr=False)
     keytab: str | None = None
     """The hosts' Kerberos keys (``--auth kerberos`` / ``negotiate``), as ``ktadd`` writes them."""
+    spn: str | None = None
+    """SERVICE/NAME: the service principal clients ask a ticket for (ready file and inventory
+    only; which tickets are accepted is the keytab's to say)."""
     limits: ListenerLimits = ListenerLimits()
 
 
@@ -63,11 +67,15 @@ class EmulatorServer:
             if not options.keytab:
                 raise ValueError("--auth %s needs --keytab: the keytab of the host's service principals"
                                  % options.auth)
+            if not os.path.isfile(options.keytab):
+                raise ValueError("keytab %s does not exist" % options.keytab)
             missing = auth_mod.kerberos_available()
             if missing:
                 raise ValueError(missing)
-        elif options.keytab:
-            raise ValueError("--keytab goes with --auth kerberos or negotiate")
+            if options.spn is not None and not re.fullmatch(r"[^/\s@]+/[^/\s@]+", options.spn):
+                raise ValueError("--spn must be SERVICE/NAME, e.g. HTTP/hv01.corp.example.com, not %r" % options.spn)
+        elif options.keytab or options.spn:
+            raise ValueError("--keytab and --spn go with --auth kerberos or negotiate")
         if not hosts:
             raise ValueError("the scenario has no hosts")
         self.hosts = list(hosts)
@@ -160,6 +168,8 @@ class EmulatorServer:
                 "password": None if self.options.auth in ("certificate", "kerberos") else self.credentials.password,
                 "ca_cert": self.cert_files.ca_cert if self.cert_files else None,
             }
+            if self.options.spn:
+                entry["spn"] = self.options.spn
             if self.cert_files is not None and self.cert_files.client_cert:
                 entry["client_cert"] = self.cert_files.client_cert
                 entry["client_key"] = self.cert_files.client_key

@@ -16,6 +16,16 @@ Fixtures (for every test under tests/e2e):
 ``emulator_cli(*args) -> CompletedProcess``
     Runs the CLI (``hyperv-sriov-emulator *args``) and captures its output.
 
+``kerberos_realm`` -> tests/tools/kdc.py ``Realm``
+    Session-scoped: a throwaway realm ``EMULATOR.TEST`` served by MIT Kerberos's krb5kdc on a
+    free loopback port, with the user ``hyperv-admin``, ``host/localhost`` and ``HTTP/localhost``
+    in its keytab (serve the emulator with ``auth="kerberos", keytab=realm.keytab``), and
+    ``HTTP/other.emulator.test``, a service principal of another machine.
+
+``kerberos_env`` -> dict
+    Function-scoped: KRB5_CONFIG (the realm's krb5.conf) and KRB5CCNAME (an empty ticket cache of
+    this test), set in os.environ for the test and returned for subprocesses.
+
 ``emulator_starter(workdir, scenario="capable", auth="basic", tls=True, state_dir=None, port=None)``
     Function-scoped: starts one emulator process the test controls itself (``.stop()``);
     anything still running at the end of the test is stopped.
@@ -119,12 +129,14 @@ class ReadyInfo:
 
 def start_emulator(workdir: str, scenario: str = DEFAULT_SCENARIO, auth: str = "basic", tls: bool = True,
                    state_dir: str | None = None, port: int | None = None,
-                   extra_args: t.Sequence[str] = ()) -> ReadyInfo:
+                   extra_args: t.Sequence[str] = (), keytab: str | None = None) -> ReadyInfo:
     os.makedirs(workdir, exist_ok=True)
     ready = os.path.join(workdir, "ready.json")
     args = emulator_command() + ["serve", "--scenario", scenario, "--ready-file", ready, "--auth", auth]
     if not tls:
         args.append("--no-tls")
+    if keytab:
+        args += ["--keytab", keytab]
     if state_dir:
         args += ["--state-dir", state_dir]
     if port is not None:
@@ -258,3 +270,37 @@ def emulator_starter() -> t.Iterator[t.Callable[..., ReadyInfo]]:
     yield start
     for info in started:
         info.stop()
+
+
+def _kdc_module() -> t.Any:
+    import importlib.util
+
+    if "hyperv_test_kdc" in sys.modules:
+        return sys.modules["hyperv_test_kdc"]
+    spec = importlib.util.spec_from_file_location("hyperv_test_kdc", os.path.join(REPO, "tests", "tools", "kdc.py"))
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+OTHER_SERVICE = "HTTP/other.emulator.test"
+
+
+@pytest.fixture(scope="session")
+def kerberos_realm(tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[t.Any]:
+    realm = _kdc_module().start_realm(str(tmp_path_factory.mktemp("realm")))
+    try:
+        realm.add_service(OTHER_SERVICE)
+        yield realm
+    finally:
+        realm.stop()
+
+
+@pytest.fixture
+def kerberos_env(kerberos_realm: t.Any, tmp_path: t.Any, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    env = kerberos_realm.env(str(tmp_path / "ccache"))
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return env
