@@ -52,14 +52,14 @@ def test_select_object_makes_selected_custom_objects(capable):
     first = objects[0]
     # A PSCustomObject: every property a note property (<MS> on the wire), none adapted.
     assert first.properties == []
-    assert [name for name, _ in first.members] == ["Name", "IovQueuePairCount", "IovVirtualFunctionCount", "NoSuch"]
+    assert [pair[0] for pair in first.members] == ["Name", "IovQueuePairCount", "IovVirtualFunctionCount", "NoSuch"]
     assert first.get("NoSuch") is None  # a literal name the object lacks: a property holding $null
     assert first.to_string.startswith("@{Name=sriov-ext; IovQueuePairCount=")
 
 
 def test_select_object_wildcard_matching_nothing_adds_nothing(capable):
     (obj,) = ok(capable, [cmd("Get-VMHost"), cmd("Select-Object", Property=["Name", "Zz*"])])
-    assert [name for name, _ in obj.members] == ["Name"]
+    assert [pair[0] for pair in obj.members] == ["Name"]
     assert obj.type_names[0] == "Selected.Microsoft.HyperV.PowerShell.VMHost"
 
 
