@@ -12,8 +12,10 @@ options:
   hostname:
     description:
       - The Hyper-V host to connect to, a DNS name or an IP address.
-      - Through the action plugin, when not set in the task, the inventory host's C(ansible_host)
-        is used, else its inventory name (except for C(localhost), the controller itself).
+      - Through the action plugin, when not set in the task, the inventory host's address as the
+        psrp or winrm connection plugin resolves it (C(ansible_psrp_host) or C(ansible_winrm_host),
+        then C(ansible_host), then the inventory name; with a C(local) connection C(ansible_host)
+        or the inventory name, except for C(localhost), the controller itself).
       - If not set otherwise, the value of the environment variable E(HYPERV_HOSTNAME) is used.
     type: str
     required: true
@@ -21,20 +23,23 @@ options:
     description:
       - The WinRM port of the host.
       - Defaults to V(5986) when O(protocol=https) and V(5985) when O(protocol=http).
-      - Inventory variables C(ansible_port) and C(ansible_psrp_port) apply when not set in the task.
+      - Inventory variables C(ansible_psrp_port) or C(ansible_winrm_port), then C(ansible_port),
+        apply when not set in the task. A port of V(5985) without a protocol means V(http), any
+        other V(https), as in Ansible's psrp and winrm connection plugins.
       - If not set otherwise, the value of the environment variable E(HYPERV_PORT) is used.
     type: int
   username:
     description:
       - The account to authenticate as, for example C(HOST\\Administrator) or C(user@DOMAIN).
-      - Inventory variables C(ansible_user) and C(ansible_psrp_user) apply when not set in the task.
+      - Inventory variables C(ansible_psrp_user) or C(ansible_winrm_user), then C(ansible_user),
+        apply when not set in the task.
       - If not set otherwise, the value of the environment variable E(HYPERV_USERNAME) is used.
     type: str
   password:
     description:
       - The password of O(username). It is never logged nor returned.
-      - Inventory variables C(ansible_password) and C(ansible_psrp_password) apply when not set
-        in the task.
+      - Inventory variables C(ansible_winrm_password), C(ansible_winrm_pass) and
+        C(ansible_password) apply when not set in the task (the names both connection plugins read).
       - If not set otherwise, the value of the environment variable E(HYPERV_PASSWORD) is used.
     type: str
   auth:
@@ -44,7 +49,10 @@ options:
       - V(kerberos) and V(credssp) need the matching extras of the pypsrp Python package on the
         controller.
       - V(certificate) needs O(certificate_pem) and O(certificate_key_pem) and O(protocol=https).
-      - Inventory variable C(ansible_psrp_auth) applies when not set in the task.
+      - Inventory variable C(ansible_psrp_auth) applies when not set in the task; with a winrm
+        connection the first of C(ansible_winrm_transport) (V(ssl) and V(plaintext) mean V(basic)),
+        and without it V(kerberos) for a C(user@REALM) account, else V(basic), as the winrm
+        plugin picks.
       - If not set otherwise, the value of the environment variable E(HYPERV_AUTH) is used.
     type: str
     choices: [negotiate, ntlm, kerberos, credssp, basic, certificate]
@@ -52,7 +60,8 @@ options:
   protocol:
     description:
       - Whether to connect over HTTPS or HTTP.
-      - Inventory variable C(ansible_psrp_protocol) applies when not set in the task.
+      - Inventory variables C(ansible_psrp_protocol) and C(ansible_winrm_scheme) apply when not set
+        in the task; without them the port decides (V(5985) is V(http)).
       - If not set otherwise, the value of the environment variable E(HYPERV_PROTOCOL) is used.
     type: str
     choices: [https, http]
@@ -60,8 +69,8 @@ options:
   validate_certs:
     description:
       - Whether to verify the host's TLS certificate. Only set V(false) on networks you trust.
-      - Inventory variable C(ansible_psrp_cert_validation=ignore) sets V(false) when not set in
-        the task.
+      - Inventory variables C(ansible_psrp_cert_validation=ignore) and
+        C(ansible_winrm_server_cert_validation=ignore) set V(false) when not set in the task.
       - If not set otherwise, the value of the environment variable E(HYPERV_VALIDATE_CERTS) is used.
     type: bool
     default: true
@@ -69,20 +78,24 @@ options:
     description:
       - A PEM file of the certificate authorities that may sign the host's certificate, instead of
         the controller's trust store.
-      - Inventory variables C(ansible_psrp_ca_cert), C(ansible_psrp_cert_trust_path) and a path in
-        C(ansible_psrp_cert_validation) apply when not set in the task.
+      - Inventory variables C(ansible_psrp_ca_cert), C(ansible_psrp_cert_trust_path) and
+        C(ansible_winrm_ca_trust_path) apply when not set in the task.
+        C(ansible_psrp_cert_validation) takes only V(validate) or V(ignore), as in Ansible's psrp
+        plugin.
       - If not set otherwise, the value of the environment variable E(HYPERV_CA_CERT) is used.
     type: path
   certificate_pem:
     description:
       - The client certificate (PEM) for O(auth=certificate).
-      - Inventory variable C(ansible_psrp_certificate_pem) applies when not set in the task.
+      - Inventory variables C(ansible_psrp_certificate_pem) and C(ansible_winrm_cert_pem) apply
+        when not set in the task.
       - If not set otherwise, the value of the environment variable E(HYPERV_CERTIFICATE_PEM) is used.
     type: path
   certificate_key_pem:
     description:
       - The private key (PEM, unencrypted) of O(certificate_pem).
-      - Inventory variable C(ansible_psrp_certificate_key_pem) applies when not set in the task.
+      - Inventory variables C(ansible_psrp_certificate_key_pem) and C(ansible_winrm_cert_key_pem)
+        apply when not set in the task.
       - If not set otherwise, the value of the environment variable E(HYPERV_CERTIFICATE_KEY_PEM)
         is used.
     type: path
@@ -91,7 +104,8 @@ options:
       - Whether WinRM messages are encrypted by the authentication protocol.
       - V(auto) encrypts over HTTP and relies on TLS over HTTPS; V(always) encrypts even over
         HTTPS; V(never) sends clear text over HTTP and is only for test hosts.
-      - Inventory variable C(ansible_psrp_message_encryption) applies when not set in the task.
+      - Inventory variables C(ansible_psrp_message_encryption) and
+        C(ansible_winrm_message_encryption) apply when not set in the task.
       - If not set otherwise, the value of the environment variable E(HYPERV_MESSAGE_ENCRYPTION) is used.
     type: str
     choices: [auto, always, never]
@@ -99,25 +113,91 @@ options:
   connection_timeout:
     description:
       - Seconds to wait for the TCP connection to the host.
-      - Inventory variable C(ansible_psrp_connection_timeout) applies when not set in the task.
+      - Inventory variable C(ansible_psrp_connection_timeout) applies when not set in the task;
+        C(ansible_winrm_connection_timeout) sets O(operation_timeout) and O(read_timeout) as the
+        winrm plugin does.
       - If not set otherwise, the value of the environment variable E(HYPERV_CONNECTION_TIMEOUT) is used.
+    type: int
+    default: 30
+  read_timeout:
+    description:
+      - Seconds to wait for the host's answer to one HTTP request. Keep it above
+        O(operation_timeout), or every long WinRM poll fails.
+      - Inventory variables C(ansible_psrp_read_timeout) and C(ansible_winrm_read_timeout_sec)
+        apply when not set in the task.
+      - If not set otherwise, the value of the environment variable E(HYPERV_READ_TIMEOUT) is used.
     type: int
     default: 30
   operation_timeout:
     description:
       - Seconds the host may take to answer one WinRM operation before the request is retried or
         fails.
-      - Inventory variable C(ansible_psrp_operation_timeout) applies when not set in the task.
+      - Inventory variables C(ansible_psrp_operation_timeout) and
+        C(ansible_winrm_operation_timeout_sec) apply when not set in the task.
       - If not set otherwise, the value of the environment variable E(HYPERV_OPERATION_TIMEOUT) is used.
     type: int
     default: 20
+  path:
+    description:
+      - The URI path of the WinRM endpoint.
+      - Inventory variables C(ansible_psrp_path) and C(ansible_winrm_path) apply when not set in the
+        task.
+      - If not set otherwise, the value of the environment variable E(HYPERV_PATH) is used.
+    type: str
+    default: wsman
+  proxy:
+    description:
+      - The HTTP proxy to reach the host through, for example V(http://proxy:3128). Without it the
+        controller's C(https_proxy)/C(http_proxy) environment applies.
+      - Inventory variables C(ansible_psrp_proxy) and C(ansible_winrm_proxy) apply when not set in
+        the task.
+      - If not set otherwise, the value of the environment variable E(HYPERV_PROXY) is used.
+    type: str
+  ignore_proxy:
+    description:
+      - Ignore the controller's proxy environment variables for this host.
+      - Inventory variable C(ansible_psrp_ignore_proxy) applies when not set in the task.
+      - If not set otherwise, the value of the environment variable E(HYPERV_IGNORE_PROXY) is used.
+    type: bool
+    default: false
+  configuration_name:
+    description:
+      - The PowerShell session configuration (endpoint) to open on the host.
+      - Inventory variable C(ansible_psrp_configuration_name) applies when not set in the task.
+      - If not set otherwise, the value of the environment variable E(HYPERV_CONFIGURATION_NAME) is used.
+    type: str
+    default: Microsoft.PowerShell
+  max_envelope_size:
+    description:
+      - The largest WinRM message, in bytes, the host accepts (its C(MaxEnvelopeSizekb) times 1024).
+      - Inventory variable C(ansible_psrp_max_envelope_size) applies when not set in the task.
+      - If not set otherwise, the value of the environment variable E(HYPERV_MAX_ENVELOPE_SIZE) is used.
+    type: int
+    default: 153600
+  reconnection_retries:
+    description:
+      - How many times to retry a request whose connection failed.
+      - Inventory variable C(ansible_psrp_reconnection_retries) applies when not set in the task.
+      - If not set otherwise, the value of the environment variable E(HYPERV_RECONNECTION_RETRIES) is used.
+    type: int
+    default: 0
+  reconnection_backoff:
+    description:
+      - Seconds before the first retry of O(reconnection_retries); doubled for each further one.
+      - Inventory variables C(ansible_psrp_reconnection_backoff) and
+        C(ansible_psrp_connection_backoff) apply when not set in the task.
+      - If not set otherwise, the value of the environment variable E(HYPERV_RECONNECTION_BACKOFF) is used.
+    type: float
+    default: 2.0
 notes:
   - The module runs on the Ansible controller and reaches the Hyper-V host over PowerShell
     Remoting (WinRM), whatever C(ansible_connection) the inventory sets for the host; tasks need
     no C(delegate_to).
-  - Connection options are taken from the task first, then from the inventory host's
-    C(ansible_host), C(ansible_port), C(ansible_user), C(ansible_password) and C(ansible_psrp_*)
-    variables, then from the C(HYPERV_*) environment variables.
+  - Connection options are taken from the task first, then from the inventory host's variables
+    as Ansible's own C(ansible.builtin.psrp) or C(ansible.builtin.winrm) connection plugin (the
+    host's C(ansible_connection)) resolves them, then from the C(HYPERV_*) environment variables.
+    A host with any other connection (such as C(ssh)) fails before connecting, unless the task
+    names O(hostname).
   - To run a task with C(async), add C(delegate_to=localhost) so that Ansible polls for the job on
     the controller, where it runs; the connection still comes from the targeted inventory host.
 requirements:

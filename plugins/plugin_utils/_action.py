@@ -5,16 +5,19 @@
 
 Private to the collection. Each module's action plugin is ``class ActionModule(HyperVAction):
 pass``. The action takes the connection options a task leaves out from the inventory host's
-variables (the ones ansible.builtin.psrp reads) and runs the module on the controller, whatever
+variables and runs the module on the controller, whatever
 ``ansible_connection`` says: the modules talk to the Hyper-V host themselves, over PSRP.
 
-Precedence: task option, then inventory variable, then the module's ``HYPERV_*`` environment
-fallback (an option absent from the module args falls through to the environment).
+The inventory is read the way Ansible's own psrp or winrm connection plugin reads it
+(``_connection_vars``). Precedence: task option (and module_defaults), then the inventory, then
+the module's ``HYPERV_*`` environment fallback (an option the inventory leaves at the plugin's
+default is absent from the module args and falls through to the environment).
 """
 
 from __future__ import annotations
 
 import copy
+import os
 import sys
 import typing as t
 
@@ -22,31 +25,10 @@ from ansible.module_utils.common.text.converters import to_text
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
-# Connection option -> inventory variables, first defined wins (the names ansible.builtin.psrp
-# reads, so an inventory written for psrp works unchanged).
-INVENTORY_VARIABLES: dict[str, tuple[str, ...]] = {
-    "hostname": ("ansible_host", "ansible_psrp_host"),
-    "port": ("ansible_port", "ansible_psrp_port"),
-    "username": ("ansible_user", "ansible_psrp_user"),
-    "password": ("ansible_password", "ansible_psrp_password", "ansible_winrm_password", "ansible_winrm_pass"),
-    "auth": ("ansible_psrp_auth",),
-    "protocol": ("ansible_psrp_protocol",),
-    "ca_cert": ("ansible_psrp_ca_cert", "ansible_psrp_cert_trust_path"),
-    "certificate_pem": ("ansible_psrp_certificate_pem",),
-    "certificate_key_pem": ("ansible_psrp_certificate_key_pem",),
-    "message_encryption": ("ansible_psrp_message_encryption",),
-    "connection_timeout": ("ansible_psrp_connection_timeout",),
-    "operation_timeout": ("ansible_psrp_operation_timeout",),
-}
-CERT_VALIDATION_VARIABLE = "ansible_psrp_cert_validation"
+from ansible_collections.sriov.hyperv.plugins.plugin_utils import _connection_vars
+
 _CONNECTION_VARIABLE = "ansible_connection"
-_INJECTED_BY_CONNECTION = frozenset(("ansible_host", "ansible_port", "ansible_user"))
-_WINRM_CONNECTIONS = frozenset(("psrp", "winrm"))
 _LOOPBACK_NAMES = frozenset(("localhost", "127.0.0.1", "::1"))
-
-
-def _defined(value: t.Any) -> bool:
-    return value is not None and not (isinstance(value, str) and value == "")
 
 
 class HyperVAction(ActionBase):
@@ -57,7 +39,8 @@ class HyperVAction(ActionBase):
 
     # -- connection resolution --------------------------------------------------------------
     def _connection_name(self, task_vars: dict[str, t.Any]) -> str:
-        name = to_text(task_vars.get(_CONNECTION_VARIABLE) or self._task.connection or "")
+        name = task_vars.get(_CONNECTION_VARIABLE) or self._task.connection or ""
+        name = to_text(self._templar.template(name))
         return name.rsplit(".", 1)[-1]
 
     def _host_defines(self, task_vars: dict[str, t.Any], name: str) -> bool:
@@ -68,61 +51,54 @@ class HyperVAction(ActionBase):
             return False
         return isinstance(raw, t.Mapping) and name in raw
 
-    def _var(self, task_vars: dict[str, t.Any], name: str) -> t.Any:
-        if name not in task_vars:
-            return None
-        # Ansible fills ansible_host/_port/_user into the task vars from the connection plugin's
-        # defaults (ssh: port 22 and the local user). Those describe a WinRM endpoint only when
-        # the connection is psrp or winrm; otherwise only what the host itself defines counts.
-        if (
-            name in _INJECTED_BY_CONNECTION
-            and self._connection_name(task_vars) not in _WINRM_CONNECTIONS
-            and not self._host_defines(task_vars, name)
-        ):
-            return None
-        return self._templar.template(task_vars[name])
+    def _local_target(self, task_vars: dict[str, t.Any]) -> dict[str, t.Any]:
+        """``connection: local`` plays (the older way of running API modules): only the host.
 
-    def _first(self, task_vars: dict[str, t.Any], names: t.Iterable[str]) -> t.Any:
-        for name in names:
-            value = self._var(task_vars, name)
-            if _defined(value):
-                return value
-        return None
+        Ansible fills ansible_host/_port/_user into the task vars from the local connection, so
+        only an ansible_host the host itself defines counts. The controller's own entry
+        (localhost) is never the Hyper-V host: the task or HYPERV_HOSTNAME names it then.
+        """
+        if self._host_defines(task_vars, "ansible_host"):
+            return {"hostname": self._templar.template(task_vars["ansible_host"])}
+        inventory_name = to_text(task_vars.get("inventory_hostname") or "")
+        if inventory_name and inventory_name.lower() not in _LOOPBACK_NAMES:
+            return {"hostname": inventory_name}
+        return {}
+
+    def resolved_connection(self, task_vars: dict[str, t.Any]) -> dict[str, _connection_vars.Resolved]:
+        """Module connection options from the inventory, with the variable each came from.
+
+        psrp and winrm hosts are resolved by Ansible's own plugin of that name; local plays give
+        the hostname only; any other connection (ssh) cannot reach a WinRM listener.
+        """
+        connection = self._connection_name(task_vars)
+        if connection in _connection_vars.CONNECTIONS:
+            try:
+                found = _connection_vars.resolve(connection, task_vars, self._templar, self._play_context)
+            except _connection_vars.ConnectionSettingError as err:
+                raise AnsibleActionFail(to_text(err.message)) from None
+            problems = _connection_vars.missing_files(found)
+            if problems:
+                raise AnsibleActionFail("Fix the inventory: %s." % "; ".join(problems))
+            return found
+        if connection in _connection_vars.LOCAL_CONNECTIONS or not connection:
+            return {
+                option: _connection_vars.Resolved(value, "inventory")
+                for option, value in self._local_target(task_vars).items()
+            }
+        if self._task.args.get("hostname") or os.environ.get("HYPERV_HOSTNAME"):
+            # The task names the WinRM endpoint itself; the ssh inventory is not read.
+            return {}
+        raise AnsibleActionFail(
+            "Host %s uses ansible_connection=%s, but the sriov.hyperv modules reach the host through "
+            "its WinRM listener: set ansible_connection: ansible.builtin.psrp (or winrm) with "
+            "ansible_port (5986 https, 5985 http), ansible_user and ansible_password for that "
+            "listener, in the inventory or with -e." % (task_vars.get("inventory_hostname"), connection)
+        )
 
     def connection_from_inventory(self, task_vars: dict[str, t.Any]) -> dict[str, t.Any]:
         """The connection options the inventory host defines (absent ones are left out)."""
-        found: dict[str, t.Any] = {}
-        for option, names in INVENTORY_VARIABLES.items():
-            value = self._first(task_vars, names)
-            if _defined(value):
-                found[option] = value
-
-        if "hostname" not in found:
-            # Ansible itself connects to the inventory name when ansible_host is unset. The
-            # controller's own entry (localhost) is never the Hyper-V host: leave the hostname to
-            # the task or HYPERV_HOSTNAME then.
-            inventory_name = to_text(task_vars.get("inventory_hostname") or "")
-            if inventory_name and inventory_name.lower() not in _LOOPBACK_NAMES:
-                found["hostname"] = inventory_name
-
-        validation = self._var(task_vars, CERT_VALIDATION_VARIABLE)
-        if _defined(validation):
-            validation = to_text(validation)
-            if validation.lower() == "ignore":
-                found["validate_certs"] = False
-            elif validation.lower() == "validate":
-                found["validate_certs"] = True
-            else:
-                # A path here is a CA bundle, as in ansible.builtin.psrp's older form.
-                found.setdefault("ca_cert", validation)
-                found["validate_certs"] = True
-
-        for option in ("port", "connection_timeout", "operation_timeout"):
-            # Inventory values are often strings; a value that is no number is left for the
-            # module's argument validation to report.
-            if option in found and isinstance(found[option], str) and found[option].strip().isdigit():
-                found[option] = int(found[option])
-        return found
+        return {option: resolved.value for option, resolved in self.resolved_connection(task_vars).items()}
 
     def resolve_module_args(self, task_vars: dict[str, t.Any]) -> dict[str, t.Any]:
         """The task's args with the inventory's connection options filled in where absent."""

@@ -129,10 +129,12 @@ class ReadyInfo:
 
 def start_emulator(workdir: str, scenario: str = DEFAULT_SCENARIO, auth: str = "basic", tls: bool = True,
                    state_dir: str | None = None, port: int | None = None,
-                   extra_args: t.Sequence[str] = (), keytab: str | None = None) -> ReadyInfo:
+                   extra_args: t.Sequence[str] = (), keytab: str | None = None,
+                   prefix: t.Sequence[str] = ()) -> ReadyInfo:
     os.makedirs(workdir, exist_ok=True)
     ready = os.path.join(workdir, "ready.json")
-    args = emulator_command() + ["serve", "--scenario", scenario, "--ready-file", ready, "--auth", auth]
+    # ``prefix`` runs it under another command, e.g. nsenter into a test's network namespace.
+    args = list(prefix) + emulator_command() + ["serve", "--scenario", scenario, "--ready-file", ready, "--auth", auth]
     if not tls:
         args.append("--no-tls")
     if keytab:

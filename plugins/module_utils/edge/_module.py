@@ -271,6 +271,8 @@ def _execute(module: AnsibleModule, request: Request, definition: Definition, pa
 
     has_pypsrp, pypsrp_error = _pypsrp_status()
     _require(module, has_pypsrp, "pypsrp", pypsrp_error)
+    for warning in _connection.ConnectionOptions.from_params(module.params).transport_warnings():
+        module.warn(warning)
     runner = _connection.connect(module.params)
     try:
         observed = _host.read_host(runner)

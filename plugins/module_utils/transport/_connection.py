@@ -46,7 +46,15 @@ CONNECTION_ARGSPEC: dict[str, dict[str, t.Any]] = {
         "fallback": _env("message_encryption"),
     },
     "connection_timeout": {"type": "int", "default": 30, "fallback": _env("connection_timeout")},
+    "read_timeout": {"type": "int", "default": 30, "fallback": _env("read_timeout")},
     "operation_timeout": {"type": "int", "default": 20, "fallback": _env("operation_timeout")},
+    "path": {"type": "str", "default": "wsman", "fallback": _env("path")},
+    "proxy": {"type": "str", "fallback": _env("proxy")},
+    "ignore_proxy": {"type": "bool", "default": False, "fallback": _env("ignore_proxy")},
+    "configuration_name": {"type": "str", "default": "Microsoft.PowerShell", "fallback": _env("configuration_name")},
+    "max_envelope_size": {"type": "int", "default": 153600, "fallback": _env("max_envelope_size")},
+    "reconnection_retries": {"type": "int", "default": 0, "fallback": _env("reconnection_retries")},
+    "reconnection_backoff": {"type": "float", "default": 2.0, "fallback": _env("reconnection_backoff")},
 }
 """Merge into a module's argument_spec with ``argument_spec.update(connection_argspec())``."""
 
@@ -70,7 +78,15 @@ class ConnectionOptions:
     certificate_key_pem: str | None = None
     message_encryption: str = "auto"
     connection_timeout: int = 30
+    read_timeout: int = 30
     operation_timeout: int = 20
+    path: str = "wsman"
+    proxy: str | None = None
+    ignore_proxy: bool = False
+    configuration_name: str = "Microsoft.PowerShell"
+    max_envelope_size: int = 153600
+    reconnection_retries: int = 0
+    reconnection_backoff: float = 2.0
 
     @classmethod
     def from_params(cls, params: t.Mapping[str, t.Any]) -> "ConnectionOptions":
@@ -89,7 +105,25 @@ class ConnectionOptions:
     @property
     def endpoint(self) -> str:
         """Where the options point, for messages (never contains credentials)."""
-        return "%s://%s:%d/wsman" % (self.protocol, self.hostname, self.effective_port)
+        return "%s://%s:%d/%s" % (self.protocol, self.hostname, self.effective_port, self.path.lstrip("/"))
+
+    def transport_warnings(self) -> list[str]:
+        """What this connection exposes, in the words a psrp/winrm user knows (never a secret)."""
+        warnings = []
+        if self.auth == "basic" and self.protocol == "http":
+            warnings.append(
+                "Basic authentication to %s sends the password of '%s' in clear text over HTTP "
+                "(message_encryption=never): use protocol https (ansible_psrp_protocol / "
+                "ansible_winrm_scheme) or NTLM/Kerberos outside test labs." % (self.endpoint, self.username or "")
+            )
+        if self.protocol == "https" and not self.validate_certs:
+            warnings.append(
+                "The TLS certificate of %s is not verified (validate_certs=false, "
+                "ansible_psrp_cert_validation=ignore or ansible_winrm_server_cert_validation=ignore): "
+                "anyone on the path can pose as the host and read the credentials. Set ca_cert "
+                "(ansible_psrp_ca_cert / ansible_winrm_ca_trust_path) to the CA that signed it." % self.endpoint
+            )
+        return warnings
 
 
 def connect(params: t.Mapping[str, t.Any]) -> "Runner":

@@ -10,6 +10,7 @@ never as script text.
 
 from __future__ import annotations
 
+import os
 import socket
 import traceback
 import typing as t
@@ -239,6 +240,35 @@ def _fast_decoding(pool: t.Any) -> None:
     pool._fragmenter.serializer = serializer
 
 
+def wsman_kwargs(opts: ConnectionOptions) -> dict[str, t.Any]:
+    """pypsrp ``WSMan`` keywords for the options: the same keywords, from the same settings, as
+    ansible.builtin.psrp's ``Connection._build_kwargs`` (a unit test compares the two)."""
+    cert_validation: t.Any = opts.validate_certs
+    if opts.validate_certs and opts.ca_cert:
+        cert_validation = opts.ca_cert
+    return dict(
+        server=opts.hostname,
+        port=opts.effective_port,
+        username=opts.username,
+        password=opts.password,
+        ssl=opts.protocol == "https",
+        path=opts.path,
+        auth=opts.auth,
+        cert_validation=cert_validation,
+        connection_timeout=opts.connection_timeout,
+        operation_timeout=opts.operation_timeout,
+        read_timeout=opts.read_timeout,
+        encryption=opts.message_encryption,
+        proxy=opts.proxy,
+        no_proxy=opts.ignore_proxy,
+        max_envelope_size=opts.max_envelope_size,
+        reconnection_retries=opts.reconnection_retries,
+        reconnection_backoff=float(opts.reconnection_backoff),
+        certificate_pem=opts.certificate_pem,
+        certificate_key_pem=opts.certificate_key_pem,
+    )
+
+
 class PsrpRunner:
     """Runs statements on one host over WinRM/PSRP. Not thread-safe; one per task."""
 
@@ -260,26 +290,16 @@ class PsrpRunner:
         if self._pool is not None:
             return
         opts = self.options
-        cert_validation: t.Any = opts.validate_certs
-        if opts.validate_certs and opts.ca_cert:
-            cert_validation = opts.ca_cert
+        for option in ("ca_cert", "certificate_pem", "certificate_key_pem"):
+            path = getattr(opts, option)
+            if path and not os.path.isfile(path):
+                # requests would report it as a TLS failure of the host's WinRM service.
+                raise _errors.InvalidArgumentError(
+                    "Failed to connect to %s: %s is %s, which is not a file on the controller. Fix "
+                    "%s (or the inventory variable that sets it)." % (opts.endpoint, option, path, option)
+                )
         try:
-            wsman = WSMan(
-                opts.hostname,
-                port=opts.effective_port,
-                username=opts.username,
-                password=opts.password,
-                ssl=opts.protocol == "https",
-                auth=opts.auth,
-                cert_validation=cert_validation,
-                connection_timeout=opts.connection_timeout,
-                operation_timeout=opts.operation_timeout,
-                # The HTTP read must outlast the WSMan operation timeout, or every long poll fails.
-                read_timeout=opts.operation_timeout + 5,
-                encryption=opts.message_encryption,
-                certificate_pem=opts.certificate_pem,
-                certificate_key_pem=opts.certificate_key_pem,
-            )
+            wsman = WSMan(**wsman_kwargs(opts))
         except ValueError as err:
             raise _errors.InvalidArgumentError(
                 self._redact(
@@ -287,7 +307,7 @@ class PsrpRunner:
                     "message_encryption, certificate_pem)." % (opts.endpoint, _errors._sentence(str(err)))
                 )
             ) from None
-        pool = RunspacePool(wsman)
+        pool = RunspacePool(wsman, configuration_name=opts.configuration_name)
         _fast_decoding(pool)
         try:
             pool.open()
@@ -396,6 +416,13 @@ class PsrpRunner:
             message = (
                 "%s: the connection to the host was lost (%s). Changes sent before the loss may have "
                 "been applied: check the host and run the task again" % (where, text)
+            )
+        elif isinstance(err, requests.exceptions.ConnectionError) and _has_cause(err, "ConnectionRefusedError"):
+            cls = _errors.HostUnreachableError
+            message = (
+                "%s: nothing is listening on %s:%d (connection refused). Check port and protocol "
+                "(ansible_port, ansible_psrp_port or ansible_winrm_port; 5986 for https, 5985 for "
+                "http) and that the WinRM listener runs" % (where, opts.hostname, opts.effective_port)
             )
         elif isinstance(err, requests.exceptions.ConnectionError):
             cls = _errors.HostUnreachableError

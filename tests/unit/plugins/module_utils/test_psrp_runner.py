@@ -157,11 +157,13 @@ def _closed_port():
 
 
 def test_refused_port_is_unreachable_and_hides_the_password():
-    options = ConnectionOptions(hostname="127.0.0.1", port=_closed_port(), username="admin", password="Pw-123456")
+    port = _closed_port()
+    options = ConnectionOptions(hostname="127.0.0.1", port=port, username="admin", password="Pw-123456")
     with pytest.raises(_errors.HostUnreachableError) as caught:
         _psrp_runner.PsrpRunner(options).run([[Command("Get-VMHost")]])
-    assert "Connection refused" in caught.value.message
-    assert "Check hostname, port and protocol" in caught.value.message
+    # The port is the setting at fault, not the host's WinRM service.
+    assert "nothing is listening on 127.0.0.1:%d" % port in caught.value.message
+    assert "ansible_psrp_port" in caught.value.message and "WinRM service" not in caught.value.message
     assert "Pw-123456" not in caught.value.message + repr(caught.value.details)
 
 
@@ -206,3 +208,27 @@ def test_missing_password_for_basic_is_an_option_error():
         _psrp_runner.PsrpRunner(options).run([[Command("Get-VMHost")]])
     assert "password must be specified" in caught.value.message
     assert "Fix the connection options" in caught.value.message
+
+
+def test_missing_ca_file_names_the_option(tmp_path):
+    missing = str(tmp_path / "ca.pem")
+    options = ConnectionOptions(hostname="127.0.0.1", port=_closed_port(), ca_cert=missing)
+    with pytest.raises(_errors.InvalidArgumentError) as caught:
+        _psrp_runner.PsrpRunner(options).run([[Command("Get-VMHost")]])
+    assert "ca_cert is %s, which is not a file on the controller" % missing in caught.value.message
+
+
+@pytest.mark.parametrize(
+    "options, expected",
+    [
+        ({"protocol": "http", "auth": "basic", "message_encryption": "never"}, ["in clear text over HTTP"]),
+        ({"validate_certs": False}, ["is not verified"]),
+        ({"protocol": "http", "auth": "ntlm"}, []),
+        ({"auth": "basic", "ca_cert": "/etc/ca.pem"}, []),
+    ],
+)
+def test_transport_warnings(options, expected):
+    warnings = ConnectionOptions(hostname="hv01", username="admin", password="Pw-123456", **options).transport_warnings()
+    assert len(warnings) == len(expected)
+    for warning, text in zip(warnings, expected):
+        assert text in warning and "Pw-123456" not in warning
