@@ -407,7 +407,8 @@ class PsrpRunner:
             cls = _errors.HostTimeoutError
             message = (
                 "%s: the host did not answer in time (%s). Check that the host is up and WinRM is "
-                "listening, or raise connection_timeout / operation_timeout" % (where, text)
+                "listening, or raise read_timeout (ansible_psrp_read_timeout) / connection_timeout / "
+                "operation_timeout" % (where, text)
             )
         elif isinstance(err, requests.exceptions.ConnectionError) and _has_cause(
             err, "ConnectionResetError", "RemoteDisconnected", "ConnectionAbortedError", "ProtocolError"
