@@ -30,7 +30,6 @@ from ansible_collections.sriov.hyperv.plugins.plugin_utils import _connection_va
 from ansible_collections.sriov.hyperv.plugins.plugin_utils._action import HyperVAction
 
 
-
 class _HostVars:
     """The shape of Ansible's HostVars that the action reads: raw vars per host."""
 
