@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import traceback
 import typing as t
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule, _load_params, missing_required_lib
 
 from ansible_collections.sriov.hyperv.plugins.module_utils.host import _facts
 from ansible_collections.sriov.hyperv.plugins.module_utils.host import _host
@@ -154,7 +155,13 @@ def _build_net_adapter_sriov(params: t.Mapping[str, t.Any]) -> Request:
 
 
 def _build_host_config(params: t.Mapping[str, t.Any]) -> Request:
-    config = params.get("config") or {}
+    config = params.get("config")
+    if config is None and params["state"] != "gathered":
+        # required_if accepts an explicit null; an empty desired state is never assumed.
+        raise _spec.SpecValidationError([
+            "config: is required with state: %s, and null is not a configuration. Give the desired state "
+            "(physical_adapters, switches, vm_adapters), or use state: gathered to read the host." % params["state"]])
+    config = config or {}
     return Request(
         config={key: value for key, value in config.items() if value is not None},
         state=params["state"],
@@ -239,15 +246,20 @@ def _in_option_terms(request: Request, exc: BaseException) -> BaseException:
     return _spec.SpecValidationError(problems)
 
 
-def _fail_from_exception(module: AnsibleModule, exc: BaseException, partial: dict[str, t.Any]) -> t.NoReturn:
+def _fail_from_exception(module: AnsibleModule, exc: BaseException, partial: dict[str, t.Any],
+                         request: Request) -> t.NoReturn:
     """The one edge where an expected failure becomes a task failure (no traceback)."""
     result = dict(partial)
-    details = getattr(exc, "details", None)
+    details = dict(getattr(exc, "details", None) or {})
     if details:
-        result["error"] = dict(details)
-        # A write that failed after others succeeded leaves the host changed; say so.
-        if details.get("applied"):
+        # A failed apply reports changed and after as the host showed them when read back.
+        if "changed" in details:
+            result["changed"] = bool(details.pop("changed"))
+        elif details.get("applied"):
             result["changed"] = True
+        if "after" in details:
+            result["after"] = _view(details.pop("after"), request)
+        result["error"] = details
     module.fail_json(msg=str(exc), **result)
 
 
@@ -290,7 +302,14 @@ def _execute(module: AnsibleModule, request: Request, definition: Definition, pa
         for warning in plan.warnings:
             module.warn(str(warning))
         if changed and not module.check_mode:
-            after = _view(_host.apply_plan(runner, plan, observed).config, request)
+            try:
+                applied = _host.apply_plan(runner, plan, observed)
+            except _errors.HyperVError as exc:
+                # What the host shows after the failure, not what the failed command suggests.
+                raise _host.explain_failure(
+                    exc, runner, plan, observed,
+                    lambda now: _reconcile.plan(want, now, request.state, policy)) from None
+            after = _view(applied.config, request)
         else:
             after = _view(plan.after, request)
     finally:
@@ -311,15 +330,71 @@ def _execute(module: AnsibleModule, request: Request, definition: Definition, pa
     return result
 
 
+# Ansible's argspec converts what it can: a mapping given for a name becomes its repr, a boolean
+# given for a number becomes 0 or 1. Both are mistakes in a task, never a way to say a value.
+_SCALAR_TYPES = {"str": "a string", "int": "a whole number"}
+
+
+def _describe(value: t.Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, dict):
+        return "a mapping"
+    return "a list"
+
+
+def strict_type_problems(raw: t.Any, spec: t.Mapping[str, t.Mapping[str, t.Any]], path: str = "") -> list[str]:
+    """The options in ``raw`` (module args as the task gave them) whose value Ansible would only
+    convert into the documented type by changing its meaning; one line each, naming the option."""
+    problems: list[str] = []
+    if not isinstance(raw, dict):
+        return problems
+    for name, option in spec.items():
+        value = raw.get(name)
+        if value is None:
+            continue
+        where = "%s.%s" % (path, name) if path else name
+        kind = option.get("type", "str")
+        if kind in _SCALAR_TYPES and (isinstance(value, (dict, list)) or (kind == "int" and isinstance(value, bool))):
+            problems.append("%s: %s was given, not %s. Write the value as %s." % (
+                where, _describe(value), _SCALAR_TYPES[kind], _SCALAR_TYPES[kind]))
+        elif kind == "list" and isinstance(value, list):
+            elements = option.get("elements")
+            for index, element in enumerate(value):
+                item_where = "%s[%d]" % (where, index)
+                if elements == "dict" and option.get("options"):
+                    problems += strict_type_problems(element, option["options"], item_where)
+                elif elements in _SCALAR_TYPES and isinstance(element, (dict, list, bool)) and not (
+                        elements == "str" and isinstance(element, bool)):
+                    problems.append("%s: %s was given, not %s." % (item_where, _describe(element),
+                                                                   _SCALAR_TYPES[elements]))
+        elif kind == "dict" and option.get("options"):
+            problems += strict_type_problems(value, option["options"], where)
+    return problems
+
+
 def run_module(definition: Definition) -> None:
-    module = AnsibleModule(argument_spec=definition.argument_spec(), supports_check_mode=True, **definition.rules)
+    spec = definition.argument_spec()
+    # Checked on the values as given, before Ansible converts them, and before anything connects.
+    problems = strict_type_problems(_load_params(), spec)
+    module = AnsibleModule(argument_spec=spec, supports_check_mode=True, **definition.rules)
+    if problems:
+        module.fail_json(msg=str(_spec.SpecValidationError(problems)), error={"problems": problems})
     _require(module, _pydantic_compat.HAS_PYDANTIC, "pydantic", _pydantic_compat.PYDANTIC_IMPORT_ERROR)
     partial: dict[str, t.Any] = {"changed": False}
-    request = definition.build(module.params)
+    request = Request(config={}, state="gathered")
     # Every failure the collection raises on purpose (validation, refusal, host, transport) is a
-    # HyperVError; anything else is a defect and keeps its traceback.
+    # HyperVError; anything else is a defect: it still ends as a sentence that says what happened,
+    # with the traceback kept for -vvv, never as a bare exception text such as "'name'".
     try:
+        request = definition.build(module.params)
         result = _execute(module, request, definition, partial)
     except _errors.HyperVError as exc:
-        _fail_from_exception(module, _in_option_terms(request, exc), partial)
+        _fail_from_exception(module, _in_option_terms(request, exc), partial, request)
+    except Exception as exc:  # pylint: disable=broad-exception-caught
+        module.fail_json(
+            msg="The module stopped at an unexpected %s (%s), a defect of the collection. Run the task again "
+            "with -vvv for the traceback and report it; 'before' and 'commands' show how far the run got."
+            % (type(exc).__name__, _errors.redact(str(exc), [module.params.get("password")]) or "no message"),
+            exception=traceback.format_exc(), **partial)
     module.exit_json(**result)

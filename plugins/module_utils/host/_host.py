@@ -167,6 +167,66 @@ def apply_plan(runner: Runner, plan: "Plan", observed: Observed) -> Observed:
     return after
 
 
+def _family(operation: "Operation") -> tuple:
+    # A recreate and the resume that finishes it act on the same switch.
+    stage = "switches" if operation.stage == "recreate" else operation.stage
+    return (stage, name_key(operation.target))
+
+
+def _host_snapshot(observed: Observed) -> tuple:
+    """What a run can change, for telling whether it did: the configuration and parking switches."""
+    return (observed.config.model_dump(exclude_none=True), sorted(record.switch_name for record in observed.parking))
+
+
+def explain_failure(error: HyperVError, runner: Runner, plan: "Plan", before: Observed,
+                    replan: t.Callable[[Observed], "Plan"]) -> HyperVError:
+    """The failure of ``apply_plan`` as the host shows it afterwards.
+
+    Reads the host back once. ``details`` then says whether the host changed (``changed``), which
+    operations the host shows done (``applied``) and still to do (``not_applied``: what a new plan
+    from the host's state still contains), the first of those (``failed``), and the host's
+    configuration (``after``). When the host cannot be read, ``state_unknown`` is True and the
+    message says so. ``replan`` plans again from an Observed (a refusal there leaves the lists
+    empty); the error returned replaces ``error``.
+    """
+    cause = error.message.split(" Already applied: ")[0].rstrip(".") + "."
+    details = dict(error.details or {})
+    parking = details.get("parking")
+    finish = ("The parking switch '%s' records where every adapter belongs: run the task again to finish."
+              % parking) if parking else "Run the task again to apply the rest."
+    try:
+        after = read_host(runner)
+    except HyperVError as unreachable:
+        details.update(changed=bool(details.get("applied")), state_unknown=True)
+        return ApplyError(
+            "%s The host could not be read back afterwards (%s): what it shows now is unknown. %s"
+            % (cause, unreachable.message.rstrip("."), finish), details)
+    try:
+        remaining = {_family(operation) for operation in replan(after).operations}
+    except HyperVError:
+        remaining = {_family(operation) for operation in plan.operations}
+    applied = [op.summary for op in plan.operations if _family(op) not in remaining]
+    not_applied = [op.summary for op in plan.operations if _family(op) in remaining]
+    changed = _host_snapshot(after) != _host_snapshot(before)
+    details.update(
+        changed=changed,
+        state_unknown=False,
+        applied=applied,
+        not_applied=not_applied,
+        after=after.config.model_dump(exclude_none=True),
+        parking=[record.switch_name for record in after.parking] or None,
+    )
+    if not_applied:
+        details["failed"] = not_applied[0]
+    message = "%s The host now shows applied: %s; not applied: %s.%s" % (
+        cause,
+        "; ".join(applied) if applied else "nothing",
+        "; ".join(not_applied) if not_applied else "nothing",
+        " " + finish if not_applied or after.parking else "",
+    )
+    return ApplyError(message, details)
+
+
 def _wait_for_nics(runner: Runner, observed: Observed, names: list[str], timeout: float) -> Observed:
     """Read until the restarted adapters show their configured values, or time out."""
     deadline = time.monotonic() + timeout
@@ -193,6 +253,7 @@ __all__ = [
     "Observed",
     "read_host",
     "apply_plan",
+    "explain_failure",
     "run_writes",
     "with_stop",
     "Statement",

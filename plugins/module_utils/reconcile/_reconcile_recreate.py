@@ -11,11 +11,7 @@ from __future__ import annotations
 
 import json
 
-from ansible_collections.sriov.hyperv.plugins.module_utils.spec._host_parse import (
-    ADAPTER_PROPERTIES,
-    PARKING_MARKER,
-    PARKING_PREFIX,
-)
+from ansible_collections.sriov.hyperv.plugins.module_utils.spec._host_parse import ADAPTER_PROPERTIES
 from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile_common import (
     STAGE_RECREATE,
     STAGE_SWITCHES,
@@ -33,6 +29,8 @@ from ansible_collections.sriov.hyperv.plugins.module_utils.transport._runner imp
 from ansible_collections.sriov.hyperv.plugins.module_utils.spec._spec import (
     ADAPTER_DEFAULTS,
     IOV_ADAPTER_OPTIONS,
+    PARKING_MARKER,
+    PARKING_PREFIX,
     name_key,
 )
 
@@ -84,7 +82,7 @@ def reconnect_commands(target: str, vm_adapters: list[dict], vnics: list[dict], 
             commands.append(
                 Command("Add-VMNetworkAdapter", {"ManagementOS": SWITCH, "Name": vnic["name"], "SwitchName": target})
             )
-        commands.extend(adapter_commands({"management_os": True, "name": vnic["name"]}, vnic["settings"], None))
+        commands.extend(adapter_commands({"management_os": True, "name": vnic["name"]}, vnic.get("settings") or {}, None))
     return commands
 
 
@@ -186,46 +184,56 @@ def _running(ctx: Context, vm_name: str) -> bool:
     return vm is not None and vm.running
 
 
+def _vnic_fixes(ctx: Context, vnics: list[dict]) -> list[Command]:
+    """Set-VMNetworkAdapter for recorded host vNICs that exist but do not show their recorded
+    settings: the record holds every setting until the host shows it back."""
+    commands: list[Command] = []
+    for vnic in vnics:
+        current = ctx.adapters.get(("management_os", name_key(vnic["name"])))
+        if current is None:
+            continue
+        settings = vnic.get("settings") or {}
+        changes = {option: value for option, value in settings.items() if current.get(option) != value}
+        if changes:
+            commands.extend(adapter_commands({"management_os": True, "name": vnic["name"]}, changes, None))
+            current.update(changes)
+    return commands
+
+
 def plan_resume(ctx: Context) -> None:
     """Finish recreates that a lost connection interrupted, from the record on the parking switch."""
     for parking in ctx.have.parking:
         record = parking.record
         target = parking.target
         key = name_key(target)
-        commands: list[Command] = []
+        vnics = list(record.get("management_os") or [])
+        missing_vnics = [vnic for vnic in vnics if ("management_os", name_key(vnic["name"])) not in ctx.adapters]
+        # Settings of vNICs that exist are checked before any is re-added (a re-added one gets its
+        # settings with its Add-VMNetworkAdapter).
+        fixes = _vnic_fixes(ctx, vnics)
+        recorded_adapters = [
+            item for item in record.get("vm_adapters") or []
+            if ("vm", name_key(item["vm_name"]), name_key(item["name"])) in ctx.adapters
+        ]
         if key not in ctx.switches:
-            creation = dict(record.get("switch") or {})
-            vnics = list(record.get("management_os") or [])
-            missing_vnics = [vnic for vnic in vnics if ("management_os", name_key(vnic["name"])) not in ctx.adapters]
-            adapters_to_connect = []
-            for item in record.get("vm_adapters") or []:
-                current = ctx.adapters.get(("vm", name_key(item["vm_name"]), name_key(item["name"])))
-                if current is not None:
-                    adapters_to_connect.append(item)
-            commands.extend(rebuild_commands(target, creation, adapters_to_connect, missing_vnics))
+            commands = rebuild_commands(target, dict(record.get("switch") or {"name": target}), recorded_adapters,
+                                        missing_vnics)
             ctx.switches[key] = dict(record.get("after") or {"name": target})
         else:
-            moved = []
-            for item in record.get("vm_adapters") or []:
-                current = ctx.adapters.get(("vm", name_key(item["vm_name"]), name_key(item["name"])))
-                if current is not None and name_key(current.get("switch_name") or "") != key:
-                    moved.append(item)
-            missing_vnics = [
-                vnic for vnic in record.get("management_os") or []
-                if ("management_os", name_key(vnic["name"])) not in ctx.adapters
+            moved = [
+                item for item in recorded_adapters
+                if name_key(ctx.adapters[("vm", name_key(item["vm_name"]), name_key(item["name"]))].get(
+                    "switch_name") or "") != key
             ]
-            commands.extend(reconnect_commands(target, moved, missing_vnics))
-        for item in record.get("vm_adapters") or []:
-            current = ctx.adapters.get(("vm", name_key(item["vm_name"]), name_key(item["name"])))
-            if current is not None:
-                current["switch_name"] = target
-        for vnic in record.get("management_os") or []:
-            vnic_key = ("management_os", name_key(vnic["name"]))
-            if vnic_key not in ctx.adapters:
-                item = new_vnic(ctx, vnic["name"])
-                item.update(vnic["settings"], switch_name=target)
-                ctx.adapters[vnic_key] = item
-        if record.get("management_os"):
+            commands = reconnect_commands(target, moved, missing_vnics)
+        commands = fixes + commands
+        for item in recorded_adapters:
+            ctx.adapters[("vm", name_key(item["vm_name"]), name_key(item["name"]))]["switch_name"] = target
+        for vnic in missing_vnics:
+            item = new_vnic(ctx, vnic["name"])
+            item.update(vnic.get("settings") or {}, switch_name=target)
+            ctx.adapters[("management_os", name_key(vnic["name"]))] = item
+        if vnics:
             # Host adapters on a switch are what makes it allow the management OS (and Internal).
             ctx.switches[key]["allow_management_os"] = True
             if ctx.switches[key].get("switch_type") == "private":

@@ -267,6 +267,16 @@ def _update_switch(ctx: Context, where: str, current: dict, given: dict) -> None
         after["enable_packet_direct"] = packet_after
     if teaming_after is not None:
         after["enable_embedded_teaming"] = teaming_after
+    if diffs and iov_after and mode_after in ("weight", "absolute"):
+        # The new switch would be created with both; the host refuses that combination, so the
+        # recreate would only remove the switch and put it back (docs/emulator.md, reference 2.3).
+        ctx.problems.append(
+            "%s.minimum_bandwidth_mode: switch '%s' uses %s minimum bandwidth, which Hyper-V does not allow on an "
+            "SR-IOV switch, so it cannot be rebuilt with enable_iov: true in that mode. Also set "
+            "minimum_bandwidth_mode: none (the switch's minimum-bandwidth reservations go with it; SR-IOV traffic "
+            "bypasses the switch's bandwidth management), or leave enable_iov off." % (where, name, mode_after)
+        )
+        return
     if diffs:
         attached = attached_to(ctx, name)
         if ctx.policy.creation_only_changes == "fail":

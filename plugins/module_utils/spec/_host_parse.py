@@ -16,6 +16,8 @@ import typing as t
 from ansible_collections.sriov.hyperv.plugins.module_utils.transport._runner import PSObjectData
 from ansible_collections.sriov.hyperv.plugins.module_utils.spec._spec import (
     IOV_ADAPTER_OPTIONS,
+    PARKING_MARKER,
+    PARKING_PREFIX,
     HostConfig,
     PhysicalAdapterConfig,
     SwitchConfig,
@@ -25,9 +27,6 @@ from ansible_collections.sriov.hyperv.plugins.module_utils.spec._spec import (
     name_key,
 )
 
-# The Notes of a parking switch start with this marker, followed by the recreate record (JSON).
-PARKING_MARKER = "sriov.hyperv recreate record:"
-PARKING_PREFIX = "sriov.hyperv parking for "
 
 # Adapter option -> the property whose presence says the host supports it, and the property read.
 ADAPTER_PROPERTIES = {
@@ -471,16 +470,37 @@ def _nic_name(entry: str, nics: list[NicFacts]) -> str:
     return entry
 
 
+def _is_named_list(value: t.Any, extra: tuple = ()) -> bool:
+    """A list of mappings, each with a string ``name`` (and the ``extra`` string keys)."""
+    return isinstance(value, list) and all(
+        isinstance(item, dict) and all(isinstance(item.get(key), str) for key in ("name",) + extra) for item in value
+    )
+
+
 def parse_parking(switch: SwitchFacts) -> ParkingRecord | None:
-    if not switch.notes.startswith(PARKING_MARKER):
+    """The recreate record of a real parking switch, or None for any other switch.
+
+    A parking switch is Private, carries the reserved name of its target, and its Notes hold a
+    record of the shape ``_reconcile_recreate.build_recreate`` writes. Anything less is an
+    ordinary switch whatever its Notes say, so that Notes alone can never make a run hide or
+    remove a switch (users cannot write the marker: ``_spec`` refuses it).
+    """
+    if switch.switch_type != "private" or not switch.notes.startswith(PARKING_MARKER):
         return None
     try:
         record = json.loads(switch.notes[len(PARKING_MARKER):])
     except ValueError:
         return None
-    if not isinstance(record, dict) or "target" not in record:
+    if not isinstance(record, dict) or not isinstance(record.get("target"), str) or not record["target"]:
         return None
-    return ParkingRecord(switch_name=switch.name, target=str(record["target"]), record=record)
+    if name_key(switch.name) != name_key(PARKING_PREFIX + record["target"]):
+        return None
+    if not (isinstance(record.get("switch"), dict) and isinstance(record.get("after"), dict)
+            and _is_named_list(record.get("vm_adapters"), ("vm_name",))
+            and _is_named_list(record.get("management_os"))
+            and all(isinstance(item.get("settings", {}), dict) for item in record["management_os"])):
+        return None
+    return ParkingRecord(switch_name=switch.name, target=record["target"], record=record)
 
 
 def parse_observed(objects: list[PSObjectData]) -> Observed:

@@ -24,6 +24,12 @@ from ansible_collections.sriov.hyperv.plugins.module_utils.spec._pydantic_compat
 )
 
 UINT32_MAX = 4294967295
+
+# A switch recreate parks adapters on a Private switch of this name (+ the target's name) whose
+# Notes start with the marker, followed by the recreate record (JSON). Both are reserved: a task
+# may not create such a switch or write such Notes (see _host_parse.parse_parking).
+PARKING_MARKER = "sriov.hyperv recreate record:"
+PARKING_PREFIX = "sriov.hyperv parking for "
 _NONE_TYPE = type(None)
 
 SwitchType = t.Literal["external", "internal", "private"]
@@ -295,6 +301,14 @@ def model_rule_problems(cfg: HostConfig, path: str = "config") -> list[str]:
     for index, switch in enumerate(switches):
         where = "%s.switches[%d]" % (path, index)
         nics = switch.net_adapter_names
+        if name_key(switch.name).startswith(name_key(PARKING_PREFIX)):
+            problems.append(
+                "%s.name: names starting with '%s' are reserved for the parking switch of a recreate. Choose "
+                "another name." % (where, PARKING_PREFIX))
+        if switch.notes and switch.notes.startswith(PARKING_MARKER):
+            problems.append(
+                "%s.notes: notes starting with '%s' are reserved for the record of a recreate in progress. "
+                "Write other notes." % (where, PARKING_MARKER))
         if switch.switch_type in ("internal", "private"):
             if switch.enable_iov:
                 problems.append(

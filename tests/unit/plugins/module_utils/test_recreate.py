@@ -17,7 +17,7 @@ from ansible_collections.sriov.hyperv.tests.unit.plugins.module_utils.host_emula
 
 from ansible_collections.sriov.hyperv.plugins.module_utils.transport._errors import HostUnreachableError
 from ansible_collections.sriov.hyperv.plugins.module_utils.host._host import ApplyError, apply_plan, read_host
-from ansible_collections.sriov.hyperv.plugins.module_utils.spec._host_parse import PARKING_MARKER
+from ansible_collections.sriov.hyperv.plugins.module_utils.spec._spec import PARKING_MARKER
 from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile import CreationOnlyChangeError, Policy, plan
 from ansible_collections.sriov.hyperv.plugins.module_utils.spec._spec import config_to_dict, parse_config
 
@@ -252,4 +252,43 @@ def test_a_failed_finish_leaves_the_parking_record_for_the_next_run():
     follow_up = plan(parse_config(TO_PLAIN), left, "merged", RECREATE)
     finished = apply_plan(runner_for(host), follow_up, left)
     assert finished.parking == [] and finished.switch(PARKING) is None
+    assert plan(parse_config(TO_PLAIN), finished, "merged", RECREATE).operations == []
+
+
+VNIC_SETTINGS = {"VMQWeight": 0, "IPsecOffloadMaxSA": 32, "VrssEnabledRequested": False}
+
+
+def _vnic(observed):
+    return [item for item in observed.config.vm_adapters if item.management_os and item.name == "sriov"][0]
+
+
+@pytest.mark.parametrize("persistent", [False, True], ids=["dropped-after-add", "set-keeps-failing"])
+def test_a_readded_vnic_gets_every_recorded_setting_back(persistent):
+    # The vNIC is re-added but its settings never reach it (the connection drops right after
+    # Add-VMNetworkAdapter ran, or Set-VMNetworkAdapter keeps failing): later runs keep the parking
+    # record until the host shows every recorded setting, and then put them back.
+    host = make_host()
+    host.management_adapters[0].settings.update(VNIC_SETTINGS)
+    vnic_set = lambda c: c.name == "Set-VMNetworkAdapter" and "ManagementOS" in c.parameters  # noqa: E731
+    runner = FailAt(runner_for(host), vnic_set, mode="fail" if persistent else "drop", once=not persistent)
+    have = read_host(runner)
+    recorded = _vnic(have)
+    assert (recorded.vmq_weight, recorded.ipsec_offload_max_sa, recorded.vrss_enabled) == (0, 32, False)
+    with pytest.raises((ApplyError, HostUnreachableError)):
+        apply_plan(runner, plan(parse_config(TO_PLAIN), have, "merged", RECREATE), have)
+    if persistent:
+        # Still failing on the next run: the record stays, nothing is called finished.
+        stranded = read_host(runner_for(host))
+        with pytest.raises(ApplyError):
+            apply_plan(runner, plan(parse_config(TO_PLAIN), stranded, "merged", RECREATE), stranded)
+        left = read_host(runner_for(host))
+        assert left.parking, "the record must survive until the settings are back"
+        runner.once, runner.fired = True, True  # the fault is cleared
+    interrupted = read_host(runner_for(host))
+    follow_up = plan(parse_config(TO_PLAIN), interrupted, "merged", RECREATE)
+    assert follow_up.changed
+    finished = apply_plan(runner_for(host), follow_up, interrupted)
+    vnic = _vnic(finished)
+    assert (vnic.vmq_weight, vnic.ipsec_offload_max_sa, vnic.vrss_enabled) == (0, 32, False)
+    assert finished.parking == [] and finished.switch("sriov").iov_enabled is False
     assert plan(parse_config(TO_PLAIN), finished, "merged", RECREATE).operations == []

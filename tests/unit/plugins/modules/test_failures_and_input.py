@@ -1,0 +1,179 @@
+# -*- coding: utf-8 -*-
+# Copyright: sriov.hyperv contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Bad input refused before anything is written, a parking record that cannot be forged, a
+creation the host would refuse caught in the plan, and failures reported as the host shows them."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from ansible_collections.sriov.hyperv.tests.unit.plugins.module_utils.host_emulated import (
+    FailAt,
+    make_host,
+    ops,
+)
+
+from ansible_collections.sriov.hyperv.plugins.modules import host_config, host_info, vm_network_adapter, vm_switch
+PARKING_MARKER = "sriov.hyperv recreate record:"; PARKING_PREFIX = "sriov.hyperv parking for "
+from hyperv_sriov_emulator.inprocess import InProcessRunner
+
+
+@pytest.fixture
+def emulated(run):
+    """The module runner on make_host(): an IOV switch 'sriov' with web01, db01 and a host vNIC."""
+    run.host = make_host()
+    return run
+
+
+@pytest.mark.parametrize("module, args, where", [
+    (vm_network_adapter, {"vm_name": "web01", "name": "Network Adapter", "iov_weight": True}, "iov_weight"),
+    (vm_switch, {"name": {"a": 1}, "switch_type": "private"}, "name"),
+    (host_config, {"config": {"vm_adapters": [{"vm_name": "web01", "name": "Network Adapter",
+                                               "vmq_weight": False}]}}, "config.vm_adapters[0].vmq_weight"),
+    (host_config, {"config": {"switches": [{"name": "x", "net_adapter_names": [{"n": 1}]}]}},
+     "config.switches[0].net_adapter_names[0]"),
+])
+def test_a_value_ansible_would_convert_is_refused_naming_the_field(emulated, module, args, where):
+    before = emulated.state()
+    result = emulated(module, **args)
+    assert result["failed"] is True
+    assert result["msg"].startswith("Invalid configuration: %s: " % where), result["msg"]
+    assert "was given" in result["msg"]
+    assert emulated.runners == [] and emulated.state() == before
+
+
+@pytest.mark.parametrize("state", ["merged", "replaced", "overridden", "deleted"])
+def test_config_null_is_refused(emulated, state):
+    result = emulated(host_config, state=state, config=None)
+    assert result["failed"] is True
+    assert "config: is required with state: %s" % state in result["msg"]
+    assert emulated.runners == []
+
+
+def test_reserved_notes_and_names_are_refused(emulated):
+    result = emulated(host_config, config={"switches": [
+        {"name": "plain", "switch_type": "private", "notes": PARKING_MARKER + '{"target": "sriov"}'},
+        {"name": PARKING_PREFIX + "sriov", "switch_type": "private"}]})
+    assert result["failed"] is True
+    assert "config.switches[0].notes: notes starting with" in result["msg"]
+    assert "config.switches[1].name: names starting with" in result["msg"]
+    assert emulated.runners == []
+
+
+def _forge(host, name, notes, internal=False):
+    switch = ops.create_switch(host, name, internal=internal)
+    switch.notes = notes
+    return switch
+
+
+@pytest.mark.parametrize("name, notes", [
+    # An ordinary switch whose notes only look like a record.
+    ("lab", PARKING_MARKER + json.dumps({"target": "sriov"})),
+    # The reserved name and a record naming a switch that does not exist, missing every other key.
+    (PARKING_PREFIX + "ghost", PARKING_MARKER + json.dumps({"target": "ghost"})),
+    # A record that is not JSON.
+    (PARKING_PREFIX + "sriov", PARKING_MARKER + "{not json"),
+])
+def test_a_forged_record_is_an_ordinary_switch(emulated, name, notes):
+    _forge(emulated.host, name, notes)
+    gathered = emulated(host_config, state="gathered")
+    assert name in [switch["name"] for switch in gathered["gathered"]["switches"]]
+    info = emulated(host_info)
+    assert name in [switch["name"] for switch in info["switches"]]
+    # An unrelated run neither removes it nor fails.
+    result = emulated(host_config, config={"vm_adapters": [{"vm_name": "web01", "name": "Network Adapter",
+                                                            "iov_weight": 60}]})
+    assert result.get("failed") is not True, result
+    assert emulated.switch(emulated.state(), name) is not None
+    assert all("Remove-VMSwitch" not in command for command in result["commands"])
+
+
+def test_an_iov_flip_of_a_weight_mode_switch_is_refused_before_any_write(emulated):
+    ops.create_switch(emulated.host, "conv", nic_names=["NIC2"], bandwidth_mode="Weight")
+    before = emulated.state()
+    for check in (True, False):
+        result = emulated(host_config, check=check, creation_only_changes="recreate",
+                          config={"switches": [{"name": "conv", "enable_iov": True}]})
+        assert result["failed"] is True
+        assert "config.switches[0].minimum_bandwidth_mode: switch 'conv' uses weight minimum bandwidth" in result["msg"]
+        assert "minimum_bandwidth_mode: none" in result["msg"]
+        assert emulated.state() == before
+    # The remedy the message gives works, and a rerun has nothing left to do.
+    fixed = {"switches": [{"name": "conv", "enable_iov": True, "minimum_bandwidth_mode": "none"}]}
+    assert emulated(host_config, creation_only_changes="recreate", config=fixed)["changed"] is True
+    assert emulated(host_config, creation_only_changes="recreate", config=fixed)["changed"] is False
+
+
+def _failing(emulated, monkeypatch, match, mode="fail"):
+    from ansible_collections.sriov.hyperv.plugins.module_utils.transport import _connection
+
+    def connect(params):
+        runner = FailAt(InProcessRunner(emulated.host), match, mode)
+        emulated.runners.append(runner.inner)
+        return runner
+
+    monkeypatch.setattr(_connection, "connect", connect)
+
+
+def test_a_failed_write_names_the_adapter_the_host_did_not_get(emulated, monkeypatch):
+    # Every VM's adapter has the same name: the failure is on db01's, web01's went through.
+    _failing(emulated, monkeypatch,
+             lambda c: c.name == "Set-VMNetworkAdapter" and c.parameters.get("VMName") == "db01")
+    config = {"vm_adapters": [{"vm_name": "web01", "name": "Network Adapter", "iov_weight": 90},
+                              {"vm_name": "db01", "name": "Network Adapter", "iov_weight": 80}]}
+    result = emulated(host_config, config=config)
+    assert result["failed"] is True
+    assert result["changed"] is True
+    error = result["error"]
+    assert error["state_unknown"] is False
+    assert [item for item in error["applied"] if "web01" in item] and not [
+        item for item in error["applied"] if "db01" in item]
+    assert "db01" in error["failed"] and "web01" not in error["failed"]
+    web01 = [item for item in result["after"]["vm_adapters"] if item.get("vm_name") == "web01"][0]
+    assert web01["iov_weight"] == 90
+    assert emulated.adapter(emulated.state(), "web01", "Network Adapter")["settings"]["IovWeight"] == 90
+
+
+def test_a_failure_that_changed_nothing_says_changed_false(emulated, monkeypatch):
+    _failing(emulated, monkeypatch, lambda c: c.name == "Set-VMNetworkAdapter")
+    before = emulated.state()
+    result = emulated(host_config, config={"vm_adapters": [
+        {"vm_name": "web01", "name": "Network Adapter", "iov_weight": 90}]})
+    assert result["failed"] is True and result["changed"] is False
+    assert result["error"]["applied"] == [] and len(result["error"]["not_applied"]) == 1
+    assert emulated.state() == before
+
+
+def test_a_dropped_connection_says_the_state_is_unknown(emulated, monkeypatch):
+    _failing(emulated, monkeypatch, lambda c: c.name == "Set-VMNetworkAdapter", mode="drop")
+    from ansible_collections.sriov.hyperv.plugins.module_utils.transport import _connection
+    inner = _connection.connect
+
+    class DeadAfterDrop:
+        def __init__(self):
+            self.runner = inner({})
+            self.inner = self.runner.inner
+
+        def run(self, statements):
+            if self.runner.fired:
+                from ansible_collections.sriov.hyperv.plugins.module_utils.transport._errors import (
+                    HostUnreachableError,
+                )
+                raise HostUnreachableError("Failed to reach host 'HV1': the connection was reset.")
+            return self.runner.run(statements)
+
+        def close(self):
+            self.runner.close()
+
+        @property
+        def closed(self):
+            return self.inner.closed
+
+    monkeypatch.setattr(_connection, "connect", lambda params: DeadAfterDrop())
+    result = emulated(host_config, config={"vm_adapters": [
+        {"vm_name": "web01", "name": "Network Adapter", "iov_weight": 90}]})
+    assert result["failed"] is True
+    assert result["error"]["state_unknown"] is True
+    assert "what it shows now is unknown" in result["msg"]
+    assert "run the task again" in result["msg"].lower()
