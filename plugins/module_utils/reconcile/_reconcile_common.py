@@ -92,7 +92,9 @@ class CreationOnlyChangeError(HyperVError):
                 "Either set creation_only_changes: recreate to remove and re-create the switch (every connected "
                 "adapter is reconnected with its settings; connected VMs lose network for a moment), or keep the "
                 "switch's current values by leaving these options out of the task (or setting them to the "
-                "current values)." % (refusal["switch"], settings, attached_text)
+                "current values). A recreate re-adds host vNICs with their MAC address, offload settings and "
+                "IEEE priority tag, but not their VLAN, bandwidth, ACL, port-mirroring or isolation settings."
+                % (refusal["switch"], settings, attached_text)
             )
         super().__init__(" ".join(parts), {"refusals": refusals})
         self.refusals = refusals

@@ -47,6 +47,23 @@ def _vnic_settings(ctx: Context, item: dict) -> dict:
     }
 
 
+# What a re-added host vNIC cannot get back, because this collection does not read it: named in
+# the refusal of a creation-only change and in the warning of a recreate.
+NOT_CARRIED_OVER = "VLAN, bandwidth, ACL, port-mirroring and isolation settings of host vNICs"
+
+
+def _vnic_record(ctx: Context, item: dict) -> dict:
+    """A host vNIC as the recreate record keeps it: name, settings, and what the host shows that
+    a plain Add-VMNetworkAdapter would lose (its MAC address, an IEEE priority tag)."""
+    record = {"name": item["name"], "settings": _vnic_settings(ctx, item)}
+    facts = ctx.have.adapter(adapter_key(item))
+    if facts is not None and facts.mac_address:
+        record["mac_address"] = str(facts.mac_address).replace("-", "").replace(":", "").upper()
+    if facts is not None and (facts.ieee_priority_tag or "").lower() == "on":
+        record["ieee_priority_tag"] = "On"
+    return record
+
+
 def _creation_values(ctx: Context, switch: dict) -> dict:
     """New-VMSwitch option values that rebuild ``switch`` as predicted (mode left to Hyper-V when default)."""
     values = dict(switch)
@@ -79,10 +96,16 @@ def reconnect_commands(target: str, vm_adapters: list[dict], vnics: list[dict], 
     ]
     for vnic in vnics:
         if not (created_internal and name_key(vnic["name"]) == name_key(target)):
-            commands.append(
-                Command("Add-VMNetworkAdapter", {"ManagementOS": SWITCH, "Name": vnic["name"], "SwitchName": target})
-            )
+            parameters = {"ManagementOS": SWITCH, "Name": vnic["name"], "SwitchName": target}
+            if vnic.get("mac_address"):
+                # The host does not show whether a vNIC's MAC was static; keeping the address
+                # keeps DHCP reservations and firewall rules that name it.
+                parameters["StaticMacAddress"] = vnic["mac_address"]
+            commands.append(Command("Add-VMNetworkAdapter", parameters))
         commands.extend(adapter_commands({"management_os": True, "name": vnic["name"]}, vnic.get("settings") or {}, None))
+        if vnic.get("ieee_priority_tag"):
+            commands.append(Command("Set-VMNetworkAdapter", {"ManagementOS": SWITCH, "Name": vnic["name"],
+                                                             "IeeePriorityTag": vnic["ieee_priority_tag"]}))
     return commands
 
 
@@ -94,9 +117,7 @@ def build_recreate(ctx: Context, current: dict, after: dict, diffs: list) -> Non
     vm_adapters = [
         {"vm_name": item["vm_name"], "name": item["name"]} for item in attached if not item.get("management_os")
     ]
-    vnics_before = [
-        {"name": item["name"], "settings": _vnic_settings(ctx, item)} for item in attached if item.get("management_os")
-    ]
+    vnics_before = [_vnic_record(ctx, item) for item in attached if item.get("management_os")]
     keep_vnics = after.get("allow_management_os") or after.get("switch_type") == "internal"
     vnics_after = vnics_before if keep_vnics else []
     creation = _creation_values(ctx, after)
@@ -126,6 +147,12 @@ def build_recreate(ctx: Context, current: dict, after: dict, diffs: list) -> Non
         ctx.warnings.append(
             "Switch '%s' is recreated while running VMs are connected to it: %s. They lose network connectivity "
             "until their adapters are reconnected a moment later." % (name, ", ".join(running))
+        )
+    if vnics_after:
+        ctx.warnings.append(
+            "Switch '%s' is recreated: its host vNICs %s are re-added with their MAC address, offload settings and "
+            "IEEE priority tag; %s are not carried over (check them after the recreate)."
+            % (name, ", ".join("'%s'" % item["name"] for item in vnics_after), NOT_CARRIED_OVER)
         )
     if vnics_before and not vnics_after:
         ctx.warnings.append(
@@ -197,6 +224,10 @@ def _vnic_fixes(ctx: Context, vnics: list[dict]) -> list[Command]:
         if changes:
             commands.extend(adapter_commands({"management_os": True, "name": vnic["name"]}, changes, None))
             current.update(changes)
+        facts = ctx.have.adapter(("management_os", name_key(vnic["name"])))
+        if vnic.get("ieee_priority_tag") and facts is not None and (facts.ieee_priority_tag or "").lower() != "on":
+            commands.append(Command("Set-VMNetworkAdapter", {"ManagementOS": SWITCH, "Name": vnic["name"],
+                                                             "IeeePriorityTag": vnic["ieee_priority_tag"]}))
     return commands
 
 

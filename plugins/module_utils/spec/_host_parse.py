@@ -178,6 +178,8 @@ class AdapterFacts:
     vmmq_enabled: bool | None = None
     vrss_max_queue_pairs_requested: int | None = None
     vrss_max_queue_pairs: int | None = None
+    ieee_priority_tag: str | None = None
+    """``On`` or ``Off``: not managed, but carried over when a recreate re-adds a host vNIC."""
     supported_options: frozenset = frozenset()
     """Adapter options whose host property exists on this adapter (what the host supports)."""
 
@@ -373,6 +375,7 @@ def _parse_adapter(obj: PSObjectData) -> AdapterFacts:
         vmmq_enabled=prop(obj, "VmmqEnabled"),
         vrss_max_queue_pairs_requested=_as_int(prop(obj, "VrssMaxQueuePairsRequested")),
         vrss_max_queue_pairs=_as_int(prop(obj, "VrssMaxQueuePairs")),
+        ieee_priority_tag=None if prop(obj, "IeeePriorityTag") is None else str(prop(obj, "IeeePriorityTag")),
         supported_options=supported,
     )
 

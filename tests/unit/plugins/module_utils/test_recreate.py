@@ -59,7 +59,8 @@ def test_parking_switch_records_where_every_adapter_belongs():
     assert record["target"] == "sriov"
     assert record["vm_adapters"] == [{"vm_name": "web01", "name": "Network Adapter"},
                                      {"vm_name": "db01", "name": "Network Adapter"}]
-    assert record["management_os"] == [{"name": "sriov", "settings": {"vmq_weight": 40}}]
+    mac = have.adapter(("management_os", "SRIOV")).mac_address
+    assert record["management_os"] == [{"name": "sriov", "settings": {"vmq_weight": 40}, "mac_address": mac}]
     assert record["switch"]["enable_iov"] is False
 
 
@@ -292,3 +293,34 @@ def test_a_readded_vnic_gets_every_recorded_setting_back(persistent):
     assert (vnic.vmq_weight, vnic.ipsec_offload_max_sa, vnic.vrss_enabled) == (0, 32, False)
     assert finished.parking == [] and finished.switch("sriov").iov_enabled is False
     assert plan(parse_config(TO_PLAIN), finished, "merged", RECREATE).operations == []
+
+
+@pytest.mark.parametrize("interrupted", [False, True], ids=["in-one-run", "dropped-after-add"])
+def test_a_readded_vnic_keeps_its_mac_address_and_priority_tag(interrupted):
+    host = make_host()
+    vnic = host.management_adapters[0]
+    vnic.mac_address = "00155D0A0B0C"
+    vnic.dynamic_mac = False
+    vnic.settings["IeeePriorityTag"] = "On"
+    runner = FailAt(runner_for(host), lambda c: c.name == "Set-VMNetworkAdapter" and "ManagementOS" in c.parameters,
+                    mode="drop") if interrupted else runner_for(host)
+    have = read_host(runner)
+    result = plan(parse_config(TO_PLAIN), have, "merged", RECREATE)
+    assert any("not carried over" in warning for warning in result.warnings)
+    if interrupted:
+        with pytest.raises(HostUnreachableError):
+            apply_plan(runner, result, have)
+        have = read_host(runner_for(host))
+        result = plan(parse_config(TO_PLAIN), have, "merged", RECREATE)
+    finished = apply_plan(runner_for(host), result, have)
+    readded = finished.adapter(("management_os", "SRIOV"))
+    assert readded.mac_address == "00155D0A0B0C"
+    assert readded.ieee_priority_tag == "On"
+    assert readded.switch_name == "sriov" and finished.parking == []
+
+
+def test_the_refusal_names_what_a_recreate_would_not_carry_over():
+    have = read_host(runner_for(make_host()))
+    with pytest.raises(CreationOnlyChangeError) as caught:
+        plan(parse_config(TO_PLAIN), have, "merged", Policy())
+    assert "not their VLAN, bandwidth, ACL, port-mirroring or isolation settings" in caught.value.message
