@@ -270,7 +270,10 @@ def test_a_readded_vnic_gets_every_recorded_setting_back(persistent):
     # record until the host shows every recorded setting, and then put them back.
     host = make_host()
     host.management_adapters[0].settings.update(VNIC_SETTINGS)
-    vnic_set = lambda c: c.name == "Set-VMNetworkAdapter" and "ManagementOS" in c.parameters  # noqa: E731
+
+    def vnic_set(command):
+        return command.name == "Set-VMNetworkAdapter" and "ManagementOS" in command.parameters
+
     runner = FailAt(runner_for(host), vnic_set, mode="fail" if persistent else "drop", once=not persistent)
     have = read_host(runner)
     recorded = _vnic(have)

@@ -15,7 +15,7 @@ from ansible_collections.sriov.hyperv.tests.unit.plugins.module_utils.host_emula
 )
 
 from ansible_collections.sriov.hyperv.plugins.modules import host_config, host_info, vm_network_adapter, vm_switch
-PARKING_MARKER = "sriov.hyperv recreate record:"; PARKING_PREFIX = "sriov.hyperv parking for "
+from ansible_collections.sriov.hyperv.plugins.module_utils.spec._spec import PARKING_MARKER, PARKING_PREFIX
 from hyperv_sriov_emulator.inprocess import InProcessRunner
 
 
