@@ -221,7 +221,7 @@ class _Loader:
     def nic(self, host: HostState, raw: t.Any, path: str) -> None:
         self.mapping(raw, path, ("name", "interface_description", "link_speed_gbps", "sriov_support", "sriov_enabled",
                                  "num_vfs", "max_vfs", "pending", "queue_pairs", "max_queue_pairs_per_vf",
-                                 "vmq_queues", "connected", "enabled", "mac_address"), ("name",))
+                                 "vmq_queues", "connected", "enabled", "mac_address", "friendly_name"), ("name",))
         name = self.string(raw["name"], path + ".name")
         if host.nic(name) is not None:
             self.fail(path + ".name", "duplicate physical adapter name %r" % name)
@@ -257,6 +257,7 @@ class _Loader:
             connected=self.boolean(raw.get("connected", True), path + ".connected"),
             admin_enabled=self.boolean(raw.get("enabled", True), path + ".enabled"),
             mac_address=self.mac(raw["mac_address"], path + ".mac_address") if "mac_address" in raw else None,
+            friendly_name=self.string(raw["friendly_name"], path + ".friendly_name") if "friendly_name" in raw else None,
         )
 
     def switch(self, host: HostState, raw: t.Any, path: str) -> None:

@@ -190,10 +190,13 @@ def switch_object(view: View, sw: VSwitch) -> PSObj:
     else:
         first = "Teamed-Interface" if sw.embedded_teaming else (nics[0].interface_description if nics else "")
         p.add("NetAdapterInterfaceDescription", first)
-        p.add("NetAdapterInterfaceDescriptions", strings(n.interface_description for n in nics))
-        p.add("NetAdapterInterfaceGuid", TypedList("System.Guid[]", tuple(Guid(n.interface_guid) for n in nics)))
+        # A SET switch lists its members under the names its ports carry (reference §1.3).
+        p.add("NetAdapterInterfaceDescriptions", strings(
+            (n.team_description if sw.embedded_teaming else n.interface_description) for n in nics))
+        p.add("NetAdapterInterfaceGuid", _nic_guids(nics), NIC_GUIDS_SINCE)
     p.add("IovSupport", bool(external and reasons is not None and not reasons))
-    p.add("IovSupportReasons", strings(reasons) if reasons else None)
+    # The external port's reasons: an empty String[] when it supports IOV, null without a port.
+    p.add("IovSupportReasons", strings(reasons) if external and reasons is not None else None)
     p.add("AvailableIPSecSA", UInt32(sum(n.ipsec_sa_capacity for n in nics) if external else 0))
     p.add("NumberIPSecSAAllocated", UInt32(0))
     p.add("AvailableVMQueues", UInt32(available_vmq))
@@ -233,13 +236,22 @@ def switch_object(view: View, sw: VSwitch) -> PSObj:
     return PSObj(T_SWITCH, p.items, "VMSwitch (Name = '%s') [Id = '%s']" % (sw.name, sw.id))
 
 
+# Microsoft's Get-NetView notes that NetAdapterInterfaceGuid came after Windows Server 2016 RTM
+# (RS1) and falls back to descriptions there (microsoft/SDN pull request #337).
+NIC_GUIDS_SINCE = "2019"
+
+
+def _nic_guids(nics: t.Sequence[t.Any]) -> TypedList:
+    return TypedList("System.Guid[]", tuple(Guid(n.interface_guid) for n in nics))
+
+
 def team_object(view: View, sw: VSwitch) -> PSObj:
     nics = view.host.switch_nics(sw)
     p = _Props(view)
     p.add("Name", sw.name)
     p.add("Id", Guid(sw.id))
-    p.add("NetAdapterInterfaceDescription", strings(n.interface_description for n in nics))
-    p.add("NetAdapterInterfaceGuid", TypedList("System.Guid[]", tuple(Guid(n.interface_guid) for n in nics)))
+    p.add("NetAdapterInterfaceDescription", strings(n.team_description for n in nics))
+    p.add("NetAdapterInterfaceGuid", _nic_guids(nics), NIC_GUIDS_SINCE)
     p.add("TeamingMode", enum(TEAMING_MODE, sw.teaming_mode or "SwitchIndependent"))
     p.add("LoadBalancingAlgorithm", enum(LOAD_BALANCING, sw.load_balancing_algorithm or "Dynamic"))
     p.add("ComputerName", view.host.name)
@@ -251,7 +263,39 @@ def team_object(view: View, sw: VSwitch) -> PSObj:
 # Values every adapter object shares (all immutable).
 _NO_ADDRESSES = TypedList(STRING_ARRAY, ())
 _NO_STRINGS = TypedList(STRING_ARRAY, ())
-_NO_OBJECTS: tuple = ()
+GUID_EMPTY = Guid("00000000-0000-0000-0000-000000000000")
+
+
+def _generic_list(item_type: str) -> TypedList:
+    """An empty System.Collections.Generic.List<T> of a Hyper-V type, named as .NET names it
+    (the stub gives the property types: List<VMNetworkAdapterAclSetting> ...)."""
+    return TypedList("System.Collections.Generic.List`1[[%s%s, Microsoft.HyperV.PowerShell.Objects, "
+                     "Version=10.0.0.0, Culture=neutral, PublicKeyToken=31bf3856ad364e35]]" % (HV, item_type), ())
+
+
+_ACL_LIST = _generic_list("VMNetworkAdapterAclSetting")
+_EXTENDED_ACL_LIST = _generic_list("VMNetworkAdapterExtendedAclSetting")
+_ROUTING_DOMAIN_LIST = _generic_list("VMNetworkAdapterRoutingDomainSetting")
+
+# The properties of VMInternalNetworkAdapter (a host vNIC), from the stub of the real module
+# (dsccommunity/HyperVDsc tests/Unit/Stubs/Hyper-V.stubs.psm1, class VMInternalNetworkAdapter):
+# no Iov*, VirtualFunction, Connected, IsLegacy, IsSynthetic, DynamicMacAddressEnabled,
+# IPAddresses, DeviceNaming, PacketDirect*, NumaAwarePlacement, ClusterMonitored, MandatoryFeature*,
+# PoolName, TestReplica* or AllowPacketDirect.
+HOST_VNIC_PROPERTIES = frozenset((
+    "IsManagementOs", "MacAddress", "DeviceId", "AdapterId", "Name", "SwitchName", "StatusDescription",
+    "Status", "IsExternalAdapter", "Id", "SwitchId", "AclList", "ExtendedAclList", "IsolationSetting",
+    "RoutingDomainList", "VlanSetting", "BandwidthSetting", "CurrentIsolationMode", "MacAddressSpoofing",
+    "DhcpGuard", "RouterGuard", "PortMirroringMode", "IeeePriorityTag", "VirtualSubnetId",
+    "DynamicIPAddressLimit", "StormLimit", "AllowTeaming", "FixSpeed10G", "VMQWeight", "IPsecOffloadMaxSA",
+    "VrssEnabled", "VrssEnabledRequested", "VmmqEnabled", "VmmqEnabledRequested", "VrssMaxQueuePairs",
+    "VrssMaxQueuePairsRequested", "VrssMinQueuePairs", "VrssMinQueuePairsRequested", "VrssQueueSchedulingMode",
+    "VrssQueueSchedulingModeRequested", "VrssExcludePrimaryProcessor", "VrssExcludePrimaryProcessorRequested",
+    "VrssIndependentHostSpreading", "VrssIndependentHostSpreadingRequested", "VrssVmbusChannelAffinityPolicy",
+    "VrssVmbusChannelAffinityPolicyRequested", "VmqUsage", "IPsecOffloadSAUsage", "VFDataPathActive", "VMQueue",
+    "BandwidthPercentage", "IsTemplate", "VMId", "VMName", "VMSnapshotId", "VMSnapshotName", "CimSession",
+    "ComputerName", "IsDeleted",
+))
 _UNTAGGED = PSObj(T_VLAN, [("OperationMode", "Untagged")], "VMNetworkAdapterVlanSetting")
 _ISOLATION = PSObj((HV + "VMNetworkAdapterIsolationSetting",) + _VIRTUALIZATION_OBJECT,
                    [("IsolationMode", "None")], "VMNetworkAdapterIsolationSetting")
@@ -379,31 +423,34 @@ def adapter_object(view: View, adapter: NetworkAdapter) -> PSObj:
     p.add("TestReplicaPoolName", "")
     p.add("TestReplicaSwitchName", "")
     p.add("AllowPacketDirect", False, "2016")
-    p.add("AclList", _NO_OBJECTS)
-    p.add("ExtendedAclList", _NO_OBJECTS, "2016")
+    p.add("AclList", _ACL_LIST)
+    p.add("ExtendedAclList", _EXTENDED_ACL_LIST, "2016")
     p.add("IsolationSetting", _ISOLATION)
-    p.add("RoutingDomainList", _NO_OBJECTS)
+    p.add("RoutingDomainList", _ROUTING_DOMAIN_LIST)
     p.add("BandwidthSetting", _bandwidth_setting(adapter))
     p.add("VlanSetting", _UNTAGGED)
     p.add("IsManagementOs", management)
     p.add("IsExternalAdapter", False)
     p.add("Name", adapter.name)
+    # VMId and VMSnapshotId are System.Guid, not nullable (stub): Guid.Empty where there is none.
     if management:
         p.add("Id", "Microsoft:%s" % adapter.id.upper())
         p.add("VMName", None)
-        p.add("VMId", None)
+        p.add("VMId", GUID_EMPTY)
     else:
         p.add("Id", "Microsoft:%s\\%s" % (vm.id.upper(), adapter.id.upper()))
         p.add("VMName", vm.name)
         p.add("VMId", Guid(vm.id))
-    p.add("VMSnapshotId", None)
+    p.add("VMSnapshotId", GUID_EMPTY)
     p.add("VMSnapshotName", "")
     p.add("IsTemplate", False)
     p.add("CimSession", CIM_SESSION)
     p.add("ComputerName", host.name)
     p.add("IsDeleted", False)
-    types = T_HOST_ADAPTER if management else T_VM_ADAPTER
-    return PSObj(types, p.items, _adapter_to_string(adapter, vm))
+    if management:
+        return PSObj(T_HOST_ADAPTER, [(n, v) for n, v in p.items if n in HOST_VNIC_PROPERTIES],
+                     _adapter_to_string(adapter, vm))
+    return PSObj(T_VM_ADAPTER, p.items, _adapter_to_string(adapter, vm))
 
 
 def _bandwidth_setting(adapter: NetworkAdapter) -> PSObj | None:

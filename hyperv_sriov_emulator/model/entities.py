@@ -82,6 +82,14 @@ class PhysicalNic:
     max_queue_pairs_per_vf: int = 8
     vmq_queues: int = 31
     ipsec_sa_capacity: int = 0
+    friendly_name: str | None = None
+    """The name a SET switch lists the NIC under (NetAdapterInterfaceDescriptions), when it differs
+    from the InterfaceDescription: real hosts number identical NICs anew there ("X", "X #2") while
+    Get-NetAdapter shows "X #39", "X #40" (dsccommunity/HyperVDsc#217, microsoft/SDN#218)."""
+
+    @property
+    def team_description(self) -> str:
+        return self.friendly_name or self.interface_description
 
     @property
     def sriov_capable(self) -> bool:

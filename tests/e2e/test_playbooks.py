@@ -361,3 +361,18 @@ def test_host_info_over_the_wire_carries_hyperv_reasons(emulator_factory, tmp_pa
     assert switch["virtual_functions"]["requesting_without_vf"] == ["app01/Network Adapter", "app02/Network Adapter"]
     assert info["config"]["switches"][0]["enable_iov"] is True
     assert lab.state_text() == before
+
+
+def test_set_members_named_anew_by_the_switch_are_found_by_guid(emulator_factory, tmp_path):
+    # set-renumbered: the switch lists its SET members as "X" and "X #2", Get-NetAdapter calls them
+    # "X #2" and "X #3", and another NIC is "X" (dsccommunity/HyperVDsc#217, microsoft/SDN#218).
+    lab = Lab(emulator_factory("set-renumbered", fresh=True), str(tmp_path), host="HV-SET")
+    before = lab.state_text()
+    played = lab.play("feed_back.yml")
+    assert played.rc == 0, played.output
+    switches = {sw["name"]: sw for sw in played.results["gathered"]["gathered"]["switches"]}
+    assert switches["set-iov"]["net_adapter_names"] == ["SLOT 3 Port 1", "SLOT 3 Port 2"]
+    assert switches["storage-ext"]["net_adapter_names"] == ["SLOT 1 Port 1"]
+    for result in played.results["fed_back"]["results"]:
+        assert (result["item"], result["changed"], result["commands"]) == (result["item"], False, [])
+    assert lab.state_text() == before

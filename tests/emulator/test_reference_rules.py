@@ -51,7 +51,9 @@ def test_explicit_weight_or_absolute_mode_with_iov_is_refused(capable, mode):
 # -- §4.2 where IovSupport comes from ---------------------------------------------------------------
 def test_switch_iov_support_comes_from_the_bound_nic(ws2016):
     assert switch(ws2016, "sriov-ext")["IovSupport"] is True
-    assert switch(ws2016, "sriov-ext")["IovSupportReasons"] is None
+    # A supported external port has an empty reason list (Msvm_ExternalEthernetPortCapabilities,
+    # reference §2.9: "empty when IovSupport is True"); only a switch without a port has none.
+    assert switch(ws2016, "sriov-ext")["IovSupportReasons"] == []
     classic = switch(ws2016, "classic-ext")
     assert classic["IovSupport"] is False
     assert classic["IovSupportReasons"][0].startswith("SR-IOV cannot be used on this network adapter as the device")

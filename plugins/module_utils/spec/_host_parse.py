@@ -145,6 +145,8 @@ class SwitchFacts:
     embedded_teaming_enabled: bool | None = None
     allow_management_os: bool | None = None
     nic_descriptions: list[str] = dataclasses.field(default_factory=list)
+    nic_guids: list[str] = dataclasses.field(default_factory=list)
+    """NetAdapterInterfaceGuid: the key that ties a switch to its NICs (absent before 2019)."""
     nic_names: list[str] = dataclasses.field(default_factory=list)
     team_members: list[str] = dataclasses.field(default_factory=list)
     iov_vf_count: int | None = None
@@ -198,6 +200,8 @@ class AdapterFacts:
 class NicFacts:
     name: str
     description: str | None = None
+    interface_guid: str | None = None
+    """InterfaceGuid, lower case without braces: the key a switch names its NICs by."""
     sriov_listed: bool = False
     """True when Get-NetAdapterSriov returned the adapter (its driver speaks SR-IOV)."""
     sriov_support: str | None = None
@@ -341,6 +345,7 @@ def _parse_switch(obj: PSObjectData) -> SwitchFacts:
         embedded_teaming_enabled=prop(obj, "EmbeddedTeamingEnabled"),
         allow_management_os=prop(obj, "AllowManagementOS"),
         nic_descriptions=descriptions,
+        nic_guids=_guids(prop(obj, "NetAdapterInterfaceGuid")),
         iov_vf_count=_as_int(prop(obj, "IovVirtualFunctionCount")),
         iov_vf_in_use=_as_int(prop(obj, "IovVirtualFunctionsInUse")),
         iov_queue_pair_count=_as_int(prop(obj, "IovQueuePairCount")),
@@ -425,7 +430,9 @@ def _parse_nics(objects: list[PSObjectData]) -> list[NicFacts]:
 
     for obj in objects:
         if _cim_class(obj) == "msft_netadapter":
-            nic = NicFacts(name=str(prop(obj, "Name")), description=prop(obj, "InterfaceDescription"))
+            guid = _guids(prop(obj, "InterfaceGuid"))
+            nic = NicFacts(name=str(prop(obj, "Name")), description=prop(obj, "InterfaceDescription"),
+                           interface_guid=guid[0] if guid else None)
             nics[name_key(nic.name)] = nic
             if nic.description:
                 by_description[name_key(nic.description)] = nic
@@ -461,6 +468,23 @@ def _nic_config(nic: NicFacts) -> PhysicalAdapterConfig:
     enabled = nic.configured_sriov_enabled if nic.configured_sriov_enabled is not None else nic.sriov_enabled
     num_vfs = nic.configured_num_vfs if nic.configured_num_vfs is not None else nic.num_vfs
     return lenient(PhysicalAdapterConfig, dict(name=nic.name, sriov_enabled=enabled, num_vfs=num_vfs))
+
+
+def _guids(value: t.Any) -> list[str]:
+    """GUIDs as one spelling (lower case, no braces): CIM writes ``{UPPER}``, Hyper-V ``lower``."""
+    return [str(item).strip("{}").lower() for item in _as_list(value) if item]
+
+
+def _nic_names(descriptions: list[str], guids: list[str], nics: list[NicFacts]) -> list[str]:
+    """The NICs a switch (or SET team) is bound to, by NetAdapterInterfaceGuid <-> InterfaceGuid.
+    Descriptions are no key: a SET switch lists its members under the names its ports carry, which
+    real hosts number anew ("X", "X #2") while Get-NetAdapter says "X #39" (HyperVDsc#217,
+    microsoft/SDN#218). A host that gives no GUIDs (2016 RTM) leaves only the description."""
+    by_guid = {nic.interface_guid: nic.name for nic in nics if nic.interface_guid}
+    if guids:
+        return [by_guid.get(guid) or (_nic_name(descriptions[i], nics) if i < len(descriptions) else guid)
+                for i, guid in enumerate(guids)]
+    return [_nic_name(item, nics) for item in descriptions]
 
 
 def _nic_name(entry: str, nics: list[NicFacts]) -> str:
@@ -512,16 +536,17 @@ def parse_observed(objects: list[PSObjectData]) -> Observed:
     vms: list[VmFacts] = []
     switches: list[SwitchFacts] = []
     adapters: list[tuple[PSObjectData, AdapterFacts]] = []
-    teams: dict[str, list[str]] = {}
+    teams: dict[str, tuple[list[str], list[str]]] = {}
     for obj in objects:
         if obj.is_a("Microsoft.HyperV.PowerShell.VMHost"):
             host = _parse_host(obj)
         elif obj.is_a("Microsoft.HyperV.PowerShell.VirtualMachine"):
             vms.append(_parse_vm(obj))
         elif obj.is_a("Microsoft.HyperV.PowerShell.VMSwitchTeam"):
-            teams[name_key(str(prop(obj, "Name")))] = [
-                str(item) for item in _as_list(prop(obj, "NetAdapterInterfaceDescription"))
-            ]
+            teams[name_key(str(prop(obj, "Name")))] = (
+                [str(item) for item in _as_list(prop(obj, "NetAdapterInterfaceDescription"))],
+                _guids(prop(obj, "NetAdapterInterfaceGuid")),
+            )
         elif obj.is_a("Microsoft.HyperV.PowerShell.VMSwitch"):
             switches.append(_parse_switch(obj))
         elif obj.is_a("Microsoft.HyperV.PowerShell.VMNetworkAdapterBase") or obj.is_a(
@@ -532,12 +557,12 @@ def parse_observed(objects: list[PSObjectData]) -> Observed:
     parking: list[ParkingRecord] = []
     live_switches: list[SwitchFacts] = []
     for switch in switches:
-        members = teams.get(name_key(switch.name))
-        if members:
-            switch.team_members = [_nic_name(item, nics) for item in members]
+        members, member_guids = teams.get(name_key(switch.name), ([], []))
+        if members or member_guids:
+            switch.team_members = _nic_names(members, member_guids or switch.nic_guids, nics)
             switch.nic_names = list(switch.team_members)
         elif switch.switch_type == "external":
-            switch.nic_names = [_nic_name(item, nics) for item in switch.nic_descriptions]
+            switch.nic_names = _nic_names(switch.nic_descriptions, switch.nic_guids, nics)
         record = parse_parking(switch)
         if record is not None:
             parking.append(record)

@@ -294,3 +294,32 @@ def test_shipped_vf_shortage_and_bios_blocked_warnings_match_the_host():
         assert len(warnings) == 1 and expected in warnings[0]
         named = {vm for vm in synthetic if "VM '%s'" % vm in warnings[0]}
         assert synthetic and named == synthetic
+
+
+def _shipped(name):
+    from hyperv_sriov_emulator.scenario import load_scenario
+
+    return load_scenario(name)[0]
+
+
+def test_switches_are_tied_to_nics_by_interface_guid_not_description():
+    # set-renumbered: the SET switch lists its members as "X" and "X #2" while Get-NetAdapter calls
+    # them "X #2" and "X #3", and a third NIC is "X" (dsccommunity/HyperVDsc#217, microsoft/SDN#218).
+    # By description the team would be [SLOT 1 Port 1, SLOT 3 Port 1]; by GUID it is right.
+    have = read_host(runner_for(_shipped("set-renumbered")))
+    assert have.switch("set-iov").nic_names == ["SLOT 3 Port 1", "SLOT 3 Port 2"]
+    assert have.switch("set-iov").team_members == ["SLOT 3 Port 1", "SLOT 3 Port 2"]
+    assert have.switch("storage-ext").nic_names == ["SLOT 1 Port 1"]
+    gathered = config_to_dict(have.config)
+    assert {sw["name"]: sw.get("net_adapter_names") for sw in gathered["switches"]} == {
+        "set-iov": ["SLOT 3 Port 1", "SLOT 3 Port 2"], "storage-ext": ["SLOT 1 Port 1"]}
+    for state in ("merged", "replaced", "overridden"):
+        assert plan(parse_config(gathered), have, state, RECREATE).operations == []
+
+
+def test_without_guids_the_description_is_the_fallback():
+    # Windows Server 2016 RTM has no NetAdapterInterfaceGuid on a switch (microsoft/SDN#337).
+    host = _shipped("ws2016")
+    have = read_host(runner_for(host))
+    assert have.switch("sriov-ext").nic_guids == []
+    assert have.switch("sriov-ext").nic_names == ["SLOT 4 Port 1"]
