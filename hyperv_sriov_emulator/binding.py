@@ -466,7 +466,10 @@ def finish(sig: Signature, host_version: str, pre: Prebound, pipeline_object: t.
     if has_pipeline_object:
         available = {p.name: p for p in sig.available(host_version)}
         bound_to = None
-        for p in sig.params:
+        # As PowerShell does: a parameter whose type the object already has wins over one the
+        # object would have to be converted to (a VM object binds -VM, not -VMName as text).
+        ordered = sorted(sig.params, key=lambda p: not p.type.startswith(("object", "psobject")))
+        for p in ordered:
             if not p.pipeline or p.name in values or p.name not in available:
                 continue
             if not any(p.in_set(s) for s in candidates):

@@ -364,7 +364,7 @@ class _Loader:
 
     def vms(self, host: HostState, raw: t.Any, path: str, names: set[str]) -> None:
         self.mapping(raw, path, ("name", "count", "generation", "state", "guest_sriov", "processor_count",
-                                 "memory_mb", "notes", "adapters"), ("name",))
+                                 "memory_mb", "notes", "adapters", "shutdown_integration_service"), ("name",))
         pattern = self.string(raw["name"], path + ".name")
         count = self.integer(raw.get("count", 1), path + ".count", 1, 5000)
         if count > 1 and "{n}" not in pattern:
@@ -376,6 +376,8 @@ class _Loader:
         if state not in ("Running", "Off", "Saved", "Paused"):
             self.fail(path + ".state", "must be Running, Off, Saved or Paused")
         guest = self.boolean(raw.get("guest_sriov", True), path + ".guest_sriov")
+        shutdown = self.boolean(raw.get("shutdown_integration_service", True),
+                                path + ".shutdown_integration_service")
         cpus = self.integer(raw.get("processor_count", 2), path + ".processor_count", 1, 240)
         memory = self.integer(raw.get("memory_mb", 4096), path + ".memory_mb", 32)
         notes = self.string(raw.get("notes", ""), path + ".notes", allow_empty=True)
@@ -386,7 +388,8 @@ class _Loader:
                 self.fail(path + ".name", "duplicate VM name %r" % name)
             names.add(name.lower())
             vm = operations.add_vm(host, name, generation=generation, state=state, guest_sriov=guest,
-                                   processor_count=cpus, memory_startup_bytes=memory * 1024**2, notes=notes)
+                                   processor_count=cpus, memory_startup_bytes=memory * 1024**2, notes=notes,
+                                   shutdown_service=shutdown)
             for k, adapter in enumerate(adapters):
                 self.vm_adapter(host, vm, adapter, "%s.adapters[%d]" % (path, k), count == 1)
 

@@ -9,6 +9,7 @@ from ..binding import Bound, Param, PSErrorException, Signature
 from .. import wildcard
 from ..model import HostState, versions
 from ..psobj import PSError, PSObj
+from . import hyperv_tables
 
 HYPERV_EXCEPTION = "Microsoft.HyperV.PowerShell.VirtualizationException"
 CIM_EXCEPTION = "Microsoft.Management.Infrastructure.CimException"
@@ -54,11 +55,45 @@ def cmdlet(
 
     def decorate(func: t.Callable[["Context", Bound], None]) -> t.Callable[["Context", Bound], None]:
         suffix = fqid_command or (_hyperv_fqid_command(name) if module == "Hyper-V" else name)
-        sig = Signature(name, tuple(params), suffix, default_set, should_process)
+        own, default = tuple(params), default_set
+        if module == "Hyper-V" and name in hyperv_tables.TABLES:
+            own, default = _as_the_module_binds(name, own)
+        sig = Signature(name, own, suffix, default, should_process)
         REGISTRY[name.lower()] = CmdletDef(name, module, sig, func, writes, since, end)
         return func
 
     return decorate
+
+
+def _as_the_module_binds(name: str, params: tuple[Param, ...]) -> tuple[tuple[Param, ...], str | None]:
+    """The cmdlet's parameters with the real module's sets, positions, Mandatory flags, aliases and
+    pipeline input (``hyperv_tables``); a parameter newer than those tables keeps its own."""
+    default, table = hyperv_tables.TABLES[name]
+    own = {param.name for param in params}
+    # A set that only a parameter the emulator lacks can complete (Connect-VMNetworkAdapter's
+    # *_UseAutomaticConnection) cannot be chosen here; keeping it would let a call that misses a
+    # mandatory parameter bind to it.
+    unreachable = {s for pname, (_, named) in table.items() if pname not in own
+                   for s, (mandatory, _, _) in named.items() if mandatory}
+    bound: list[Param] = []
+    for param in params:
+        real = table.get(param.name)
+        if real is None:
+            bound.append(param)
+            continue
+        aliases, sets = real
+        every = sets.get("__AllParameterSets")
+        if every is not None and len(sets) == 1:
+            bound.append(dataclasses.replace(param, aliases=aliases, sets=None, mandatory=every[0],
+                                             position=every[1], pipeline=every[2]))
+            continue
+        all_sets = {s for _, (_, named) in table.items() for s in named} - {"__AllParameterSets"} - unreachable
+        per_set = {s: (v[0], v[1]) for s, v in sets.items() if s != "__AllParameterSets" and s not in unreachable}
+        if every is not None:
+            per_set.update({s: (every[0], every[1]) for s in all_sets if s not in per_set})
+        pipeline = any(v[2] for v in sets.values())
+        bound.append(dataclasses.replace(param, aliases=aliases, sets=per_set, pipeline=pipeline))
+    return tuple(bound), default
 
 
 def lookup(name: str, host_version: str | None = None) -> CmdletDef | None:
@@ -122,6 +157,22 @@ class Context:
         if self.error_action in ("SilentlyContinue", "Ignore"):
             return
         self._errors.append(record)
+
+    def confirm(self, query: str) -> None:
+        """ShouldContinue, as a cmdlet asks before something it cannot undo, unless -Force.
+
+        The emulator's endpoint has no interactive host (a PSRP client such as pypsrp gives none),
+        so the question fails as Windows PowerShell's InternalHostUserInterface fails it: a
+        terminating HostException, HostFunctionNotImplemented, NotImplemented
+        (PowerShell/PowerShell src/System.Management.Automation/engine/hostifaces/
+        InternalHostUserInterface.cs ThrowPromptNotInteractive; resources/
+        HostInterfaceExceptionsStrings.resx HostFunctionPromptNotImplemented)."""
+        if self.bound.get("Force"):
+            return
+        self.throw("A command that prompts the user failed because the host program or the command type does "
+                   "not support user interaction. The host was attempting to request confirmation with the "
+                   "following message: %s" % query, "NotImplemented", "HostFunctionNotImplemented",
+                   exception_type="System.Management.Automation.Host.HostException")
 
     def error(self, message: str, category: str, fqid: str, target: t.Any = None,
               exception_type: str | None = None) -> None:

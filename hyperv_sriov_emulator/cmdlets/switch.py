@@ -321,6 +321,9 @@ class _single_nic(Bound):
 def remove_vmswitch(ctx: Context, b: Bound) -> None:
     for sw in _switch_targets(ctx, b):
         if not ctx.whatif:
+            # Remove-VMSwitch asks before it removes a switch unless -Force (its help: "-Force
+            # Forces the command to run without asking for user confirmation").
+            ctx.confirm('Are you sure you want to remove the virtual switch "%s"?' % sw.name)
             operations.remove_switch(ctx.host, sw)
 
 

@@ -70,6 +70,12 @@ def stop_vm(ctx: Context, b: Bound) -> None:
         if ctx.whatif:
             continue
         if vm.state in ("Running", "Paused"):
+            if vm.state == "Running" and not vm.shutdown_service and not b.get("TurnOff") and not b.get("Save"):
+                # Without the guest's shutdown service Stop-VM can only turn the VM off, and it
+                # asks first unless -Force (Stop-VM help, -Force and -TurnOff).
+                ctx.confirm('The virtual machine "%s" cannot be shut down because the shutdown integration '
+                            'service is unavailable. Do you want to turn off the virtual machine instead?'
+                            % vm.name)
             vm.state = "Saved" if b.get("Save") else "Off"
         if b.get("Passthru"):
             ctx.write(vm_object(View(ctx.host), vm))

@@ -57,9 +57,10 @@ def get_vmnetworkadapter(ctx: Context, b: Bound) -> None:
             chosen = [a for a in chosen if a.switch_id and any(
                 sw.id == a.switch_id and matches(b["SwitchName"], sw.name) for sw in host.switches)]
     elif b.set_name == "All":
-        chosen = [a for vm in host.vms for a in vm.adapters] + list(host.management_adapters)
+        # -Name is in every set, -All's too (the real module's tables).
+        chosen = _filter([a for vm in host.vms for a in vm.adapters] + list(host.management_adapters), name)
     else:
-        vms = [vm_of(ctx, o) for o in b["VM"]] if b.set_name == "VMObject" else vms_named(ctx, b["VMName"])
+        vms = [vm_of(ctx, o) for o in b["VM"]] if b.has("VM") else vms_named(ctx, b["VMName"])
         for vm in vms:
             if vm is not None:
                 chosen.extend(_filter(vm.adapters, name))
@@ -104,8 +105,9 @@ _SETTINGS = {
     "MinimumBandwidthAbsolute": "MinimumBandwidthAbsolute",
     "MaximumBandwidth": "MaximumBandwidth",
 }
-_IOV_PARAMS = ("IovWeight", "IovQueuePairsRequested", "IovInterruptModeration")
-_NOT_FOR_MANAGEMENT_OS = ("StaticMacAddress", "DynamicMacAddress") + _IOV_PARAMS
+# Refused for a host vNIC by the cmdlet itself (SetVMNetworkAdapter_ParameterInvalidForManagementOS,
+# reference §1.7); the Iov* parameters are in the ManagementOS set and accepted (2022 reference).
+_NOT_FOR_MANAGEMENT_OS = ("StaticMacAddress", "DynamicMacAddress", "NumaAwarePlacement")
 _MAC = re.compile(r"^[0-9A-Fa-f]{12}$")
 
 _TARGET_PARAMS = (
@@ -252,14 +254,16 @@ def _targets(ctx: Context, b: Bound, single_vm_name: bool = False) -> list[Pair]
         if not found and names and not any(has_wildcard(n) for n in names):
             _no_adapter(ctx, names[0])
         return found
-    if b.set_name in ("ResourceObject", "Object", "Object_SwitchName", "Object_SwitchObject"):
-        for obj in b["VMNetworkAdapter"]:
+    if b.has("VMNetworkAdapter"):  # the object sets (ResourceObject, Obj, Object_*)
+        objects = b["VMNetworkAdapter"]
+        for obj in objects if isinstance(objects, list) else [objects]:
             pair = adapter_of(ctx, obj)
             if pair is not None:
                 found.append(pair)
         return found
-    if b.set_name == "VMObject":
-        vms = [vm for vm in (vm_of(ctx, o) for o in b["VM"]) if vm is not None]
+    if b.has("VM"):
+        objects = b["VM"] if isinstance(b["VM"], list) else [b["VM"]]
+        vms = [vm for vm in (vm_of(ctx, o) for o in objects) if vm is not None]
     else:
         vm_names = b["VMName"]
         vms = vms_named(ctx, [vm_names] if isinstance(vm_names, str) else vm_names, "ObjectNotFound")
@@ -322,6 +326,11 @@ def add_vmnetworkadapter(ctx: Context, b: Bound) -> None:
             return
     static = b["StaticMacAddress"].upper() if b.has("StaticMacAddress") else None
     if b.set_name == "ManagementOS":
+        if sw is None:
+            # -SwitchName is optional in the real module's tables; a host vNIC still needs a switch
+            # (the wording is the project's).
+            _invalid(ctx, "A network adapter of the management operating system needs a virtual switch: "
+                          "specify -SwitchName.")
         if ctx.whatif:
             return
         adapter = operations.add_host_vnic(host, b.get("Name") or "Network Adapter", sw, mac=static)

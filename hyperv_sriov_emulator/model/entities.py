@@ -176,6 +176,9 @@ class VirtualMachine:
     state: str = "Off"
     guest_sriov: bool = True
     """Whether the guest OS can use a VF (real hosts don't expose it; a scenario fact)."""
+    shutdown_service: bool = True
+    """Whether the guest runs the shutdown integration service; without it Stop-VM must ask
+    before turning the VM off (Stop-VM help: -Force)."""
     processor_count: int = 2
     memory_startup_bytes: int = 4 * 1024**3
     version: str = "10.0"

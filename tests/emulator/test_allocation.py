@@ -98,7 +98,7 @@ CHANGES = [
     ("connect to non-IOV", cmd("Connect-VMNetworkAdapter", "web01", SwitchName="mgmt-ext"), "web01", False),
     ("remove switch", cmd("Remove-VMSwitch", "sriov-ext", Force=SWITCH), "web01", False),
     ("disable SR-IOV", cmd("Disable-NetAdapterSriov", Name=["SLOT 2 Port 1", "SLOT 2 Port 2"]), "web01", False),
-    ("remove adapter", cmd("Remove-VMNetworkAdapter", "web01", "Network Adapter"), None, None),
+    ("remove adapter", cmd("Remove-VMNetworkAdapter", "web01", Name="Network Adapter"), None, None),
 ]
 
 

@@ -24,7 +24,8 @@ def test_unambiguous_prefix_binds_and_ambiguous_prefix_fails(capable):
 def test_positional_name(capable):
     assert [o.get("Name") for o in ok(capable, cmd("Get-VMSwitch", "mgmt-ext"))] == ["mgmt-ext"]
     assert [o.get("Name") for o in ok(capable, cmd("Get-VM", "web02"))] == ["web02"]
-    result = run(capable, cmd("Get-VMHost", "extra"))
+    # Get-VMSwitchTeam has one positional parameter (-Name, position 0): a second argument has none.
+    result = run(capable, cmd("Get-VMSwitchTeam", "sriov-ext", "extra"))
     assert result.terminating.fqid.startswith("PositionalParameterNotFound,")
 
 
@@ -168,7 +169,8 @@ def test_pipeline_input_binds_objects(capable):
 
 
 def test_pipeline_input_no_parameter_takes_it(capable):
-    result = run(capable, [cmd("Get-VMHost"), cmd("Set-VMNetworkAdapter", IovWeight=0)])
+    # Get-VMSwitchTeam takes only VMSwitch objects from the pipeline (-Name is not ValueFromPipeline).
+    result = run(capable, [cmd("Get-VMHost"), cmd("Get-VMSwitchTeam")])
     assert result.errors[0].fqid.startswith("InputObjectNotBound,")
 
 

@@ -24,14 +24,14 @@ def test_an_empty_upstream_runs_nothing_downstream(capable):
 
 
 def test_output_before_a_terminating_error_is_kept(capable):
-    # VM adapters come first and take the weight; the first host vNIC refuses it and stops all
+    # VM adapters come first and take the setting; the first host vNIC refuses it and stops all
     pipeline = [cmd("Get-VMNetworkAdapter", All=SWITCH),
-                cmd("Set-VMNetworkAdapter", IovWeight=5, Passthru=SWITCH, ErrorAction="Stop")]
+                cmd("Set-VMNetworkAdapter", NumaAwarePlacement=True, Passthru=SWITCH, ErrorAction="Stop")]
     result = run(capable, cmd("Get-VMHost"), pipeline, cmd("Get-VMHost"))
     kinds = [o.type_names[0].rsplit(".", 1)[1] for o in result.output]
     assert kinds == ["VMHost"] + ["VMNetworkAdapter"] * 6
     assert result.terminating.fqid == "InvalidParameter,Microsoft.HyperV.PowerShell.Commands.SetVMNetworkAdapter"
-    assert all(a.settings["IovWeight"] == 5 for vm in capable.vms for a in vm.adapters)
+    assert all(a.settings["NumaAwarePlacement"] for vm in capable.vms for a in vm.adapters)
 
 
 def test_errors_of_a_name_list_come_before_its_objects(capable):

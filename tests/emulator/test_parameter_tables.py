@@ -1,0 +1,119 @@
+"""Parameter binding as the real Hyper-V cmdlets bind: every emulated Hyper-V cmdlet's parameter
+sets, default set, positions, Mandatory flags, aliases and pipeline parameters compared, mechanically,
+with the real module's.
+
+The facts are in data/hyperv_module_parameters.json, extracted from the stub generated from the real
+Hyper-V module 2.0.0.0 (dsccommunity/HyperVDsc @ 17e8eb77, tests/Unit/Stubs/Hyper-V.stubs.psm1).
+Parameters newer than that module come from Microsoft's Windows Server 2022 cmdlet reference
+(MicrosoftDocs/windows-powershell-docs docset/winserver2022-ps/hyper-v/<cmdlet>.md).
+"""
+
+from __future__ import annotations
+
+import json
+import pathlib
+
+import pytest
+from emulator_helpers import SWITCH, cmd, ok, run
+
+from hyperv_sriov_emulator.binding import ALL_SETS
+from hyperv_sriov_emulator.cmdlets import REGISTRY
+
+FACTS = json.loads((pathlib.Path(__file__).parent / "data" / "hyperv_module_parameters.json").read_text())
+HYPERV = sorted(d.name for d in REGISTRY.values() if d.module == "Hyper-V")
+
+# Parameters the emulator has that the 2020 module lacks: their parameter set facts are the 2022
+# reference's (every set, named, optional).
+NEWER_THAN_THE_STUB = {
+    ("New-VMSwitch", "AllowNetLbfoTeams"): "winserver2022-ps/hyper-v/New-VMSwitch.md",
+    ("Set-VMNetworkAdapter", "RscEnabled"): "winserver2022-ps/hyper-v/Set-VMNetworkAdapter.md",
+}
+
+# Real parameters the emulator does not model (docs/emulator.md, "What is not modelled"): a host
+# accepts them, the emulator answers NamedParameterNotFound.
+NOT_MODELLED = {
+    "Add-VMNetworkAdapter": {"ResourcePoolName", "NumaAwarePlacement"},
+    "Connect-VMNetworkAdapter": {"UseAutomaticConnection"},
+    "Get-VM": {"ClusterObject"},
+    "Get-VMNetworkAdapter": {"VMSnapshot"},
+    "Get-VMSwitch": set(),
+    "Remove-VMNetworkAdapter": {"VM"},
+    "Set-VMNetworkAdapter": {"MediaType", "InterruptModeration", "MandatoryFeatureId", "ResourcePoolName",
+                             "TestReplicaPoolName", "TestReplicaSwitchName", "NotMonitoredInCluster"},
+    "Set-VMSwitch": {"Extensions"},
+}
+
+
+def _facts(name):
+    return FACTS["cmdlets"][name]
+
+
+def _stub_sets(facts, name):
+    """The real parameter sets, less those only a parameter the emulator lacks can select."""
+    names = {s for p in facts["parameters"] for s in p["sets"]} - {"__AllParameterSets"}
+    lacking = NOT_MODELLED.get(name, set())
+    names -= {s for p in facts["parameters"] if p["name"] in lacking
+              for s, facts_of_set in p["sets"].items() if facts_of_set[0]}
+    return names or {ALL_SETS}
+
+
+def test_every_emulated_hyperv_cmdlet_is_in_the_facts():
+    assert set(HYPERV) <= set(FACTS["cmdlets"])
+
+
+@pytest.mark.parametrize("name", HYPERV)
+def test_parameter_sets_and_default(name):
+    sig = REGISTRY[name.lower()].signature
+    facts = _facts(name)
+    assert set(sig.set_names()) == _stub_sets(facts, name)
+    assert sig.default_set == facts["default_set"]
+
+
+@pytest.mark.parametrize("name", HYPERV)
+def test_each_parameter_binds_as_on_a_host(name):
+    sig = REGISTRY[name.lower()].signature
+    facts = _facts(name)
+    sets = _stub_sets(facts, name)
+    real = {p["name"].lower(): p for p in facts["parameters"]}
+    problems = []
+    for param in sig.params:
+        fact = real.get(param.name.lower())
+        if fact is None:
+            if (name, param.name) not in NEWER_THAN_THE_STUB:
+                problems.append("%s: not a parameter of the real cmdlet" % param.name)
+            continue
+        if sorted(a.lower() for a in param.aliases) != sorted(a.lower() for a in fact["aliases"]):
+            problems.append("%s: aliases %s, real %s" % (param.name, param.aliases, fact["aliases"]))
+        for set_name in sorted(sets):
+            real_in = fact["sets"].get(set_name) or fact["sets"].get("__AllParameterSets")
+            ours = (param.mandatory_in(set_name), param.position_in(set_name)) if param.in_set(set_name) else None
+            theirs = (real_in[0], real_in[1]) if real_in else None
+            if ours != theirs:
+                problems.append("%s in %s: (mandatory, position) %s, real %s" % (param.name, set_name, ours, theirs))
+            if real_in and real_in[2] and not param.pipeline:
+                problems.append("%s in %s: takes pipeline input on a host" % (param.name, set_name))
+    missing = {p["name"] for p in facts["parameters"]} - {p.name for p in sig.params}
+    if missing != NOT_MODELLED.get(name, set()):
+        problems.append("real parameters not emulated: %s (listed: %s)" % (sorted(missing),
+                                                                          sorted(NOT_MODELLED.get(name, set()))))
+    assert problems == []
+
+
+# -- what the differences meant for a client (behaviour, on a host as here) ----------------------
+
+def test_get_vmnetworkadapter_all_takes_a_name(capable):
+    # -Name is in every set of Get-VMNetworkAdapter, -All included (position 1).
+    names = {(o.get("VMName"), o.get("Name")) for o in ok(capable, cmd("Get-VMNetworkAdapter", All=SWITCH,
+                                                                         Name="Network Adapter"))}
+    assert names and all(pair[1] == "Network Adapter" for pair in names)
+
+
+def test_set_vmnetworkadapter_name_is_named_only(capable):
+    result = run(capable, cmd("Set-VMNetworkAdapter", "web01", "Network Adapter", IovWeight=1))
+    assert result.terminating.fqid.startswith("PositionalParameterNotFound,")
+
+
+def test_set_vmnetworkadapter_management_os_takes_iov_parameters(capable):
+    # The ManagementOS set has the Iov* parameters (2022 reference, ManagementOS syntax).
+    result = run(capable, cmd("Set-VMNetworkAdapter", ManagementOS=SWITCH, Name="sriov-ext", IovWeight=0))
+    assert result.terminating is None or not result.terminating.fqid.startswith("NamedParameterNotFound")
