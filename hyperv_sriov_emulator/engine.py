@@ -88,7 +88,29 @@ def describe(host: HostState, spec: CommandSpec) -> tuple[str | None, str]:
     return definition.name, str(pre.values.get("ErrorAction", "Continue"))
 
 
+HYPERV_COMMANDS = "Microsoft.HyperV.PowerShell.Commands."
+
+
+def _as_2012r2_words_it(record: PSError) -> PSError:
+    """Windows Server 2012 R2's Hyper-V module names the command class in full in its
+    FullyQualifiedErrorIds (``...Commands.SetVMSwitchCommand``); later ones drop ``Command``
+    (reference §6, windowsserverdocs issue 3457)."""
+    head, _, suffix = record.fqid.partition(",")
+    if suffix.startswith(HYPERV_COMMANDS) and not suffix.endswith("Command"):
+        return dataclasses.replace(record, fqid="%s,%sCommand" % (head, suffix))
+    return record
+
+
 def invoke(host: HostState, statements: t.Sequence[t.Sequence[CommandSpec]]) -> InvocationResult:
+    result = _invoke(host, statements)
+    if host.os_version == "2012r2":
+        result.errors = [_as_2012r2_words_it(record) for record in result.errors]
+        if result.terminating is not None:
+            result.terminating = _as_2012r2_words_it(result.terminating)
+    return result
+
+
+def _invoke(host: HostState, statements: t.Sequence[t.Sequence[CommandSpec]]) -> InvocationResult:
     result = InvocationResult([], [])
     with host.lock:
         for statement in statements:

@@ -30,13 +30,15 @@ T_ADAPTER_OBJECT = (
 
 
 def vm_not_found(ctx: Context, name: str, category: str = "InvalidArgument") -> None:
+    # Get/Start/Stop/Remove name the missing VM as the record's target; the Set-/Connect- cmdlets
+    # report ObjectNotFound with no target (reference §6).
     ctx.error('Hyper-V was unable to find a virtual machine with name "%s".' % name,
-              category, "InvalidParameter", target=name)
+              category, "InvalidParameter", target=None if category == "ObjectNotFound" else name)
 
 
 def switch_not_found(ctx: Context, name: str, category: str = "InvalidArgument") -> None:
     ctx.error('Hyper-V was unable to find a virtual switch with name "%s".' % name,
-              category, "InvalidParameter", target=name)
+              category, "InvalidParameter", target=None if category == "ObjectNotFound" else name)
 
 
 def vm_of(ctx: Context, obj: PSObj) -> VirtualMachine | None:

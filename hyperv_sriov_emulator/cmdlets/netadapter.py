@@ -164,13 +164,19 @@ _SRIOV_WRITE = _selector_params(T_SRIOV, True) + (Param("NoRestart", "switch"), 
 def _apply_sriov(ctx: Context, b: Bound, enabled: bool | None, num_vfs: int | None) -> None:
     nics = _select(ctx, b, _sriov_nics(ctx), "MSFT_NetAdapterSriovSettingData")
     if num_vfs is not None:
-        for nic in nics:
-            if num_vfs > nic.max_vfs:
-                ctx.throw(
-                    "The value %d for NumVFs is out of range for network adapter \"%s\": it supports at most %d "
-                    "virtual functions." % (num_vfs, nic.name, nic.max_vfs),
-                    "InvalidArgument", "Windows System Error 87", target=nic.name,
-                )
+        refused = [nic for nic in nics if num_vfs > nic.max_vfs]
+        counts = _allocated(ctx) if refused else {}
+        for nic in refused:
+            # The provider refuses the instance: a non-terminating CimException per NIC whose target
+            # is the CIM instance (CDXML cmdlets write one record per failed instance); the other
+            # NICs are still set.
+            ctx.error(
+                "The value %d for NumVFs is out of range for network adapter \"%s\": it supports at most %d "
+                "virtual functions." % (num_vfs, nic.name, nic.max_vfs),
+                "InvalidArgument", "Windows System Error 87",
+                target=sriov_object(ctx.host, nic, counts.get(nic.name, 0)),
+            )
+        nics = [nic for nic in nics if nic not in refused]
     for nic in nics:
         if ctx.whatif:
             continue

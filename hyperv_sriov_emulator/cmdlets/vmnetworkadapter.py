@@ -18,9 +18,9 @@ _VM_OBJECTS = "object[]" + T_VM_OBJECT[6:]
 Pair = tuple[t.Optional[VirtualMachine], NetworkAdapter]
 
 
-def _no_adapter(ctx: Context, target: t.Any = None) -> None:
-    ctx.error("No network adapter was found with the given criteria.", "ObjectNotFound", "ObjectNotFound",
-              target=target)
+def _no_adapter(ctx: Context) -> None:
+    # ObjectNotFound with no target object, as the Set-/Connect- cmdlets write it (reference §6).
+    ctx.error("No network adapter was found with the given criteria.", "ObjectNotFound", "ObjectNotFound")
 
 
 def _filter(adapters: t.Iterable[NetworkAdapter], name: str | None) -> list[NetworkAdapter]:
@@ -252,7 +252,7 @@ def _targets(ctx: Context, b: Bound, single_vm_name: bool = False) -> list[Pair]
     if b.set_name == "ManagementOS":
         found = [(None, a) for a in _filter_any(host.management_adapters, names)]
         if not found and names and not any(has_wildcard(n) for n in names):
-            _no_adapter(ctx, names[0])
+            _no_adapter(ctx)
         return found
     if b.has("VMNetworkAdapter"):  # the object sets (ResourceObject, Obj, Object_*)
         objects = b["VMNetworkAdapter"]
@@ -270,7 +270,7 @@ def _targets(ctx: Context, b: Bound, single_vm_name: bool = False) -> list[Pair]
     for vm in vms:
         chosen = _filter_any(vm.adapters, names)
         if not chosen and names and not any(has_wildcard(n) for n in names):
-            _no_adapter(ctx, names[0])
+            _no_adapter(ctx)
         found.extend((vm, a) for a in chosen)
     return found
 

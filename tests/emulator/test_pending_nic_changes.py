@@ -49,9 +49,15 @@ def test_disable_enable_netadapter_also_restarts(capable):
 
 
 def test_num_vfs_above_the_hardware_maximum_fails(capable):
+    # The provider's refusal: a non-terminating CimException whose target is the CIM instance.
     result = run(capable, cmd("Set-NetAdapterSriov", "SLOT 2 Port 1", NumVFs=65))
-    assert result.terminating.category == "InvalidArgument"
-    assert result.terminating.fqid == "Windows System Error 87,Set-NetAdapterSriov"
+    assert result.terminating is None
+    (record,) = result.errors
+    assert record.category == "InvalidArgument"
+    assert record.fqid == "Windows System Error 87,Set-NetAdapterSriov"
+    assert record.exception_type == "Microsoft.Management.Infrastructure.CimException"
+    assert record.target.type_names[0].endswith("MSFT_NetAdapterSriovSettingData")
+    assert record.target.get("Name") == "SLOT 2 Port 1"
     assert _advanced(capable, "SLOT 2 Port 1")["*NumVFs"] == "8"
     ok(capable, cmd("Set-NetAdapterSriov", "SLOT 2 Port 1", NumVFs=64))
 

@@ -9,7 +9,7 @@ after Windows Server 2016 RTM (microsoft/SDN pull request 337).
 
 from __future__ import annotations
 
-from emulator_helpers import SWITCH, cmd, ok
+from emulator_helpers import SWITCH, cmd, ok, run
 
 from hyperv_sriov_emulator.cmdlets.objects import HOST_VNIC_PROPERTIES
 from hyperv_sriov_emulator.psobj import Guid, TypedList
@@ -75,3 +75,28 @@ def test_switch_nic_guids_exist_from_2019(ws2016, capable):
     assert sw.find("NetAdapterInterfaceGuid") == (False, None)
     sw = ok(capable, cmd("Get-VMSwitch"))[0]
     assert sw.find("NetAdapterInterfaceGuid")[0]
+
+
+# -- error records (reference §6: real not-found records; windowsserverdocs issue 3457 for the
+# -- 2012 R2 FQIDs; CDXML cmdlets write one non-terminating record per failed CIM instance) ------
+
+def test_set_and_connect_not_found_records_have_no_target(capable):
+    result = run(capable, cmd("Set-VMNetworkAdapter", VMName="ghost", IovWeight=1))
+    (record,) = result.errors
+    assert (record.category, record.target) == ("ObjectNotFound", None)
+    result = run(capable, cmd("Connect-VMNetworkAdapter", VMName="web01", Name="nope", SwitchName="sriov-ext"))
+    (record,) = result.errors
+    assert record.message == "No network adapter was found with the given criteria."
+    assert (record.category, record.target) == ("ObjectNotFound", None)
+    # Get-* name the missing object.
+    (record,) = run(capable, cmd("Get-VM", "ghost")).errors
+    assert (record.category, record.target) == ("InvalidArgument", "ghost")
+
+
+def test_2012r2_fqids_name_the_command_class_in_full():
+    host = load_scenario("capable")[0]
+    host.os_version = "2012r2"
+    (record,) = run(host, cmd("Get-VMSwitch", "ghost")).errors
+    assert record.fqid == "InvalidParameter,Microsoft.HyperV.PowerShell.Commands.GetVMSwitchCommand"
+    (record,) = run(load_scenario("capable")[0], cmd("Get-VMSwitch", "ghost")).errors
+    assert record.fqid == "InvalidParameter,Microsoft.HyperV.PowerShell.Commands.GetVMSwitch"
