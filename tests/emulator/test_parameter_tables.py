@@ -93,9 +93,9 @@ def test_each_parameter_binds_as_on_a_host(name):
             if real_in and real_in[2] and not param.pipeline:
                 problems.append("%s in %s: takes pipeline input on a host" % (param.name, set_name))
     missing = {p["name"] for p in facts["parameters"]} - {p.name for p in sig.params}
-    if missing != NOT_MODELLED.get(name, set()):
-        problems.append("real parameters not emulated: %s (listed: %s)" % (sorted(missing),
-                                                                          sorted(NOT_MODELLED.get(name, set()))))
+    listed = NOT_MODELLED.get(name, set())
+    if missing != listed:
+        problems.append("real parameters not emulated: %s (listed: %s)" % (sorted(missing), sorted(listed)))
     assert problems == []
 
 
@@ -103,8 +103,8 @@ def test_each_parameter_binds_as_on_a_host(name):
 
 def test_get_vmnetworkadapter_all_takes_a_name(capable):
     # -Name is in every set of Get-VMNetworkAdapter, -All included (position 1).
-    names = {(o.get("VMName"), o.get("Name")) for o in ok(capable, cmd("Get-VMNetworkAdapter", All=SWITCH,
-                                                                         Name="Network Adapter"))}
+    found = ok(capable, cmd("Get-VMNetworkAdapter", All=SWITCH, Name="Network Adapter"))
+    names = {(o.get("VMName"), o.get("Name")) for o in found}
     assert names and all(pair[1] == "Network Adapter" for pair in names)
 
 

@@ -313,8 +313,7 @@ def test_switches_are_tied_to_nics_by_interface_guid_not_description():
     gathered = config_to_dict(have.config)
     assert {sw["name"]: sw.get("net_adapter_names") for sw in gathered["switches"]} == {
         "set-iov": ["SLOT 3 Port 1", "SLOT 3 Port 2"], "storage-ext": ["SLOT 1 Port 1"]}
-    for state in ("merged", "replaced", "overridden"):
-        assert plan(parse_config(gathered), have, state, RECREATE).operations == []
+    # Fed back it plans nothing: test_every_shipped_scenario_reads_and_round_trips covers this scenario.
 
 
 def test_without_guids_the_description_is_the_fallback():
