@@ -178,6 +178,25 @@ def _host_snapshot(observed: Observed) -> tuple:
     return (observed.config.model_dump(exclude_none=True), sorted(record.switch_name for record in observed.parking))
 
 
+def _parked_text(observed: Observed, record: t.Any) -> str:
+    """Which adapters wait on a parking switch, where, and which run finishes the job."""
+    parked = sorted(
+        "adapter '%s' of VM '%s'" % (adapter.name, adapter.vm_name)
+        for adapter in observed.adapters
+        if not adapter.management_os and name_key(adapter.switch_name or "") == name_key(record.switch_name)
+    )
+    vnics = [
+        item["name"] for item in record.record.get("management_os") or []
+        if observed.adapter(("management_os", name_key(item["name"]))) is None
+    ]
+    text = "The recreate of switch '%s' is not finished: parking switch '%s' holds %s" % (
+        record.target, record.switch_name, ", ".join(parked) if parked else "no VM adapter")
+    if vnics:
+        text += ", and records host vNICs %s to re-add" % ", ".join("'%s'" % name for name in vnics)
+    return text + (". Run this task again (or any host_config, vm_switch or vm_network_adapter task on this host): "
+                   "it finishes that recreate from the record before anything else.")
+
+
 def explain_failure(error: HyperVError, runner: Runner, plan: "Plan", before: Observed,
                     replan: t.Callable[[Observed], "Plan"]) -> HyperVError:
     """The failure of ``apply_plan`` as the host shows it afterwards.
@@ -205,6 +224,8 @@ def explain_failure(error: HyperVError, runner: Runner, plan: "Plan", before: Ob
         remaining = {_family(operation) for operation in replan(after).operations}
     except HyperVError:
         remaining = {_family(operation) for operation in plan.operations}
+    if after.parking:
+        finish = " ".join(_parked_text(after, record) for record in after.parking)
     applied = [op.summary for op in plan.operations if _family(op) not in remaining]
     not_applied = [op.summary for op in plan.operations if _family(op) in remaining]
     changed = _host_snapshot(after) != _host_snapshot(before)

@@ -105,11 +105,11 @@ def test_an_iov_flip_of_a_weight_mode_switch_is_refused_before_any_write(emulate
     assert emulated(host_config, creation_only_changes="recreate", config=fixed)["changed"] is False
 
 
-def _failing(emulated, monkeypatch, match, mode="fail"):
+def _failing(emulated, monkeypatch, match, mode="fail", once=True):
     from ansible_collections.sriov.hyperv.plugins.module_utils.transport import _connection
 
     def connect(params):
-        runner = FailAt(InProcessRunner(emulated.host), match, mode)
+        runner = FailAt(InProcessRunner(emulated.host), match, mode, once=once)
         emulated.runners.append(runner.inner)
         return runner
 
@@ -177,3 +177,26 @@ def test_a_dropped_connection_says_the_state_is_unknown(emulated, monkeypatch):
     assert result["error"]["state_unknown"] is True
     assert "what it shows now is unknown" in result["msg"]
     assert "run the task again" in result["msg"].lower()
+
+
+def test_adapters_left_parked_are_named_with_the_run_that_finishes_them(emulated, monkeypatch):
+    # Every New-VMSwitch of the target fails in this run: the new switch, and the original put back.
+    _failing(emulated, monkeypatch, lambda c: c.name == "New-VMSwitch" and c.parameters.get("Name") == "sriov",
+             once=False)
+    args = {"creation_only_changes": "recreate", "config": {"switches": [{"name": "sriov", "enable_iov": False}]}}
+    result = emulated(host_config, **args)
+    assert result["failed"] is True and result["changed"] is True
+    assert ("parking switch 'sriov.hyperv parking for sriov' holds adapter 'Network Adapter' of VM 'db01', "
+            "adapter 'Network Adapter' of VM 'web01', and records host vNICs 'sriov' to re-add") in result["msg"]
+    assert "Run this task again" in result["msg"]
+    assert result["error"]["parking"] == ["sriov.hyperv parking for sriov"]
+    # The run it names does finish the job.
+    monkeypatch.setattr(_connection_module(), "connect", emulated.connect)
+    finished = emulated(host_config, **args)
+    assert finished["changed"] is True and not finished.get("failed")
+    assert emulated(host_config, **args)["changed"] is False
+
+
+def _connection_module():
+    from ansible_collections.sriov.hyperv.plugins.module_utils.transport import _connection
+    return _connection
