@@ -96,8 +96,8 @@ options:
       vm_adapters:
         description:
           - Network adapters of VMs (identified by VM name and adapter name) and of the management OS
-            (identified by adapter name). The adapters must exist. See M(sriov.hyperv.vm_network_adapter)
-            for each option in detail.
+            (identified by adapter name), narrowed by MAC address where several adapters share a name.
+            The adapters must exist. See M(sriov.hyperv.vm_network_adapter) for each option in detail.
         type: list
         elements: dict
         suboptions:
@@ -115,6 +115,14 @@ options:
               - Name of the network adapter.
             type: str
             required: true
+          mac_address:
+            description:
+              - MAC address of the adapter (V(00155D0A0B0C), V(00-15-5D-0A-0B-0C) or V(00:15:5d:0a:0b:0c)),
+                to pick one of several adapters of the VM that share the name. An entry whose name
+                several adapters share and that has no MAC address is refused before any write.
+              - RV(gathered) carries it exactly where a name is not unique, so it feeds back as it is.
+            type: str
+            version_added: 0.2.0
           switch_name:
             description:
               - The virtual switch the adapter is connected to.

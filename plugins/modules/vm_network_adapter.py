@@ -14,7 +14,9 @@ description:
     the management OS) to a virtual switch and sets its SR-IOV, VMQ, IPsec task offload, vRSS and
     VMMQ settings.
   - The adapter is identified by O(vm_name) (or O(management_os)) together with O(name), never by
-    its position.
+    its position. Where several adapters of the VM share the name (Hyper-V names every adapter
+    C(Network Adapter) unless told otherwise), O(mac_address) picks one; without it such a task is
+    refused before anything is written, listing each adapter of that name.
   - Only the options you set are managed; an unset option keeps whatever value the adapter has.
   - The adapter must exist; this module does not add or remove adapters.
   - Settings are applied to running VMs without stopping them. Whether the adapter then actually
@@ -39,6 +41,15 @@ options:
         regard to case.
     type: str
     required: true
+  mac_address:
+    description:
+      - MAC address of the adapter, to pick one of several adapters that share O(name). Written as
+        V(00155D0A0B0C), V(00-15-5D-0A-0B-0C) or V(00:15:5d:0a:0b:0c).
+      - Only identifies the adapter; this module never changes a MAC address.
+      - Every command then reaches that adapter alone
+        (C(Get-VMNetworkAdapter ... | Where-Object -Property MacAddress -EQ -Value ... | Set-VMNetworkAdapter ...)).
+    type: str
+    version_added: 0.2.0
   switch_name:
     description:
       - Name of the virtual switch the adapter is connected to. The switch must exist.
@@ -124,6 +135,13 @@ EXAMPLES = r"""
     vm_name: web01
     name: Network Adapter
     iov_weight: 0
+
+- name: Give a virtual function to one of two adapters that are both called "Network Adapter"
+  sriov.hyperv.vm_network_adapter:
+    vm_name: fileserver
+    name: Network Adapter
+    mac_address: 00-15-5D-0A-0B-01
+    iov_weight: 100
 
 - name: Tune VMMQ on a host virtual network adapter
   sriov.hyperv.vm_network_adapter:

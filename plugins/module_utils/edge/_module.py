@@ -17,13 +17,14 @@ import typing as t
 
 from ansible.module_utils.basic import AnsibleModule, _load_params, missing_required_lib
 
-from ansible_collections.sriov.hyperv.plugins.module_utils.host import _facts
-from ansible_collections.sriov.hyperv.plugins.module_utils.host import _host
-from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile import _reconcile
-from ansible_collections.sriov.hyperv.plugins.module_utils.spec import _pydantic_compat
-from ansible_collections.sriov.hyperv.plugins.module_utils.spec import _spec
 from ansible_collections.sriov.hyperv.plugins.module_utils.transport import _connection
 from ansible_collections.sriov.hyperv.plugins.module_utils.transport import _errors
+from ansible_collections.sriov.hyperv.plugins.module_utils.host import _facts
+from ansible_collections.sriov.hyperv.plugins.module_utils.host import _host
+from ansible_collections.sriov.hyperv.plugins.module_utils.spec import _pydantic_compat
+from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile import _reconcile
+from ansible_collections.sriov.hyperv.plugins.module_utils.spec import _spec
+from ansible_collections.sriov.hyperv.plugins.module_utils.spec._identity import AdapterIdentity
 
 # The option specs of one item of each config section. The modules' DOCUMENTATION mirrors them
 # (sanity validate-modules compares the two); host_config nests the same specs under ``config``.
@@ -44,6 +45,7 @@ VM_ADAPTER_OPTIONS: dict[str, dict[str, t.Any]] = {
     "vm_name": {"type": "str"},
     "management_os": {"type": "bool"},
     "name": {"type": "str", "required": True},
+    "mac_address": {"type": "str"},
     "switch_name": {"type": "str"},
     "iov_weight": {"type": "int"},
     "iov_queue_pairs_requested": {"type": "int"},
@@ -196,15 +198,6 @@ HOST_INFO = Definition(options={}, build=lambda params: Request(config={}, state
 # --- one run ------------------------------------------------------------------------------------
 
 
-def _identity(section: str, item: t.Mapping[str, t.Any]) -> tuple:
-    """How Hyper-V tells items apart: by name (without regard to case), never by position."""
-    if section == "vm_adapters":
-        if item.get("management_os") and not item.get("vm_name"):
-            return ("management_os", _spec.name_key(item.get("name") or ""))
-        return ("vm", _spec.name_key(item.get("vm_name") or ""), _spec.name_key(item.get("name") or ""))
-    return (_spec.name_key(item.get("name") or ""),)
-
-
 def _config_dict(config: t.Any) -> dict[str, t.Any]:
     if isinstance(config, dict):
         return config
@@ -212,12 +205,17 @@ def _config_dict(config: t.Any) -> dict[str, t.Any]:
 
 
 def _one_item(config: t.Any, section: str, wanted: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
-    """The item of ``config`` that ``wanted`` names, or {} when the host has none."""
-    key = _identity(section, wanted)
-    for item in _config_dict(config).get(section) or []:
-        if _identity(section, item) == key:
-            return item
-    return {}
+    """The item of ``config`` that ``wanted`` names, or {} when the host has none (or cannot tell which).
+
+    How Hyper-V tells items apart: by name (without regard to case), never by position; VM
+    adapters by VM + name, narrowed by MAC address (``_identity``)."""
+    items = _config_dict(config).get(section) or []
+    if section == "vm_adapters":
+        identity = AdapterIdentity.of(wanted)
+        found = [item for item in items if identity.matches(item)]
+    else:
+        found = [item for item in items if _spec.name_key(item.get("name") or "") == _spec.name_key(wanted.get("name") or "")]
+    return found[0] if len(found) == 1 else {}
 
 
 def _view(config: t.Any, request: Request) -> dict[str, t.Any]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import typing as t
 
+from ansible_collections.sriov.hyperv.plugins.module_utils.spec._identity import AdapterIdentity
 from ansible_collections.sriov.hyperv.plugins.module_utils.spec._spec import config_to_dict, name_key
 
 # Reason codes, in the order they are checked. The order goes from the cause furthest from the
@@ -293,11 +294,7 @@ def host_facts(observed: t.Any) -> dict[str, t.Any]:
     config = config_to_dict(observed.config)
     configured_adapters = {}
     for item in config.get("vm_adapters") or []:
-        if item.get("management_os") and not item.get("vm_name"):
-            key = ("management_os", name_key(item["name"]))
-        else:
-            key = ("vm", name_key(item.get("vm_name") or ""), name_key(item["name"]))
-        configured_adapters[key] = item
+        configured_adapters[AdapterIdentity.of(item).key()] = item
     switch_of_nic: dict[str, str] = {}
     for switch in observed.switches:
         for nic_name in switch.nic_names:

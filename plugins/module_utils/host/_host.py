@@ -25,7 +25,9 @@ from ansible_collections.sriov.hyperv.plugins.module_utils.transport._runner imp
     ErrorRecordData,
     Runner,
     Statement,
-    render_command,
+    Step,
+    render_step,
+    statement_of,
 )
 from ansible_collections.sriov.hyperv.plugins.module_utils.spec._spec import name_key
 
@@ -82,18 +84,20 @@ def with_stop(command: Command) -> Command:
     return Command(command.name, {**command.parameters, "ErrorAction": "Stop"})
 
 
-def run_writes(runner: Runner, commands: t.Sequence[Command]):
-    """One pipeline with one statement per command; the RunResult."""
-    return runner.run([[with_stop(command)] for command in commands])
+def run_writes(runner: Runner, steps: t.Sequence[Step]):
+    """One PSRP pipeline with one statement per step (a step that is a pipeline stays one); the RunResult."""
+    return runner.run([[with_stop(command) for command in statement_of(step)] for step in steps])
 
 
-def _failed_index(commands: t.Sequence[Command], record: ErrorRecordData, cause_details: dict) -> int:
-    """Which command of a pipeline failed, from the record's command name and target."""
+def _failed_index(steps: t.Sequence[Step], record: ErrorRecordData, cause_details: dict) -> int:
+    """Which step of a pipeline failed, from the record's command name and target."""
     failed_command = (cause_details.get("command") or "").lower()
     text = "%s %s" % (record.target, record.message)
-    candidates = [index for index, command in enumerate(commands) if command.name.lower() == failed_command]
+    candidates = [index for index, step in enumerate(steps)
+                  if any(command.name.lower() == failed_command for command in statement_of(step))]
     for index in candidates:
-        values = [str(value) for value in commands[index].parameters.values() if isinstance(value, str)]
+        values = [str(value) for command in statement_of(steps[index])
+                  for value in command.parameters.values() if isinstance(value, str)]
         if any(value and value in text for value in values):
             return index
     if candidates:
@@ -101,7 +105,7 @@ def _failed_index(commands: t.Sequence[Command], record: ErrorRecordData, cause_
     return len(commands) - 1
 
 
-def _raise_apply_error(operations: list["Operation"], commands_of: list[int], commands: list[Command],
+def _raise_apply_error(operations: list["Operation"], commands_of: list[int], commands: list[Step],
                        record: ErrorRecordData, applied: list[str]) -> t.NoReturn:
     cause = error_from_record(record)
     index = _failed_index(commands, record, cause.details)
@@ -118,7 +122,7 @@ def _raise_apply_error(operations: list["Operation"], commands_of: list[int], co
         message,
         {
             "failed": failed_op.summary,
-            "failed_command": render_command(commands[index]),
+            "failed_command": render_step(commands[index]),
             "applied": done,
             "not_applied": not_done,
             "cause": cause.details,
@@ -127,7 +131,7 @@ def _raise_apply_error(operations: list["Operation"], commands_of: list[int], co
 
 
 def _run_batch(runner: Runner, batch: list["Operation"], applied: list[str]) -> None:
-    commands: list[Command] = []
+    commands: list[Step] = []
     commands_of: list[int] = []
     for position, operation in enumerate(batch):
         for command in operation.commands:

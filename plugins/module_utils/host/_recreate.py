@@ -26,9 +26,14 @@ import typing as t
 from ansible_collections.sriov.hyperv.plugins.module_utils.transport._errors import error_from_record
 from ansible_collections.sriov.hyperv.plugins.module_utils.host._host import ApplyError, read_host, run_writes
 from ansible_collections.sriov.hyperv.plugins.module_utils.spec._host_parse import Observed
+from ansible_collections.sriov.hyperv.plugins.module_utils.spec._identity import AdapterIdentity
 from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile_common import (
     Operation,
     adapter_commands,
+    adapter_label,
+    adapter_statement,
+    settings_key,
+    switch_command,
 )
 from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile_recreate import (
     rebuild_commands,
@@ -45,15 +50,17 @@ def _switch_config(observed: Observed, name: str) -> dict | None:
     return None
 
 
-def _vm_adapter(observed: Observed, vm_name: str, name: str) -> dict | None:
+def _vm_adapter(observed: Observed, item: dict) -> dict | None:
+    """The adapter a record entry names, as the host shows it now (None when it is gone)."""
+    identity = AdapterIdentity.of(item)
     for adapter in observed.config.vm_adapters or []:
-        if not adapter.is_management_os and adapter.key() == ("vm", name_key(vm_name), name_key(name)):
+        if identity.matches(adapter):
             return adapter.model_dump(exclude_none=True)
     return None
 
 
 def _has_vnic(observed: Observed, name: str) -> bool:
-    return observed.adapter(("management_os", name_key(name))) is not None
+    return bool(observed.adapters_named(AdapterIdentity(name=name, management_os=True)))
 
 
 def _problems_after_swap(observed: Observed, details: dict) -> list[str]:
@@ -69,9 +76,9 @@ def _problems_after_swap(observed: Observed, details: dict) -> list[str]:
         if wanted is not None and switch.get(option) is not None and switch.get(option) != wanted:
             problems.append("switch '%s' has %s %s, not %s" % (target, option, switch.get(option), wanted))
     for item in record["vm_adapters"]:
-        adapter = _vm_adapter(observed, item["vm_name"], item["name"])
+        adapter = _vm_adapter(observed, item)
         if adapter is not None and name_key(adapter.get("switch_name") or "") != name_key(target):
-            problems.append("adapter '%s' of VM '%s' is not connected to '%s'" % (item["name"], item["vm_name"], target))
+            problems.append("%s is not connected to '%s'" % (adapter_label(item), target))
     for vnic in record["management_os"]:
         if not _has_vnic(observed, vnic["name"]):
             problems.append("management-OS adapter '%s' is missing" % vnic["name"])
@@ -82,12 +89,12 @@ def _settings_fixes(observed: Observed, details: dict) -> list[Command]:
     """Set-VMNetworkAdapter for VM adapters whose settings did not survive the move."""
     commands: list[Command] = []
     for item in details["record"]["vm_adapters"]:
-        adapter = _vm_adapter(observed, item["vm_name"], item["name"])
-        wanted = details["settings"].get("%s/%s" % (item["vm_name"], item["name"])) or {}
+        adapter = _vm_adapter(observed, item)
+        wanted = details["settings"].get(settings_key(item)) or {}
         if adapter is None:
             continue
         changes = {option: value for option, value in wanted.items() if adapter.get(option) != value}
-        commands.extend(adapter_commands({"vm_name": item["vm_name"], "name": item["name"]}, changes, None))
+        commands.extend(adapter_commands(item, changes, None))
     return commands
 
 
@@ -114,16 +121,13 @@ def _rollback(runner: Runner, details: dict, observed: Observed | None = None) -
         switch.get(option) == original.get(option) for option in CREATION_ONLY_SWITCH_OPTIONS if option in original
     )
     commands: list[Command] = []
-    current = {
-        (item["vm_name"], item["name"]): _vm_adapter(observed, item["vm_name"], item["name"])
-        for item in details["vm_adapters"]
-    }
-    vm_adapters = [item for item in details["vm_adapters"] if current[(item["vm_name"], item["name"])]]
+    current = {settings_key(item): _vm_adapter(observed, item) for item in details["vm_adapters"]}
+    vm_adapters = [item for item in details["vm_adapters"] if current[settings_key(item)]]
     if is_original:
         commands.extend(reconnect_commands(
             target,
             [item for item in vm_adapters
-             if name_key(current[(item["vm_name"], item["name"])].get("switch_name") or "") != name_key(target)],
+             if name_key(current[settings_key(item)].get("switch_name") or "") != name_key(target)],
             [vnic for vnic in details["original_vnics"] if not _has_vnic(observed, vnic["name"])],
         ))
     else:
@@ -131,9 +135,8 @@ def _rollback(runner: Runner, details: dict, observed: Observed | None = None) -
             if observed.switch(parking) is None and not any(p.switch_name == parking for p in observed.parking):
                 commands.append(Command("New-VMSwitch", {"Name": parking, "SwitchType": "Private"}))
             for item in vm_adapters:
-                commands.append(Command("Connect-VMNetworkAdapter",
-                                        {"VMName": item["vm_name"], "Name": item["name"], "SwitchName": parking}))
-            commands.append(Command("Remove-VMSwitch", {"Name": target, "Force": SWITCH}))
+                commands.append(adapter_statement(item, "Connect-VMNetworkAdapter", {"SwitchName": parking}))
+            commands.append(switch_command("Remove-VMSwitch", target, {"Force": SWITCH}))
         commands.extend(rebuild_commands(target, details["original"], vm_adapters, details["original_vnics"]))
     if commands:
         error = _error(run_writes(runner, commands))
@@ -144,13 +147,13 @@ def _rollback(runner: Runner, details: dict, observed: Observed | None = None) -
     if _switch_config(observed, target) is None:
         left.append("switch '%s' is missing" % target)
     for item in vm_adapters:
-        adapter = _vm_adapter(observed, item["vm_name"], item["name"]) or {}
+        adapter = _vm_adapter(observed, item) or {}
         if name_key(adapter.get("switch_name") or "") != name_key(target):
-            left.append("adapter '%s' of VM '%s' is not back on '%s'" % (item["name"], item["vm_name"], target))
+            left.append("%s is not back on '%s'" % (adapter_label(item), target))
     if left:
         return left
     fixes = _settings_fixes(observed, details)
-    error = _error(run_writes(runner, fixes + [Command("Remove-VMSwitch", {"Name": parking, "Force": SWITCH})]))
+    error = _error(run_writes(runner, fixes + [switch_command("Remove-VMSwitch", parking, {"Force": SWITCH})]))
     return [] if error is None else [error]
 
 

@@ -33,7 +33,7 @@ from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile_
 from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile_physical import plan_physical
 from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile_recreate import plan_resume
 from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile_switches import plan_switches
-from ansible_collections.sriov.hyperv.plugins.module_utils.transport._runner import render_command
+from ansible_collections.sriov.hyperv.plugins.module_utils.transport._runner import render_step
 from ansible_collections.sriov.hyperv.plugins.module_utils.spec._spec import (
     HostConfig,
     SpecValidationError,
@@ -73,7 +73,7 @@ class Plan:
         return bool(self.operations)
 
     def commands(self) -> list[str]:
-        return [render_command(command) for operation in self.operations for command in operation.commands]
+        return [render_step(step) for operation in self.operations for step in operation.commands]
 
 
 def plan(want: HostConfig, have: Observed, state: str, policy: Policy | None = None) -> Plan:
@@ -121,4 +121,4 @@ def render(want: HostConfig) -> list[str]:
         for identity in ("vm_name", "management_os", "name"):
             values.pop(identity, None)
         commands.extend(adapter_commands(adapter, values, connect=values.get("switch_name")))
-    return [render_command(command) for command in commands]
+    return [render_step(command) for command in commands]

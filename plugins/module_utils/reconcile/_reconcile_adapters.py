@@ -21,7 +21,9 @@ from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile_
     Context,
     Operation,
     adapter_commands,
+    adapter_key,
     adapter_label,
+    find_adapter,
 )
 from ansible_collections.sriov.hyperv.plugins.module_utils.spec._spec import (
     ADAPTER_DEFAULTS,
@@ -30,6 +32,52 @@ from ansible_collections.sriov.hyperv.plugins.module_utils.spec._spec import (
     did_you_mean,
     name_key,
 )
+
+
+def _show_candidates(adapters: t.Iterable[t.Any]) -> str:
+    return ", ".join(
+        "%s (switch %s, IovWeight %s)" % (
+            adapter.mac_address or "no MAC address",
+            "'%s'" % adapter.switch_name if adapter.switch_name else "none",
+            "none" if adapter.iov_weight is None else adapter.iov_weight)
+        for adapter in adapters)
+
+
+def _resolve(ctx: Context, where: str, item: t.Any) -> tuple | None:
+    """The key of the one adapter the entry names, or None after recording why there is none.
+
+    A name several adapters share, without mac_address, names none of them: the task is refused
+    before any write, listing each candidate, rather than writing to an adapter it did not mean."""
+    identity = item.identity()
+    found = ctx.have.adapters_named(identity)
+    if len(found) == 1:
+        return found[0].key()
+    if not found:
+        # A host adapter this plan creates (with its switch) can be configured in the same run.
+        predicted = find_adapter(ctx, item)
+        if predicted is not None:
+            return adapter_key(predicted)
+    if not found and identity.mac_address is not None:
+        same_name = ctx.have.adapters_named(identity.narrowed(None))
+        if same_name:
+            ctx.problems.append(
+                "%s.mac_address: %s has no network adapter '%s' with MAC address %s. Its adapters of that name: "
+                "%s. Give one of these MAC addresses." % (
+                    where, "the management OS" if identity.management_os else "VM '%s'" % item.vm_name,
+                    item.name, identity.mac_address, _show_candidates(same_name)))
+            return None
+    if not found:
+        _unknown_adapter(ctx, where, item)
+        return None
+    owner = "The management OS" if identity.management_os else "VM '%s'" % found[0].vm_name
+    macs = {adapter.mac_address for adapter in found}
+    how = ("Add mac_address to this entry to pick one." if len(macs) == len(found) and None not in macs else
+           "Their MAC addresses do not tell them apart either: rename one on the host "
+           "(Rename-VMNetworkAdapter) to manage it.")
+    ctx.problems.append(
+        "%s.name: %s has %d network adapters named '%s', and this entry would match all of them: %s. %s" % (
+            where, owner, len(found), item.name, _show_candidates(found), how))
+    return None
 
 
 def _unknown_adapter(ctx: Context, where: str, item: t.Any) -> None:
@@ -71,22 +119,25 @@ def plan_adapters(ctx: Context) -> None:
     section = ctx.want.vm_adapters
     if section is None:
         return
-    named = set()
+    named: dict[tuple, int] = {}
     for index, item in enumerate(section):
         where = "config.vm_adapters[%d]" % index
-        key = item.key()
-        facts = ctx.have.adapter(key)
-        current = ctx.adapters.get(key)
-        if facts is None and current is None:
-            _unknown_adapter(ctx, where, item)
+        key = _resolve(ctx, where, item)
+        if key is None:
             continue
+        if key in named:
+            ctx.problems.append(
+                "%s: names the same adapter as config.vm_adapters[%d]. Merge the two entries into one."
+                % (where, named[key]))
+            continue
+        current = ctx.adapters.get(key)
         if current is None:
             ctx.problems.append(
                 "%s: %s is removed by this task's switch changes, so it cannot be configured. Keep "
                 "allow_management_os on its switch, or leave this entry out." % (where, item.label())
             )
             continue
-        named.add(key)
+        named[key] = index
         supported = ctx.have.options_of(key, item.is_management_os)
         given = {option: getattr(item, option) for option in ADAPTER_OPTIONS if getattr(item, option) is not None}
         unsupported = [option for option in given if option != "switch_name" and option not in supported]

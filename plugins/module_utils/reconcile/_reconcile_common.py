@@ -13,7 +13,8 @@ import typing as t
 
 from ansible_collections.sriov.hyperv.plugins.module_utils.transport._errors import HyperVError
 from ansible_collections.sriov.hyperv.plugins.module_utils.spec._host_parse import Observed
-from ansible_collections.sriov.hyperv.plugins.module_utils.transport._runner import SWITCH, Command
+from ansible_collections.sriov.hyperv.plugins.module_utils.spec._identity import AdapterIdentity
+from ansible_collections.sriov.hyperv.plugins.module_utils.transport._runner import SWITCH, Command, Step, wildcard_literal
 from ansible_collections.sriov.hyperv.plugins.module_utils.spec._spec import ADAPTER_DEFAULTS, HostConfig, lenient_config, name_key
 
 STAGE_RECREATE = "recreate"
@@ -66,7 +67,7 @@ class Operation:
     stage: str
     action: str
     target: str
-    commands: list[Command]
+    commands: list[Step]
     summary: str
     details: dict = dataclasses.field(default_factory=dict)
     """For a recreate: the step groups, the parking record and the original switch (see _recreate)."""
@@ -111,7 +112,7 @@ def _show(value: t.Any) -> str:
 
 
 def physical_command(name: str, values: dict, restart: bool) -> Command:
-    parameters: dict[str, t.Any] = {"Name": name}
+    parameters: dict[str, t.Any] = {"Name": wildcard_literal(name)}
     if values.get("sriov_enabled") is not None:
         parameters["Enabled"] = bool(values["sriov_enabled"])
     if values.get("num_vfs") is not None:
@@ -119,6 +120,11 @@ def physical_command(name: str, values: dict, restart: bool) -> Command:
     if not restart:
         parameters["NoRestart"] = SWITCH
     return Command("Set-NetAdapterSriov", parameters)
+
+
+def switch_command(cmdlet: str, name: str, parameters: dict | None = None) -> Command:
+    """A command on the existing switch ``name`` (-Name is a wildcard pattern to these cmdlets)."""
+    return Command(cmdlet, {"Name": wildcard_literal(name), **(parameters or {})})
 
 
 def new_switch_command(values: dict) -> Command:
@@ -153,19 +159,34 @@ def adapter_parameter_value(option: str, value: t.Any) -> t.Any:
     return value
 
 
-def adapter_target(identity: t.Any) -> dict:
-    """The parameters that name an adapter: -VMName/-Name or -ManagementOS/-Name."""
-    if identity.get("management_os") and not identity.get("vm_name"):
-        return {"ManagementOS": SWITCH, "Name": identity["name"]}
-    return {"VMName": identity["vm_name"], "Name": identity["name"]}
+def adapter_statement(adapter: t.Any, cmdlet: str, parameters: dict) -> Step:
+    """``cmdlet`` with ``parameters`` on exactly the adapter ``adapter`` (an item or an identity) names.
+
+    -VMName and -Name select every adapter of that name (and read their values as wildcard
+    patterns, hence the escaping). An identity narrowed by MAC address is reached by piping
+    the adapter itself: ``Get-VMNetworkAdapter -VMName v -Name n | Where-Object -Property MacAddress
+    -EQ -Value m | <cmdlet>``, which the Set-/Connect- cmdlets take as their -VMNetworkAdapter input
+    (Set-VMNetworkAdapter's ResourceObject and Connect-VMNetworkAdapter's Object_* parameter sets,
+    MicrosoftDocs windows-powershell-docs, docset/winserver2022-ps/hyper-v)."""
+    identity = adapter if isinstance(adapter, AdapterIdentity) else AdapterIdentity.of(adapter)
+    if identity.management_os:
+        target: dict[str, t.Any] = {"ManagementOS": SWITCH, "Name": wildcard_literal(identity.name)}
+    else:
+        target = {"VMName": wildcard_literal(identity.vm_name or ""), "Name": wildcard_literal(identity.name)}
+    if identity.mac_address is None:
+        return Command(cmdlet, {**target, **parameters})
+    return (
+        Command("Get-VMNetworkAdapter", target),
+        Command("Where-Object", {"Property": "MacAddress", "EQ": SWITCH, "Value": identity.mac_address}),
+        Command(cmdlet, dict(parameters)),
+    )
 
 
-def adapter_commands(adapter: t.Any, values: dict, connect: str | None) -> list[Command]:
+def adapter_commands(adapter: t.Any, values: dict, connect: str | None) -> list[Step]:
     """Connect (when ``connect``) and one Set-VMNetworkAdapter carrying only ``values``."""
-    identity = adapter if isinstance(adapter, dict) else adapter.model_dump()
-    commands = []
+    commands: list[Step] = []
     if connect:
-        commands.append(Command("Connect-VMNetworkAdapter", {**adapter_target(identity), "SwitchName": connect}))
+        commands.append(adapter_statement(adapter, "Connect-VMNetworkAdapter", {"SwitchName": connect}))
     # Documented option order, whatever order the values were collected in: stable commands.
     settings = {
         parameter: adapter_parameter_value(option, values[option])
@@ -173,20 +194,21 @@ def adapter_commands(adapter: t.Any, values: dict, connect: str | None) -> list[
         if values.get(option) is not None
     }
     if settings:
-        commands.append(Command("Set-VMNetworkAdapter", {**adapter_target(identity), **settings}))
+        commands.append(adapter_statement(adapter, "Set-VMNetworkAdapter", settings))
     return commands
 
 
-def adapter_label(item: dict) -> str:
-    if item.get("management_os") and not item.get("vm_name"):
-        return "management-OS adapter '%s'" % item["name"]
-    return "adapter '%s' of VM '%s'" % (item["name"], item.get("vm_name"))
+def adapter_label(item: t.Any) -> str:
+    return AdapterIdentity.of(item).label()
 
 
-def adapter_key(item: dict) -> tuple:
-    if item.get("management_os") and not item.get("vm_name"):
-        return ("management_os", name_key(item["name"]))
-    return ("vm", name_key(item.get("vm_name") or ""), name_key(item["name"]))
+def adapter_key(item: t.Any) -> tuple:
+    return AdapterIdentity.of(item).key()
+
+
+def settings_key(item: t.Any) -> str:
+    """An adapter's identity as a text key (for records kept as JSON-like dicts)."""
+    return "/".join(str(part) for part in AdapterIdentity.of(item).key())
 
 
 @dataclasses.dataclass
@@ -349,6 +371,12 @@ def new_vnic(ctx: Context, switch_name: str) -> dict:
     for option in ctx.have.new_adapter_options(True):
         item[option] = ADAPTER_DEFAULTS[option]
     return item
+
+
+def find_adapter(ctx: Context, item: t.Any) -> dict | None:
+    """The predicted adapter ``item`` (an item or a recreate record entry) names, or None."""
+    identity = AdapterIdentity.of(item)
+    return next((current for current in ctx.adapters.values() if identity.matches(current)), None)
 
 
 def drop_vnics(ctx: Context, switch_name: str) -> list[str]:

@@ -20,11 +20,16 @@ from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile_
     adapter_commands,
     adapter_key,
     adapter_label,
+    adapter_statement,
     attached_to,
+    find_adapter,
     new_switch_command,
     new_vnic,
     resolve_mode,
+    settings_key,
+    switch_command,
 )
+from ansible_collections.sriov.hyperv.plugins.module_utils.spec._identity import AdapterIdentity
 from ansible_collections.sriov.hyperv.plugins.module_utils.transport._runner import SWITCH, Command
 from ansible_collections.sriov.hyperv.plugins.module_utils.spec._spec import (
     ADAPTER_DEFAULTS,
@@ -90,10 +95,7 @@ def rebuild_commands(target: str, creation: dict, vm_adapters: list[dict], vnics
 
 def reconnect_commands(target: str, vm_adapters: list[dict], vnics: list[dict], created_internal: bool = False) -> list:
     """Connect ``vm_adapters`` to ``target`` and add ``vnics`` (with their settings) back on it."""
-    commands = [
-        Command("Connect-VMNetworkAdapter", {"VMName": item["vm_name"], "Name": item["name"], "SwitchName": target})
-        for item in vm_adapters
-    ]
+    commands = [adapter_statement(item, "Connect-VMNetworkAdapter", {"SwitchName": target}) for item in vm_adapters]
     for vnic in vnics:
         if not (created_internal and name_key(vnic["name"]) == name_key(target)):
             parameters = {"ManagementOS": SWITCH, "Name": vnic["name"], "SwitchName": target}
@@ -114,9 +116,8 @@ def build_recreate(ctx: Context, current: dict, after: dict, diffs: list) -> Non
     key = name_key(name)
     parking = PARKING_PREFIX + name
     attached = attached_to(ctx, name)
-    vm_adapters = [
-        {"vm_name": item["vm_name"], "name": item["name"]} for item in attached if not item.get("management_os")
-    ]
+    # Each with its MAC address where its name is not unique, so that every reconnect reaches it alone.
+    vm_adapters = [AdapterIdentity.of(item).fields() for item in attached if not item.get("management_os")]
     vnics_before = [_vnic_record(ctx, item) for item in attached if item.get("management_os")]
     keep_vnics = after.get("allow_management_os") or after.get("switch_type") == "internal"
     vnics_after = vnics_before if keep_vnics else []
@@ -135,13 +136,10 @@ def build_recreate(ctx: Context, current: dict, after: dict, diffs: list) -> Non
             {"Name": parking, "SwitchType": "Private", "Notes": PARKING_MARKER + json.dumps(record, sort_keys=True)},
         )
     ]
-    swap = [
-        Command("Connect-VMNetworkAdapter", {"VMName": item["vm_name"], "Name": item["name"], "SwitchName": parking})
-        for item in vm_adapters
-    ]
-    swap.append(Command("Remove-VMSwitch", {"Name": name, "Force": SWITCH}))
+    swap = [adapter_statement(item, "Connect-VMNetworkAdapter", {"SwitchName": parking}) for item in vm_adapters]
+    swap.append(switch_command("Remove-VMSwitch", name, {"Force": SWITCH}))
     swap.extend(rebuild_commands(name, creation, vm_adapters, vnics_after))
-    finish = [Command("Remove-VMSwitch", {"Name": parking, "Force": SWITCH})]
+    finish = [switch_command("Remove-VMSwitch", parking, {"Force": SWITCH})]
     running = sorted({item["vm_name"] for item in vm_adapters if _running(ctx, item["vm_name"])}, key=name_key)
     if running:
         ctx.warnings.append(
@@ -195,7 +193,7 @@ def build_recreate(ctx: Context, current: dict, after: dict, diffs: list) -> Non
                 "original_vnics": vnics_before,
                 "vm_adapters": vm_adapters,
                 "settings": {
-                    "%s/%s" % (item["vm_name"], item["name"]): {
+                    settings_key(item): {
                         option: value for option, value in item.items() if option in ADAPTER_PROPERTIES
                     }
                     for item in attached
@@ -242,10 +240,7 @@ def plan_resume(ctx: Context) -> None:
         # Settings of vNICs that exist are checked before any is re-added (a re-added one gets its
         # settings with its Add-VMNetworkAdapter).
         fixes = _vnic_fixes(ctx, vnics)
-        recorded_adapters = [
-            item for item in record.get("vm_adapters") or []
-            if ("vm", name_key(item["vm_name"]), name_key(item["name"])) in ctx.adapters
-        ]
+        recorded_adapters = [item for item in record.get("vm_adapters") or [] if find_adapter(ctx, item) is not None]
         if key not in ctx.switches:
             commands = rebuild_commands(target, dict(record.get("switch") or {"name": target}), recorded_adapters,
                                         missing_vnics)
@@ -253,13 +248,12 @@ def plan_resume(ctx: Context) -> None:
         else:
             moved = [
                 item for item in recorded_adapters
-                if name_key(ctx.adapters[("vm", name_key(item["vm_name"]), name_key(item["name"]))].get(
-                    "switch_name") or "") != key
+                if name_key((find_adapter(ctx, item) or {}).get("switch_name") or "") != key
             ]
             commands = reconnect_commands(target, moved, missing_vnics)
         commands = fixes + commands
         for item in recorded_adapters:
-            ctx.adapters[("vm", name_key(item["vm_name"]), name_key(item["name"]))]["switch_name"] = target
+            (find_adapter(ctx, item) or {})["switch_name"] = target
         for vnic in missing_vnics:
             item = new_vnic(ctx, vnic["name"])
             item.update(vnic.get("settings") or {}, switch_name=target)
@@ -269,7 +263,7 @@ def plan_resume(ctx: Context) -> None:
             ctx.switches[key]["allow_management_os"] = True
             if ctx.switches[key].get("switch_type") == "private":
                 ctx.switches[key]["switch_type"] = "internal"
-        commands.append(Command("Remove-VMSwitch", {"Name": parking.switch_name, "Force": SWITCH}))
+        commands.append(switch_command("Remove-VMSwitch", parking.switch_name, {"Force": SWITCH}))
         ctx.recreated.append(target)
         ctx.warnings.append(
             "Finishing the interrupted recreate of switch '%s' recorded on parking switch '%s'."

@@ -23,6 +23,7 @@ from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile_
     new_switch_command,
     new_vnic,
     resolve_mode,
+    switch_command,
     warn_host_iov,
 )
 from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile_physical import nic_not_capable, unknown_nic
@@ -100,7 +101,7 @@ def _remove_switch(ctx: Context, switch: dict) -> None:
             stage=STAGE_SWITCHES,
             action="remove",
             target=switch["name"],
-            commands=[Command("Remove-VMSwitch", {"Name": switch["name"], "Force": SWITCH})],
+            commands=[switch_command("Remove-VMSwitch", switch["name"], {"Force": SWITCH})],
             summary=summary,
             details={"order": 0},
         )
@@ -308,7 +309,7 @@ def _set_switch(ctx: Context, current: dict, after: dict, desired: dict) -> None
     elif type_after == "external" and sorted(map(name_key, nics_after)) != sorted(map(name_key, nics_before)):
         changed.append("physical adapters %s" % ", ".join(nics_after))
         if after.get("enable_embedded_teaming"):
-            commands.append(Command("Set-VMSwitchTeam", {"Name": name, "NetAdapterName": list(nics_after)}))
+            commands.append(switch_command("Set-VMSwitchTeam", name, {"NetAdapterName": list(nics_after)}))
         else:
             parameters["NetAdapterName"] = list(nics_after)
     if type_after == "external" and "allow_management_os" in desired and after["allow_management_os"] != bool(
@@ -322,7 +323,7 @@ def _set_switch(ctx: Context, current: dict, after: dict, desired: dict) -> None
     if not parameters and not commands:
         return
     if parameters:
-        commands.insert(0, Command("Set-VMSwitch", {"Name": name, **parameters}))
+        commands.insert(0, switch_command("Set-VMSwitch", name, parameters))
     ctx.switches[key] = after
     had_vnic = bool(current.get("allow_management_os"))
     if had_vnic and not after["allow_management_os"]:

@@ -13,6 +13,7 @@ import dataclasses
 import json
 import typing as t
 
+from ansible_collections.sriov.hyperv.plugins.module_utils.spec._identity import AdapterIdentity
 from ansible_collections.sriov.hyperv.plugins.module_utils.transport._runner import PSObjectData
 from ansible_collections.sriov.hyperv.plugins.module_utils.spec._spec import (
     IOV_ADAPTER_OPTIONS,
@@ -182,18 +183,31 @@ class AdapterFacts:
     vrss_max_queue_pairs: int | None = None
     ieee_priority_tag: str | None = None
     """``On`` or ``Off``: not managed, but carried over when a recreate re-adds a host vNIC."""
+    is_legacy: bool | None = None
     supported_options: frozenset = frozenset()
     """Adapter options whose host property exists on this adapter (what the host supports)."""
+    name_unique: bool = True
+    """False when another adapter of the same VM (or of the management OS) has this name."""
+
+    def full_identity(self) -> AdapterIdentity:
+        """VM + name + this adapter's own MAC address (left out when the host shows none usable)."""
+        identity = AdapterIdentity.of({"name": self.name, "vm_name": self.vm_name,
+                                       "management_os": self.management_os})
+        try:
+            return identity.narrowed(self.mac_address)
+        except ValueError:
+            return identity
+
+    def identity(self) -> AdapterIdentity:
+        """VM + name, narrowed by the MAC address exactly where the name is not unique."""
+        full = self.full_identity()
+        return full.narrowed(None) if self.name_unique else full
 
     def key(self) -> tuple:
-        if self.management_os:
-            return ("management_os", name_key(self.name))
-        return ("vm", name_key(self.vm_name or ""), name_key(self.name))
+        return self.identity().key()
 
     def label(self) -> str:
-        if self.management_os:
-            return "management-OS adapter '%s'" % self.name
-        return "adapter '%s' of VM '%s'" % (self.name, self.vm_name)
+        return self.identity().label()
 
 
 @dataclasses.dataclass
@@ -271,6 +285,13 @@ class Observed:
 
     def adapter(self, key: tuple) -> AdapterFacts | None:
         return self._lookup("adapters", key, lambda adapter: adapter.key())
+
+    def adapters_named(self, identity: AdapterIdentity) -> list[AdapterFacts]:
+        """The adapters with ``identity``'s VM and name, narrowed by its MAC address when it has one."""
+        found = [adapter for adapter in self.adapters if adapter.identity().name_key() == identity.name_key()]
+        if identity.mac_address is None:
+            return found
+        return [adapter for adapter in found if adapter.full_identity() == identity]
 
     def pending_restarts(self) -> list[str]:
         return [nic.name for nic in self.nics if nic.pending]
@@ -381,6 +402,7 @@ def _parse_adapter(obj: PSObjectData) -> AdapterFacts:
         vrss_max_queue_pairs_requested=_as_int(prop(obj, "VrssMaxQueuePairsRequested")),
         vrss_max_queue_pairs=_as_int(prop(obj, "VrssMaxQueuePairs")),
         ieee_priority_tag=None if prop(obj, "IeeePriorityTag") is None else str(prop(obj, "IeeePriorityTag")),
+        is_legacy=prop(obj, "IsLegacy"),
         supported_options=supported,
     )
 
@@ -403,8 +425,9 @@ def _adapter_config(obj: PSObjectData, facts: AdapterFacts) -> VmAdapterConfig:
         elif option in ("iov_weight", "vmq_weight", "ipsec_offload_max_sa"):
             value = _as_int(value)
         values[option] = value
-    identity: dict[str, t.Any] = {"management_os": True} if facts.management_os else {"vm_name": facts.vm_name}
-    return lenient(VmAdapterConfig, dict(name=facts.name, switch_name=facts.switch_name, **identity, **values))
+    # The identity carries the MAC address exactly where the name is not unique, so that the
+    # gathered config feeds back as it is.
+    return lenient(VmAdapterConfig, dict(facts.identity().fields(), switch_name=facts.switch_name, **values))
 
 
 def _sriov_support_name(value: t.Any) -> str | None:
@@ -554,6 +577,12 @@ def parse_observed(objects: list[PSObjectData]) -> Observed:
         ) or obj.is_a("Microsoft.HyperV.PowerShell.VMInternalNetworkAdapter"):
             adapters.append((obj, _parse_adapter(obj)))
     nics = _parse_nics(objects)
+    named: dict[tuple, int] = {}
+    for _obj, facts in adapters:
+        key = facts.identity().name_key()
+        named[key] = named.get(key, 0) + 1
+    for _obj, facts in adapters:
+        facts.name_unique = named[facts.identity().name_key()] == 1
     parking: list[ParkingRecord] = []
     live_switches: list[SwitchFacts] = []
     for switch in switches:

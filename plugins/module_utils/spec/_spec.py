@@ -16,11 +16,13 @@ import functools
 import typing as t
 
 from ansible_collections.sriov.hyperv.plugins.module_utils.transport._errors import HyperVError
+from ansible_collections.sriov.hyperv.plugins.module_utils.spec._identity import AdapterIdentity, normalize_mac
 from ansible_collections.sriov.hyperv.plugins.module_utils.spec._pydantic_compat import (
     BaseModel,
     ConfigDict,
     Field,
     ValidationError,
+    field_validator,
 )
 
 UINT32_MAX = 4294967295
@@ -76,6 +78,7 @@ class VmAdapterConfig(_Model):
     vm_name: t.Optional[str] = Field(default=None, min_length=1)
     management_os: t.Optional[bool] = None
     name: str = Field(min_length=1)
+    mac_address: t.Optional[str] = None
     switch_name: t.Optional[str] = Field(default=None, min_length=1)
     iov_weight: t.Optional[int] = Field(default=None, ge=0, le=100)
     iov_queue_pairs_requested: t.Optional[int] = Field(default=None, ge=1, le=UINT32_MAX)
@@ -87,20 +90,25 @@ class VmAdapterConfig(_Model):
     vmmq_queue_pairs: t.Optional[int] = Field(default=None, ge=1, le=UINT32_MAX)
     allow_teaming: t.Optional[bool] = None
 
+    @field_validator("mac_address", mode="before")
+    @classmethod
+    def _mac(cls, value: t.Any) -> t.Any:
+        # Three spellings are accepted; the model keeps the one Hyper-V writes (00155D0A0B0C).
+        return None if value is None else normalize_mac(value)
+
     @property
     def is_management_os(self) -> bool:
         return bool(self.management_os) and not self.vm_name
 
+    def identity(self) -> AdapterIdentity:
+        """VM + name (or the management OS + name), narrowed by mac_address; never position."""
+        return AdapterIdentity.of(self)
+
     def key(self) -> tuple:
-        """Identity: (VM name, adapter name), or the management OS and the name; never position."""
-        if self.is_management_os:
-            return ("management_os", name_key(self.name))
-        return ("vm", name_key(self.vm_name or ""), name_key(self.name))
+        return self.identity().key()
 
     def label(self) -> str:
-        if self.is_management_os:
-            return "management-OS adapter '%s'" % self.name
-        return "adapter '%s' of VM '%s'" % (self.name, self.vm_name)
+        return self.identity().label()
 
 
 class HostConfig(_Model):
@@ -237,6 +245,9 @@ def _problem(error: dict, path: str, root: type) -> str:
         return "%s: %r is not a whole number. Give an integer." % (where, value)
     if kind == "string_type":
         return "%s: %r is not a string. Quote the value." % (where, value)
+    if kind == "value_error":
+        # A validator's own message already says what to give.
+        return "%s: %s" % (where, str(error.get("msg", "")).replace("Value error, ", "", 1))
     if kind == "string_too_short":
         return "%s: must not be empty. Give a name." % where
     if kind == "list_type":
@@ -262,35 +273,10 @@ def _duplicates(items: list, key: t.Callable[[t.Any], t.Any], path: str, section
     return problems
 
 
-# Hyper-V's and NetAdapter's cmdlets treat these as wildcard characters in the names they look
-# up: "web[1]" would select "web1", and "*" every VM. Such names are refused rather than sent.
-_WILDCARD_CHARACTERS = ("*", "?", "[", "`")
-
-
-def _wildcard_problems(cfg: HostConfig, path: str) -> list[str]:
-    problems = []
-    fields = []
-    for index, nic in enumerate(cfg.physical_adapters or []):
-        fields.append(("%s.physical_adapters[%d].name" % (path, index), nic.name))
-    for index, switch in enumerate(cfg.switches or []):
-        fields.append(("%s.switches[%d].name" % (path, index), switch.name))
-        for position, nic_name in enumerate(switch.net_adapter_names or []):
-            fields.append(("%s.switches[%d].net_adapter_names[%d]" % (path, index, position), nic_name))
-    for index, adapter in enumerate(cfg.vm_adapters or []):
-        for option in ("vm_name", "name", "switch_name"):
-            fields.append(("%s.vm_adapters[%d].%s" % (path, index, option), getattr(adapter, option)))
-    for where, value in fields:
-        if value and any(char in value for char in _WILDCARD_CHARACTERS):
-            problems.append(
-                "%s: '%s' contains a wildcard character (* ? [ or `) that the host's cmdlets would match against "
-                "other names. Rename the object on the host to manage it with this collection." % (where, value)
-            )
-    return problems
-
-
 def model_rule_problems(cfg: HostConfig, path: str = "config") -> list[str]:
     """The cross-field rules that need no host: every violation, with its path and fix."""
-    problems: list[str] = _wildcard_problems(cfg, path)
+    # Names with wildcard characters (* ? [ ] `) are fine: the commands escape them (_runner.wildcard_literal).
+    problems: list[str] = []
     physical = cfg.physical_adapters or []
     switches = cfg.switches or []
     adapters = cfg.vm_adapters or []

@@ -36,6 +36,28 @@ class Command:
 Statement = t.Sequence[Command]
 """A pipeline: the output of each command flows into the next."""
 
+Step = t.Union[Command, t.Tuple[Command, ...]]
+"""One step of a write: a command, or a pipeline (a tuple of commands) run as one statement."""
+
+
+def statement_of(step: Step) -> tuple[Command, ...]:
+    """The commands of a step, as the statement that runs it."""
+    return step if isinstance(step, tuple) else (step,)
+
+
+# The characters PowerShell's WildcardPattern gives a meaning, and its escape character.
+_WILDCARD_SPECIAL = "*?[]`"
+
+
+def wildcard_literal(name: str) -> str:
+    """``name`` as a wildcard pattern that matches only itself (``[WildcardPattern]::Escape``).
+
+    For the parameters a host's cmdlets read as wildcard patterns (the names a cmdlet looks up,
+    never a name it creates): ``web[1]`` sent as is selects ``web1``, and ``*`` every VM.
+    PowerShell/PowerShell ``src/System.Management.Automation/engine/regex.cs`` defines the rule:
+    a backtick before ``*``, ``?``, ``[``, ``]`` and the backtick itself."""
+    return "".join("`" + char if char in _WILDCARD_SPECIAL else char for char in name)
+
 
 @dataclasses.dataclass
 class PSObjectData:
@@ -121,3 +143,8 @@ def render_command(command: Command) -> str:
 
 def render_statement(statement: Statement) -> str:
     return " | ".join(render_command(command) for command in statement)
+
+
+def render_step(step: Step) -> str:
+    """A step as the line a user could paste: a pipeline joined by ``|``."""
+    return render_statement(statement_of(step))

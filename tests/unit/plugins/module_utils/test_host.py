@@ -273,7 +273,7 @@ def test_every_shipped_scenario_reads_and_round_trips(scenario_name, host_name):
         assert plan(parse_config(gathered), have, state, RECREATE).operations == []
     # Resetting every VM adapter to Hyper-V's defaults is predicted exactly, on every host.
     reset = plan(parse_config({"vm_adapters": [{key: value for key, value in item.items()
-                                                if key in ("vm_name", "management_os", "name")}
+                                                if key in ("vm_name", "management_os", "name", "mac_address")}
                                                for item in gathered.get("vm_adapters", [])]}),
                  have, "deleted", Policy())
     after = apply_plan(runner, reset, have)

@@ -111,13 +111,13 @@ def test_none_and_empty_mean_nothing_managed():
          "config.vm_adapters[1]: duplicate adapter identity, already given as config.vm_adapters[0]"),
         ({"vm_adapters": [{"management_os": True, "name": "m"}, {"management_os": True, "name": "M"}]},
          "config.vm_adapters[1]: duplicate adapter identity"),
-        ({"vm_adapters": [{"vm_name": "web[1]", "name": "n"}]},
-         "config.vm_adapters[0].vm_name: 'web[1]' contains a wildcard character (* ? [ or `) that the host's cmdlets "
-         "would match against other names."),
-        ({"vm_adapters": [{"vm_name": "w", "name": "n*", "switch_name": "s?"}]}, "config.vm_adapters[0].switch_name: 's?'"),
-        ({"switches": [{"name": "a`b", "switch_type": "private"}]}, "config.switches[0].name: 'a`b' contains"),
-        ({"switches": [{"name": "s", "net_adapter_names": ["NIC*"]}]}, "config.switches[0].net_adapter_names[0]: 'NIC*'"),
-        ({"physical_adapters": [{"name": "?"}]}, "config.physical_adapters[0].name: '?' contains"),
+        ({"vm_adapters": [{"vm_name": "w", "name": "n", "mac_address": "00-15-5D-0A-0B"}]},
+         "config.vm_adapters[0].mac_address: '00-15-5D-0A-0B' is not a MAC address. Give 12 hexadecimal digits"),
+        ({"vm_adapters": [{"vm_name": "w", "name": "n", "mac_address": "00:15-5D:0A:0B:0C"}]},
+         "config.vm_adapters[0].mac_address: '00:15-5D:0A:0B:0C' is not a MAC address."),
+        ({"vm_adapters": [{"vm_name": "w", "name": "n", "mac_address": "00155D0A0B01"},
+                          {"vm_name": "W", "name": "N", "mac_address": "00:15:5d:0a:0b:01"}]},
+         "config.vm_adapters[1]: duplicate adapter identity, already given as config.vm_adapters[0]"),
     ],
 )
 def test_every_rule_names_the_path_and_the_fix(data, expected):
@@ -125,6 +125,26 @@ def test_every_rule_names_the_path_and_the_fix(data, expected):
         parse_config(data)
     assert expected in caught.value.message
     assert isinstance(caught.value, HyperVError)
+
+
+@pytest.mark.parametrize("written", ["00155D0A0B0C", "00-15-5D-0A-0B-0C", "00:15:5d:0a:0b:0c", "00155d0a0b0c"])
+def test_mac_address_is_accepted_in_three_spellings_and_kept_as_hyperv_writes_it(written):
+    cfg = parse_config({"vm_adapters": [{"vm_name": "fileserver", "name": "Network Adapter", "mac_address": written}]})
+    assert cfg.vm_adapters[0].mac_address == "00155D0A0B0C"
+    assert cfg.vm_adapters[0].key() == ("vm", "FILESERVER", "NETWORK ADAPTER", "00155D0A0B0C")
+    assert cfg.vm_adapters[0].label() == "adapter 'Network Adapter' (MAC 00155D0A0B0C) of VM 'fileserver'"
+
+
+def test_names_with_wildcard_characters_are_accepted():
+    cfg = parse_config({"switches": [{"name": "lab[1]*", "switch_type": "private"}],
+                        "vm_adapters": [{"vm_name": "web`1?", "name": "n[a]", "switch_name": "lab[1]*"}]})
+    assert cfg.switches[0].name == "lab[1]*" and cfg.vm_adapters[0].vm_name == "web`1?"
+
+
+def test_same_name_with_two_mac_addresses_is_two_adapters():
+    cfg = parse_config({"vm_adapters": [{"vm_name": "a", "name": "n", "mac_address": "00155D000001"},
+                                        {"vm_name": "a", "name": "n", "mac_address": "00155D000002"}]})
+    assert len({adapter.key() for adapter in cfg.vm_adapters}) == 2
 
 
 def test_same_adapter_name_on_two_vms_is_not_a_duplicate():
