@@ -89,6 +89,13 @@ options:
             description:
               - Whether PacketDirect is enabled on the switch. Creation-only.
             type: bool
+          load_balancing_algorithm:
+            description:
+              - Load balancing of a Switch Embedded Teaming (SET) switch, V(hyper_v_port) or
+                V(dynamic) (Hyper-V's default). Set in place with C(Set-VMSwitchTeam). SET switches only.
+            type: str
+            choices: [hyper_v_port, dynamic]
+            version_added: 0.2.0
           notes:
             description:
               - Free-text notes stored on the switch.

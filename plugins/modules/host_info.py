@@ -225,6 +225,14 @@ switches:
       type: bool
       returned: success
       sample: false
+    load_balancing_algorithm:
+      description:
+        - How a Switch Embedded Teaming switch spreads traffic over its members (C(Get-VMSwitchTeam)),
+          V(hyper_v_port) or V(dynamic); null on a switch that is not a team.
+      type: str
+      returned: success
+      sample: dynamic
+      version_added: 0.2.0
     allow_management_os:
       description: Whether the management OS has an adapter on the switch.
       type: bool

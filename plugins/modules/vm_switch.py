@@ -74,6 +74,14 @@ options:
     description:
       - Whether PacketDirect is enabled on the switch. Creation-only.
     type: bool
+  load_balancing_algorithm:
+    description:
+      - How a Switch Embedded Teaming (SET) switch spreads traffic over its team members,
+        V(hyper_v_port) or V(dynamic) (Hyper-V's default for a new team).
+      - Changed in place with C(Set-VMSwitchTeam); no recreate. Only for SET switches.
+    type: str
+    choices: [hyper_v_port, dynamic]
+    version_added: 0.2.0
   notes:
     description:
       - Free-text notes stored on the switch.

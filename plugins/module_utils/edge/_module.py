@@ -38,6 +38,7 @@ SWITCH_OPTIONS: dict[str, dict[str, t.Any]] = {
     "minimum_bandwidth_mode": {"type": "str", "choices": ["default", "weight", "absolute", "none"]},
     "enable_embedded_teaming": {"type": "bool"},
     "enable_packet_direct": {"type": "bool"},
+    "load_balancing_algorithm": {"type": "str", "choices": ["hyper_v_port", "dynamic"]},
     "notes": {"type": "str"},
 }
 

@@ -140,6 +140,7 @@ def switch_record(switch: t.Any, adapters: t.Sequence[t.Any]) -> dict[str, t.Any
         "minimum_bandwidth_mode": switch.bandwidth_mode,
         "enable_embedded_teaming": bool(switch.embedded_teaming_enabled),
         "enable_packet_direct": bool(switch.packet_direct_enabled),
+        "load_balancing_algorithm": switch.load_balancing_algorithm,
         "allow_management_os": bool(switch.allow_management_os),
         "virtual_functions": {
             "total": total,

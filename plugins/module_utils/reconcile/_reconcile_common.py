@@ -26,6 +26,7 @@ STAGES = (STAGE_RECREATE, STAGE_PHYSICAL, STAGE_SWITCHES, STAGE_ADAPTERS)
 
 SWITCH_TYPE_VALUES = {"external": "External", "internal": "Internal", "private": "Private"}
 BANDWIDTH_MODE_VALUES = {"default": "Default", "weight": "Weight", "absolute": "Absolute", "none": "None"}
+LOAD_BALANCING_VALUES = {"hyper_v_port": "HyperVPort", "dynamic": "Dynamic"}
 MODERATION_VALUES = {
     "default": "Default",
     "adaptive": "Adaptive",

@@ -12,6 +12,7 @@ import typing as t
 
 from ansible_collections.sriov.hyperv.plugins.module_utils.spec._host_parse import REQUIRED_WINDOWS, SWITCH_PROPERTIES
 from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile_common import (
+    LOAD_BALANCING_VALUES,
     STAGE_SWITCHES,
     SWITCH_TYPE_VALUES,
     Context,
@@ -144,6 +145,17 @@ def _create_switch(ctx: Context, where: str, given: dict) -> None:
     for option in ("enable_embedded_teaming", "enable_packet_direct", "notes"):
         if option in defaults:
             after[option] = given.get(option, defaults[option])
+    commands = [new_switch_command(given)]
+    if after.get("enable_embedded_teaming"):
+        # New-VMSwitch has no load-balancing parameter: a new team gets Dynamic, and
+        # Set-VMSwitchTeam changes it (MicrosoftDocs windows-powershell-docs, Set-VMSwitchTeam.md).
+        after["load_balancing_algorithm"] = given.get("load_balancing_algorithm", "dynamic")
+        if after["load_balancing_algorithm"] != "dynamic":
+            commands.append(switch_command("Set-VMSwitchTeam", name, {
+                "LoadBalancingAlgorithm": LOAD_BALANCING_VALUES[after["load_balancing_algorithm"]]}))
+    elif given.get("load_balancing_algorithm") is not None:
+        _not_a_team(ctx, where, name)
+        return
     ctx.switches[key] = after
     if after["allow_management_os"]:
         vnic = new_vnic(ctx, name)
@@ -153,11 +165,18 @@ def _create_switch(ctx: Context, where: str, given: dict) -> None:
             stage=STAGE_SWITCHES,
             action="create",
             target=name,
-            commands=[new_switch_command(given)],
+            commands=commands,
             summary="create %s switch '%s'%s" % (switch_type, name, " with SR-IOV" if iov else ""),
             details={"order": 1},
         )
     )
+
+
+def _not_a_team(ctx: Context, where: str, name: str) -> None:
+    ctx.problems.append(
+        "%s.load_balancing_algorithm: switch '%s' is not a Switch Embedded Teaming switch, and only a team has a "
+        "load-balancing algorithm. Remove load_balancing_algorithm, or make it a SET switch (more than one "
+        "physical adapter, or enable_embedded_teaming: true)." % (where, name))
 
 
 def _switch_defaults(ctx: Context, type_after: str, nics_after: list | None) -> dict:
@@ -278,6 +297,18 @@ def _update_switch(ctx: Context, where: str, current: dict, given: dict) -> None
             "bypasses the switch's bandwidth management), or leave enable_iov off." % (where, name, mode_after)
         )
         return
+    if teaming_after and type_after == "external":
+        # Not creation-only: Set-VMSwitchTeam changes it in place. Hyper-V's default is Dynamic.
+        # A switch that becomes a team (a recreate) starts with Hyper-V's Dynamic too.
+        lb_default = "dynamic" if ctx.replacing or not teaming_before else current.get("load_balancing_algorithm")
+        lb_after = desired.get("load_balancing_algorithm", lb_default)
+        if lb_after is not None:
+            after["load_balancing_algorithm"] = lb_after
+    else:
+        if desired.get("load_balancing_algorithm") is not None:
+            _not_a_team(ctx, where, name)
+            return
+        after.pop("load_balancing_algorithm", None)
     if diffs:
         attached = attached_to(ctx, name)
         if ctx.policy.creation_only_changes == "fail":
@@ -296,6 +327,7 @@ def _set_switch(ctx: Context, current: dict, after: dict, desired: dict) -> None
     key = name_key(name)
     parameters: dict[str, t.Any] = {}
     commands: list[Command] = []
+    team: dict[str, t.Any] = {}
     changed: list[str] = []
     type_before, type_after = current.get("switch_type"), after["switch_type"]
     nics_before = current.get("net_adapter_names") or []
@@ -309,9 +341,15 @@ def _set_switch(ctx: Context, current: dict, after: dict, desired: dict) -> None
     elif type_after == "external" and sorted(map(name_key, nics_after)) != sorted(map(name_key, nics_before)):
         changed.append("physical adapters %s" % ", ".join(nics_after))
         if after.get("enable_embedded_teaming"):
-            commands.append(switch_command("Set-VMSwitchTeam", name, {"NetAdapterName": list(nics_after)}))
+            team["NetAdapterName"] = list(nics_after)
         else:
             parameters["NetAdapterName"] = list(nics_after)
+    lb_after = after.get("load_balancing_algorithm")
+    if lb_after is not None and lb_after != current.get("load_balancing_algorithm"):
+        team["LoadBalancingAlgorithm"] = LOAD_BALANCING_VALUES[lb_after]
+        changed.append("load_balancing_algorithm %s" % lb_after)
+    if team:
+        commands.append(switch_command("Set-VMSwitchTeam", name, team))
     if type_after == "external" and "allow_management_os" in desired and after["allow_management_os"] != bool(
         current.get("allow_management_os")
     ):

@@ -59,6 +59,10 @@ REQUIRED_WINDOWS = {
     "vmq_weight": "Windows Server 2012",
     "allow_teaming": "Windows Server 2012",
 }
+# VMSwitchLoadBalancingAlgorithm (HyperVPort = 4, Dynamic = 5; the Hyper-V module's enum, as the
+# stub generated from it in dsccommunity/HyperVDsc tests/Unit/Stubs/Hyper-V.stubs.psm1 shows), by
+# name or number as a serializer may give it.
+LOAD_BALANCING_NAMES = {"hypervport": "hyper_v_port", "dynamic": "dynamic", "4": "hyper_v_port", "5": "dynamic"}
 SRIOV_SUPPORT_NAMES = {
     0: "Unknown",
     1: "Supported",
@@ -150,6 +154,8 @@ class SwitchFacts:
     """NetAdapterInterfaceGuid: the key that ties a switch to its NICs (absent before 2019)."""
     nic_names: list[str] = dataclasses.field(default_factory=list)
     team_members: list[str] = dataclasses.field(default_factory=list)
+    load_balancing_algorithm: str | None = None
+    """``hyper_v_port`` or ``dynamic`` on a SET switch (Get-VMSwitchTeam), None on any other."""
     iov_vf_count: int | None = None
     iov_vf_in_use: int | None = None
     iov_queue_pair_count: int | None = None
@@ -559,7 +565,7 @@ def parse_observed(objects: list[PSObjectData]) -> Observed:
     vms: list[VmFacts] = []
     switches: list[SwitchFacts] = []
     adapters: list[tuple[PSObjectData, AdapterFacts]] = []
-    teams: dict[str, tuple[list[str], list[str]]] = {}
+    teams: dict[str, tuple[list[str], list[str], t.Any]] = {}
     for obj in objects:
         if obj.is_a("Microsoft.HyperV.PowerShell.VMHost"):
             host = _parse_host(obj)
@@ -569,6 +575,7 @@ def parse_observed(objects: list[PSObjectData]) -> Observed:
             teams[name_key(str(prop(obj, "Name")))] = (
                 [str(item) for item in _as_list(prop(obj, "NetAdapterInterfaceDescription"))],
                 _guids(prop(obj, "NetAdapterInterfaceGuid")),
+                prop(obj, "LoadBalancingAlgorithm"),
             )
         elif obj.is_a("Microsoft.HyperV.PowerShell.VMSwitch"):
             switches.append(_parse_switch(obj))
@@ -586,7 +593,9 @@ def parse_observed(objects: list[PSObjectData]) -> Observed:
     parking: list[ParkingRecord] = []
     live_switches: list[SwitchFacts] = []
     for switch in switches:
-        members, member_guids = teams.get(name_key(switch.name), ([], []))
+        members, member_guids, algorithm = teams.get(name_key(switch.name), ([], [], None))
+        if name_key(switch.name) in teams:
+            switch.load_balancing_algorithm = LOAD_BALANCING_NAMES.get(str(algorithm).lower(), _lower(algorithm))
         if members or member_guids:
             switch.team_members = _nic_names(members, member_guids or switch.nic_guids, nics)
             switch.nic_names = list(switch.team_members)
@@ -607,6 +616,7 @@ def parse_observed(objects: list[PSObjectData]) -> Observed:
             minimum_bandwidth_mode=switch.bandwidth_mode,
             enable_embedded_teaming=switch.embedded_teaming_enabled,
             enable_packet_direct=switch.packet_direct_enabled,
+            load_balancing_algorithm=switch.load_balancing_algorithm,
             notes=switch.notes,
         ))
         for switch in live_switches

@@ -36,6 +36,7 @@ _NONE_TYPE = type(None)
 
 SwitchType = t.Literal["external", "internal", "private"]
 BandwidthMode = t.Literal["default", "weight", "absolute", "none"]
+LoadBalancingAlgorithm = t.Literal["hyper_v_port", "dynamic"]
 InterruptModeration = t.Literal["default", "adaptive", "off", "low", "medium", "high"]
 
 
@@ -71,6 +72,7 @@ class SwitchConfig(_Model):
     minimum_bandwidth_mode: t.Optional[BandwidthMode] = None
     enable_embedded_teaming: t.Optional[bool] = None
     enable_packet_direct: t.Optional[bool] = None
+    load_balancing_algorithm: t.Optional[LoadBalancingAlgorithm] = None
     notes: t.Optional[str] = None
 
 
@@ -317,6 +319,12 @@ def model_rule_problems(cfg: HostConfig, path: str = "config") -> list[str]:
         if nics:
             problems += _duplicates([{"n": nic} for nic in nics], lambda item: name_key(item["n"]), where,
                                     "net_adapter_names", "physical adapter name")
+        if switch.load_balancing_algorithm is not None and (
+                switch.enable_embedded_teaming is False or switch.switch_type in ("internal", "private")):
+            problems.append(
+                "%s.load_balancing_algorithm: only a Switch Embedded Teaming switch has a load-balancing "
+                "algorithm. Remove load_balancing_algorithm, or make the switch an External SET switch "
+                "(enable_embedded_teaming: true)." % where)
         if (switch.minimum_bandwidth_mode in ("weight", "absolute") and switch.enable_iov):
             problems.append(
                 "%s.minimum_bandwidth_mode: %s cannot be combined with enable_iov: SR-IOV traffic bypasses the "
