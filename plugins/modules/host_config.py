@@ -100,6 +100,15 @@ options:
             description:
               - Free-text notes stored on the switch.
             type: str
+          remove_management_os_adapters:
+            description:
+              - Host virtual network adapters of this switch that the task lets go when the switch
+                loses the management OS (O(config.switches[].allow_management_os=false),
+                O(config.switches[].switch_type=private), or a recreate without it). Without every
+                one of them listed, the task is refused. Not a setting; never gathered.
+            type: list
+            elements: str
+            version_added: 0.2.0
       vm_adapters:
         description:
           - Network adapters of VMs (identified by VM name and adapter name) and of the management OS

@@ -86,6 +86,16 @@ options:
     description:
       - Free-text notes stored on the switch.
     type: str
+  remove_management_os_adapters:
+    description:
+      - Names of the host virtual network adapters (management-OS adapters) of this switch that the
+        task lets go. O(allow_management_os=false), O(switch_type=private), or a recreate without the
+        management OS removes every management-OS adapter of the switch; the task is refused unless
+        each of them is listed here. Names that are not on the switch are ignored, so a rerun works.
+      - Not a setting of the switch; it is never gathered.
+    type: list
+    elements: str
+    version_added: 0.2.0
   creation_only_changes:
     description:
       - What to do when a creation-only setting of an existing switch differs from the requested one.

@@ -40,6 +40,7 @@ SWITCH_OPTIONS: dict[str, dict[str, t.Any]] = {
     "enable_packet_direct": {"type": "bool"},
     "load_balancing_algorithm": {"type": "str", "choices": ["hyper_v_port", "dynamic"]},
     "notes": {"type": "str"},
+    "remove_management_os_adapters": {"type": "list", "elements": "str"},
 }
 
 VM_ADAPTER_OPTIONS: dict[str, dict[str, t.Any]] = {
@@ -292,7 +293,8 @@ def _execute(module: AnsibleModule, request: Request, definition: Definition, pa
         if request.state == "gathered":
             return {"changed": False, "gathered": _config_dict(observed.config)}
 
-        policy = _reconcile.Policy(creation_only_changes=request.creation_only_changes, restart=request.restart)
+        policy = _reconcile.Policy(creation_only_changes=request.creation_only_changes, restart=request.restart,
+                                   check_mode=module.check_mode)
         plan = _reconcile.plan(want, observed, request.state, policy)
         # Decided from the plan before anything runs, so check mode and a real run agree.
         changed = bool(plan.changed)

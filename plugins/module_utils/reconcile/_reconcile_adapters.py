@@ -107,6 +107,15 @@ def _unknown_adapter(ctx: Context, where: str, item: t.Any) -> None:
     )
 
 
+def _unknown_switch(ctx: Context, where: str | None, wanted_switch: str) -> None:
+    hint = did_you_mean(wanted_switch, [switch["name"] for switch in ctx.switches.values()])
+    removed = " (this task removes it)" if name_key(wanted_switch) in ctx.removed_switches else ""
+    ctx.problems.append(
+        "%s.switch_name: switch '%s' was not found on the host%s.%s Create it under switches, or use an "
+        "existing switch." % (where, wanted_switch, removed, hint)
+    )
+
+
 def _defaults(supported: t.Iterable[str], management_os: bool) -> dict:
     return {
         option: ADAPTER_DEFAULTS[option]
@@ -124,6 +133,9 @@ def plan_adapters(ctx: Context) -> None:
         where = "config.vm_adapters[%d]" % index
         key = _resolve(ctx, where, item)
         if key is None:
+            # Every problem at once: the switch is checked even when the adapter is not found.
+            if item.switch_name is not None and name_key(item.switch_name) not in ctx.switches:
+                _unknown_switch(ctx, where, item.switch_name)
             continue
         if key in named:
             ctx.problems.append(
@@ -173,12 +185,7 @@ def _reconcile_adapter(ctx: Context, where: str | None, current: dict, desired: 
     if wanted_switch is not None and name_key(wanted_switch) != name_key(current.get("switch_name") or ""):
         target = ctx.switches.get(name_key(wanted_switch))
         if target is None:
-            hint = did_you_mean(wanted_switch, [switch["name"] for switch in ctx.switches.values()])
-            removed = " (this task removes it)" if name_key(wanted_switch) in ctx.removed_switches else ""
-            ctx.problems.append(
-                "%s.switch_name: switch '%s' was not found on the host%s.%s Create it under switches, or use an "
-                "existing switch." % (where, wanted_switch, removed, hint)
-            )
+            _unknown_switch(ctx, where, wanted_switch)
             return
         if current.get("management_os"):
             ctx.problems.append(

@@ -57,6 +57,8 @@ class Policy:
     """Restart physical adapters so that SR-IOV changes take effect now."""
     restart_timeout: float = 300.0
     """Seconds to wait for a restarted adapter to show its new values."""
+    check_mode: bool = False
+    """The plan is a prediction only (check mode, an audit): warnings say what *would* happen."""
 
     def __post_init__(self) -> None:
         if self.creation_only_changes not in ("fail", "recreate"):
@@ -244,6 +246,10 @@ class Context:
     def replacing(self) -> bool:
         return self.state in ("replaced", "overridden")
 
+    def will(self, present: str, conditional: str) -> str:
+        """The verb of a warning: what the run does, or in check mode what it would do."""
+        return conditional if self.policy.check_mode else present
+
     def add(self, operation: Operation) -> None:
         self.operations.append(operation)
 
@@ -378,6 +384,22 @@ def find_adapter(ctx: Context, item: t.Any) -> dict | None:
     """The predicted adapter ``item`` (an item or a recreate record entry) names, or None."""
     identity = AdapterIdentity.of(item)
     return next((current for current in ctx.adapters.values() if identity.matches(current)), None)
+
+
+def unnamed_removals(ctx: Context, where: str, switch_name: str, vnics: list[str], allowed: list | None) -> bool:
+    """Refuse to remove host vNICs the task does not name; True when every one of ``vnics`` may go.
+
+    Turning allow_management_os off removes every management-OS adapter of the switch, which can
+    carry live migration or storage traffic: only those listed in remove_management_os_adapters go."""
+    named = {name_key(name) for name in allowed or []}
+    unnamed = [name for name in vnics if name_key(name) not in named]
+    if unnamed:
+        ctx.problems.append(
+            "%s: this change of switch '%s' leaves it without the management OS, which removes its management-OS "
+            "adapters %s; this task does not name them. List them in remove_management_os_adapters to let them "
+            "go, or keep allow_management_os: true (and the switch Internal or External)."
+            % (where, switch_name, ", ".join("'%s'" % name for name in unnamed)))
+    return not unnamed
 
 
 def drop_vnics(ctx: Context, switch_name: str) -> list[str]:

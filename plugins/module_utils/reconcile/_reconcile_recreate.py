@@ -143,8 +143,9 @@ def build_recreate(ctx: Context, current: dict, after: dict, diffs: list) -> Non
     running = sorted({item["vm_name"] for item in vm_adapters if _running(ctx, item["vm_name"])}, key=name_key)
     if running:
         ctx.warnings.append(
-            "Switch '%s' is recreated while running VMs are connected to it: %s. They lose network connectivity "
-            "until their adapters are reconnected a moment later." % (name, ", ".join(running))
+            "Switch '%s' %s while running VMs are connected to it: %s. They %s network connectivity "
+            "until their adapters are reconnected a moment later." % (
+                name, ctx.will("is recreated", "would be recreated"), ", ".join(running), ctx.will("lose", "would lose"))
         )
     if vnics_after:
         ctx.warnings.append(
@@ -154,8 +155,9 @@ def build_recreate(ctx: Context, current: dict, after: dict, diffs: list) -> Non
         )
     if vnics_before and not vnics_after:
         ctx.warnings.append(
-            "Switch '%s' is recreated without the management OS: its management-OS adapters %s are not re-added."
-            % (name, ", ".join("'%s'" % item["name"] for item in vnics_before))
+            "Switch '%s' %s without the management OS: its management-OS adapters %s %s."
+            % (name, ctx.will("is recreated", "would be recreated"), ", ".join("'%s'" % item["name"] for item in vnics_before),
+               ctx.will("are not re-added", "would not be re-added"))
         )
     # The predicted host: the new switch, the same VM adapters on it, the host adapters re-added.
     # New objects are listed last by the host, so they move to the end here too.

@@ -25,12 +25,13 @@ from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile_
     new_vnic,
     resolve_mode,
     switch_command,
+    unnamed_removals,
     warn_host_iov,
 )
 from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile_physical import nic_not_capable, unknown_nic
 from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile_recreate import build_recreate
 from ansible_collections.sriov.hyperv.plugins.module_utils.transport._runner import SWITCH, Command
-from ansible_collections.sriov.hyperv.plugins.module_utils.spec._spec import SWITCH_DEFAULTS, name_key
+from ansible_collections.sriov.hyperv.plugins.module_utils.spec._spec import CREATION_ONLY_SWITCH_OPTIONS, SWITCH_DEFAULTS, name_key
 
 
 def _bound_elsewhere(ctx: Context, nic_name: str, switch_key: str) -> str | None:
@@ -91,8 +92,8 @@ def _remove_switch(ctx: Context, switch: dict) -> None:
     ctx.removed_switches.add(key)
     if attached_vms:
         ctx.warnings.append(
-            "Removing switch '%s' leaves these adapters disconnected: %s."
-            % (switch["name"], ", ".join(adapter_label(item) for item in attached_vms))
+            "Removing switch '%s' %s these adapters disconnected: %s."
+            % (switch["name"], ctx.will("leaves", "would leave"), ", ".join(adapter_label(item) for item in attached_vms))
         )
     summary = "remove switch '%s'" % switch["name"]
     if dropped:
@@ -203,8 +204,12 @@ def _update_switch(ctx: Context, where: str, current: dict, given: dict) -> None
         desired.get("net_adapter_names", current.get("net_adapter_names")) if type_after == "external" else None
     )
     if ctx.replacing:
+        # A creation-only setting the task does not name is kept: resetting it would mean a
+        # recreate (or a refusal) the task never asked for (a Weight-mode converged switch listed
+        # by name only stays in Weight mode).
         for option, value in _switch_defaults(ctx, type_after, nics_after).items():
-            desired.setdefault(option, value)
+            if option not in CREATION_ONLY_SWITCH_OPTIONS:
+                desired.setdefault(option, value)
     if not _check_switch_options(ctx, where, given):
         return
     if type_after == "external" and not nics_after:
@@ -317,8 +322,17 @@ def _update_switch(ctx: Context, where: str, current: dict, given: dict) -> None
             )
             return
         warn_host_iov(ctx, name, iov_after and not iov_before)
+        keeps_vnics = after.get("allow_management_os") or after.get("switch_type") == "internal"
+        vnics = [item["name"] for item in attached if item.get("management_os")]
+        if not keeps_vnics and not unnamed_removals(ctx, where, name, vnics,
+                                                    desired.get("remove_management_os_adapters")):
+            return
         build_recreate(ctx, current, after, diffs)
         return
+    if current.get("allow_management_os") and not after["allow_management_os"]:
+        vnics = [item["name"] for item in attached_to(ctx, name) if item.get("management_os")]
+        if not unnamed_removals(ctx, where, name, vnics, desired.get("remove_management_os_adapters")):
+            return
     _set_switch(ctx, current, after, desired)
 
 
@@ -368,8 +382,8 @@ def _set_switch(ctx: Context, current: dict, after: dict, desired: dict) -> None
         dropped = drop_vnics(ctx, name)
         if dropped:
             ctx.warnings.append(
-                "Switch '%s' no longer allows the management OS: its management-OS adapters %s are removed."
-                % (name, ", ".join("'%s'" % item for item in dropped))
+                "Switch '%s' no longer allows the management OS: its management-OS adapters %s %s."
+                % (name, ", ".join("'%s'" % item for item in dropped), ctx.will("are removed", "would be removed"))
             )
     elif not had_vnic and after["allow_management_os"]:
         vnic = new_vnic(ctx, name)

@@ -74,6 +74,9 @@ class SwitchConfig(_Model):
     enable_packet_direct: t.Optional[bool] = None
     load_balancing_algorithm: t.Optional[LoadBalancingAlgorithm] = None
     notes: t.Optional[str] = None
+    remove_management_os_adapters: t.Optional[t.List[str]] = None
+    """Not a setting of the switch: the host vNICs the task lets allow_management_os: false (or a
+    recreate without the management OS) remove. Never gathered."""
 
 
 class VmAdapterConfig(_Model):

@@ -77,8 +77,9 @@ CASES = [
                 "vm_adapters": [{**DB, "switch_name": "new", "iov_weight": 100}]}, Policy()),
     ("merged", {"switches": [{"name": "p1", "switch_type": "private", "notes": "é"},
                              {"name": "i1", "switch_type": "internal", "minimum_bandwidth_mode": "weight"}]}, Policy()),
-    ("merged", {"switches": [{"name": "sriov", "allow_management_os": False, "notes": "x"}]}, Policy()),
-    ("merged", {"switches": [{"name": "int", "switch_type": "private"}]}, Policy()),
+    ("merged", {"switches": [{"name": "sriov", "allow_management_os": False, "notes": "x", "remove_management_os_adapters": ["sriov"]}]}, Policy()),
+    ("merged", {"switches": [{"name": "int", "switch_type": "private", "remove_management_os_adapters": ["INT"]}]},
+     Policy()),
     ("merged", {"switches": [{"name": "int", "net_adapter_names": ["NIC2"]}]}, Policy()),
     ("replaced", {"switches": [{"name": "int", "switch_type": "internal", "notes": "lab"}]}, Policy()),
     ("overridden", {"switches": [{"name": "sriov"}]}, RECREATE),
@@ -91,7 +92,8 @@ CASES = [
     ("merged", {"switches": [{"name": "int", "enable_packet_direct": True, "minimum_bandwidth_mode": "weight"}]},
      RECREATE),
     ("merged", {"switches": [{"name": "sriov", "net_adapter_names": ["NIC1", "NIC2"]}]}, RECREATE),
-    ("merged", {"switches": [{"name": "sriov", "enable_iov": False, "allow_management_os": False}]}, RECREATE),
+    ("merged", {"switches": [{"name": "sriov", "enable_iov": False, "allow_management_os": False,
+                              "remove_management_os_adapters": ["sriov"]}]}, RECREATE),
 ]
 
 

@@ -76,7 +76,7 @@ def after_switch(result, name):
         ("overridden", {}, []),
         ("merged", {"switches": [{"name": "int", "notes": "lab é 'x'"}]}, ["Set-VMSwitch -Name 'int' -Notes 'lab é ''x'''"]),
         ("replaced", {"switches": [{"name": "int", "switch_type": "internal"}]}, []),
-        ("merged", {"switches": [{"name": "sriov", "allow_management_os": False}]},
+        ("merged", {"switches": [{"name": "sriov", "allow_management_os": False, "remove_management_os_adapters": ["sriov"]}]},
          ["Set-VMSwitch -Name 'sriov' -AllowManagementOS $false"]),
     ],
 )
@@ -221,9 +221,17 @@ def test_recreate_with_vms_off_has_no_running_warning():
     assert not any("running VMs" in warning for warning in result.warnings)
 
 
-def test_replaced_resets_creation_only_settings_too():
+@pytest.mark.parametrize("state", ["replaced", "overridden"])
+@pytest.mark.parametrize("policy", [Policy(), RECREATE])
+def test_replaced_never_resets_a_creation_only_setting_the_task_does_not_name(state, policy):
+    result = run({"switches": [{"name": "sriov"}]}, state, policy=policy)
+    assert result.recreated_switches == []
+    assert all(op.action not in ("recreate", "create") for op in result.operations)
+    switch = next(sw for sw in config_to_dict(result.after)["switches"] if sw["name"] == "sriov")
+    assert (switch["enable_iov"], switch["minimum_bandwidth_mode"]) == (True, "none")
+    # Named, it is compared (and refused under the default policy).
     with pytest.raises(CreationOnlyChangeError, match="enable_iov"):
-        run({"switches": [{"name": "sriov"}]}, "replaced")
+        run({"switches": [{"name": "sriov", "enable_iov": False}]}, state)
 
 
 def test_resume_an_interrupted_recreate_from_the_parking_record():
@@ -440,3 +448,45 @@ def test_a_switch_without_virtual_functions_says_why():
         "Switch 'iov' has no virtual functions to give (SR-IOV is off or NumVFs is 0 on its physical adapters): "
         "adapter 'NA' of VM 'a', adapter 'NA' of VM 'b', adapter 'NA' of VM 'c', adapter 'NA' of VM 'd' stay on the "
         "synthetic path."]
+
+
+@pytest.mark.parametrize("config", [
+    {"switches": [{"name": "sriov", "allow_management_os": False}]},
+    {"switches": [{"name": "sriov", "allow_management_os": False, "remove_management_os_adapters": ["other"]}]},
+    {"switches": [{"name": "int", "switch_type": "private"}]},
+])
+@pytest.mark.parametrize("policy", [Policy(), RECREATE])
+def test_host_vnics_the_task_does_not_name_are_never_removed(config, policy):
+    with pytest.raises(SpecValidationError) as caught:
+        run(config, policy=policy)
+    assert "remove_management_os_adapters" in caught.value.message
+    assert "which removes its management-OS adapters" in caught.value.message
+
+
+def test_host_vnics_named_for_removal_go_with_a_warning_that_says_would_in_check_mode():
+    config = {"switches": [{"name": "sriov", "allow_management_os": False, "remove_management_os_adapters": ["SRIOV"]}]}
+    done = run(config)
+    assert done.commands() == ["Set-VMSwitch -Name 'sriov' -AllowManagementOS $false"]
+    assert any("are removed" in warning for warning in done.warnings)
+    predicted = run(config, policy=Policy(check_mode=True))
+    assert any("would be removed" in warning for warning in predicted.warnings)
+
+
+def test_a_recreate_warning_says_would_in_check_mode():
+    config = {"switches": [{"name": "sriov", "enable_iov": False}]}
+    done = run(config, policy=RECREATE)
+    predicted = run(config, policy=Policy(creation_only_changes="recreate", check_mode=True))
+    assert any("'sriov' is recreated while running VMs" in warning for warning in done.warnings)
+    assert any("'sriov' would be recreated while running VMs" in warning and "would lose" in warning
+               for warning in predicted.warnings)
+    assert not any(" is recreated" in warning for warning in predicted.warnings)
+
+
+def test_an_adapter_whose_vm_and_switch_are_both_unknown_gets_two_lines():
+    with pytest.raises(SpecValidationError) as caught:
+        run({"vm_adapters": [{"vm_name": "nope", "name": "Network Adapter", "switch_name": "nowhere"}]})
+    assert caught.value.problems == [
+        "config.vm_adapters[0].vm_name: VM 'nope' was not found on the host. Check the name with Get-VM.",
+        "config.vm_adapters[0].switch_name: switch 'nowhere' was not found on the host. Create it under switches, "
+        "or use an existing switch.",
+    ]
