@@ -102,7 +102,7 @@ def _failed_index(steps: t.Sequence[Step], record: ErrorRecordData, cause_detail
             return index
     if candidates:
         return candidates[0]
-    return len(commands) - 1
+    return len(steps) - 1
 
 
 def _raise_apply_error(operations: list["Operation"], commands_of: list[int], commands: list[Step],

@@ -104,4 +104,3 @@ class AdapterIdentity:
         if self.mac_address is None:
             return True
         return other.mac_address is None or other.mac_address == self.mac_address
-
