@@ -361,18 +361,25 @@ vm_adapters:
     no_vf_reasons:
       description:
         - Why the adapter has no virtual function, most fundamental first; empty when it has one.
-        - Each reason has a C(code) and a C(message). Codes, in the order they are checked -
+        - Each reason has a C(code) and a C(message); a message that has a remedy says one that can work on
+          this host. The host's own signals come first, in the order they are checked -
           V(management_os_adapter) (host vNICs never get one),
           V(not_connected),
-          V(switch_iov_disabled) (the switch was created without IOV),
+          V(legacy_adapter) (the adapter's C(IsLegacy) is true; SR-IOV needs a synthetic adapter),
+          V(switch_not_external) (an Internal or Private switch has no physical adapter to give a virtual function),
+          V(switch_iov_disabled) (the External switch was created without IOV),
           V(host_iov_unsupported) (with Hyper-V's reasons in C(hyperv_reasons)),
-          V(switch_iov_unsupported) (the switch's adapter cannot do SR-IOV; C(hyperv_reasons)),
+          V(switch_iov_unsupported) (the switch cannot do SR-IOV; C(hyperv_reasons) holds the switch's reasons
+          that the host's do not already give),
           V(nic_sriov_unsupported) (the physical adapter has no SR-IOV settings, or its support is not C(Supported); C(adapter)),
           V(nic_sriov_disabled) (SR-IOV is off on the physical adapter; C(adapter)),
+          V(nic_no_vfs) (SR-IOV is on but the physical adapter's C(NumVFs) is 0; C(adapter)),
           V(iov_weight_zero),
-          V(vm_not_running),
+          V(vm_not_running).
+          Then the inferences -
           V(no_vf_available) (every virtual function of the switch is in use; C(holders) names who holds them),
-          V(guest_no_vf) (everything on the host side is in place, so the guest OS lacks SR-IOV support or a VF driver).
+          V(guest_no_vf) (virtual functions are free and nothing on the host stands in the way, so the guest OS lacks
+          SR-IOV support or a VF driver; the host's C(StatusDescription) is quoted when it says more than OK).
         - V(no_vf_available) and V(guest_no_vf) appear only when no earlier reason applies.
       type: list
       elements: dict

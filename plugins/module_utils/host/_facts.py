@@ -16,15 +16,21 @@ import typing as t
 from ansible_collections.sriov.hyperv.plugins.module_utils.spec._identity import AdapterIdentity
 from ansible_collections.sriov.hyperv.plugins.module_utils.spec._spec import config_to_dict, name_key
 
-# Reason codes, in the order they are checked. The order goes from the cause furthest from the
-# guest to the nearest, so the first reason is the one to fix first.
+# Reason codes, in the order they are checked. The host's own signals come first (the adapter's
+# IsLegacy, the switch's type and IovEnabled, Get-VMHost's and Get-VMSwitch's IovSupport, the
+# NIC's SriovSupport / Enabled / NumVFs, IovWeight, the VM's state); the two inferences ("no VF
+# left", "the guest took none") come last and only when no signal stands in the way. Within the
+# signals the order goes from the cause furthest from the guest to the nearest.
 NOT_CONNECTED = "not_connected"
 MANAGEMENT_OS = "management_os_adapter"
+LEGACY_ADAPTER = "legacy_adapter"
+SWITCH_NOT_EXTERNAL = "switch_not_external"
 SWITCH_IOV_DISABLED = "switch_iov_disabled"
 HOST_IOV_UNSUPPORTED = "host_iov_unsupported"
 SWITCH_IOV_UNSUPPORTED = "switch_iov_unsupported"
 NIC_SRIOV_UNSUPPORTED = "nic_sriov_unsupported"
 NIC_SRIOV_DISABLED = "nic_sriov_disabled"
+NIC_NO_VFS = "nic_no_vfs"
 IOV_WEIGHT_ZERO = "iov_weight_zero"
 VM_NOT_RUNNING = "vm_not_running"
 NO_VF_AVAILABLE = "no_vf_available"
@@ -33,11 +39,14 @@ GUEST_NO_VF = "guest_no_vf"
 REASON_CODES = (
     NOT_CONNECTED,
     MANAGEMENT_OS,
+    LEGACY_ADAPTER,
+    SWITCH_NOT_EXTERNAL,
     SWITCH_IOV_DISABLED,
     HOST_IOV_UNSUPPORTED,
     SWITCH_IOV_UNSUPPORTED,
     NIC_SRIOV_UNSUPPORTED,
     NIC_SRIOV_DISABLED,
+    NIC_NO_VFS,
     IOV_WEIGHT_ZERO,
     VM_NOT_RUNNING,
     NO_VF_AVAILABLE,
@@ -177,28 +186,57 @@ def no_vf_reasons(
         return [_reason(NOT_CONNECTED, "The adapter is not connected to a virtual switch.")]
 
     reasons: list[dict[str, t.Any]] = []
-    if not switch.iov_enabled:
+    if adapter.is_legacy:
+        # SR-IOV pairs a virtual function with the synthetic adapter (netvsc) in the guest: a legacy
+        # (emulated) adapter never gets one (MicrosoftDocs windowsserverdocs, Hyper-V-feature-
+        # compatibility-by-generation-and-guest.md; torvalds/linux, Documentation/networking/
+        # device_drivers/ethernet/microsoft/netvsc.rst).
+        reasons.append(_reason(
+            LEGACY_ADAPTER,
+            "The adapter is a legacy network adapter (IsLegacy): SR-IOV works with synthetic network adapters only. "
+            "Add a network adapter (not legacy) to VM '%s' on switch '%s' and give it the iov_weight%s."
+            % (adapter.vm_name, switch.name, " (the VM must be off to add one)" if vm is not None and
+               vm.generation == 1 else ""),
+        ))
+    capable_nics = [nic for nic in switch_nics if nic.sriov_listed and (nic.sriov_support or "").lower() == "supported"]
+    external = (switch.switch_type or "external") == "external"
+    if not external:
+        reasons.append(_reason(
+            SWITCH_NOT_EXTERNAL,
+            "Switch '%s' is %s: SR-IOV needs an External switch bound to an SR-IOV capable physical adapter. "
+            "Connect the adapter to such a switch." % (switch.name, (switch.switch_type or "").capitalize()),
+        ))
+    elif not switch.iov_enabled:
+        remedy = (
+            "Recreate it with enable_iov: true (creation_only_changes: recreate), or connect the adapter to a "
+            "switch that has SR-IOV." if capable_nics else
+            "Its physical adapters cannot provide SR-IOV either (below): connect the adapter to an SR-IOV switch."
+        )
         reasons.append(_reason(
             SWITCH_IOV_DISABLED,
-            "Switch '%s' was created without SR-IOV (IovEnabled is false); IOV can only be chosen when a "
-            "switch is created." % switch.name,
+            "Switch '%s' was created without SR-IOV (IovEnabled is false), which can only be chosen when a switch "
+            "is created. %s" % (switch.name, remedy),
         ))
+    host_reasons = _strings(host.iov_support_reasons) if host is not None else []
     if host is not None and host.iov_support is False:
-        hyperv = _strings(host.iov_support_reasons)
         reasons.append(_reason(
             HOST_IOV_UNSUPPORTED,
-            "The host does not support SR-IOV%s" % (": " + " ".join(_sentence(r) for r in hyperv) if hyperv else "."),
-            hyperv_reasons=hyperv,
+            "The host does not support SR-IOV%s"
+            % (": " + " ".join(_sentence(r) for r in host_reasons) if host_reasons else "."),
+            hyperv_reasons=host_reasons,
         ))
-    if switch.iov_enabled and not switch.iov_support:
-        hyperv = _strings(switch.iov_support_reasons)
-        reasons.append(_reason(
-            SWITCH_IOV_UNSUPPORTED,
-            "Switch '%s' cannot provide SR-IOV%s"
-            % (switch.name, ": " + " ".join(_sentence(r) for r in hyperv) if hyperv else "."),
-            hyperv_reasons=hyperv,
-        ))
-    for nic in switch_nics:
+    if external and switch.iov_enabled and not switch.iov_support:
+        # A switch repeats the platform's reasons next to its adapters' (Get-VMSwitch
+        # IovSupportReasons mixes both): only what the host's own reasons do not already say.
+        hyperv = [r for r in _strings(switch.iov_support_reasons) if r not in host_reasons]
+        if hyperv or not host_reasons:
+            reasons.append(_reason(
+                SWITCH_IOV_UNSUPPORTED,
+                "Switch '%s' cannot provide SR-IOV%s"
+                % (switch.name, ": " + " ".join(_sentence(r) for r in hyperv) if hyperv else "."),
+                hyperv_reasons=hyperv,
+            ))
+    for nic in switch_nics if external else []:
         if not nic.sriov_listed:
             reasons.append(_reason(
                 NIC_SRIOV_UNSUPPORTED,
@@ -211,17 +249,35 @@ def no_vf_reasons(
                 "Physical adapter '%s' reports SR-IOV support '%s'." % (nic.name, nic.sriov_support),
                 adapter=nic.name,
             ))
-        elif nic.sriov_listed and not nic.sriov_enabled:
-            pending = " (enabled in its configuration, waiting for an adapter restart)" if nic.configured_sriov_enabled else ""
+        elif not nic.sriov_enabled:
+            pending = (" It is enabled in its configuration and takes effect when the adapter restarts (restart: "
+                       "true)." if nic.configured_sriov_enabled else
+                       " Set sriov_enabled: true on it (the adapter restarts to apply it).")
             reasons.append(_reason(
                 NIC_SRIOV_DISABLED,
-                "SR-IOV is disabled on physical adapter '%s'%s." % (nic.name, pending),
+                "SR-IOV is disabled on physical adapter '%s'.%s" % (nic.name, pending),
+                adapter=nic.name,
+            ))
+        elif _int(nic.num_vfs) == 0:
+            # The NIC's own NumVFs, not the switch's counters: "all 0 VFs in use" would blame other adapters.
+            configured = _int(nic.configured_num_vfs)
+            remedy = (
+                " NumVFs %d is configured and takes effect when the adapter restarts (restart: true)." % configured
+                if configured else
+                " Set num_vfs on it (up to %s; the adapter restarts to apply it)." % (nic.max_vfs or "its maximum")
+            )
+            reasons.append(_reason(
+                NIC_NO_VFS,
+                "Physical adapter '%s' has SR-IOV enabled but NumVFs 0: it offers no virtual function.%s"
+                % (nic.name, remedy),
                 adapter=nic.name,
             ))
     if _int(adapter.iov_weight) == 0:
-        reasons.append(_reason(IOV_WEIGHT_ZERO, "The adapter's iov_weight is 0, which turns SR-IOV off for it."))
+        reasons.append(_reason(IOV_WEIGHT_ZERO, "The adapter's iov_weight is 0, which turns SR-IOV off for it. "
+                                                "Give it an iov_weight from 1 to 100."))
     if vm is not None and not vm.running:
-        reasons.append(_reason(VM_NOT_RUNNING, "VM '%s' is not running (state %s)." % (vm.name, vm.state)))
+        reasons.append(_reason(VM_NOT_RUNNING, "VM '%s' is not running (state %s); a VM gets virtual functions "
+                                               "while it runs." % (vm.name, vm.state)))
     if reasons:
         return reasons
 
@@ -229,15 +285,25 @@ def no_vf_reasons(
     in_use = _int(switch.iov_vf_in_use)
     if in_use >= total:
         holders = [_holder_label(a) for a in switch_adapters if _has_vf(a)]
+        growable = [nic for nic in capable_nics if nic.max_vfs is not None and _int(nic.num_vfs) < nic.max_vfs]
+        remedy = " Lower iov_weight on adapters that do not need SR-IOV"
+        if growable:
+            remedy += ", or raise num_vfs on %s" % ", ".join(
+                "'%s' (%d of at most %d)" % (nic.name, _int(nic.num_vfs), nic.max_vfs) for nic in growable)
         return [_reason(
             NO_VF_AVAILABLE,
-            "All %d virtual functions of switch '%s' are in use%s." % (
-                total, switch.name, " (held by %s)" % ", ".join(holders) if holders else ""),
+            "All %d virtual functions of switch '%s' are in use%s; an adapter with a higher iov_weight, or with "
+            "the same weight that asked first, keeps its own.%s." % (
+                total, switch.name, " (held by %s)" % ", ".join(holders) if holders else "", remedy),
             holders=holders,
         )]
+    described = [text for text in adapter.status_description if text.strip() and text.strip().upper() != "OK"]
     return [_reason(
         GUEST_NO_VF,
-        "The guest did not take a virtual function (guest OS without SR-IOV support or without a VF driver).",
+        "Virtual functions are free on switch '%s', but the guest did not take one (guest OS without SR-IOV "
+        "support or without a VF driver)%s." % (
+            switch.name, "; the host reports: %s" % " ".join(_sentence(text) for text in described).rstrip(".")
+            if described else ""),
     )]
 
 
