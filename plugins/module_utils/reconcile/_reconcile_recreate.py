@@ -149,9 +149,10 @@ def build_recreate(ctx: Context, current: dict, after: dict, diffs: list) -> Non
         )
     if vnics_after:
         ctx.warnings.append(
-            "Switch '%s' is recreated: its host vNICs %s are re-added with their MAC address, offload settings and "
-            "IEEE priority tag; %s are not carried over (check them after the recreate)."
-            % (name, ", ".join("'%s'" % item["name"] for item in vnics_after), NOT_CARRIED_OVER)
+            "Switch '%s' %s: its host vNICs %s %s with their MAC address, offload settings and "
+            "IEEE priority tag; %s %s carried over (check them after the recreate)."
+            % (name, ctx.will("is recreated", "would be recreated"), ", ".join("'%s'" % item["name"] for item in vnics_after),
+               ctx.will("are re-added", "would be re-added"), NOT_CARRIED_OVER, ctx.will("are not", "would not be"))
         )
     if vnics_before and not vnics_after:
         ctx.warnings.append(
