@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import typing as t
 
-import pytest
 from test_playbooks import Lab
 
 SCENARIOS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "scenarios")
@@ -92,8 +91,8 @@ def test_duplicate_adapter_names_reach_exactly_the_adapter_picked(emulator_facto
 def test_set_load_balancing_is_stated_and_set_in_place(emulator_factory, tmp_path):
     lab = _lab(emulator_factory, tmp_path, os.path.join(SCENARIOS, "set-hyperv-port.yml"), "HVB")
     before = lab.state()
-    same = lab.play("field_case.yml", vswitch={"name": "SETswitch", "net_adapter_names": ["NIC-A", "NIC-B"],
-                                                "load_balancing_algorithm": "hyper_v_port"})
+    stated = {"name": "SETswitch", "net_adapter_names": ["NIC-A", "NIC-B"], "load_balancing_algorithm": "hyper_v_port"}
+    same = lab.play("field_case.yml", vswitch=stated)
     same.assert_unchanged()
     assert lab.state() == before
 
