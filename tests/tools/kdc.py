@@ -185,6 +185,9 @@ def _write_confs(directory: str, realm: str, port: int, clockskew: int) -> None:
             "    database_name = %(dir)s/principal\n"
             "    key_stash_file = %(dir)s/stash\n"
             "    acl_file = %(dir)s/kadm5.acl\n"
+            # As Active Directory: every account needs pre-authentication (a timestamp encrypted
+            # with its key), which is also where the KDC checks the client's clock.
+            "    default_principal_flags = +preauth\n"
             "    kdc_listen = 127.0.0.1:%(port)d\n"
             "    kdc_tcp_listen = 127.0.0.1:%(port)d\n"
             "  }\n"

@@ -275,6 +275,27 @@ def _require(module: AnsibleModule, has: bool, library: str, error: str | None) 
         module.fail_json(msg=missing_required_lib(library), exception=error)
 
 
+def _require_kerberos(module: AnsibleModule) -> None:
+    """Kerberos needs pypsrp's kerberos extra (gssapi, krb5); without it pyspnego would fall back
+    to NTLM or fail deep inside the handshake."""
+    options = _connection.ConnectionOptions.from_params(module.params)
+    if not options.uses_kerberos:
+        return
+    try:
+        import gssapi  # noqa: F401  pylint: disable=unused-import,import-outside-toplevel
+        import krb5  # noqa: F401  pylint: disable=unused-import,import-outside-toplevel
+    except ImportError:
+        module.fail_json(
+            msg=missing_required_lib(
+                "pypsrp[kerberos]",
+                reason="auth %s%s: pip install 'pypsrp[kerberos]' (it builds gssapi and krb5 against the "
+                "system's Kerberos: apt-get install libkrb5-dev gcc, or dnf install krb5-devel gcc)"
+                % (options.auth, " without a password" if options.auth == "negotiate" else ""),
+            ),
+            exception=traceback.format_exc(),
+        )
+
+
 def _execute(module: AnsibleModule, request: Request, definition: Definition, partial: dict[str, t.Any]) -> dict[str, t.Any]:
     want = None if definition.info else _parse(request)
     if request.state == "rendered":
@@ -283,6 +304,7 @@ def _execute(module: AnsibleModule, request: Request, definition: Definition, pa
 
     has_pypsrp, pypsrp_error = _pypsrp_status()
     _require(module, has_pypsrp, "pypsrp", pypsrp_error)
+    _require_kerberos(module)
     for warning in _connection.ConnectionOptions.from_params(module.params).transport_warnings():
         module.warn(warning)
     runner = _connection.connect(module.params)
