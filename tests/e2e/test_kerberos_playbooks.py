@@ -146,7 +146,7 @@ def test_service_principal_missing_for_an_alias(kerberos_lab, kerberos_realm, ke
 
 def test_ticket_for_another_hosts_service_principal(kerberos_lab, kerberos_realm, kerberos_env):
     _kinit(kerberos_realm, kerberos_env)
-    service, _, name = OTHER_SERVICE.partition("/")
+    service, name = OTHER_SERVICE.split("/", 1)
     message = _failure(kerberos_lab(ansible_psrp_negotiate_service=service,
                                     ansible_psrp_negotiate_hostname_override=name))
     assert "the host refused the Kerberos ticket for %s" % OTHER_SERVICE in message

@@ -58,7 +58,7 @@ def _tool(name: str) -> str:
 def _password(length: int = 20) -> str:
     alphabet = string.ascii_letters + string.digits
     while True:
-        value = "".join(secrets.choice(alphabet) for _ in range(length))
+        value = "".join(secrets.choice(alphabet) for _position in range(length))
         if any(c.isdigit() for c in value) and any(c.isupper() for c in value) and any(c.islower() for c in value):
             return value
 
@@ -136,7 +136,7 @@ class Realm:
             os.kill(self.pid, signal.SIGTERM)
         except ProcessLookupError:
             return
-        for _ in range(100):
+        for _attempt in range(100):
             try:
                 os.kill(self.pid, 0)
             except ProcessLookupError:
