@@ -230,6 +230,8 @@ notes:
   - To run a task with C(async), add C(delegate_to=localhost) so that Ansible polls for the job on
     the controller, where it runs; the connection still comes from the targeted inventory host.
 requirements:
-  - pypsrp >= 0.9 on the controller
+  # The lines of requirements.txt, the one list of the collection's controller libraries.
+  - pydantic>=2.7,<3 on the controller
+  - pypsrp==0.9.1 on the controller
   - pypsrp[kerberos] on the controller for Kerberos
 """
