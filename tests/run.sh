@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test of the collection and the emulator. Usage: tests/run.sh [stage ...]
-# Stages (default: all, in this order): pytest units sanity lint changelog molecule galaxy
+# Stages (default: all, in this order): pytest units sanity lint changelog docs molecule galaxy package
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -11,7 +11,7 @@ fi
 export PATH="$root/.venv/bin:$PATH"
 source "$root/tests/tools/env.sh"
 
-all_stages=(pytest units sanity lint changelog molecule galaxy)
+all_stages=(pytest units sanity lint changelog docs molecule galaxy package)
 stages=("$@")
 [ ${#stages[@]} -gt 0 ] || stages=("${all_stages[@]}")
 
@@ -55,12 +55,18 @@ run_stage() {
         changelog)
             antsibull-changelog lint
             ;;
+        docs)
+            tests/tools/docs_check.sh
+            ;;
         molecule)
             # Against the working tree through the .ansible/collections symlink (prerun: false).
             molecule test --all
             ;;
         galaxy)
             tests/tools/galaxy_check.sh
+            ;;
+        package)
+            tests/tools/package_check.sh
             ;;
         *)
             echo "tests/run.sh: unknown stage '$1' (known: ${all_stages[*]})" >&2

@@ -264,18 +264,10 @@ def team_object(view: View, sw: VSwitch) -> PSObj:
 _NO_ADDRESSES = TypedList(STRING_ARRAY, ())
 _NO_STRINGS = TypedList(STRING_ARRAY, ())
 GUID_EMPTY = Guid("00000000-0000-0000-0000-000000000000")
-
-
-def _generic_list(item_type: str) -> TypedList:
-    """An empty System.Collections.Generic.List<T> of a Hyper-V type, named as .NET names it
-    (the stub gives the property types: List<VMNetworkAdapterAclSetting> ...)."""
-    return TypedList("System.Collections.Generic.List`1[[%s%s, Microsoft.HyperV.PowerShell.Objects, "
-                     "Version=10.0.0.0, Culture=neutral, PublicKeyToken=31bf3856ad364e35]]" % (HV, item_type), ())
-
-
-_ACL_LIST = _generic_list("VMNetworkAdapterAclSetting")
-_EXTENDED_ACL_LIST = _generic_list("VMNetworkAdapterExtendedAclSetting")
-_ROUTING_DOMAIN_LIST = _generic_list("VMNetworkAdapterRoutingDomainSetting")
+# AclList, ExtendedAclList and RoutingDomainList are List<T> on a host (stub); they travel here as
+# empty arrays: how a List<T> reaches a PSRP client (pypsrp reads one without array bases as an
+# object with no ToString) is not settled by any source, so the emulator keeps the array shape.
+_ACL_LIST = _EXTENDED_ACL_LIST = _ROUTING_DOMAIN_LIST = ()
 
 # The properties of VMInternalNetworkAdapter (a host vNIC), from the stub of the real module
 # (dsccommunity/HyperVDsc tests/Unit/Stubs/Hyper-V.stubs.psm1, class VMInternalNetworkAdapter):

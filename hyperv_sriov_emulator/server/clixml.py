@@ -126,9 +126,7 @@ class _Writer:
 
     def _list(self, type_name: str, items: t.Iterable[t.Any], n: str) -> None:
         self.parts.append('<Obj%s RefId="%d">' % (n, self._next_ref()))
-        # An array derives from System.Array; a generic List<T> straight from System.Object.
-        generic = type_name.startswith("System.Collections.Generic.")
-        self.type_names((type_name,) + (("System.Object",) if generic else ARRAY_BASES))
+        self.type_names((type_name,) + ARRAY_BASES)
         self.parts.append("<LST>")
         for item in items:
             self.value(item)

@@ -47,7 +47,10 @@ options:
       - The authentication protocol.
       - V(basic) requires O(protocol=https) or O(message_encryption=never).
       - V(kerberos) and V(credssp) need the matching extras of the pypsrp Python package on the
-        controller.
+        controller (C(pip install 'pypsrp[kerberos]')).
+      - V(kerberos) (and V(negotiate) without a O(password)) authenticates with a ticket, got from
+        O(username) and O(password) (C(user@REALM)), or, with no password, from the controller's
+        credential cache filled by C(kinit) (E(KRB5CCNAME)).
       - V(certificate) needs O(certificate_pem) and O(certificate_key_pem) and O(protocol=https).
       - Inventory variable C(ansible_psrp_auth) applies when not set in the task; with a winrm
         connection the first of C(ansible_winrm_transport) (V(ssl) and V(plaintext) mean V(basic)),
@@ -99,6 +102,32 @@ options:
       - If not set otherwise, the value of the environment variable E(HYPERV_CERTIFICATE_KEY_PEM)
         is used.
     type: path
+  negotiate_service:
+    description:
+      - The service part of the service principal name (SPN) Kerberos asks a ticket for, with
+        O(auth=kerberos) or O(auth=negotiate). The domain must hold that SPN for the host's
+        account.
+      - Defaults to V(host), as pypsrp and C(ansible.builtin.psrp) do; a domain member's computer
+        account holds C(HOST/<name>), which also covers C(HTTP/<name>).
+      - Inventory variable C(ansible_psrp_negotiate_service) applies when not set in the task.
+      - If not set otherwise, the value of the environment variable E(HYPERV_NEGOTIATE_SERVICE) is used.
+    type: str
+  negotiate_hostname_override:
+    description:
+      - The host name in the Kerberos service principal name, when O(hostname) is an IP address or
+        an alias the domain has no SPN for.
+      - Inventory variable C(ansible_psrp_negotiate_hostname_override) applies when not set in the
+        task.
+      - If not set otherwise, the value of the environment variable
+        E(HYPERV_NEGOTIATE_HOSTNAME_OVERRIDE) is used.
+    type: str
+  negotiate_delegate:
+    description:
+      - Whether to delegate the Kerberos credentials to the host (a forwardable ticket), so that
+        the host can reach other machines as the user.
+      - Inventory variable C(ansible_psrp_negotiate_delegate) applies when not set in the task.
+      - If not set otherwise, the value of the environment variable E(HYPERV_NEGOTIATE_DELEGATE) is used.
+    type: bool
   message_encryption:
     description:
       - Whether WinRM messages are encrypted by the authentication protocol.
@@ -201,5 +230,8 @@ notes:
   - To run a task with C(async), add C(delegate_to=localhost) so that Ansible polls for the job on
     the controller, where it runs; the connection still comes from the targeted inventory host.
 requirements:
-  - pypsrp >= 0.9 on the controller
+  # The lines of requirements.txt, the one list of the collection's controller libraries.
+  - pydantic>=2.7,<3 on the controller
+  - pypsrp==0.9.1 on the controller
+  - pypsrp[kerberos] on the controller for Kerberos
 """

@@ -19,8 +19,9 @@ commands:
 restart_required:
   description:
     - Whether a physical adapter's SR-IOV change is configured but waits for an adapter restart
-      before it takes effect (see RV(restart_required_adapters)). Always V(false) after a run with
-      O(restart=true) that restarted the adapters.
+      before it takes effect (see RV(restart_required_adapters)). Always V(false) after a run of
+      M(sriov.hyperv.host_config) or M(sriov.hyperv.net_adapter_sriov) with C(restart=true) that
+      restarted the adapters.
   type: bool
 restart_required_adapters:
   description:

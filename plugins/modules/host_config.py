@@ -91,8 +91,8 @@ options:
             type: bool
           load_balancing_algorithm:
             description:
-              - Load balancing of a Switch Embedded Teaming (SET) switch, V(hyper_v_port) or
-                V(dynamic) (Hyper-V's default). Set in place with C(Set-VMSwitchTeam). SET switches only.
+              - Load balancing of a Switch Embedded Teaming (SET) switch, V(hyper_v_port) or V(dynamic)
+                (Hyper-V's default). Set in place with C(Set-VMSwitchTeam). SET switches only.
             type: str
             choices: [hyper_v_port, dynamic]
             version_added: 0.2.0
@@ -102,18 +102,18 @@ options:
             type: str
           remove_management_os_adapters:
             description:
-              - Host virtual network adapters of this switch that the task lets go when the switch
-                loses the management OS (O(config.switches[].allow_management_os=false),
-                O(config.switches[].switch_type=private), or a recreate without it). Without every
-                one of them listed, the task is refused. Not a setting; never gathered.
+              - Host virtual network adapters of this switch that the task lets go when the switch loses the
+                management OS (O(config.switches[].allow_management_os=false),
+                O(config.switches[].switch_type=private), or a recreate without it). Without every one of them
+                listed, the task is refused. Not a setting; never gathered.
             type: list
             elements: str
             version_added: 0.2.0
       vm_adapters:
         description:
           - Network adapters of VMs (identified by VM name and adapter name) and of the management OS
-            (identified by adapter name), narrowed by MAC address where several adapters share a name.
-            The adapters must exist. See M(sriov.hyperv.vm_network_adapter) for each option in detail.
+            (identified by adapter name). The adapters must exist. See M(sriov.hyperv.vm_network_adapter)
+            for each option in detail.
         type: list
         elements: dict
         suboptions:
@@ -133,10 +133,10 @@ options:
             required: true
           mac_address:
             description:
-              - MAC address of the adapter (V(00155D0A0B0C), V(00-15-5D-0A-0B-0C) or V(00:15:5d:0a:0b:0c)),
-                to pick one of several adapters of the VM that share the name. An entry whose name
-                several adapters share and that has no MAC address is refused before any write.
-              - RV(gathered) carries it exactly where a name is not unique, so it feeds back as it is.
+              - MAC address of the adapter (V(00155D0A0B0C), V(00-15-5D-0A-0B-0C) or V(00:15:5d:0a:0b:0c)), to
+                pick one of several adapters of the VM that share the name. An entry whose name several adapters
+                share and that has no MAC address is refused before any write. RV(gathered) carries it exactly
+                where a name is not unique, so it feeds back as it is.
             type: str
             version_added: 0.2.0
           switch_name:
@@ -234,9 +234,6 @@ seealso:
   - module: sriov.hyperv.net_adapter_sriov
 author:
   - sriov.hyperv contributors (@sriov-hyperv)
-requirements:
-  - pypsrp
-  - pydantic >= 2
 """
 
 EXAMPLES = r"""

@@ -45,9 +45,6 @@ seealso:
   - module: sriov.hyperv.net_adapter_sriov
 author:
   - sriov.hyperv contributors (@sriov-hyperv)
-requirements:
-  - pypsrp
-  - pydantic >= 2
 """
 
 EXAMPLES = r"""

@@ -55,9 +55,6 @@ seealso:
     description: Manage physical adapters, switches and VM adapters of a host in one task.
 author:
   - sriov.hyperv contributors (@sriov-hyperv)
-requirements:
-  - pypsrp
-  - pydantic >= 2
 """
 
 EXAMPLES = r"""

@@ -115,9 +115,6 @@ seealso:
   - module: sriov.hyperv.vm_switch
 author:
   - sriov.hyperv contributors (@sriov-hyperv)
-requirements:
-  - pypsrp
-  - pydantic >= 2
 """
 
 EXAMPLES = r"""

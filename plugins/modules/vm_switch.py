@@ -124,9 +124,6 @@ seealso:
   - module: sriov.hyperv.vm_network_adapter
 author:
   - sriov.hyperv contributors (@sriov-hyperv)
-requirements:
-  - pypsrp
-  - pydantic >= 2
 """
 
 EXAMPLES = r"""

@@ -105,6 +105,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("certificate_pem", psrp="certificate_pem", winrm="extra:cert_pem"),
     Setting("certificate_key_pem", psrp="certificate_key_pem", winrm="extra:cert_key_pem"),
     Setting("message_encryption", psrp="message_encryption", winrm="extra:message_encryption"),
+    # Kerberos: pywinrm's Protocol takes service, kerberos_hostname_override, kerberos_delegation.
+    Setting("negotiate_service", psrp="negotiate_service", winrm="extra:service"),
+    Setting("negotiate_hostname_override", psrp="negotiate_hostname_override",
+            winrm="extra:kerberos_hostname_override"),
+    Setting("negotiate_delegate", psrp="negotiate_delegate", winrm="extra:kerberos_delegation",
+            convert=lambda connection, value: boolean(value, strict=False)),
     Setting("connection_timeout", psrp="connection_timeout", convert=_seconds),
     Setting("read_timeout", psrp="read_timeout", winrm="extra:read_timeout_sec", convert=_seconds),
     Setting("operation_timeout", psrp="operation_timeout", winrm="extra:operation_timeout_sec", convert=_seconds),

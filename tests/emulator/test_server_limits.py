@@ -153,7 +153,7 @@ def test_threads_stay_bounded_under_many_connections(served):
     sockets = []
     refused = 0
     try:
-        for _ in range(40):  # five times the limit
+        for _attempt in range(40):  # five times the limit
             sock = socket.create_connection((served["hostname"], served["port"]), timeout=5)
             sockets.append(sock)
         time.sleep(0.5)

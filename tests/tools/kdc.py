@@ -58,7 +58,7 @@ def _tool(name: str) -> str:
 def _password(length: int = 20) -> str:
     alphabet = string.ascii_letters + string.digits
     while True:
-        value = "".join(secrets.choice(alphabet) for _ in range(length))
+        value = "".join(secrets.choice(alphabet) for _position in range(length))
         if any(c.isdigit() for c in value) and any(c.isupper() for c in value) and any(c.islower() for c in value):
             return value
 
@@ -136,7 +136,7 @@ class Realm:
             os.kill(self.pid, signal.SIGTERM)
         except ProcessLookupError:
             return
-        for _ in range(100):
+        for _attempt in range(100):
             try:
                 os.kill(self.pid, 0)
             except ProcessLookupError:
@@ -185,6 +185,9 @@ def _write_confs(directory: str, realm: str, port: int, clockskew: int) -> None:
             "    database_name = %(dir)s/principal\n"
             "    key_stash_file = %(dir)s/stash\n"
             "    acl_file = %(dir)s/kadm5.acl\n"
+            # As Active Directory: every account needs pre-authentication (a timestamp encrypted
+            # with its key), which is also where the KDC checks the client's clock.
+            "    default_principal_flags = +preauth\n"
             "    kdc_listen = 127.0.0.1:%(port)d\n"
             "    kdc_tcp_listen = 127.0.0.1:%(port)d\n"
             "  }\n"

@@ -17,6 +17,12 @@ import typing as t
 
 from ansible.module_utils.basic import AnsibleModule, _load_params, missing_required_lib
 
+from ansible_collections.sriov.hyperv.plugins.module_utils.edge import _argspec
+from ansible_collections.sriov.hyperv.plugins.module_utils.host import _facts
+from ansible_collections.sriov.hyperv.plugins.module_utils.host import _host
+from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile import _reconcile
+from ansible_collections.sriov.hyperv.plugins.module_utils.spec import _pydantic_compat
+from ansible_collections.sriov.hyperv.plugins.module_utils.spec import _spec
 from ansible_collections.sriov.hyperv.plugins.module_utils.transport import _connection
 from ansible_collections.sriov.hyperv.plugins.module_utils.transport import _errors
 from ansible_collections.sriov.hyperv.plugins.module_utils.host import _facts
@@ -26,48 +32,13 @@ from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile import _rec
 from ansible_collections.sriov.hyperv.plugins.module_utils.spec import _spec
 from ansible_collections.sriov.hyperv.plugins.module_utils.spec._identity import AdapterIdentity
 
-# The option specs of one item of each config section. The modules' DOCUMENTATION mirrors them
-# (sanity validate-modules compares the two); host_config nests the same specs under ``config``.
-# No option has a default: an option the user leaves unset is not managed.
-SWITCH_OPTIONS: dict[str, dict[str, t.Any]] = {
-    "name": {"type": "str", "required": True},
-    "switch_type": {"type": "str", "choices": ["external", "internal", "private"]},
-    "net_adapter_names": {"type": "list", "elements": "str"},
-    "enable_iov": {"type": "bool"},
-    "allow_management_os": {"type": "bool"},
-    "minimum_bandwidth_mode": {"type": "str", "choices": ["default", "weight", "absolute", "none"]},
-    "enable_embedded_teaming": {"type": "bool"},
-    "enable_packet_direct": {"type": "bool"},
-    "load_balancing_algorithm": {"type": "str", "choices": ["hyper_v_port", "dynamic"]},
-    "notes": {"type": "str"},
-    "remove_management_os_adapters": {"type": "list", "elements": "str"},
-}
-
-VM_ADAPTER_OPTIONS: dict[str, dict[str, t.Any]] = {
-    "vm_name": {"type": "str"},
-    "management_os": {"type": "bool"},
-    "name": {"type": "str", "required": True},
-    "mac_address": {"type": "str"},
-    "switch_name": {"type": "str"},
-    "iov_weight": {"type": "int"},
-    "iov_queue_pairs_requested": {"type": "int"},
-    "iov_interrupt_moderation": {
-        "type": "str",
-        "choices": ["default", "adaptive", "off", "low", "medium", "high"],
-    },
-    "vmq_weight": {"type": "int"},
-    "ipsec_offload_max_sa": {"type": "int"},
-    "vrss_enabled": {"type": "bool"},
-    "vmmq_enabled": {"type": "bool"},
-    "vmmq_queue_pairs": {"type": "int"},
-    "allow_teaming": {"type": "bool"},
-}
-
-PHYSICAL_ADAPTER_OPTIONS: dict[str, dict[str, t.Any]] = {
-    "name": {"type": "str", "required": True},
-    "sriov_enabled": {"type": "bool"},
-    "num_vfs": {"type": "int"},
-}
+# The option specs of one item of each config section, derived from the models (the one place an
+# option is declared). The modules' DOCUMENTATION mirrors them (sanity validate-modules compares
+# the two; a unit test compares the descriptions with the models'); host_config nests the same
+# specs under ``config``.
+SWITCH_OPTIONS = _argspec.argspec_of(_spec.SwitchConfig)
+VM_ADAPTER_OPTIONS = _argspec.argspec_of(_spec.VmAdapterConfig)
+PHYSICAL_ADAPTER_OPTIONS = _argspec.argspec_of(_spec.PhysicalAdapterConfig)
 
 CREATION_ONLY_CHOICES = ["fail", "recreate"]
 HOST_CONFIG_STATES = ["merged", "replaced", "overridden", "deleted", "gathered", "rendered"]
@@ -77,22 +48,11 @@ MERGED = "merged"
 DELETED = "deleted"
 
 
-def _list_of(options: dict[str, dict[str, t.Any]]) -> dict[str, t.Any]:
-    return {"type": "list", "elements": "dict", "options": copy.deepcopy(options)}
-
-
 def host_config_options() -> dict[str, dict[str, t.Any]]:
+    # Which adapter (vm_name or management_os) is checked by the model, which names the item's
+    # path and accepts an explicit management_os: false next to vm_name.
     return {
-        "config": {
-            "type": "dict",
-            "options": {
-                "physical_adapters": _list_of(PHYSICAL_ADAPTER_OPTIONS),
-                "switches": _list_of(SWITCH_OPTIONS),
-                # Which adapter (vm_name or management_os) is checked by the model, which names the
-                # item's path and accepts an explicit management_os: false next to vm_name.
-                "vm_adapters": _list_of(VM_ADAPTER_OPTIONS),
-            },
-        },
+        "config": {"type": "dict", "options": _argspec.argspec_of(_spec.HostConfig)},
         "state": {"type": "str", "choices": list(HOST_CONFIG_STATES), "default": "merged"},
         "creation_only_changes": {"type": "str", "choices": list(CREATION_ONLY_CHOICES), "default": "fail"},
         "restart": {"type": "bool", "default": False},
@@ -275,6 +235,27 @@ def _require(module: AnsibleModule, has: bool, library: str, error: str | None) 
         module.fail_json(msg=missing_required_lib(library), exception=error)
 
 
+def _require_kerberos(module: AnsibleModule) -> None:
+    """Kerberos needs pypsrp's kerberos extra (gssapi, krb5); without it pyspnego would fall back
+    to NTLM or fail deep inside the handshake."""
+    options = _connection.ConnectionOptions.from_params(module.params)
+    if not options.uses_kerberos:
+        return
+    try:
+        import gssapi  # noqa: F401  pylint: disable=unused-import,import-outside-toplevel
+        import krb5  # noqa: F401  pylint: disable=unused-import,import-outside-toplevel
+    except ImportError:
+        module.fail_json(
+            msg=missing_required_lib(
+                "pypsrp[kerberos]",
+                reason="auth %s%s: pip install 'pypsrp[kerberos]' (it builds gssapi and krb5 against the "
+                "system's Kerberos: apt-get install libkrb5-dev gcc, or dnf install krb5-devel gcc)"
+                % (options.auth, " without a password" if options.auth == "negotiate" else ""),
+            ),
+            exception=traceback.format_exc(),
+        )
+
+
 def _execute(module: AnsibleModule, request: Request, definition: Definition, partial: dict[str, t.Any]) -> dict[str, t.Any]:
     want = None if definition.info else _parse(request)
     if request.state == "rendered":
@@ -283,6 +264,7 @@ def _execute(module: AnsibleModule, request: Request, definition: Definition, pa
 
     has_pypsrp, pypsrp_error = _pypsrp_status()
     _require(module, has_pypsrp, "pypsrp", pypsrp_error)
+    _require_kerberos(module)
     for warning in _connection.ConnectionOptions.from_params(module.params).transport_warnings():
         module.warn(warning)
     runner = _connection.connect(module.params)

@@ -12,10 +12,7 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible_collections.sriov.hyperv.plugins.module_utils.spec._host_parse import (
-    ADAPTER_PROPERTIES,
-    REQUIRED_WINDOWS,
-)
+from ansible_collections.sriov.hyperv.plugins.module_utils.spec._host_parse import ADAPTER_PROPERTIES
 from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile_common import (
     STAGE_ADAPTERS,
     Context,
@@ -29,6 +26,7 @@ from ansible_collections.sriov.hyperv.plugins.module_utils.spec._spec import (
     ADAPTER_DEFAULTS,
     ADAPTER_OPTIONS,
     IOV_ADAPTER_OPTIONS,
+    REQUIRED_WINDOWS,
     did_you_mean,
     name_key,
 )

@@ -15,7 +15,15 @@ from ansible_collections.sriov.hyperv.plugins.module_utils.transport._errors imp
 from ansible_collections.sriov.hyperv.plugins.module_utils.spec._host_parse import Observed
 from ansible_collections.sriov.hyperv.plugins.module_utils.spec._identity import AdapterIdentity
 from ansible_collections.sriov.hyperv.plugins.module_utils.transport._runner import SWITCH, Command, Step, wildcard_literal
-from ansible_collections.sriov.hyperv.plugins.module_utils.spec._spec import ADAPTER_DEFAULTS, HostConfig, lenient_config, name_key
+from ansible_collections.sriov.hyperv.plugins.module_utils.spec._spec import (
+    ADAPTER_DEFAULTS,
+    HostConfig,
+    VmAdapterConfig,
+    lenient_config,
+    name_key,
+    options_with,
+    to_host,
+)
 
 STAGE_RECREATE = "recreate"
 STAGE_PHYSICAL = "physical_adapters"
@@ -27,26 +35,8 @@ STAGES = (STAGE_RECREATE, STAGE_PHYSICAL, STAGE_SWITCHES, STAGE_ADAPTERS)
 SWITCH_TYPE_VALUES = {"external": "External", "internal": "Internal", "private": "Private"}
 BANDWIDTH_MODE_VALUES = {"default": "Default", "weight": "Weight", "absolute": "Absolute", "none": "None"}
 LOAD_BALANCING_VALUES = {"hyper_v_port": "HyperVPort", "dynamic": "Dynamic"}
-MODERATION_VALUES = {
-    "default": "Default",
-    "adaptive": "Adaptive",
-    "off": "Off",
-    "low": "Low",
-    "medium": "Medium",
-    "high": "High",
-}
-# Set-VMNetworkAdapter parameter of each adapter option.
-ADAPTER_PARAMETERS = {
-    "iov_weight": "IovWeight",
-    "iov_queue_pairs_requested": "IovQueuePairsRequested",
-    "iov_interrupt_moderation": "IovInterruptModeration",
-    "vmq_weight": "VmqWeight",
-    "ipsec_offload_max_sa": "IPsecOffloadMaximumSecurityAssociation",
-    "vrss_enabled": "VrssEnabled",
-    "vmmq_enabled": "VmmqEnabled",
-    "vmmq_queue_pairs": "VmmqQueuePairs",
-    "allow_teaming": "AllowTeaming",
-}
+# Set-VMNetworkAdapter parameter of each adapter option, declared with the option in _spec.
+ADAPTER_PARAMETERS = options_with(VmAdapterConfig, "parameter")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -154,14 +144,6 @@ def new_switch_command(values: dict) -> Command:
     return Command("New-VMSwitch", parameters)
 
 
-def adapter_parameter_value(option: str, value: t.Any) -> t.Any:
-    if option == "iov_interrupt_moderation":
-        return MODERATION_VALUES[value]
-    if option == "allow_teaming":
-        return "On" if value else "Off"
-    return value
-
-
 def adapter_statement(adapter: t.Any, cmdlet: str, parameters: dict) -> Step:
     """``cmdlet`` with ``parameters`` on exactly the adapter ``adapter`` (an item or an identity) names.
 
@@ -192,7 +174,7 @@ def adapter_commands(adapter: t.Any, values: dict, connect: str | None) -> list[
         commands.append(adapter_statement(adapter, "Connect-VMNetworkAdapter", {"SwitchName": connect}))
     # Documented option order, whatever order the values were collected in: stable commands.
     settings = {
-        parameter: adapter_parameter_value(option, values[option])
+        parameter: to_host(option, values[option])
         for option, parameter in ADAPTER_PARAMETERS.items()
         if values.get(option) is not None
     }

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible_collections.sriov.hyperv.plugins.module_utils.spec._host_parse import REQUIRED_WINDOWS, SWITCH_PROPERTIES
+from ansible_collections.sriov.hyperv.plugins.module_utils.spec._host_parse import SWITCH_PROPERTIES
 from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile_common import (
     LOAD_BALANCING_VALUES,
     STAGE_SWITCHES,
@@ -31,7 +31,12 @@ from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile_
 from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile_physical import nic_not_capable, unknown_nic
 from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile_recreate import build_recreate
 from ansible_collections.sriov.hyperv.plugins.module_utils.transport._runner import SWITCH, Command
-from ansible_collections.sriov.hyperv.plugins.module_utils.spec._spec import CREATION_ONLY_SWITCH_OPTIONS, SWITCH_DEFAULTS, name_key
+from ansible_collections.sriov.hyperv.plugins.module_utils.spec._spec import (
+    CREATION_ONLY_SWITCH_OPTIONS,
+    REQUIRED_WINDOWS,
+    SWITCH_DEFAULTS,
+    name_key,
+)
 
 
 def _bound_elsewhere(ctx: Context, nic_name: str, switch_key: str) -> str | None:

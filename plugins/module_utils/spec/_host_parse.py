@@ -23,42 +23,18 @@ from ansible_collections.sriov.hyperv.plugins.module_utils.spec._spec import (
     PhysicalAdapterConfig,
     SwitchConfig,
     VmAdapterConfig,
+    from_host,
     lenient,
     lenient_config,
     name_key,
+    options_with,
 )
 
 
-# Adapter option -> the property whose presence says the host supports it, and the property read.
-ADAPTER_PROPERTIES = {
-    "iov_weight": "IovWeight",
-    "iov_queue_pairs_requested": "IovQueuePairsRequested",
-    "iov_interrupt_moderation": "IovInterruptModeration",
-    "vmq_weight": "VMQWeight",
-    "ipsec_offload_max_sa": "IPsecOffloadMaxSA",
-    "vrss_enabled": "VrssEnabledRequested",
-    "vmmq_enabled": "VmmqEnabledRequested",
-    "vmmq_queue_pairs": "VrssMaxQueuePairsRequested",
-    "allow_teaming": "AllowTeaming",
-}
-SWITCH_PROPERTIES = {
-    "enable_embedded_teaming": "EmbeddedTeamingEnabled",
-    "enable_packet_direct": "PacketDirectEnabled",
-}
-# The Windows Server version that introduced each optional property (for validation messages).
-REQUIRED_WINDOWS = {
-    "vrss_enabled": "Windows Server 2016",
-    "vmmq_enabled": "Windows Server 2016",
-    "vmmq_queue_pairs": "Windows Server 2016",
-    "enable_embedded_teaming": "Windows Server 2016",
-    "enable_packet_direct": "Windows Server 2016",
-    "iov_weight": "Windows Server 2012",
-    "iov_queue_pairs_requested": "Windows Server 2012",
-    "iov_interrupt_moderation": "Windows Server 2012",
-    "ipsec_offload_max_sa": "Windows Server 2012",
-    "vmq_weight": "Windows Server 2012",
-    "allow_teaming": "Windows Server 2012",
-}
+# Option -> the property whose presence says the host supports it (for adapters also the
+# property read), declared with each option in _spec.
+ADAPTER_PROPERTIES = options_with(VmAdapterConfig, "host_property")
+SWITCH_PROPERTIES = options_with(SwitchConfig, "host_property")
 # VMSwitchLoadBalancingAlgorithm (HyperVPort = 4, Dynamic = 5; the Hyper-V module's enum, as the
 # stub generated from it in dsccommunity/HyperVDsc tests/Unit/Stubs/Hyper-V.stubs.psm1 shows), by
 # name or number as a serializer may give it.
@@ -416,21 +392,8 @@ def _parse_adapter(obj: PSObjectData) -> AdapterFacts:
 def _adapter_config(obj: PSObjectData, facts: AdapterFacts) -> VmAdapterConfig:
     values: dict[str, t.Any] = {}
     for option, name in ADAPTER_PROPERTIES.items():
-        if option not in facts.supported_options:
-            continue
-        value = prop(obj, name)
-        if option == "iov_interrupt_moderation":
-            value = _lower(value)
-        elif option == "allow_teaming":
-            value = None if value is None else str(value).lower() == "on"
-        elif option in ("vmmq_queue_pairs", "iov_queue_pairs_requested"):
-            # An adapter whose offload setting was never written can report 0 here; 0 is not a
-            # value a user may set, so leave it out rather than gather something unfeedable.
-            value = _as_int(value)
-            value = value if value else None
-        elif option in ("iov_weight", "vmq_weight", "ipsec_offload_max_sa"):
-            value = _as_int(value)
-        values[option] = value
+        if option in facts.supported_options:
+            values[option] = from_host(option, prop(obj, name))
     # The identity carries the MAC address exactly where the name is not unique, so that the
     # gathered config feeds back as it is.
     return lenient(VmAdapterConfig, dict(facts.identity().fields(), switch_name=facts.switch_name, **values))

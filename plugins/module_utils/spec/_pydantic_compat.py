@@ -5,7 +5,9 @@
 
 ansible-test's sanity ``import`` test loads every module_utils file in a virtualenv that holds
 only ansible-core. The model classes must still be definable there, so that the module can load
-and report ``missing_required_lib("pydantic")`` instead of a traceback.
+and report ``missing_required_lib("pydantic")`` instead of a traceback. The module's argument
+spec is derived from the models before that report, so the stand-ins keep what the derivation
+reads: ``model_fields`` with each field's annotation, description, constraints and extra data.
 """
 
 from __future__ import annotations
@@ -18,10 +20,38 @@ except ImportError as exc:  # pragma: no cover - exercised by a test that hides 
     HAS_PYDANTIC = False
     PYDANTIC_IMPORT_ERROR: "str | None" = str(exc)
 
+    class _FieldInfo:
+        """The part of pydantic's FieldInfo that the argument spec derivation reads."""
+
+        def __init__(self, default: t.Any = ..., description: t.Any = None, json_schema_extra: t.Any = None,
+                     **constraints: t.Any) -> None:
+            self.default = default
+            self.description = description
+            self.json_schema_extra = json_schema_extra
+            self.annotation: t.Any = None
+            # pydantic keeps ge / le / min_length as metadata objects with those attributes.
+            self.metadata = [type("Constraint", (), {name: value})() for name, value in constraints.items()]
+
+        def is_required(self) -> bool:
+            return self.default is ...
+
     class BaseModel:  # type: ignore[no-redef]
         """Enough of pydantic's BaseModel for class bodies to execute; never instantiated."""
 
         model_config: t.ClassVar[dict] = {}
+        model_fields: t.ClassVar[dict] = {}
+
+        def __init_subclass__(cls, **kwargs: t.Any) -> None:
+            hints = t.get_type_hints(cls)
+            fields = {}
+            for name in cls.__dict__.get("__annotations__", {}):
+                if name.startswith("model_"):
+                    continue
+                value = cls.__dict__.get(name, ...)
+                info = value if isinstance(value, _FieldInfo) else _FieldInfo(default=value)
+                info.annotation = hints[name]
+                fields[name] = info
+            cls.model_fields = fields
 
         def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
             raise ImportError("pydantic is required: " + str(PYDANTIC_IMPORT_ERROR))
@@ -32,8 +62,8 @@ except ImportError as exc:  # pragma: no cover - exercised by a test that hides 
     def ConfigDict(**kwargs: t.Any) -> dict:  # type: ignore[no-redef]  # noqa: N802
         return dict(kwargs)
 
-    def Field(default: t.Any = None, **kwargs: t.Any) -> t.Any:  # type: ignore[no-redef]  # noqa: N802
-        return default
+    def Field(default: t.Any = ..., **kwargs: t.Any) -> t.Any:  # type: ignore[no-redef]  # noqa: N802
+        return _FieldInfo(default, **kwargs)
 
     def _passthrough_decorator(*args: t.Any, **kwargs: t.Any) -> t.Callable[[t.Any], t.Any]:
         def decorate(func: t.Any) -> t.Any:

@@ -57,43 +57,153 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=False)
 
 
+# Where the Windows Server version of an option comes from: Microsoft's cmdlet reference for
+# Set-VMNetworkAdapter, New-VMSwitch and Set-NetAdapterSriov (Hyper-V and NetAdapter modules),
+# which lists the parameters each release added; SR-IOV itself arrived with Windows Server 2012.
+WS2012 = "Windows Server 2012"
+WS2016 = "Windows Server 2016"
+
+
+def option(description: str, *, required: bool = False, windows: str, identity: bool = False,
+           host_property: str | None = None, parameter: str | None = None, host_default: t.Any = None,
+           host_values: dict | None = None, vm_only: bool = False, **constraints: t.Any) -> t.Any:
+    """One option, declared once: everything else about it is derived from this declaration.
+
+    ``description`` is the option's documentation (one paragraph, Ansible markup; the module
+    DOCUMENTATION and the role spec repeat it and a test keeps them equal). ``constraints`` are
+    pydantic's (``ge``, ``le``, ``min_length``): the model checks them, the argspec does not.
+    ``windows`` is the Windows Server release that introduced it. For an adapter option,
+    ``host_property`` is the property Get-VMNetworkAdapter shows it as (its absence means the
+    host lacks the option), ``parameter`` the Set-VMNetworkAdapter parameter that writes it,
+    ``host_values`` how its values are spelled on the host when they differ, ``host_default`` the
+    value Hyper-V gives it when nothing set it (what ``replaced`` resets it to), ``vm_only`` that
+    management-OS adapters do not have it. ``identity`` marks the fields that say which item is
+    meant rather than how it is set.
+    """
+    declared = {"windows": windows, "identity": identity, "host_property": host_property, "parameter": parameter,
+                "host_values": host_values, "vm_only": vm_only}
+    extra = {key: value for key, value in declared.items() if value not in (None, False)}
+    if host_default is not None:
+        extra["host_default"] = host_default
+    if required:
+        return Field(description=description, json_schema_extra=extra, **constraints)
+    return Field(default=None, description=description, json_schema_extra=extra, **constraints)
+
+
+def declared(model: t.Any, name: str) -> dict:
+    """What ``option`` declared of a model's field beyond pydantic's own: windows, host_property..."""
+    return dict(model.model_fields[name].json_schema_extra or {})
+
+
+def options_with(model: t.Any, key: str) -> dict[str, t.Any]:
+    """Field name -> the declared ``key`` of every field of ``model`` that declares it, in field order."""
+    return {name: declared(model, name)[key] for name in model.model_fields if key in declared(model, name)}
+
+
+def bounds(model: t.Any, name: str) -> tuple[t.Any, t.Any]:
+    """The (ge, le) constraints of a field; None where it has none."""
+    low = high = None
+    for constraint in model.model_fields[name].metadata:
+        low = getattr(constraint, "ge", low)
+        high = getattr(constraint, "le", high)
+    return low, high
+
+
 class PhysicalAdapterConfig(_Model):
-    name: str = Field(min_length=1)
-    sriov_enabled: t.Optional[bool] = None
-    num_vfs: t.Optional[int] = Field(default=None, ge=0, le=UINT32_MAX)
+    name: str = option("Name of the physical network adapter, as shown by C(Get-NetAdapter).",
+                       required=True, identity=True, windows=WS2012, min_length=1)
+    sriov_enabled: t.Optional[bool] = option("Whether SR-IOV is enabled on the adapter.", windows=WS2012)
+    num_vfs: t.Optional[int] = option(
+        "Number of virtual functions the adapter offers, from V(0) up to what its driver accepts.",
+        windows=WS2012, ge=0, le=UINT32_MAX)
 
 
 class SwitchConfig(_Model):
-    name: str = Field(min_length=1)
-    switch_type: t.Optional[SwitchType] = None
-    net_adapter_names: t.Optional[t.List[str]] = None
-    enable_iov: t.Optional[bool] = None
-    allow_management_os: t.Optional[bool] = None
-    minimum_bandwidth_mode: t.Optional[BandwidthMode] = None
-    enable_embedded_teaming: t.Optional[bool] = None
-    enable_packet_direct: t.Optional[bool] = None
-    load_balancing_algorithm: t.Optional[LoadBalancingAlgorithm] = None
-    notes: t.Optional[str] = None
-    remove_management_os_adapters: t.Optional[t.List[str]] = None
-    """Not a setting of the switch: the host vNICs the task lets allow_management_os: false (or a
-    recreate without the management OS) remove. Never gathered."""
+    name: str = option("Name of the virtual switch.", required=True, identity=True, windows=WS2012, min_length=1)
+    switch_type: t.Optional[SwitchType] = option(
+        "The kind of switch; external when O(config.switches[].net_adapter_names) is set.", windows=WS2012)
+    net_adapter_names: t.Optional[t.List[str]] = option(
+        "Physical adapters an external switch is bound to; more than one makes a SET switch.", windows=WS2012)
+    enable_iov: t.Optional[bool] = option(
+        "Whether SR-IOV is enabled on the switch. Creation-only.", windows=WS2012, host_default=False)
+    allow_management_os: t.Optional[bool] = option(
+        "Whether the management OS shares the external switch's adapter.", windows=WS2012)
+    minimum_bandwidth_mode: t.Optional[BandwidthMode] = option(
+        "How minimum bandwidth is expressed on the switch's ports. Creation-only. V(default) is compared as the "
+        "value Hyper-V resolves it to.", windows=WS2012, host_default="default")
+    enable_embedded_teaming: t.Optional[bool] = option(
+        "Whether the switch is a Switch Embedded Teaming switch. Creation-only.",
+        windows=WS2016, host_property="EmbeddedTeamingEnabled")
+    enable_packet_direct: t.Optional[bool] = option(
+        "Whether PacketDirect is enabled on the switch. Creation-only.",
+        windows=WS2016, host_property="PacketDirectEnabled", host_default=False)
+    load_balancing_algorithm: t.Optional[LoadBalancingAlgorithm] = option(
+        "Load balancing of a Switch Embedded Teaming (SET) switch, V(hyper_v_port) or V(dynamic) (Hyper-V's "
+        "default). Set in place with C(Set-VMSwitchTeam). SET switches only.", windows=WS2016)
+    notes: t.Optional[str] = option("Free-text notes stored on the switch.", windows=WS2012, host_default="")
+    # Not a setting of the switch: the host vNICs the task lets a switch's loss of the management
+    # OS remove. Never gathered.
+    remove_management_os_adapters: t.Optional[t.List[str]] = option(
+        "Host virtual network adapters of this switch that the task lets go when the switch loses the management "
+        "OS (O(config.switches[].allow_management_os=false), O(config.switches[].switch_type=private), or a "
+        "recreate without it). Without every one of them listed, the task is refused. Not a setting; never "
+        "gathered.", windows=WS2012)
 
 
+# The host_default of the adapter options are Hyper-V's own values for a port offload setting that
+# was never written (Msvm_EthernetSwitchPortOffloadSettingData class defaults). VMMQ is the
+# exception: the WMI class says off, but real Windows Server 2016+ adapters report it requested
+# on, so a fresh adapter's value is used. switch_name has no default: an adapter is never
+# disconnected by a reset.
 class VmAdapterConfig(_Model):
-    vm_name: t.Optional[str] = Field(default=None, min_length=1)
-    management_os: t.Optional[bool] = None
-    name: str = Field(min_length=1)
-    mac_address: t.Optional[str] = None
-    switch_name: t.Optional[str] = Field(default=None, min_length=1)
-    iov_weight: t.Optional[int] = Field(default=None, ge=0, le=100)
-    iov_queue_pairs_requested: t.Optional[int] = Field(default=None, ge=1, le=UINT32_MAX)
-    iov_interrupt_moderation: t.Optional[InterruptModeration] = None
-    vmq_weight: t.Optional[int] = Field(default=None, ge=0, le=100)
-    ipsec_offload_max_sa: t.Optional[int] = Field(default=None, ge=0, le=UINT32_MAX)
-    vrss_enabled: t.Optional[bool] = None
-    vmmq_enabled: t.Optional[bool] = None
-    vmmq_queue_pairs: t.Optional[int] = Field(default=None, ge=1, le=UINT32_MAX)
-    allow_teaming: t.Optional[bool] = None
+    vm_name: t.Optional[str] = option(
+        "Name of the VM that owns the adapter. Exactly one of this and O(config.vm_adapters[].management_os) is "
+        "required.", identity=True, windows=WS2012, min_length=1)
+    management_os: t.Optional[bool] = option(
+        "V(true) for a host virtual network adapter of the management OS.", identity=True, windows=WS2012)
+    name: str = option("Name of the network adapter.", required=True, identity=True, windows=WS2012, min_length=1)
+    mac_address: t.Optional[str] = option(
+        "MAC address of the adapter (V(00155D0A0B0C), V(00-15-5D-0A-0B-0C) or V(00:15:5d:0a:0b:0c)), to pick one of "
+        "several adapters of the VM that share the name. An entry whose name several adapters share and that has "
+        "no MAC address is refused before any write. RV(gathered) carries it exactly where a name is not unique, "
+        "so it feeds back as it is.", identity=True, windows=WS2012)
+    switch_name: t.Optional[str] = option(
+        "The virtual switch the adapter is connected to.", windows=WS2012, min_length=1)
+    iov_weight: t.Optional[int] = option(
+        "SR-IOV weight, V(0) (SR-IOV off) to V(100). Not for management-OS adapters.",
+        windows=WS2012, host_property="IovWeight", parameter="IovWeight", host_default=0, vm_only=True,
+        ge=0, le=100)
+    iov_queue_pairs_requested: t.Optional[int] = option(
+        "Hardware queue pairs requested for the virtual function, at least V(1). Not for management-OS adapters.",
+        windows=WS2012, host_property="IovQueuePairsRequested", parameter="IovQueuePairsRequested", host_default=1,
+        vm_only=True, ge=1, le=UINT32_MAX)
+    iov_interrupt_moderation: t.Optional[InterruptModeration] = option(
+        "Interrupt moderation of the virtual function. Not for management-OS adapters.",
+        windows=WS2012, host_property="IovInterruptModeration", parameter="IovInterruptModeration",
+        host_default="default", vm_only=True,
+        host_values={"default": "Default", "adaptive": "Adaptive", "off": "Off", "low": "Low", "medium": "Medium",
+                     "high": "High"})
+    vmq_weight: t.Optional[int] = option(
+        "VMQ weight, V(0) (VMQ off) to V(100).",
+        windows=WS2012, host_property="VMQWeight", parameter="VmqWeight", host_default=100, ge=0, le=100)
+    ipsec_offload_max_sa: t.Optional[int] = option(
+        "Maximum offloaded IPsec security associations; V(0) turns IPsec task offload off.",
+        windows=WS2012, host_property="IPsecOffloadMaxSA", parameter="IPsecOffloadMaximumSecurityAssociation",
+        host_default=512, ge=0, le=UINT32_MAX)
+    vrss_enabled: t.Optional[bool] = option(
+        "Whether vRSS is requested.",
+        windows=WS2016, host_property="VrssEnabledRequested", parameter="VrssEnabled", host_default=True)
+    vmmq_enabled: t.Optional[bool] = option(
+        "Whether VMMQ is requested.",
+        windows=WS2016, host_property="VmmqEnabledRequested", parameter="VmmqEnabled", host_default=True)
+    vmmq_queue_pairs: t.Optional[int] = option(
+        "VMMQ / vRSS queue pairs requested, at least V(1).",
+        windows=WS2016, host_property="VrssMaxQueuePairsRequested", parameter="VmmqQueuePairs", host_default=16,
+        ge=1, le=UINT32_MAX)
+    allow_teaming: t.Optional[bool] = option(
+        "Whether the guest may team this adapter.",
+        windows=WS2012, host_property="AllowTeaming", parameter="AllowTeaming", host_default=False,
+        host_values={True: "On", False: "Off"})
 
     @field_validator("mac_address", mode="before")
     @classmethod
@@ -117,63 +227,73 @@ class VmAdapterConfig(_Model):
 
 
 class HostConfig(_Model):
-    physical_adapters: t.Optional[t.List[PhysicalAdapterConfig]] = None
-    switches: t.Optional[t.List[SwitchConfig]] = None
-    vm_adapters: t.Optional[t.List[VmAdapterConfig]] = None
+    physical_adapters: t.Optional[t.List[PhysicalAdapterConfig]] = option(
+        "SR-IOV settings of physical network adapters, identified by name.", windows=WS2012)
+    switches: t.Optional[t.List[SwitchConfig]] = option(
+        "Virtual switches, identified by name. See M(sriov.hyperv.vm_switch) for each option in detail.",
+        windows=WS2012)
+    vm_adapters: t.Optional[t.List[VmAdapterConfig]] = option(
+        "Network adapters of VMs (identified by VM name and adapter name) and of the management OS (identified by "
+        "adapter name). The adapters must exist. See M(sriov.hyperv.vm_network_adapter) for each option in detail.",
+        windows=WS2012)
 
 
+# Derived from the declarations above; nothing below names an option again.
 # The settable options of a VM adapter (identity fields excluded), in the order they are documented.
-ADAPTER_OPTIONS = (
-    "switch_name",
-    "iov_weight",
-    "iov_queue_pairs_requested",
-    "iov_interrupt_moderation",
-    "vmq_weight",
-    "ipsec_offload_max_sa",
-    "vrss_enabled",
-    "vmmq_enabled",
-    "vmmq_queue_pairs",
-    "allow_teaming",
-)
-IOV_ADAPTER_OPTIONS = ("iov_weight", "iov_queue_pairs_requested", "iov_interrupt_moderation")
+ADAPTER_OPTIONS = tuple(name for name in VmAdapterConfig.model_fields if "identity" not in declared(VmAdapterConfig, name))
+IOV_ADAPTER_OPTIONS = tuple(options_with(VmAdapterConfig, "vm_only"))
 CREATION_ONLY_SWITCH_OPTIONS = (
     "enable_iov",
     "minimum_bandwidth_mode",
     "enable_packet_direct",
     "enable_embedded_teaming",
 )
-
-# Hyper-V's own values for a port offload setting that was never written (Msvm_EthernetSwitchPort
-# OffloadSettingData class defaults) and for switch creation without the parameter. VMMQ is the
-# exception: the WMI class says off, but real Windows Server 2016+ adapters report it requested
-# on, so a fresh adapter's value is used. switch_name has no default: an adapter is never
-# disconnected by a reset.
-ADAPTER_DEFAULTS: dict[str, t.Any] = {
-    "iov_weight": 0,
-    "iov_queue_pairs_requested": 1,
-    "iov_interrupt_moderation": "default",
-    "vmq_weight": 100,
-    "ipsec_offload_max_sa": 512,
-    "vrss_enabled": True,
-    "vmmq_enabled": True,
-    "vmmq_queue_pairs": 16,
-    "allow_teaming": False,
+ADAPTER_DEFAULTS: dict[str, t.Any] = options_with(VmAdapterConfig, "host_default")
+SWITCH_DEFAULTS: dict[str, t.Any] = options_with(SwitchConfig, "host_default")
+# The Windows Server version that introduced each option (for validation messages).
+REQUIRED_WINDOWS = {
+    **options_with(PhysicalAdapterConfig, "windows"),
+    **options_with(SwitchConfig, "windows"),
+    **options_with(VmAdapterConfig, "windows"),
 }
-SWITCH_DEFAULTS: dict[str, t.Any] = {
-    "enable_iov": False,
-    "minimum_bandwidth_mode": "default",
-    "enable_packet_direct": False,
-    "notes": "",
-}
-
 _RANGES = {
-    "num_vfs": (0, UINT32_MAX),
-    "iov_weight": (0, 100),
-    "iov_queue_pairs_requested": (1, UINT32_MAX),
-    "vmq_weight": (0, 100),
-    "ipsec_offload_max_sa": (0, UINT32_MAX),
-    "vmmq_queue_pairs": (1, UINT32_MAX),
+    name: bounds(model, name)
+    for model in (PhysicalAdapterConfig, SwitchConfig, VmAdapterConfig)
+    for name in model.model_fields
+    if None not in bounds(model, name)
 }
+
+
+def from_host(name: str, value: t.Any) -> t.Any:
+    """An adapter option's value as the host shows it -> the model's value.
+
+    Spelled as declared in ``host_values`` (compared without regard to case; an unknown spelling
+    is kept, lower-cased); whole numbers as int, and a number below the option's minimum (an
+    offload setting never written reads 0 where 0 cannot be set) as None, so gathered output can
+    be given back as it is.
+    """
+    if value is None:
+        return None
+    spelled = declared(VmAdapterConfig, name).get("host_values")
+    if spelled:
+        by_text = {str(theirs).lower(): mine for mine, theirs in spelled.items()}
+        return by_text.get(str(value).lower(), str(value).lower())
+    low, _high = bounds(VmAdapterConfig, name)
+    if low is None:
+        return value
+    if isinstance(value, (list, tuple)):
+        value = value[0] if value else None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if number >= low else None
+
+
+def to_host(name: str, value: t.Any) -> t.Any:
+    """An adapter option's value -> how the option's cmdlet parameter takes it."""
+    spelled = declared(VmAdapterConfig, name).get("host_values")
+    return spelled[value] if spelled else value
 
 
 @functools.lru_cache(maxsize=8192)

@@ -39,6 +39,9 @@ CONNECTION_ARGSPEC: dict[str, dict[str, t.Any]] = {
     "ca_cert": {"type": "path", "fallback": _env("ca_cert")},
     "certificate_pem": {"type": "path", "fallback": _env("certificate_pem")},
     "certificate_key_pem": {"type": "path", "no_log": False, "fallback": _env("certificate_key_pem")},
+    "negotiate_service": {"type": "str", "fallback": _env("negotiate_service")},
+    "negotiate_hostname_override": {"type": "str", "fallback": _env("negotiate_hostname_override")},
+    "negotiate_delegate": {"type": "bool", "fallback": _env("negotiate_delegate")},
     "message_encryption": {
         "type": "str",
         "default": "auto",
@@ -76,6 +79,9 @@ class ConnectionOptions:
     ca_cert: str | None = None
     certificate_pem: str | None = None
     certificate_key_pem: str | None = None
+    negotiate_service: str | None = None
+    negotiate_hostname_override: str | None = None
+    negotiate_delegate: bool | None = None
     message_encryption: str = "auto"
     connection_timeout: int = 30
     read_timeout: int = 30
@@ -101,6 +107,18 @@ class ConnectionOptions:
     @property
     def effective_port(self) -> int:
         return self.port if self.port else DEFAULT_PORTS[self.protocol]
+
+    @property
+    def uses_kerberos(self) -> bool:
+        """Whether only Kerberos can authenticate: auth kerberos, or negotiate with no password
+        (a ticket from the credential cache; NTLM needs a password)."""
+        return self.auth == "kerberos" or (self.auth == "negotiate" and not self.password)
+
+    @property
+    def service_principal(self) -> str:
+        """The service principal Kerberos asks a ticket for (pypsrp's and core's default service
+        is ``host``; the host part is the name connected to unless overridden)."""
+        return "%s/%s" % (self.negotiate_service or "host", self.negotiate_hostname_override or self.hostname)
 
     @property
     def endpoint(self) -> str:

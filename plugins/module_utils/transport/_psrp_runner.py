@@ -11,6 +11,7 @@ never as script text.
 from __future__ import annotations
 
 import os
+import re
 import socket
 import traceback
 import typing as t
@@ -266,6 +267,12 @@ def wsman_kwargs(opts: ConnectionOptions) -> dict[str, t.Any]:
         reconnection_backoff=float(opts.reconnection_backoff),
         certificate_pem=opts.certificate_pem,
         certificate_key_pem=opts.certificate_key_pem,
+        # Kerberos: psrp passes these only when set, leaving pypsrp's defaults (service host).
+        **{
+            name: getattr(opts, name)
+            for name in ("negotiate_service", "negotiate_hostname_override", "negotiate_delegate")
+            if getattr(opts, name) is not None
+        },
     )
 
 
@@ -389,7 +396,11 @@ class PsrpRunner:
         text = _root_text(err)
         details = {"endpoint": opts.endpoint, "error_type": type(err).__name__}
         cls: type[_errors.HyperVError]
-        if isinstance(err, psrp_exceptions.AuthenticationError) or (
+        kerberos = _kerberos_problem(err, opts) if opts.auth in ("kerberos", "negotiate") else None
+        if kerberos is not None:
+            cls = _errors.AuthenticationError
+            message = "%s: %s" % (where, kerberos)
+        elif isinstance(err, psrp_exceptions.AuthenticationError) or (
             isinstance(err, psrp_exceptions.WinRMTransportError) and err.code == 401
         ):
             cls = _errors.AuthenticationError
@@ -460,6 +471,75 @@ class PsrpRunner:
             cls = _errors.TransportError
             message = "%s: %s. Check the host's WinRM service" % (where, text)
         return cls(self._redact(message + "."), details)
+
+
+# What MIT Kerberos (and Heimdal) say, through pyspnego, when a domain user's ticket cannot be had
+# or is refused; each with its cause and remedy in a domain admin's terms. The texts are the
+# krb5 error table's (krb5/src/lib/krb5/error_tables/krb5_err.et) and gssapi's.
+_KERBEROS_PROBLEMS: tuple[tuple[str, str], ...] = (
+    (r"No Kerberos credentials available|No credentials cache found|Credentials cache .*not found"
+     r"|No credentials were supplied",
+     "no Kerberos ticket and no password for the user: run kinit %(user_or_principal)s on the "
+     "controller (a ticket cache in KRB5CCNAME), or set the password (ansible_password)"),
+    (r"Clock skew too great",
+     "the clock of the controller and of the domain's KDC differ by more than the KDC's tolerance "
+     "(5 minutes by default): synchronise the controller's time with the domain (NTP/chrony)"),
+    (r"Client '?[^ ]*'? not found in Kerberos database",
+     "the domain has no user %(user)s: check ansible_user, written user@REALM with the realm in "
+     "capitals (e.g. admin@CORP.EXAMPLE.COM)"),
+    (r"Preauthentication failed|Decrypt integrity check failed|Password incorrect",
+     "the domain's KDC refused the password of %(user)s: check ansible_password"),
+    (r"Server '?[^ ]*'? not found in Kerberos database",
+     "the domain has no service principal %(spn)s, so no ticket for it can be had: connect with "
+     "the name the host's SPNs are registered for (not an alias or an IP address), set "
+     "negotiate_hostname_override (ansible_psrp_negotiate_hostname_override) to that name, or "
+     "register the SPN on the host's account (setspn -S %(spn)s <host account>)"),
+    (r"Ticket expired|Ticket not yet valid",
+     "the Kerberos ticket in the controller's cache has expired: run kinit %(user_or_principal)s again"),
+    (r"Cannot find KDC for realm|Cannot contact any KDC|Cannot resolve network address for KDC"
+     r"|Realm not local to KDC",
+     "no KDC of the user's realm can be reached: check the realm in ansible_user and the "
+     "[realms] / DNS settings of the controller's krb5.conf (KRB5_CONFIG)"),
+)
+
+
+def _kerberos_problem(err: BaseException, opts: ConnectionOptions) -> str | None:
+    """The Kerberos cause of ``err`` as a sentence with its remedy, or None when it is not one."""
+    if isinstance(err, psrp_exceptions.AuthenticationError) or (
+        isinstance(err, psrp_exceptions.WinRMTransportError) and err.code == 401
+    ):
+        if not opts.uses_kerberos:
+            return None
+        # The ticket was issued, so the domain knows the SPN, but the host could not use it.
+        return (
+            "the host refused the Kerberos ticket for %s: that service principal belongs to "
+            "another account than the host's (a DNS alias or a duplicate SPN), or the host's keys "
+            "changed; connect with the host's own name or fix its SPNs (setspn -Q %s)"
+            % (opts.service_principal, opts.service_principal)
+        )
+    texts = []
+    types: set[str] = set()
+    seen: set[int] = set()
+    todo: list[t.Any] = [err]
+    while todo:
+        current = todo.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        texts.append(str(current))
+        types.update(cls.__name__ for cls in type(current).__mro__)
+        if isinstance(current, BaseException):
+            todo.extend([current.__cause__, current.__context__, getattr(current, "base_error", None)])
+            todo.extend(arg for arg in current.args if isinstance(arg, BaseException))
+    if not types & {"Krb5Error", "GSSError", "SpnegoError"}:
+        return None
+    joined = " ".join(texts)
+    user = "'%s'" % opts.username if opts.username else "(none given)"
+    values = {"user": user, "user_or_principal": opts.username or "user@REALM", "spn": opts.service_principal}
+    for pattern, sentence in _KERBEROS_PROBLEMS:
+        if re.search(pattern, joined, re.I):
+            return sentence % values
+    return None
 
 
 def _root_text(err: BaseException) -> str:
