@@ -316,7 +316,7 @@ def _migrations(hosts: t.Sequence[_Host]) -> list[dict[str, t.Any]]:
                 # Each adapter alone, against the destination as it is now: undo what take() booked.
                 switch = target.switch(adapter.get("switch_name"))
                 saved = (switch.in_use, list(switch.holders))
-                targets[target.name], _ = _move(adapter, target)
+                targets[target.name] = _move(adapter, target)[0]
                 switch.in_use, switch.holders = saved
             rows.append({
                 "host": source.name,

@@ -153,7 +153,7 @@ def check_pixels(png: pathlib.Path) -> list[str]:
     from PIL import Image  # pillow: a test dependency (pyproject.toml)
 
     with Image.open(png) as image:
-        colours = {rgb for _, rgb in image.convert("RGB").getcolors(maxcolors=1 << 24)}
+        colours = {colour[1] for colour in image.convert("RGB").getcolors(maxcolors=1 << 24)}
     problems = []
     for name, rgb in (("in use", USED_RGB), ("free", FREE_RGB)):
         if rgb not in colours:
