@@ -137,7 +137,7 @@ import typing as t
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.sriov.hyperv.plugins.module_utils._headroom import HeadroomError, vf_headroom
+from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._headroom import HeadroomError, vf_headroom
 
 
 def _select(data: t.Any, hosts: t.Any, key: t.Any) -> t.Any:

@@ -13,9 +13,9 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.sriov.hyperv.tests.unit.plugins.module_utils.host_emulated import emulator, runner_for
-from ansible_collections.sriov.hyperv.plugins.module_utils import _headroom
-from ansible_collections.sriov.hyperv.plugins.module_utils._facts import host_facts
-from ansible_collections.sriov.hyperv.plugins.module_utils._host import read_host
+from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile import _headroom
+from ansible_collections.sriov.hyperv.plugins.module_utils.host._facts import host_facts
+from ansible_collections.sriov.hyperv.plugins.module_utils.host._host import read_host
 
 from hyperv_sriov_emulator.scenario import load_scenario_text  # noqa: E402  (after the emulator is found)
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible_collections.sriov.hyperv.plugins.module_utils._spec import name_key
+from ansible_collections.sriov.hyperv.plugins.module_utils.spec._spec import name_key
 
 # Outcomes of moving one adapter to one host.
 VF = "vf"
