@@ -171,8 +171,9 @@ def test_parsed_reads_an_export_without_connecting_and_equals_gathered(run, host
     text = (export_clixml if export == "clixml" else export_json)(host)
     gathered = run(host_config, state="gathered")["gathered"]
     run.connections.clear()
-    for _ in range(2):
+    for attempt in ("first", "second"):
         result = run(host_config, state="parsed", running_config=text)
+        assert attempt and result["changed"] is False
         assert result["changed"] is False and result["parsed"] == gathered
     assert run.connections == []
     # What parsed returns feeds straight back to the host it came from.
