@@ -124,7 +124,7 @@ def _build_net_adapter_sriov(params: t.Mapping[str, t.Any]) -> Request:
 
 def _build_host_config(params: t.Mapping[str, t.Any]) -> Request:
     config = params.get("config")
-    if config is None and params["state"] != "gathered":
+    if config is None and params["state"] not in _NO_CONFIG_STATES:
         # required_if accepts an explicit null; an empty desired state is never assumed.
         raise _spec.SpecValidationError([
             "config: is required with state: %s, and null is not a configuration. Give the desired state "
