@@ -97,6 +97,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise UsageError("--port must be between 0 and 65535")
     if args.auth == "certificate" and args.no_tls:
         raise UsageError("--auth certificate needs TLS: drop --no-tls")
+    _claim_ready_file(args.ready_file)
     state_dir = os.path.abspath(args.state_dir) if args.state_dir else None
     if state_dir:
         os.makedirs(state_dir, mode=0o700, exist_ok=True)
@@ -156,6 +157,33 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _pid_alive(pid: t.Any) -> bool:
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's live process
+    return True
+
+
+def _claim_ready_file(path: str) -> None:
+    """Refuse a ready file of a running emulator; remove one that a stopped emulator left."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            pid = json.load(handle).get("pid")
+    except FileNotFoundError:
+        return
+    except (OSError, ValueError, AttributeError):
+        pid = None
+    if _pid_alive(pid) and pid != os.getpid():
+        raise UsageError("ready file %s belongs to an emulator that is still running (pid %s): stop it "
+                         "first or choose another --ready-file" % (path, pid))
+    os.unlink(path)
+
+
 # -- ready-file readers ---------------------------------------------------------------------------
 def _read_ready(path: str) -> dict[str, t.Any]:
     try:
@@ -167,6 +195,9 @@ def _read_ready(path: str) -> dict[str, t.Any]:
         raise UsageError("ready file %s is not readable JSON: %s" % (path, _one_line(err))) from None
     if not isinstance(ready, dict) or not isinstance(ready.get("hosts"), list):
         raise UsageError("ready file %s has no hosts list" % path)
+    if "pid" in ready and not _pid_alive(ready["pid"]):
+        raise UsageError("ready file %s was left by an emulator that is no longer running (pid %s): "
+                         "start hyperv-sriov-emulator serve again" % (path, ready["pid"]))
     return ready
 
 

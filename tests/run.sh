@@ -43,6 +43,11 @@ run_stage() {
             (cd "$dest" && ansible-test units --local --python 3.12 -v)
             ;;
         sanity)
+            # ansible-test skips its shell check, and still passes, when shellcheck is missing.
+            if ! command -v shellcheck >/dev/null 2>&1; then
+                echo "tests/run.sh: sanity needs shellcheck (Debian package shellcheck; .ci/run installs it)" >&2
+                exit 1
+            fi
             ansible_test_tree
             dest=$ansible_test_dest
             mkdir -p ~/.ansible/test/cache

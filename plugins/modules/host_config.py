@@ -24,7 +24,7 @@ options:
       - The desired configuration. The output of O(state=gathered) (RV(gathered)) and the
         RV(sriov.hyperv.host_info#module:config) returned by M(sriov.hyperv.host_info) have this
         shape and can be given back here.
-      - Required for every O(state) except V(gathered).
+      - Required for every O(state) except V(gathered) and V(parsed).
     type: dict
     suboptions:
       physical_adapters:
@@ -196,9 +196,33 @@ options:
       - V(gathered) reads the host and returns RV(gathered) in the shape of O(config); nothing changes.
       - V(rendered) returns RV(rendered), the commands that create O(config) on an empty host,
         without connecting to any host.
+      - V(parsed) reads O(running_config), an export made on the host, and returns RV(parsed) in the
+        shape of O(config), without connecting to any host.
     type: str
-    choices: [merged, replaced, overridden, deleted, gathered, rendered]
+    choices: [merged, replaced, overridden, deleted, gathered, rendered, parsed]
     default: merged
+  hostname:
+    # Not needed when an export is read (O(running_config)); required otherwise.
+    required: false
+  running_config:
+    description:
+      - With O(state=parsed), the text of an export of the host's state, made on the host (or through
+        any channel the controller cannot use) with one of these commands, which run exactly the
+        cmdlets a live read runs.
+      - "CLIXML (keeps the type names, preferred) - C(& { Get-VMHost; Get-VM; Get-VMSwitch;
+        Get-VMNetworkAdapter -All; Get-NetAdapter -Physical; Get-NetAdapterSriov;
+        Get-NetAdapterAdvancedProperty -RegistryKeyword '*SRIOV','*NumVFs'; Get-VMSwitchTeam } |
+        Export-Clixml -Path C:\\hv01-sriov.xml)."
+      - "JSON - the same commands piped to C(ConvertTo-Json -Depth 2 | Set-Content -Path
+        C:\\hv01-sriov.json -Encoding UTF8). JSON has no type names: each object is recognised by
+        its properties, and enum numbers are turned back into names."
+      - The output of C(Invoke-Command -ComputerName hv01 { ... } | Export-Clixml) (type names
+        starting with C(Deserialized.)) is read the same way.
+      - On a host without SR-IOV adapters C(Get-NetAdapterSriov) prints an error, and Windows Server
+        2012 R2 has no C(Get-VMSwitchTeam); the export is complete all the same.
+      - Read with C(lookup('ansible.builtin.file', 'hv01-sriov.xml')). Only valid with O(state=parsed);
+        M(sriov.hyperv.host_info) takes it too, to audit an export.
+    type: str
   creation_only_changes:
     description:
       - What to do when a creation-only setting of an existing switch (IOV, minimum bandwidth mode,
@@ -298,6 +322,13 @@ EXAMPLES = r"""
     state: gathered
   register: current
 
+- name: Turn an export made on the host into config, without connecting
+  sriov.hyperv.host_config:
+    state: parsed
+    running_config: "{{ lookup('ansible.builtin.file', 'exports/hv01-sriov.xml') }}"
+  register: exported
+  delegate_to: localhost
+
 - name: Show the commands for a configuration without connecting
   sriov.hyperv.host_config:
     state: rendered
@@ -348,6 +379,16 @@ gathered:
   description:
     - The host's configuration in the shape of O(config); it can be given back as O(config).
   returned: when O(state=gathered)
+  type: dict
+  sample: {"physical_adapters": [{"name": "SLOT 2 Port 1", "sriov_enabled": true, "num_vfs": 32}],
+           "switches": [{"name": "sriov-ext", "switch_type": "external", "net_adapter_names": ["SLOT 2 Port 1"],
+                         "enable_iov": true}],
+           "vm_adapters": []}
+parsed:
+  description:
+    - The configuration in O(running_config), in the shape of O(config); it can be given back as
+      O(config), and equals what O(state=gathered) returns on the host that made the export.
+  returned: when O(state=parsed)
   type: dict
   sample: {"physical_adapters": [{"name": "SLOT 2 Port 1", "sriov_enabled": true, "num_vfs": 32}],
            "switches": [{"name": "sriov-ext", "switch_type": "external", "net_adapter_names": ["SLOT 2 Port 1"],

@@ -20,7 +20,18 @@ description:
     M(sriov.hyperv.host_config).
   - Every conclusion is drawn from properties the host reports, so it holds on a real host as well.
   - This module never changes the host.
-options: {}
+options:
+  hostname:
+    # Not needed when an export is read (O(running_config)); required otherwise.
+    required: false
+  running_config:
+    description:
+      - The text of an export of the host's state made on the host, read instead of connecting, so
+        an export can be audited (its facts, reasons and RV(config)) where the controller cannot
+        reach the host. The export commands are those of
+        O(sriov.hyperv.host_config#module:running_config).
+      - Without it, the host is read over PowerShell Remoting.
+    type: str
 extends_documentation_fragment:
   - sriov.hyperv.connection
   - sriov.hyperv.attributes
@@ -66,6 +77,12 @@ EXAMPLES = r"""
   loop: "{{ hv.switches }}"
   loop_control:
     label: "{{ item.name }}"
+
+- name: Audit an export made on a host the controller cannot reach
+  sriov.hyperv.host_info:
+    running_config: "{{ lookup('ansible.builtin.file', 'exports/hv01-sriov.xml') }}"
+  register: exported
+  delegate_to: localhost
 
 - name: Feed the current configuration back (for example to another host)
   sriov.hyperv.host_config:

@@ -300,6 +300,12 @@ def kerberos_realm(tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[t.Any
         realm.stop()
 
 
+@pytest.fixture(name="other_service")
+def other_service_fixture() -> str:
+    """A service principal the realm has, of another machine: not in the host's keytab."""
+    return OTHER_SERVICE
+
+
 @pytest.fixture
 def kerberos_env(kerberos_realm: t.Any, tmp_path: t.Any, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     env = kerberos_realm.env(str(tmp_path / "ccache"))

@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-ROLES = ("sriov_host", "emulator")
+ROLES = sorted(p.parent.parent.name for p in (ROOT / "roles").glob("*/meta/argument_specs.yml"))
 MODULES = sorted(p.stem for p in (ROOT / "plugins" / "modules").glob("*.py") if not p.stem.startswith("_"))
 EXAMPLES = sorted((ROOT / "examples").glob("*.yml"))
 
@@ -146,22 +146,44 @@ def _stop_emulator(ready_file: pathlib.Path) -> None:
         pass
 
 
-def test_readme_quick_start_converges_and_reruns_clean(tmp_path, ansible_env):
-    """Runs the README's quick start as written (only its scratch folder moves into tmp_path)."""
+def _wait_stopped(ready_file: pathlib.Path, timeout: float = 30.0) -> None:
+    """Until the emulator the ready file names has exited (kill %1 does not wait for it)."""
+    import time
+
+    pid = json.loads(ready_file.read_text())["pid"]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    raise AssertionError("the quick start's emulator (pid %d) did not stop" % pid)
+
+
+def test_readme_quick_start_runs_twice_in_a_row(tmp_path, ansible_env):
+    """Runs the README's quick start as written, twice (only its scratch folder moves into
+    tmp_path): the second run finds the first one's ready file and must not be misled by it."""
     script = _quick_start_script().replace("/tmp/hv", str(tmp_path / "hv"))
-    try:
-        result = subprocess.run(
-            ["bash", "-e", "-c", script], capture_output=True, text=True, cwd=ROOT,
-            env=ansible_env, timeout=600, check=False,
-        )
-    finally:
-        _stop_emulator(tmp_path / "hv" / "ready.json")
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    recaps = re.findall(r"^hv01\s+:\s+ok=\d+\s+changed=(\d+)\s+unreachable=0\s+failed=(\d+)", result.stdout, re.M)
-    # --check --diff, apply, rerun, audit
-    assert [(int(c), int(f)) for c, f in recaps] == [(1, 0), (1, 0), (0, 0), (0, 0)], result.stdout[-3000:]
-    assert "---" in result.stdout and "+++" in result.stdout, "--diff showed no difference"
-    assert "no drift" in result.stdout
+    for run in (1, 2):
+        try:
+            result = subprocess.run(
+                ["bash", "-e", "-c", script], capture_output=True, text=True, cwd=ROOT,
+                env=ansible_env, timeout=600, check=False,
+            )
+        finally:
+            _stop_emulator(tmp_path / "hv" / "ready.json")
+        assert result.returncode == 0, "run %d: %s" % (run, result.stdout[-3000:] + result.stderr[-3000:])
+        recaps = re.findall(r"^hv01\s+:\s+ok=\d+\s+changed=(\d+)\s+unreachable=0\s+failed=(\d+)", result.stdout, re.M)
+        # --check --diff, apply, rerun, audit
+        assert [(int(c), int(f)) for c, f in recaps] == [(1, 0), (1, 0), (0, 0), (0, 0)], result.stdout[-3000:]
+        assert "---" in result.stdout and "+++" in result.stdout, "--diff showed no difference"
+        assert "no drift" in result.stdout
+        # The check run says it changed nothing instead of showing the unchanged host as a result.
+        check_run = result.stdout.split("PLAY RECAP", 1)[0]
+        assert "Check mode: nothing was changed" in check_run
+        assert "synthetic - " not in check_run
+        _wait_stopped(tmp_path / "hv" / "ready.json")
 
 
 def _inventory(ready, tmp_path: pathlib.Path) -> pathlib.Path:
@@ -199,6 +221,7 @@ def test_every_example_runs_against_the_emulated_host(tmp_path, emulator_starter
     changed, failed, out, _rc = _play(ansible_env, inventory, "flip_iov_switch.yml")
     assert failed == 0 and "Switches to recreate: vm-ext" in out
     assert "Recreate the switch with IOV" not in out
+    assert "run the playbook again with -e confirm_recreate=true" in out
     # ... with it, recreated, and every adapter checked to be back.
     assert _play(ansible_env, inventory, "flip_iov_switch.yml", "-e", "confirm_recreate=true")[:2] == (2, 0)
     changed, failed, out, _rc = _play(ansible_env, inventory, "flip_iov_switch.yml", "-e", "confirm_recreate=true")

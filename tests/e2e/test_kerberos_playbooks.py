@@ -17,7 +17,6 @@ import typing as t
 import pytest
 import yaml
 
-from conftest import OTHER_SERVICE
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PLAYBOOK = os.path.join(HERE, "playbooks", "kerberos.yml")
@@ -144,12 +143,12 @@ def test_service_principal_missing_for_an_alias(kerberos_lab, kerberos_realm, ke
     assert "negotiate_hostname_override" in message
 
 
-def test_ticket_for_another_hosts_service_principal(kerberos_lab, kerberos_realm, kerberos_env):
+def test_ticket_for_another_hosts_service_principal(kerberos_lab, kerberos_realm, kerberos_env, other_service):
     _kinit(kerberos_realm, kerberos_env)
-    service, name = OTHER_SERVICE.split("/", 1)
+    service, name = other_service.split("/", 1)
     message = _failure(kerberos_lab(ansible_psrp_negotiate_service=service,
                                     ansible_psrp_negotiate_hostname_override=name))
-    assert "the host refused the Kerberos ticket for %s" % OTHER_SERVICE in message
+    assert "the host refused the Kerberos ticket for %s" % other_service in message
 
 
 def test_clock_skew_beyond_the_kdc_tolerance(kerberos_lab, kerberos_realm, tmp_path):

@@ -13,7 +13,6 @@ from pypsrp.exceptions import AuthenticationError, WinRMTransportError
 from pypsrp.powershell import PowerShell, RunspacePool
 from pypsrp.wsman import WSMan
 
-from conftest import OTHER_SERVICE
 
 
 def _host_count(ready, **overrides):
@@ -76,12 +75,13 @@ def test_kerberos_scheme_and_negotiate_are_offered_and_the_kerberos_scheme_is_ta
     assert client.complete
 
 
-def test_ticket_for_another_hosts_service_principal_is_refused(kerberos_host, kerberos_realm, kerberos_env):
+def test_ticket_for_another_hosts_service_principal_is_refused(kerberos_host, kerberos_realm, kerberos_env,
+                                                                other_service):
     # The KDC issues the ticket (the SPN exists), but for another account: the host cannot
     # decrypt it and answers 401, as a Windows host does.
     ready = kerberos_host()
     kerberos_realm.kinit(kerberos_env["KRB5CCNAME"][len("FILE:"):])
-    service, name = OTHER_SERVICE.split("/", 1)
+    service, name = other_service.split("/", 1)
     with pytest.raises(AuthenticationError):
         _host_count(ready, server="localhost", username=None, password=None,
                     negotiate_service=service, negotiate_hostname_override=name)

@@ -67,7 +67,12 @@ echo "execution environment python requirements: $(tr '\n' ' ' < "$work/ee-requi
 # The example execution environment definition must produce a build context that holds this
 # very tarball where its requirements.yml looks for it (no container runtime needed for that).
 mkdir -p "$work/ee"
-cp examples/execution-environment/* "$tarball" "$work/ee/"
+cp examples/execution-environment/* "$work/ee/"
+# The definition's first command, as its comment says, from its own folder of the clone.
+first=$(sed -n 's/^#   \(ansible-galaxy collection build .*\)$/\1/p' examples/execution-environment/execution-environment.yml)
+[ -n "$first" ] || { echo "galaxy_check: the EE example names no build command" >&2; exit 1; }
+(cd examples/execution-environment && ${first/--output-path ./--output-path $work/ee} >/dev/null)
+ls "$work"/ee/sriov-hyperv-*.tar.gz >/dev/null
 (cd "$work/ee" && ansible-builder create -f execution-environment.yml -c "$work/ee/context" >/dev/null)
 wanted=$(python -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["collections"][0]["name"])' \
     "$work/ee/context/_build/requirements.yml")

@@ -18,6 +18,7 @@ import typing as t
 from ansible.module_utils.basic import AnsibleModule, _load_params, missing_required_lib
 
 from ansible_collections.sriov.hyperv.plugins.module_utils.edge import _argspec
+from ansible_collections.sriov.hyperv.plugins.module_utils.host import _export
 from ansible_collections.sriov.hyperv.plugins.module_utils.host import _facts
 from ansible_collections.sriov.hyperv.plugins.module_utils.host import _host
 from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile import _reconcile
@@ -41,7 +42,9 @@ VM_ADAPTER_OPTIONS = _argspec.argspec_of(_spec.VmAdapterConfig)
 PHYSICAL_ADAPTER_OPTIONS = _argspec.argspec_of(_spec.PhysicalAdapterConfig)
 
 CREATION_ONLY_CHOICES = ["fail", "recreate"]
-HOST_CONFIG_STATES = ["merged", "replaced", "overridden", "deleted", "gathered", "rendered"]
+HOST_CONFIG_STATES = ["merged", "replaced", "overridden", "deleted", "gathered", "rendered", "parsed"]
+# States that take no config: gathered reads the host, parsed reads running_config.
+_NO_CONFIG_STATES = ("gathered", "parsed")
 
 # The planner's states that the single-item modules map onto.
 MERGED = "merged"
@@ -54,6 +57,7 @@ def host_config_options() -> dict[str, dict[str, t.Any]]:
     return {
         "config": {"type": "dict", "options": _argspec.argspec_of(_spec.HostConfig)},
         "state": {"type": "str", "choices": list(HOST_CONFIG_STATES), "default": "merged"},
+        "running_config": {"type": "str"},
         "creation_only_changes": {"type": "str", "choices": list(CREATION_ONLY_CHOICES), "default": "fail"},
         "restart": {"type": "bool", "default": False},
     }
@@ -70,6 +74,8 @@ class Request:
     restart: bool = False
     section: str | None = None
     """Single-item modules: the config section of the one item; before/after show only that item."""
+    running_config: str | None = None
+    """The text of an export of the host (``_export``): read instead of connecting."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -81,6 +87,10 @@ class Definition:
 
     def argument_spec(self) -> dict[str, dict[str, t.Any]]:
         spec = _connection.connection_argspec()
+        if "running_config" in self.options:
+            # An export is read without a host: the hostname is needed only without one
+            # (rules: required_one_of).
+            spec["hostname"] = dict(spec["hostname"], required=False)
         spec.update(copy.deepcopy(self.options))
         return spec
 
@@ -120,7 +130,7 @@ def _build_net_adapter_sriov(params: t.Mapping[str, t.Any]) -> Request:
 
 def _build_host_config(params: t.Mapping[str, t.Any]) -> Request:
     config = params.get("config")
-    if config is None and params["state"] != "gathered":
+    if config is None and params["state"] not in _NO_CONFIG_STATES:
         # required_if accepts an explicit null; an empty desired state is never assumed.
         raise _spec.SpecValidationError([
             "config: is required with state: %s, and null is not a configuration. Give the desired state "
@@ -131,6 +141,7 @@ def _build_host_config(params: t.Mapping[str, t.Any]) -> Request:
         state=params["state"],
         creation_only_changes=params["creation_only_changes"],
         restart=params["restart"],
+        running_config=params.get("running_config"),
     )
 
 
@@ -152,9 +163,19 @@ HOST_CONFIG = Definition(
     build=_build_host_config,
     # Every state but gathered works on a given config; an empty one is never assumed, so that
     # "overridden" or "deleted" cannot wipe a host by accident.
-    rules={"required_if": [["state", state, ["config"]] for state in HOST_CONFIG_STATES if state != "gathered"]},
+    rules={
+        "required_if": [["state", state, ["config"]] for state in HOST_CONFIG_STATES if state not in _NO_CONFIG_STATES]
+        + [["state", "parsed", ["running_config"]]],
+        "mutually_exclusive": [["config", "running_config"]],
+        "required_one_of": [["hostname", "running_config"]],
+    },
 )
-HOST_INFO = Definition(options={}, build=lambda params: Request(config={}, state="gathered"), info=True)
+HOST_INFO = Definition(
+    options={"running_config": {"type": "str"}},
+    build=lambda params: Request(config={}, state="gathered", running_config=params.get("running_config")),
+    rules={"required_one_of": [["hostname", "running_config"]]},
+    info=True,
+)
 
 
 # --- one run ------------------------------------------------------------------------------------
@@ -257,6 +278,10 @@ def _require_kerberos(module: AnsibleModule) -> None:
 
 
 def _execute(module: AnsibleModule, request: Request, definition: Definition, partial: dict[str, t.Any]) -> dict[str, t.Any]:
+    if request.running_config is not None and not definition.info and request.state != "parsed":
+        raise _errors.InvalidArgumentError(
+            "running_config is read only with state: parsed (host_config) or by host_info; "
+            "state %s works on the host itself. Remove running_config or set state: parsed." % request.state)
     want = None if definition.info else _parse(request)
     if request.state == "rendered":
         # Rendering never connects: the commands are those of creating the config from scratch.
@@ -264,16 +289,22 @@ def _execute(module: AnsibleModule, request: Request, definition: Definition, pa
 
     has_pypsrp, pypsrp_error = _pypsrp_status()
     _require(module, has_pypsrp, "pypsrp", pypsrp_error)
-    _require_kerberos(module)
-    for warning in _connection.ConnectionOptions.from_params(module.params).transport_warnings():
-        module.warn(warning)
-    runner = _connection.connect(module.params)
+    if request.running_config is not None:
+        # An export is read like a live host, without a connection (state parsed, host_info's audit).
+        runner = _export.ExportRunner(request.running_config)
+    else:
+        _require_kerberos(module)
+        for warning in _connection.ConnectionOptions.from_params(module.params).transport_warnings():
+            module.warn(warning)
+        runner = _connection.connect(module.params)
     try:
         observed = _host.read_host(runner)
         if definition.info:
             return dict(_facts.host_facts(observed), changed=False)
         if request.state == "gathered":
             return {"changed": False, "gathered": _config_dict(observed.config)}
+        if request.state == "parsed":
+            return {"changed": False, "parsed": _config_dict(observed.config)}
 
         policy = _reconcile.Policy(creation_only_changes=request.creation_only_changes, restart=request.restart,
                                    check_mode=module.check_mode)

@@ -5,7 +5,8 @@
 
 Reading the whole host in one round trip and applying a Plan in batched pipelines (``_host``),
 running a guarded switch recreate with its parking record and rollback (``_recreate``), and the
-host_info facts (``_facts``). It runs what the planner decided and never decides itself;
+host_info facts (``_facts``), and a Runner over an export made on the host (``_export``) that
+answers the whole-host read without a connection. It runs what the planner decided and never decides itself;
 it knows no AnsibleModule.
 
 May import: transport, spec, reconcile.

@@ -6,7 +6,8 @@
 Compares a HostConfig with an Observed host and returns ordered operations (physical NIC, then
 switch, then adapters), the predicted ``after``, warnings and refusals; it also prepares the
 steps of a switch recreate. No I/O: it builds Command values but never runs them, so check mode
-stops here.
+stops here. The VF headroom of a group of hosts (``_headroom``) is pure computation of the same
+kind, over host_info results: who would keep a virtual function if VMs moved.
 
 May import: transport, spec.
 """

@@ -57,7 +57,13 @@ def _normalise_spec(options: dict) -> dict:
 
 @pytest.mark.parametrize("name", sorted(DEFINITIONS))
 def test_argument_spec_matches_documentation(name):
-    assert _normalise_spec(DEFINITIONS[name].options) == _normalise_doc(_doc_options(name))
+    documented = _doc_options(name)
+    spec = DEFINITIONS[name].argument_spec()
+    # A module may narrow a connection option in its own documentation (host_config and host_info
+    # need no hostname when they read running_config): those compare with the full spec.
+    narrowed = [option for option in documented if option in _connection.CONNECTION_ARGSPEC]
+    expected = dict(DEFINITIONS[name].options, **{option: spec[option] for option in narrowed})
+    assert _normalise_spec(expected) == _normalise_doc(documented)
 
 
 @pytest.mark.parametrize("name", sorted(DEFINITIONS))

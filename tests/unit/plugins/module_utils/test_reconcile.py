@@ -207,7 +207,8 @@ def test_recreate_plan_parks_swaps_and_restores():
     assert commands[4] == ("New-VMSwitch -Name 'sriov' -NetAdapterName 'NIC1' -AllowManagementOS $false -EnableIov "
                            "$false -MinimumBandwidthMode 'Default' -EnableEmbeddedTeaming $false -EnablePacketDirect "
                            "$false -Notes ''")
-    assert "Add-VMNetworkAdapter -ManagementOS -Name 'sriov' -SwitchName 'sriov'" in commands
+    # The host vNIC comes back with the MAC address the host showed.
+    assert "Add-VMNetworkAdapter -ManagementOS -Name 'sriov' -SwitchName 'sriov' -StaticMacAddress '00155D000001'" in commands
     assert commands[-1] == "Remove-VMSwitch -Name 'sriov.hyperv parking for sriov' -Force"
     assert any("running VMs are connected to it: db01, web01" in warning for warning in result.warnings)
     assert after_switch(result, "sriov")["enable_iov"] is False
@@ -251,7 +252,7 @@ def test_resume_an_interrupted_recreate_from_the_parking_record():
         "-MinimumBandwidthMode 'Default' -EnableEmbeddedTeaming $false -EnablePacketDirect $false -Notes ''",
         "Connect-VMNetworkAdapter -VMName 'web01' -Name 'Network Adapter' -SwitchName 'sriov'",
         "Connect-VMNetworkAdapter -VMName 'db01' -Name 'Network Adapter' -SwitchName 'sriov'",
-        "Add-VMNetworkAdapter -ManagementOS -Name 'sriov' -SwitchName 'sriov'",
+        "Add-VMNetworkAdapter -ManagementOS -Name 'sriov' -SwitchName 'sriov' -StaticMacAddress '00155D000001'",
         "Remove-VMSwitch -Name 'sriov.hyperv parking for sriov' -Force",
     ]
     assert after_switch(result, "sriov")["enable_iov"] is False

@@ -10,6 +10,7 @@ from ansible.plugins.loader import fragment_loader
 from ansible.utils.plugin_docs import get_docstring
 
 from ansible_collections.sriov.hyperv.plugins.modules import host_config, net_adapter_sriov, vm_network_adapter, vm_switch
+from ansible_collections.sriov.hyperv.tests.unit.plugins.module_utils.export_emulated import export_clixml
 
 STANDARD = {"changed", "invocation", "warnings", "failed", "msg"}
 
@@ -32,15 +33,17 @@ CASES = [
 def test_returned_keys_are_documented(run, module, args):
     documented = documented_keys(module)
     result = run(module, diff=True, **args)
-    assert set(result) - STANDARD == documented - {"error", "gathered", "rendered"}
+    assert set(result) - STANDARD == documented - {"error", "gathered", "rendered", "parsed"}
     failed = run(module, **dict(args, name="")) if module is not host_config else run(
         module, config={"switches": [{"name": ""}]})
     assert failed["failed"] is True
     assert set(failed) - STANDARD <= documented
 
 
-def test_host_config_gathered_and_rendered_are_documented(run):
+def test_host_config_gathered_rendered_and_parsed_are_documented(run):
     documented = documented_keys(host_config)
     assert set(run(host_config, state="gathered")) - STANDARD == {"gathered"} <= documented
     rendered = run(host_config, state="rendered", config={"switches": [{"name": "a", "switch_type": "private"}]})
     assert set(rendered) - STANDARD == {"rendered"} <= documented
+    parsed = run(host_config, state="parsed", running_config=export_clixml(run.host))
+    assert set(parsed) - STANDARD == {"parsed"} <= documented

@@ -162,3 +162,32 @@ def test_replaced_resets_unset_options_of_the_named_adapter(run):
     assert after["iov_interrupt_moderation"] == "default"
     assert after["iov_weight"] == 80
     assert run.adapter(run.state(), "db01", "Data")["settings"]["IovInterruptModeration"] == "Default"
+
+
+@pytest.mark.parametrize("export", ["clixml", "json"])
+def test_parsed_reads_an_export_without_connecting_and_equals_gathered(run, host, export):
+    from ansible_collections.sriov.hyperv.tests.unit.plugins.module_utils.export_emulated import export_clixml, export_json
+
+    text = (export_clixml if export == "clixml" else export_json)(host)
+    gathered = run(host_config, state="gathered")["gathered"]
+    run.connections.clear()
+    for attempt in ("first", "second"):
+        result = run(host_config, state="parsed", running_config=text)
+        assert attempt and result["changed"] is False
+        assert result["changed"] is False and result["parsed"] == gathered
+    assert run.connections == []
+    # What parsed returns feeds straight back to the host it came from.
+    again = run(host_config, state="merged", config=result["parsed"])
+    assert (again["changed"], again["commands"]) == (False, [])
+
+
+def test_parsed_needs_running_config_and_only_parsed_takes_it(run):
+    missing = run(host_config, state="parsed")
+    assert missing["failed"] is True and "running_config" in missing["msg"]
+    wrong_state = run(host_config, state="merged", running_config="<Objs />", config={"switches": []})
+    assert wrong_state["failed"] is True and "mutually exclusive" in wrong_state["msg"]
+    no_config = run(host_config, state="gathered", running_config="<Objs />")
+    assert no_config["failed"] is True and "Remove running_config or set state: parsed" in no_config["msg"]
+    bad = run(host_config, state="parsed", running_config="Name : sriov-ext")
+    assert bad["failed"] is True and bad["msg"].startswith("running_config: ") and "Export-Clixml" in bad["msg"]
+    assert run.connections == []

@@ -124,3 +124,20 @@ def test_every_returned_key_is_documented(run):
     contains = documented["switches"]["contains"]
     assert set(switch["virtual_functions"]) == set(contains["virtual_functions"]["contains"])
     assert set(switch["queue_pairs"]) == set(contains["queue_pairs"]["contains"])
+
+
+@pytest.mark.parametrize("scenario", ["capable", "vf-shortage", "bios-blocked"])
+def test_an_export_is_audited_like_the_live_host(monkeypatch, capsys, scenario):
+    from ansible_collections.sriov.hyperv.tests.unit.plugins.module_utils.export_emulated import export_clixml
+    from ansible_collections.sriov.hyperv.tests.unit.plugins.modules.conftest import ModuleRunner
+
+    run = ModuleRunner(load_scenario(scenario)[0], capsys)
+    monkeypatch.setattr(_connection, "connect", run.connect)
+    live = run(host_info)
+    text = export_clixml(run.host)
+    run.connections.clear()
+    audited = run(host_info, running_config=text)
+    assert run.connections == []
+    for result in (live, audited):
+        result.pop("invocation", None)
+    assert audited == live
