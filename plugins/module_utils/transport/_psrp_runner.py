@@ -16,8 +16,9 @@ import socket
 import traceback
 import typing as t
 import uuid
+from xml.etree import ElementTree as ET
 
-from ansible_collections.sriov.hyperv.plugins.module_utils.transport import _errors
+from ansible_collections.sriov.hyperv.plugins.module_utils.transport import _clixml, _errors
 from ansible_collections.sriov.hyperv.plugins.module_utils.transport._connection import ConnectionOptions
 from ansible_collections.sriov.hyperv.plugins.module_utils.transport._runner import (
     SWITCH,
@@ -91,6 +92,8 @@ def to_plain(value: t.Any) -> t.Any:
 
 def to_object(value: t.Any) -> PSObjectData:
     """One output object of a pipeline as plain data."""
+    if isinstance(value, PSObjectData):  # read by _clixml already
+        return value
     if HAS_PYPSRP and isinstance(value, GenericComplexObject) and not _is_enum(value):
         properties: dict[str, t.Any] = {}
         for name, item in value.adapted_properties.items():
@@ -202,41 +205,25 @@ def build_powershell(pool: t.Any, statements: t.Sequence[Statement]) -> t.Any:
     return ps
 
 
-# Element tag -> value, for the CLIXML scalars. pypsrp's general path re-serialises every element
-# it visits back to text, which makes scalars (most of a host read) the bulk of the decode time.
-_SCALAR_TAGS: dict[str, t.Callable[[t.Any], t.Any]] = {
-    "B": lambda element: (element.text or "").lower() == "true",
-    "Sg": lambda element: float(element.text),
-    "Db": lambda element: float(element.text),
-    "G": lambda element: uuid.UUID(element.text),
-    "Nil": lambda element: None,
-    "DT": lambda element: element.text,
-    "TS": lambda element: element.text,
-    "D": lambda element: element.text,
-    "Version": lambda element: element.text,
-}
-_SCALAR_TAGS.update(dict.fromkeys(("By", "SB", "U16", "I16", "U32", "I32", "U64", "I64"), lambda element: int(element.text)))
-_STRING_TAGS = frozenset(("S", "ToString", "URI", "XD", "SBK"))
+class _OutputSerializer(Serializer):  # type: ignore[misc,valid-type]
+    """pypsrp's Serializer, with pipeline output read by ``_clixml`` straight into plain data.
 
-
-class _ScalarFastSerializer(Serializer):  # type: ignore[misc,valid-type]
-    """pypsrp's Serializer with a direct path for scalar elements; objects take the usual path."""
+    pypsrp's ``Message.unpack`` hands a PIPELINE_OUTPUT message to ``deserialize`` as text with no
+    metadata, and every other message with its metadata; only the former takes the fast path.
+    A message outside ``_clixml``'s subset goes the usual way, so nothing is lost.
+    """
 
     def deserialize(self, element: t.Any, metadata: t.Any = None, clear: bool = True) -> t.Any:
-        tag = getattr(element, "tag", None)
-        if tag in _STRING_TAGS or tag in _SCALAR_TAGS:
-            if clear:
-                self._clear()
-            if metadata is not None and metadata.tag == "*":
-                metadata.tag = tag  # as the general path does
-            if tag in _STRING_TAGS:
-                return self._deserialize_string(element.text)
-            return _SCALAR_TAGS[tag](element)
+        if metadata is None and isinstance(element, str):
+            try:
+                return _clixml.parse_output(element)
+            except (_clixml.Unsupported, ET.ParseError):
+                pass
         return super().deserialize(element, metadata, clear)
 
 
 def _fast_decoding(pool: t.Any) -> None:
-    serializer = _ScalarFastSerializer()
+    serializer = _OutputSerializer()
     pool._serializer = serializer
     pool._fragmenter.serializer = serializer
 
@@ -288,6 +275,8 @@ class PsrpRunner:
                 {"import_error": PYPSRP_IMPORT_ERROR},
             )
         self.options = options
+        self.fast_decode = True
+        """False: every message is read by pypsrp alone (tests compare the two paths)."""
         self._wsman: t.Any = None
         self._pool: t.Any = None
 
@@ -315,7 +304,8 @@ class PsrpRunner:
                 )
             ) from None
         pool = RunspacePool(wsman, configuration_name=opts.configuration_name)
-        _fast_decoding(pool)
+        if self.fast_decode:
+            _fast_decoding(pool)
         try:
             pool.open()
         except Exception as err:

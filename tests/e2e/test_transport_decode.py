@@ -1,0 +1,45 @@
+# -*- coding: utf-8 -*-
+# Copyright: sriov.hyperv contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The collection's CLIXML reader gives exactly what pypsrp's own deserializer gives.
+
+Every shipped scenario's hosts are read over the wire twice, once with the fast path and once with
+pypsrp alone; the plain data must be equal object for object.
+"""
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.sriov.hyperv.plugins.module_utils.host import _host
+from ansible_collections.sriov.hyperv.plugins.module_utils.transport._psrp_runner import PsrpRunner
+from hyperv_sriov_emulator.scenario import shipped_scenarios
+
+
+def _read(options, fast):
+    runner = PsrpRunner(options)
+    runner.fast_decode = fast
+    with runner:
+        return runner.run(_host.READ_STATEMENTS)
+
+
+@pytest.mark.parametrize("scenario", shipped_scenarios())
+def test_fast_decoding_equals_pypsrp_on_every_host(emulator_factory, connection_options, scenario):
+    ready = emulator_factory(scenario=scenario)
+    for host in ready.hosts:
+        fast = _read(connection_options(host), True)
+        reference = _read(connection_options(host), False)
+        assert len(fast.output) == len(reference.output) > 0
+        for mine, theirs in zip(fast.output, reference.output):
+            assert mine == theirs, (host["name"], theirs.type_names[:1], theirs.properties.get("Name"))
+        assert fast.all_errors() == reference.all_errors()
+
+
+def test_fast_path_really_reads_the_output(emulator_factory, connection_options, monkeypatch):
+    """The comparison above is only worth something if the fast path is the one taken."""
+    from ansible_collections.sriov.hyperv.plugins.module_utils.transport import _clixml
+
+    calls = []
+    parse = _clixml.parse_output
+    monkeypatch.setattr(_clixml, "parse_output", lambda text: calls.append(1) or parse(text))
+    result = _read(connection_options(emulator_factory().host()), True)
+    assert len(calls) == len(result.output) > 0
