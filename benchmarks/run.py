@@ -1,0 +1,475 @@
+#!/usr/bin/env python
+# -*- coding: utf-8 -*-
+# Copyright: sriov.hyperv contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Fleet-scale figures of the collection against emulated hosts, as one table.
+
+    .venv/bin/python benchmarks/run.py [--runs 3] [--forks 5] [--sizes 100,500,1000,2000,5000]
+        [--skip plays,latency,pypsrp]
+
+Every figure that has a target is a ratio or a difference to an ``ansible.builtin.ping`` play on
+the same inventory, measured in the same run, so that a loaded machine moves both sides alike.
+Sections:
+
+- decode: a whole-host read of hosts with 100 to 5,000 VM adapters (the curve), split into time
+  on the wire and time decoding, and pypsrp's own decoding of the 1,000-adapter read for scale;
+- plays: ``host_info`` on the 1,000-adapter host and a no-op ``host_config`` on 20 hosts x 50
+  adapters and on 5 named adapters of the 1,000-adapter host, each beside a ping play;
+- requests: the HTTP requests of a no-op, a converge and a ``host_info`` run, by WSMan action;
+- imports: what a module process spends importing before it connects;
+- latency: the same no-op and read under ``serve --latency-profile`` (docs/emulator-cli.md);
+- emulator: start-up time and memory of the emulator serving the 5,000-adapter host.
+
+Timings are medians of ``--runs`` whole runs (processes for the plays). Nothing here asserts a
+target: it prints the figures and the targets beside them.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import typing as t
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+COLLECTIONS = os.path.join(REPO, ".ansible", "collections")
+sys.path[:0] = [COLLECTIONS, REPO]
+
+ROWS: list[tuple[str, str, str]] = []
+
+
+def row(figure: str, value: str, target: str = "") -> None:
+    ROWS.append((figure, value, target))
+    print("  %-62s %-28s %s" % (figure, value, target), flush=True)
+
+
+def _link_collection() -> None:
+    parent = os.path.join(COLLECTIONS, "ansible_collections", "sriov")
+    os.makedirs(parent, exist_ok=True)
+    if not os.path.islink(os.path.join(parent, "hyperv")):
+        os.symlink("../../../..", os.path.join(parent, "hyperv"))
+
+
+# --- emulated hosts ---------------------------------------------------------------------------
+
+
+def host_document(name: str, adapters: int, vms: int | None = None) -> dict[str, t.Any]:
+    """A host whose ``adapters`` VM adapters sit on one IOV switch, one adapter per VM (as the
+    issue's measurements: 1,000 adapters = 1,000 VMs + 1,000 adapters + the host's objects)."""
+    return {
+        "name": name,
+        "physical_adapters": [{"name": "SLOT 1 Port 1", "num_vfs": 64, "max_vfs": 64}],
+        "switches": [{"name": "sriov-ext", "net_adapters": ["SLOT 1 Port 1"], "enable_iov": True}],
+        "vms": [{
+            "name": "vm{n}", "count": vms or adapters, "state": "Running",
+            "adapters": [{"name": "Network Adapter", "switch": "sriov-ext", "iov_weight": 50}],
+        }],
+    }
+
+
+class Emulator:
+    """One ``hyperv-sriov-emulator serve`` process for the run."""
+
+    def __init__(self, workdir: str, name: str, hosts: list[dict[str, t.Any]], *extra: str) -> None:
+        import yaml
+
+        scenario = os.path.join(workdir, name + ".yml")
+        with open(scenario, "w", encoding="utf-8") as handle:
+            yaml.safe_dump({"hosts": hosts}, handle)
+        self.ready_path = os.path.join(workdir, name + ".ready.json")
+        command = [sys.executable, "-m", "hyperv_sriov_emulator", "serve", "--scenario", scenario,
+                   "--ready-file", self.ready_path] + list(extra)
+        started = time.perf_counter()
+        self.process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 600
+        while not os.path.exists(self.ready_path):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.process.kill()
+                raise SystemExit("emulator did not start: %s" % self.process.stderr.read().decode(errors="replace"))
+            time.sleep(0.05)
+        self.startup = time.perf_counter() - started
+        time.sleep(0.1)  # the ready file is written whole, but give the writer its close
+        with open(self.ready_path, encoding="utf-8") as handle:
+            self.hosts = {host["name"]: host for host in json.load(handle)["hosts"]}
+
+    def cpu(self) -> float:
+        """CPU seconds the emulator process has used so far (user + system)."""
+        with open("/proc/%d/stat" % self.process.pid, encoding="utf-8") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def memory(self) -> tuple[float, float]:
+        """Resident and peak resident memory in MiB."""
+        values = {}
+        with open("/proc/%d/status" % self.process.pid, encoding="utf-8") as handle:
+            for line in handle:
+                key, _sep, rest = line.partition(":")
+                if key in ("VmRSS", "VmHWM"):
+                    values[key] = int(rest.split()[0]) / 1024
+        return values.get("VmRSS", 0.0), values.get("VmHWM", 0.0)
+
+    def inventory(self, path: str, names: t.Iterable[str]) -> str:
+        import yaml
+
+        hosts = {}
+        for name in names:
+            host = self.hosts[name]
+            hosts[name] = {
+                "ansible_host": host["hostname"], "ansible_port": host["port"], "ansible_user": host["username"],
+                "ansible_password": host["password"], "ansible_psrp_protocol": host["protocol"],
+                "ansible_psrp_auth": host["auth"], "ansible_psrp_ca_cert": host["ca_cert"],
+            }
+        with open(path, "w", encoding="utf-8") as handle:
+            yaml.safe_dump({"all": {"children": {"hyperv": {"hosts": hosts}}}}, handle)
+        return path
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+def options_for(host: dict[str, t.Any]) -> t.Any:
+    from ansible_collections.sriov.hyperv.plugins.module_utils._connection import ConnectionOptions
+
+    return ConnectionOptions(hostname=host["hostname"], port=host["port"], username=host["username"],
+                             password=host["password"], auth=host["auth"], protocol=host["protocol"],
+                             ca_cert=host.get("ca_cert"))
+
+
+# --- measuring --------------------------------------------------------------------------------
+
+
+class RequestLog:
+    """Every HTTP request pypsrp's transport sends in this process, by WSMan action, and the wall
+    time spent in them (patched on the class: pools opened inside a module run are counted too)."""
+
+    def __init__(self) -> None:
+        import re
+
+        from pypsrp.wsman import _TransportHTTP
+
+        self._action = re.compile(rb"<wsa:Action[^>]*>([^<]+)</wsa:Action>")
+        self.actions: list[str] = []
+        self.seconds = 0.0
+        self._class = _TransportHTTP
+        self._send = _TransportHTTP.send
+        log = self
+
+        def send(transport: t.Any, message: bytes, *args: t.Any, **kwargs: t.Any) -> t.Any:
+            match = log._action.search(message)
+            action = match.group(1).decode().rsplit("/", 1)[-1] if match else "?"
+            log.actions.append(action)
+            started = time.perf_counter()
+            try:
+                return log._send(transport, message, *args, **kwargs)
+            finally:
+                log.seconds += time.perf_counter() - started
+
+        _TransportHTTP.send = send
+
+    def reset(self) -> None:
+        self.actions = []
+        self.seconds = 0.0
+
+    def summary(self) -> str:
+        counts: dict[str, int] = {}
+        for action in self.actions:
+            counts[action] = counts.get(action, 0) + 1
+        return "%d: %s" % (len(self.actions), ", ".join("%s %d" % item for item in counts.items()))
+
+    def close(self) -> None:
+        self._class.send = self._send
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def read_once(emulator: Emulator, host: dict[str, t.Any], fast: bool = True) -> tuple[float, float, float, int]:
+    """One whole-host read on an open pool: (wall seconds, controller CPU seconds, emulator CPU
+    seconds, objects). CPU seconds hold still on a loaded machine where wall time does not."""
+    from ansible_collections.sriov.hyperv.plugins.module_utils import _host
+    from ansible_collections.sriov.hyperv.plugins.module_utils._psrp_runner import PsrpRunner
+
+    runner = PsrpRunner(options_for(host))
+    runner.fast_decode = fast
+    with runner:
+        runner.open()
+        server = emulator.cpu()
+        cpu = time.process_time()
+        started = time.perf_counter()
+        result = runner.run(_host.READ_STATEMENTS)
+        wall = time.perf_counter() - started
+        cpu = time.process_time() - cpu
+        return wall, cpu, emulator.cpu() - server, len(result.output)
+
+
+def section_decode(emulator: Emulator, sizes: list[int], runs: int, compare_pypsrp: bool) -> None:
+    print("\nWhole-host read, one pipeline on an open pool (medians of %d)" % runs)
+    per_adapter = []
+    for size in sizes:
+        samples = [read_once(emulator, emulator.hosts["hv%d" % size]) for _run in range(runs)]
+        wall, cpu, server = (median([s[index] for s in samples]) for index in range(3))
+        per_adapter.append(cpu / size)
+        row("read of %d adapters (%d objects): wall" % (size, samples[0][3]), "%7.0f ms" % (wall * 1000))
+        row("  controller CPU (per adapter) / emulator CPU", "%7.0f ms (%3.0f us) / %.0f ms" % (
+            cpu * 1000, cpu / size * 1e6, server * 1000))
+    if len(per_adapter) > 1:
+        row("linearity: controller CPU per adapter, largest / smallest", "%.2f" % (per_adapter[-1] / per_adapter[0]),
+            "linear: about 1 (below: fixed costs spread)")
+    if compare_pypsrp and "hv1000" in emulator.hosts:
+        fast = median([read_once(emulator, emulator.hosts["hv1000"])[1] for _run in range(runs)])
+        slow = median([read_once(emulator, emulator.hosts["hv1000"], fast=False)[1] for _run in range(max(1, runs - 1))])
+        row("1,000-adapter read, controller CPU: pypsrp decoding / ours", "%.1fx (%.0f vs %.0f ms)" % (
+            slow / fast, slow * 1000, fast * 1000))
+
+
+# --- plays ------------------------------------------------------------------------------------
+
+
+def ansible_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["ANSIBLE_COLLECTIONS_PATH"] = COLLECTIONS
+    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+    env.setdefault("ANSIBLE_HOST_KEY_CHECKING", "false")
+    env["ANSIBLE_RETRY_FILES_ENABLED"] = "false"
+    env["ANSIBLE_NOCOLOR"] = "1"
+    return env
+
+
+def write_play(path: str, tasks: list[dict[str, t.Any]]) -> str:
+    import yaml
+
+    with open(path, "w", encoding="utf-8") as handle:
+        yaml.safe_dump([{"name": "bench", "hosts": "hyperv", "gather_facts": False, "tasks": tasks}], handle,
+                       sort_keys=False)
+    return path
+
+
+def children_cpu() -> float:
+    usage = os.times()
+    return usage.children_user + usage.children_system
+
+
+def run_play(inventory: str, play: str, forks: int, expect_changed: bool = False) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of ansible-playbook and its workers and modules)."""
+    cpu = children_cpu()
+    command = ["ansible-playbook", "-i", inventory, play, "-f", str(forks),
+               "-e", "ansible_python_interpreter=%s" % sys.executable]
+    started = time.perf_counter()
+    done = subprocess.run(command, cwd=REPO, env=ansible_env(), capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit("play %s failed:\n%s\n%s" % (play, done.stdout[-4000:], done.stderr[-2000:]))
+    if not expect_changed and "changed=0" not in done.stdout.split("PLAY RECAP", 1)[-1]:
+        raise SystemExit("play %s changed something; a benchmark no-op must not:\n%s" % (play, done.stdout[-3000:]))
+    return elapsed, children_cpu() - cpu
+
+
+class Compared(t.NamedTuple):
+    ping: float
+    play: float
+    ping_cpu: float
+    play_cpu: float
+
+
+def compare_plays(inventory: str, baseline: str, play: str, forks: int, runs: int) -> Compared:
+    """Alternating runs of the ping play and ``play``; the medians of wall and CPU seconds."""
+    pings, plays = [], []
+    for _run in range(runs):
+        pings.append(run_play(inventory, baseline, forks))
+        plays.append(run_play(inventory, play, forks))
+    return Compared(median([p[0] for p in pings]), median([p[0] for p in plays]),
+                    median([p[1] for p in pings]), median([p[1] for p in plays]))
+
+
+def no_op_config(adapters: int, names: t.Iterable[int] | None = None) -> dict[str, t.Any]:
+    wanted = list(names) if names is not None else list(range(1, adapters + 1))
+    return {
+        "switches": [{"name": "sriov-ext", "enable_iov": True}],
+        "vm_adapters": [{"vm_name": "vm%d" % number, "name": "Network Adapter", "switch_name": "sriov-ext",
+                         "iov_weight": 50} for number in wanted],
+    }
+
+
+def section_plays(workdir: str, curve: Emulator, fleet: Emulator, forks: int, runs: int) -> None:
+    ping_task = {"name": "ping", "ansible.builtin.ping": None, "vars": {"ansible_connection": "local"}}
+    ping = write_play(os.path.join(workdir, "ping.yml"), [ping_task])
+    print("\nPlays (whole ansible-playbook processes, %d forks, medians of %d, alternating with ping)" % (forks, runs))
+
+    big = curve.inventory(os.path.join(workdir, "big.yml"), ["hv1000"])
+    info = write_play(os.path.join(workdir, "info.yml"), [{"name": "info", "sriov.hyperv.host_info": {}}])
+    got = compare_plays(big, ping, info, forks, runs)
+    row("ping play, 1 host: wall / CPU", "%6.2f s / %.2f s" % (got.ping, got.ping_cpu))
+    row("host_info play, 1,000-adapter host: extra over ping, wall", "%+6.2f s (%.2f s)" % (got.play - got.ping, got.play),
+        "target <= +0.50 s")
+    row("  the same in CPU seconds (controller side, not the emulator)", "%+6.2f s" % (got.play_cpu - got.ping_cpu))
+
+    targeted = write_play(os.path.join(workdir, "targeted.yml"), [{
+        "name": "no-op on 5 named adapters", "sriov.hyperv.host_config": {
+            "state": "merged", "config": no_op_config(1000, [1, 250, 500, 750, 1000])}}])
+    got = compare_plays(big, ping, targeted, forks, runs)
+    row("no-op on 5 named adapters of a 1,000-adapter host: extra, wall", "%+6.2f s" % (got.play - got.ping),
+        "target <= 0.50 s of module time")
+    row("  the same in CPU seconds", "%+6.2f s" % (got.play_cpu - got.ping_cpu))
+
+    names = sorted(fleet.hosts)
+    fleet_inventory = fleet.inventory(os.path.join(workdir, "fleet.yml"), names)
+    noop = write_play(os.path.join(workdir, "noop.yml"), [{
+        "name": "no-op", "sriov.hyperv.host_config": {"state": "merged", "config": no_op_config(50)}}])
+    got = compare_plays(fleet_inventory, ping, noop, forks, runs)
+    row("ping play, %d hosts: wall / CPU" % len(names), "%6.2f s / %.2f s" % (got.ping, got.ping_cpu))
+    row("no-op host_config, %d hosts x 50 adapters / ping, wall" % len(names),
+        "%6.2fx (%.2f s)" % (got.play / got.ping, got.play), "target <= 1.5x")
+    row("  the same in CPU seconds", "%6.2fx (%.2f s)" % (got.play_cpu / got.ping_cpu, got.play_cpu))
+
+
+# --- requests ---------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def module_args(args: dict[str, t.Any]) -> t.Iterator[None]:
+    from ansible.module_utils.testing import patch_module_args
+
+    with patch_module_args(args):
+        yield
+
+
+def run_module(definition_name: str, args: dict[str, t.Any]) -> dict[str, t.Any]:
+    """One run of a module's real code in this process; its result."""
+    import io
+
+    from ansible_collections.sriov.hyperv.plugins.module_utils import _module
+
+    out = io.StringIO()
+    with module_args(args), contextlib.redirect_stdout(out):
+        try:
+            _module.run_module(getattr(_module, definition_name))
+        except SystemExit:
+            pass
+    return json.loads(out.getvalue())
+
+
+def connection_args(host: dict[str, t.Any]) -> dict[str, t.Any]:
+    return {"hostname": host["hostname"], "port": host["port"], "username": host["username"],
+            "password": host["password"], "auth": host["auth"], "protocol": host["protocol"],
+            "ca_cert": host["ca_cert"]}
+
+
+def section_requests(fleet: Emulator, label: str = "") -> None:
+    host = fleet.hosts[sorted(fleet.hosts)[0]]
+    conn = connection_args(host)
+    log = RequestLog()
+    try:
+        print("\nHTTP requests per module run%s (by WSMan action; one 50-adapter host)" % label)
+        scenarios = [
+            ("host_info", "HOST_INFO", dict(conn), False),
+            ("no-op host_config (merged, 50 adapters)", "HOST_CONFIG",
+             dict(conn, state="merged", config=no_op_config(50)), False),
+            ("converge: iov_weight of 10 adapters", "HOST_CONFIG",
+             dict(conn, state="merged", config={"vm_adapters": [
+                 {"vm_name": "vm%d" % n, "name": "Network Adapter", "iov_weight": 60} for n in range(1, 11)]}), True),
+            ("converge back", "HOST_CONFIG",
+             dict(conn, state="merged", config=no_op_config(50, range(1, 11))), True),
+        ]
+        for name, definition, args, changes in scenarios:
+            log.reset()
+            started = time.perf_counter()
+            result = run_module(definition, args)
+            elapsed = time.perf_counter() - started
+            if result.get("failed") or bool(result.get("changed")) != changes:
+                raise SystemExit("%s did not do what the benchmark expects: %s" % (name, result))
+            row(name, log.summary(), "%.0f ms in process" % (elapsed * 1000))
+    finally:
+        log.close()
+
+
+# --- imports ----------------------------------------------------------------------------------
+
+
+def section_imports(runs: int) -> None:
+    print("\nImports of a module process before it connects (fresh interpreters, medians of %d)" % runs)
+    env = ansible_env()
+    env["PYTHONPATH"] = COLLECTIONS
+
+    def cost(statement: str) -> float:
+        code = "import time; s = time.perf_counter(); %s; print(time.perf_counter() - s)" % statement
+        samples = []
+        for _run in range(runs):
+            done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+            samples.append(float(done.stdout.strip().splitlines()[-1]))
+        return median(samples)
+
+    basic = cost("import ansible.module_utils.basic")
+    row("ansible.module_utils.basic (every module pays it)", "%5.0f ms" % (basic * 1000))
+    for label, statement in [
+        ("host_config module, on top of basic", "import ansible.module_utils.basic; s = time.perf_counter(); "
+         "import ansible_collections.sriov.hyperv.plugins.modules.host_config"),
+        ("+ the transport (pypsrp, requests, cryptography)", "import ansible.module_utils.basic; "
+         "import ansible_collections.sriov.hyperv.plugins.modules.host_config; s = time.perf_counter(); "
+         "import ansible_collections.sriov.hyperv.plugins.module_utils._psrp_runner"),
+        ("pydantic alone, on top of basic", "import ansible.module_utils.basic; s = time.perf_counter(); "
+         "import pydantic"),
+    ]:
+        row(label, "%5.0f ms" % (cost(statement) * 1000))
+
+
+# --- main -------------------------------------------------------------------------------------
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--forks", type=int, default=5, help="forks of every play (Ansible's default: 5)")
+    parser.add_argument("--sizes", default="100,500,1000,2000,5000")
+    parser.add_argument("--fleet", type=int, default=20, help="hosts of the no-op fleet play")
+    parser.add_argument("--skip", default="", help="comma-separated sections to skip: "
+                        "decode,pypsrp,plays,requests,imports,latency")
+    args = parser.parse_args()
+    skip = set(filter(None, args.skip.split(",")))
+    sizes = [int(size) for size in args.sizes.split(",")]
+    _link_collection()
+
+    with tempfile.TemporaryDirectory(prefix="sriov-bench-") as workdir:
+        emulators: list[Emulator] = []
+        try:
+            print("Starting emulated hosts ...", flush=True)
+            curve = Emulator(workdir, "curve", [host_document("hv%d" % size, size) for size in sizes])
+            emulators.append(curve)
+            fleet = Emulator(workdir, "fleet", [host_document("fleet%02d" % n, 50) for n in range(1, args.fleet + 1)])
+            emulators.append(fleet)
+            print("\nEmulator")
+            rss, peak = curve.memory()
+            row("emulator serving %s adapters: start-up" % "+".join(map(str, sizes)), "%6.1f s" % curve.startup)
+            if "decode" not in skip:
+                section_decode(curve, sizes, args.runs, "pypsrp" not in skip)
+            rss, peak = curve.memory()
+            row("emulator memory after the reads (resident / peak)", "%6.0f / %.0f MiB" % (rss, peak))
+            if "requests" not in skip:
+                section_requests(fleet)
+            if "imports" not in skip:
+                section_imports(args.runs)
+            if "plays" not in skip:
+                section_plays(workdir, curve, fleet, args.forks, args.runs)
+        finally:
+            for emulator in emulators:
+                emulator.stop()
+
+    print("\n| figure | measured | target |\n|---|---|---|")
+    for figure, value, target in ROWS:
+        print("| %s | %s | %s |" % (figure.strip(), value.strip(), target))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
