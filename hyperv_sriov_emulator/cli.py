@@ -91,12 +91,17 @@ def _one_line(err: BaseException) -> str:
 
 # -- serve ----------------------------------------------------------------------------------------
 def cmd_serve(args: argparse.Namespace) -> int:
+    from .latency import LatencyProfile, parse_profile
     from .server import EmulatorServer, ServeOptions, write_private_json
 
     if args.port is not None and not 0 <= args.port <= 65535:
         raise UsageError("--port must be between 0 and 65535")
     if args.auth == "certificate" and args.no_tls:
         raise UsageError("--auth certificate needs TLS: drop --no-tls")
+    try:
+        latency = parse_profile(args.latency_profile) if args.latency_profile else LatencyProfile()
+    except ValueError as err:
+        raise UsageError(str(err)) from None
     _claim_ready_file(args.ready_file)
     state_dir = os.path.abspath(args.state_dir) if args.state_dir else None
     if state_dir:
@@ -119,6 +124,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         password=os.environ.get(ENV_PASSWORD) or None,
         keytab=os.path.abspath(args.keytab) if args.keytab else None,
         spn=args.spn,
+        latency=latency,
     )
     engine = _engine_for(state_dir, hosts)
     try:
@@ -376,6 +382,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--no-tls", action="store_true",
                        help="plain HTTP (NTLM and Kerberos then encrypt every message)")
     serve.add_argument("--state-dir", help="save state here (and reload it on the next start)")
+    serve.add_argument("--latency-profile", help="answer as a host further away would: lan, wan, or "
+                       "request_ms=N,open_ms=N,object_ms=N (docs/emulator-cli.md)")
     serve.set_defaults(func=cmd_serve)
 
     inventory = sub.add_parser("inventory", help="print an Ansible inventory for the served hosts")

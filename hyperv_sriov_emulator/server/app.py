@@ -10,6 +10,7 @@ import typing as t
 
 from ..faults import FaultBook
 from ..jsonfile import write_json_atomic
+from ..latency import LatencyProfile
 from . import auth as auth_mod
 from . import control, psrp, tls
 from .http import HostListener, ListenerConfig, ListenerLimits
@@ -36,6 +37,8 @@ class ServeOptions:
     """SERVICE/NAME: the service principal clients ask a ticket for (ready file and inventory
     only; which tickets are accepted is the keytab's to say)."""
     limits: ListenerLimits = ListenerLimits()
+    latency: LatencyProfile = dataclasses.field(default_factory=LatencyProfile)
+    """Added to every host's answers (``serve --latency-profile``); nothing by default."""
 
 
 @dataclasses.dataclass
@@ -115,6 +118,7 @@ class EmulatorServer:
                     host, self.engine.invoke, self.engine.command_spec, faults,
                     on_mutation=self.engine.on_mutation, machine=host.name, describe=self.engine.describe,
                 )
+                endpoint.latency = opts.latency
                 actions = self._control_actions(host, faults)
                 config = ListenerConfig(opts.auth, self.credentials, tls_context, cbt,
                                         control.handler(verifier, actions), opts.limits)

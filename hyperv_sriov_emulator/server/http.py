@@ -220,6 +220,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             return
         if delay:
             time.sleep(delay)
+        self.server.endpoint.latency.on_request()
 
         relates_to = ""
         try:

@@ -29,6 +29,7 @@ from psrpcore.types import PSRPMessageType, add_note_property
 
 from .. import engine, psobj
 from ..faults import FaultBook
+from ..latency import LatencyProfile
 from . import clixml, wsman
 
 log = logging.getLogger(__name__)
@@ -268,6 +269,8 @@ class HostEndpoint:
         self.machine = machine
         self.lock = threading.Lock()
         self.shells: dict[str, Shell] = {}
+        self.latency = LatencyProfile()
+        """What a real host's answers cost on top (``serve --latency-profile``); none by default."""
 
     # -- WSMan actions --------------------------------------------------------------------------
     def handle(self, request: wsman.Request, user: str, client_ip: str, address: str) -> bytes:
@@ -317,6 +320,7 @@ class HostEndpoint:
         if creation is None or not (creation.text or "").strip():
             raise wsman.WSManFault(wsman.FAULT_SCHEMA, "The shell has no creationXml.", "w:SchemaValidationError")
         self._expire_idle()
+        self.latency.on_open()
         shell = Shell(self, shell_id, user)
         # The pool's answers (capability, private data, Opened) must be queued before Create
         # returns: pypsrp reads them with Receives that do not tolerate a timeout fault.
@@ -499,6 +503,7 @@ class HostEndpoint:
                 # The statement's changes are made; its answer is lost with the connection.
                 dropped = True
                 break
+            self.latency.on_objects(len(result.output))
             for value in result.output:
                 run.send(PSRPMessageType.PipelineOutput, clixml.output_object(value))
             for error in result.errors:
