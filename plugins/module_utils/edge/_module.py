@@ -289,6 +289,9 @@ def _execute(module: AnsibleModule, request: Request, definition: Definition, pa
 
     has_pypsrp, pypsrp_error = _pypsrp_status()
     _require(module, has_pypsrp, "pypsrp", pypsrp_error)
+    # merged/replaced of named adapters read those VMs' adapters only (see _host.targeted_scope);
+    # an export holds the whole-host read and is read whole.
+    scope = None
     if request.running_config is not None:
         # An export is read like a live host, without a connection (state parsed, host_info's audit).
         runner = _export.ExportRunner(request.running_config)
@@ -297,8 +300,10 @@ def _execute(module: AnsibleModule, request: Request, definition: Definition, pa
         for warning in _connection.ConnectionOptions.from_params(module.params).transport_warnings():
             module.warn(warning)
         runner = _connection.connect(module.params)
+        if not definition.info:
+            scope = _host.targeted_scope(request.state, request.config)
     try:
-        observed = _host.read_host(runner)
+        observed = _host.read_host(runner, scope)
         if definition.info:
             return dict(_facts.host_facts(observed), changed=False)
         if request.state == "gathered":
@@ -317,12 +322,12 @@ def _execute(module: AnsibleModule, request: Request, definition: Definition, pa
             module.warn(str(warning))
         if changed and not module.check_mode:
             try:
-                applied = _host.apply_plan(runner, plan, observed)
+                applied = _host.apply_plan(runner, plan, observed, scope)
             except _errors.HyperVError as exc:
                 # What the host shows after the failure, not what the failed command suggests.
                 raise _host.explain_failure(
                     exc, runner, plan, observed,
-                    lambda now: _reconcile.plan(want, now, request.state, policy)) from None
+                    lambda now: planner.plan(want, now, request.state, policy)) from None
             after = _view(applied.config, request)
         else:
             after = _view(plan.after, request)

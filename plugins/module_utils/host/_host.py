@@ -9,6 +9,7 @@ structurally, never as script text.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 import typing as t
 
@@ -16,6 +17,7 @@ from ansible_collections.sriov.hyperv.plugins.module_utils.transport._errors imp
     CommandNotFoundError,
     HostTimeoutError,
     HyperVError,
+    NotFoundError,
     error_from_record,
 )
 from ansible_collections.sriov.hyperv.plugins.module_utils.spec._host_parse import Observed, parse_observed
@@ -49,6 +51,65 @@ READ_STATEMENTS: list[list[Command]] = [
 
 # Read commands whose "nothing found" records mean an empty answer, not a failed read.
 _EMPTY_IS_FINE = ("get-netadaptersriov", "get-netadapteradvancedproperty", "get-netadapter", "get-vmswitchteam")
+# In a targeted read, a named VM that does not exist is an empty answer too: the planner then
+# reports it as it does after a whole-host read.
+_NAMED_VM_READERS = ("get-vm", "get-vmnetworkadapter")
+# WildcardPattern's special characters: -Name and -VMName take patterns, and a VM name is a literal.
+_WILDCARD_CHARACTERS = "`*?[]"
+
+
+@dataclasses.dataclass(frozen=True)
+class ReadScope:
+    """The VMs whose adapters a targeted read asks for (all other host state is read as usual)."""
+
+    vm_names: tuple[str, ...] = ()
+    management_os: bool = False
+    """Also read the management OS's (host) adapters."""
+
+
+def targeted_scope(state: str, config: t.Mapping[str, t.Any]) -> "ReadScope | None":
+    """The read a task needs: only the named VMs' adapters, or None for the whole host.
+
+    Only ``merged`` and ``replaced`` of a config that names VM or host adapters and nothing else
+    are targeted: they change nothing outside the named adapters. ``overridden`` and ``deleted``
+    judge every item, and switch or physical adapter changes reach every adapter on them.
+    """
+    if state not in ("merged", "replaced"):
+        return None
+    if config.get("switches") or config.get("physical_adapters") or not config.get("vm_adapters"):
+        return None
+    names: dict[str, str] = {}
+    management_os = False
+    for item in config["vm_adapters"]:
+        if item.get("vm_name"):
+            names.setdefault(name_key(item["vm_name"]), item["vm_name"])
+        elif item.get("management_os"):
+            management_os = True
+        else:
+            return None  # the model reports the missing vm_name; read as before
+    return ReadScope(vm_names=tuple(names.values()), management_os=management_os)
+
+
+def _literal(name: str) -> str:
+    """``name`` as a WildcardPattern that matches only itself (PowerShell's WildcardPattern.Escape)."""
+    return "".join("`" + char if char in _WILDCARD_CHARACTERS else char for char in name)
+
+
+def read_statements(scope: "ReadScope | None" = None) -> list[list[Command]]:
+    """The statements of a whole-host read, or of one narrowed to ``scope``'s adapters."""
+    if scope is None:
+        return READ_STATEMENTS
+    names = [_literal(name) for name in scope.vm_names]
+    statements: list[list[Command]] = [[Command("Get-VMHost")]]
+    if names:
+        statements.append([Command("Get-VM", {"Name": names})])
+    statements.append([Command("Get-VMSwitch")])
+    if names:
+        statements.append([Command("Get-VMNetworkAdapter", {"VMName": names})])
+    if scope.management_os:
+        statements.append([Command("Get-VMNetworkAdapter", {"ManagementOS": SWITCH})])
+    # The physical adapters and teams as in the whole-host read (Get-VMSwitchTeam still last).
+    return statements + READ_STATEMENTS[4:]
 
 
 class ApplyError(HyperVError):
@@ -63,9 +124,9 @@ def _is_empty_answer(record: ErrorRecordData) -> bool:
     return from_reader and record.category == "ObjectNotFound"
 
 
-def read_host(runner: Runner) -> Observed:
-    """The whole host, in exactly one ``runner.run`` call."""
-    result = runner.run(READ_STATEMENTS)
+def read_host(runner: Runner, scope: "ReadScope | None" = None) -> Observed:
+    """The whole host, or with ``scope`` only the named VMs' adapters, in exactly one ``runner.run``."""
+    result = runner.run(read_statements(scope))
     terminating = result.terminating_error
     if terminating is not None:
         error = error_from_record(terminating)
@@ -74,9 +135,18 @@ def read_host(runner: Runner) -> Observed:
         if not (isinstance(error, CommandNotFoundError) and "vmswitchteam" in about.lower()):
             raise error
     for record in result.errors:
-        if not _is_empty_answer(record):
-            raise error_from_record(record)
-    return parse_observed(result.output)
+        if _is_empty_answer(record):
+            continue
+        error = error_from_record(record)
+        if scope is not None and isinstance(error, NotFoundError) and (record.command or "").lower() in _NAMED_VM_READERS:
+            continue
+        raise error
+    observed = parse_observed(result.output)
+    if scope is not None and observed.parking:
+        # An interrupted recreate is resumed with every adapter the parking switch holds: only a
+        # whole-host read knows them all.
+        return read_host(runner)
+    return observed
 
 
 def with_stop(command: Command) -> Command:
@@ -145,8 +215,9 @@ def _run_batch(runner: Runner, batch: list["Operation"], applied: list[str]) -> 
     applied.extend(operation.summary for operation in batch)
 
 
-def apply_plan(runner: Runner, plan: "Plan", observed: Observed) -> Observed:
-    """Run ``plan`` in as few pipelines as its stages allow, then read the host once to confirm.
+def apply_plan(runner: Runner, plan: "Plan", observed: Observed, scope: "ReadScope | None" = None) -> Observed:
+    """Run ``plan`` in as few pipelines as its stages allow, then read the host once to confirm
+    (as much of it as ``scope`` names).
 
     Consecutive ordinary operations share one pipeline (the stage order is the statement order);
     a switch recreate runs its own guarded sequence (``_recreate``). Raises ApplyError on a
@@ -165,7 +236,7 @@ def apply_plan(runner: Runner, plan: "Plan", observed: Observed) -> Observed:
         else:
             batch.append(operation)
     _run_batch(runner, batch, applied)
-    after = read_host(runner)
+    after = read_host(runner, scope)
     if plan.wait_for_nics:
         after = _wait_for_nics(runner, after, plan.wait_for_nics, plan.restart_timeout)
     return after
@@ -274,6 +345,9 @@ def _wait_for_nics(runner: Runner, observed: Observed, names: list[str], timeout
 
 __all__ = [
     "READ_STATEMENTS",
+    "ReadScope",
+    "targeted_scope",
+    "read_statements",
     "ApplyError",
     "Observed",
     "read_host",
