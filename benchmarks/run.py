@@ -5,7 +5,7 @@
 """Fleet-scale figures of the collection against emulated hosts, as one table.
 
     .venv/bin/python benchmarks/run.py [--runs 3] [--forks 5] [--sizes 100,500,1000,2000,5000]
-        [--skip plays,latency,pypsrp]
+        [--skip plays,latency,pypsrp,emulator] [--latency-profile wan]
 
 Every figure that has a target is a ratio or a difference to an ``ansible.builtin.ping`` play on
 the same inventory, measured in the same run, so that a loaded machine moves both sides alike.
@@ -139,7 +139,7 @@ class Emulator:
 
 
 def options_for(host: dict[str, t.Any]) -> t.Any:
-    from ansible_collections.sriov.hyperv.plugins.module_utils._connection import ConnectionOptions
+    from ansible_collections.sriov.hyperv.plugins.module_utils.transport._connection import ConnectionOptions
 
     return ConnectionOptions(hostname=host["hostname"], port=host["port"], username=host["username"],
                              password=host["password"], auth=host["auth"], protocol=host["protocol"],
@@ -198,8 +198,8 @@ def median(values: list[float]) -> float:
 def read_once(emulator: Emulator, host: dict[str, t.Any], fast: bool = True) -> tuple[float, float, float, int]:
     """One whole-host read on an open pool: (wall seconds, controller CPU seconds, emulator CPU
     seconds, objects). CPU seconds hold still on a loaded machine where wall time does not."""
-    from ansible_collections.sriov.hyperv.plugins.module_utils import _host
-    from ansible_collections.sriov.hyperv.plugins.module_utils._psrp_runner import PsrpRunner
+    from ansible_collections.sriov.hyperv.plugins.module_utils.host import _host
+    from ansible_collections.sriov.hyperv.plugins.module_utils.transport._psrp_runner import PsrpRunner
 
     runner = PsrpRunner(options_for(host))
     runner.fast_decode = fast
@@ -232,6 +232,21 @@ def section_decode(emulator: Emulator, sizes: list[int], runs: int, compare_pyps
         slow = median([read_once(emulator, emulator.hosts["hv1000"], fast=False)[1] for _run in range(max(1, runs - 1))])
         row("1,000-adapter read, controller CPU: pypsrp decoding / ours", "%.1fx (%.0f vs %.0f ms)" % (
             slow / fast, slow * 1000, fast * 1000))
+
+
+def section_emulator(workdir: str, size: int, runs: int) -> None:
+    """The emulator alone with its largest host: start-up, memory, and reads of it."""
+    alone = Emulator(workdir, "alone", [host_document("hv%d" % size, size)])
+    try:
+        rss, _peak = alone.memory()
+        row("emulator with one %d-adapter host: start-up, memory" % size,
+            "%6.1f s, %.0f MiB" % (alone.startup, rss))
+        samples = [read_once(alone, alone.hosts["hv%d" % size]) for _run in range(runs)]
+        rss, peak = alone.memory()
+        row("  after %d whole-host reads: emulator CPU per read, memory" % runs, "%6.0f ms, %.0f MiB (peak %.0f)" % (
+            median([s[2] for s in samples]) * 1000, rss, peak))
+    finally:
+        alone.stop()
 
 
 # --- plays ------------------------------------------------------------------------------------
@@ -302,24 +317,26 @@ def no_op_config(adapters: int, names: t.Iterable[int] | None = None) -> dict[st
     }
 
 
-def section_plays(workdir: str, curve: Emulator, fleet: Emulator, forks: int, runs: int) -> None:
+def section_plays(workdir: str, curve: Emulator, fleet: Emulator, far: Emulator | None, forks: int, runs: int) -> None:
     ping_task = {"name": "ping", "ansible.builtin.ping": None, "vars": {"ansible_connection": "local"}}
     ping = write_play(os.path.join(workdir, "ping.yml"), [ping_task])
     print("\nPlays (whole ansible-playbook processes, %d forks, medians of %d, alternating with ping)" % (forks, runs))
 
-    big = curve.inventory(os.path.join(workdir, "big.yml"), ["hv1000"])
+    sizes = sorted(int(name[2:]) for name in curve.hosts)
+    size = 1000 if 1000 in sizes else sizes[-1]
+    big = curve.inventory(os.path.join(workdir, "big.yml"), ["hv%d" % size])
     info = write_play(os.path.join(workdir, "info.yml"), [{"name": "info", "sriov.hyperv.host_info": {}}])
     got = compare_plays(big, ping, info, forks, runs)
     row("ping play, 1 host: wall / CPU", "%6.2f s / %.2f s" % (got.ping, got.ping_cpu))
-    row("host_info play, 1,000-adapter host: extra over ping, wall", "%+6.2f s (%.2f s)" % (got.play - got.ping, got.play),
+    row("host_info play, %d-adapter host: extra over ping, wall" % size, "%+6.2f s (%.2f s)" % (got.play - got.ping, got.play),
         "target <= +0.50 s")
     row("  the same in CPU seconds (controller side, not the emulator)", "%+6.2f s" % (got.play_cpu - got.ping_cpu))
 
     targeted = write_play(os.path.join(workdir, "targeted.yml"), [{
         "name": "no-op on 5 named adapters", "sriov.hyperv.host_config": {
-            "state": "merged", "config": no_op_config(1000, [1, 250, 500, 750, 1000])}}])
+            "state": "merged", "config": no_op_config(size, [1, size // 4, size // 2, 3 * size // 4, size])}}])
     got = compare_plays(big, ping, targeted, forks, runs)
-    row("no-op on 5 named adapters of a 1,000-adapter host: extra, wall", "%+6.2f s" % (got.play - got.ping),
+    row("no-op on 5 named adapters of a %d-adapter host: extra, wall" % size, "%+6.2f s" % (got.play - got.ping),
         "target <= 0.50 s of module time")
     row("  the same in CPU seconds", "%+6.2f s" % (got.play_cpu - got.ping_cpu))
 
@@ -332,6 +349,11 @@ def section_plays(workdir: str, curve: Emulator, fleet: Emulator, forks: int, ru
     row("no-op host_config, %d hosts x 50 adapters / ping, wall" % len(names),
         "%6.2fx (%.2f s)" % (got.play / got.ping, got.play), "target <= 1.5x")
     row("  the same in CPU seconds", "%6.2fx (%.2f s)" % (got.play_cpu / got.ping_cpu, got.play_cpu))
+    if far is not None:
+        far_inventory = far.inventory(os.path.join(workdir, "far.yml"), sorted(far.hosts))
+        got = compare_plays(far_inventory, ping, noop, forks, runs)
+        row("the same no-op under --latency-profile wan / ping", "%6.2fx (%.2f s)" % (got.play / got.ping, got.play),
+            "what round trips cost on a real fleet")
 
 
 # --- requests ---------------------------------------------------------------------------------
@@ -349,7 +371,7 @@ def run_module(definition_name: str, args: dict[str, t.Any]) -> dict[str, t.Any]
     """One run of a module's real code in this process; its result."""
     import io
 
-    from ansible_collections.sriov.hyperv.plugins.module_utils import _module
+    from ansible_collections.sriov.hyperv.plugins.module_utils.edge import _module
 
     out = io.StringIO()
     with module_args(args), contextlib.redirect_stdout(out):
@@ -367,6 +389,7 @@ def connection_args(host: dict[str, t.Any]) -> dict[str, t.Any]:
 
 
 def section_requests(fleet: Emulator, label: str = "") -> None:
+    """Requests and in-process time of each kind of module run on one host of ``fleet``."""
     host = fleet.hosts[sorted(fleet.hosts)[0]]
     conn = connection_args(host)
     log = RequestLog()
@@ -398,12 +421,12 @@ def section_requests(fleet: Emulator, label: str = "") -> None:
 
 
 def section_imports(runs: int) -> None:
-    print("\nImports of a module process before it connects (fresh interpreters, medians of %d)" % runs)
+    print("\nImports of a module process before it connects (CPU time, fresh interpreters, medians of %d)" % runs)
     env = ansible_env()
     env["PYTHONPATH"] = COLLECTIONS
 
     def cost(statement: str) -> float:
-        code = "import time; s = time.perf_counter(); %s; print(time.perf_counter() - s)" % statement
+        code = "import time; s = time.process_time(); %s; print(time.process_time() - s)" % statement
         samples = []
         for _run in range(runs):
             done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
@@ -413,12 +436,12 @@ def section_imports(runs: int) -> None:
     basic = cost("import ansible.module_utils.basic")
     row("ansible.module_utils.basic (every module pays it)", "%5.0f ms" % (basic * 1000))
     for label, statement in [
-        ("host_config module, on top of basic", "import ansible.module_utils.basic; s = time.perf_counter(); "
+        ("host_config module, on top of basic", "import ansible.module_utils.basic; s = time.process_time(); "
          "import ansible_collections.sriov.hyperv.plugins.modules.host_config"),
         ("+ the transport (pypsrp, requests, cryptography)", "import ansible.module_utils.basic; "
-         "import ansible_collections.sriov.hyperv.plugins.modules.host_config; s = time.perf_counter(); "
-         "import ansible_collections.sriov.hyperv.plugins.module_utils._psrp_runner"),
-        ("pydantic alone, on top of basic", "import ansible.module_utils.basic; s = time.perf_counter(); "
+         "import ansible_collections.sriov.hyperv.plugins.modules.host_config; s = time.process_time(); "
+         "import ansible_collections.sriov.hyperv.plugins.module_utils.transport._psrp_runner"),
+        ("pydantic alone, on top of basic", "import ansible.module_utils.basic; s = time.process_time(); "
          "import pydantic"),
     ]:
         row(label, "%5.0f ms" % (cost(statement) * 1000))
@@ -435,6 +458,7 @@ def main() -> int:
     parser.add_argument("--fleet", type=int, default=20, help="hosts of the no-op fleet play")
     parser.add_argument("--skip", default="", help="comma-separated sections to skip: "
                         "decode,pypsrp,plays,requests,imports,latency")
+    parser.add_argument("--latency-profile", default="wan", help="the profile of the latency section")
     args = parser.parse_args()
     skip = set(filter(None, args.skip.split(",")))
     sizes = [int(size) for size in args.sizes.split(",")]
@@ -448,19 +472,27 @@ def main() -> int:
             emulators.append(curve)
             fleet = Emulator(workdir, "fleet", [host_document("fleet%02d" % n, 50) for n in range(1, args.fleet + 1)])
             emulators.append(fleet)
+            far = None
+            if "latency" not in skip:
+                far = Emulator(workdir, "far", [host_document("far%02d" % n, 50) for n in range(1, args.fleet + 1)],
+                               "--latency-profile", args.latency_profile)
+                emulators.append(far)
             print("\nEmulator")
-            rss, peak = curve.memory()
-            row("emulator serving %s adapters: start-up" % "+".join(map(str, sizes)), "%6.1f s" % curve.startup)
+            row("emulator serving hosts of %s adapters: start-up" % "+".join(map(str, sizes)), "%6.1f s" % curve.startup)
             if "decode" not in skip:
                 section_decode(curve, sizes, args.runs, "pypsrp" not in skip)
             rss, peak = curve.memory()
             row("emulator memory after the reads (resident / peak)", "%6.0f / %.0f MiB" % (rss, peak))
+            if "emulator" not in skip:
+                section_emulator(workdir, max(sizes), args.runs)
             if "requests" not in skip:
                 section_requests(fleet)
+                if far is not None:
+                    section_requests(far, " under --latency-profile %s" % args.latency_profile)
             if "imports" not in skip:
                 section_imports(args.runs)
             if "plays" not in skip:
-                section_plays(workdir, curve, fleet, args.forks, args.runs)
+                section_plays(workdir, curve, fleet, far, args.forks, args.runs)
         finally:
             for emulator in emulators:
                 emulator.stop()
