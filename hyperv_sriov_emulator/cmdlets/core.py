@@ -152,9 +152,23 @@ def _selected(ctx: Context, b: Bound, item: t.Any) -> list[tuple[str, t.Any]]:
     excluded = b.get("ExcludeProperty") or []
     chosen: list[tuple[str, t.Any]] = []
     taken: set[str] = set()
+    # One look at the object's properties, not one per selected name: a thousand adapters of
+    # eighty properties each made the lookups quadratic. The first of a name wins, as find() does.
+    index: dict[str, tuple[str, t.Any]] | None = None
+    if isinstance(item, PSObj):
+        index = {}
+        for name, value in item.all_properties():
+            index.setdefault(name.lower(), (name, value))
+    wild = ctx.state.get("wild")
+    if wild is None:
+        wild = ctx.state["wild"] = {pattern: has_wildcard(pattern) for _label, pattern in specs}
     for label, pattern in specs:
-        resolved = _resolve(item, pattern)
-        if not resolved and not has_wildcard(pattern):
+        if index is not None and not wild[pattern]:
+            hit = index.get(pattern.lower())
+            resolved = [hit[0]] if hit is not None else []
+        else:
+            resolved = _resolve(item, pattern)
+        if not resolved and not wild[pattern]:
             resolved = [pattern]  # a literal name the object lacks: a property holding $null
         for name in resolved:
             if any(matches(x, name) for x in excluded):
@@ -166,7 +180,8 @@ def _selected(ctx: Context, b: Bound, item: t.Any) -> list[tuple[str, t.Any]]:
                           target=item, exception_type=ARGUMENT_EXCEPTION)
                 continue
             taken.add(shown.lower())
-            chosen.append((shown, _lookup(item, name)[1]))
+            hit = index.get(name.lower()) if index is not None else None
+            chosen.append((shown, hit[1] if hit is not None else _lookup(item, name)[1]))
     return chosen
 
 
