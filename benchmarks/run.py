@@ -460,6 +460,8 @@ def main() -> int:
                         "decode,pypsrp,plays,requests,imports,latency")
     parser.add_argument("--latency-profile", default="wan", help="the profile of the latency section")
     args = parser.parse_args()
+    # Stopped from outside, still stop the emulators (the finally below).
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(143))
     skip = set(filter(None, args.skip.split(",")))
     sizes = [int(size) for size in args.sizes.split(",")]
     _link_collection()

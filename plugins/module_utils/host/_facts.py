@@ -307,8 +307,21 @@ def no_vf_reasons(
     )]
 
 
-def vm_adapter_record(adapter: t.Any, observed: t.Any, configured: dict[str, t.Any]) -> dict[str, t.Any]:
-    """One adapter: identity, requested (its settings) vs effective (what the host granted), reasons."""
+def _by_switch(adapters: t.Sequence[t.Any]) -> dict[str, list[t.Any]]:
+    """The connected adapters of every switch, in the host's order (one pass over the adapters)."""
+    grouped: dict[str, list[t.Any]] = {}
+    for adapter in adapters:
+        if _connected(adapter):
+            grouped.setdefault(name_key(adapter.switch_name), []).append(adapter)
+    return grouped
+
+
+def vm_adapter_record(adapter: t.Any, observed: t.Any, configured: dict[str, t.Any],
+                      by_switch: dict[str, list[t.Any]] | None = None) -> dict[str, t.Any]:
+    """One adapter: identity, requested (its settings) vs effective (what the host granted), reasons.
+
+    ``by_switch`` (from ``_by_switch``) saves a scan of every adapter per adapter on a big host.
+    """
     switch = observed.switch(adapter.switch_name) if adapter.switch_name else None
     vm = None if adapter.management_os else observed.vm(adapter.vm_name or "")
     switch_nics = [nic for nic in (observed.nic(name) for name in (switch.nic_names if switch else [])) if nic]
@@ -351,9 +364,17 @@ def vm_adapter_record(adapter: t.Any, observed: t.Any, configured: dict[str, t.A
         "sriov_active": _has_vf(adapter),
         "no_vf_reasons": no_vf_reasons(
             adapter, observed.host, switch, switch_nics, vm,
-            _on_switch(observed.adapters, adapter.switch_name) if adapter.switch_name else [],
+            _switch_adapters(observed, adapter, by_switch),
         ),
     }
+
+
+def _switch_adapters(observed: t.Any, adapter: t.Any, by_switch: dict[str, list[t.Any]] | None) -> list[t.Any]:
+    if not adapter.switch_name:
+        return []
+    if by_switch is None:
+        return _on_switch(observed.adapters, adapter.switch_name)
+    return by_switch.get(name_key(adapter.switch_name), [])
 
 
 def host_facts(observed: t.Any) -> dict[str, t.Any]:
@@ -362,6 +383,7 @@ def host_facts(observed: t.Any) -> dict[str, t.Any]:
     configured_adapters = {}
     for item in config.get("vm_adapters") or []:
         configured_adapters[AdapterIdentity.of(item).key()] = item
+    by_switch = _by_switch(observed.adapters)
     switch_of_nic: dict[str, str] = {}
     for switch in observed.switches:
         for nic_name in switch.nic_names:
@@ -375,7 +397,7 @@ def host_facts(observed: t.Any) -> dict[str, t.Any]:
         ],
         "switches": [switch_record(switch, observed.adapters) for switch in observed.switches],
         "vm_adapters": [
-            vm_adapter_record(adapter, observed, configured_adapters.get(adapter.key(), {}))
+            vm_adapter_record(adapter, observed, configured_adapters.get(adapter.key(), {}), by_switch)
             for adapter in observed.adapters
         ],
         "config": config,
