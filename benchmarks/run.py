@@ -388,7 +388,7 @@ def connection_args(host: dict[str, t.Any]) -> dict[str, t.Any]:
             "ca_cert": host["ca_cert"]}
 
 
-def section_requests(fleet: Emulator, label: str = "") -> None:
+def section_requests(fleet: Emulator, label: str = "", short: str = "") -> None:
     """Requests and in-process time of each kind of module run on one host of ``fleet``."""
     host = fleet.hosts[sorted(fleet.hosts)[0]]
     conn = connection_args(host)
@@ -412,7 +412,7 @@ def section_requests(fleet: Emulator, label: str = "") -> None:
             elapsed = time.perf_counter() - started
             if result.get("failed") or bool(result.get("changed")) != changes:
                 raise SystemExit("%s did not do what the benchmark expects: %s" % (name, result))
-            row(name, log.summary(), "%.0f ms in process" % (elapsed * 1000))
+            row(name + (" (%s)" % short if short else ""), log.summary(), "%.0f ms in process" % (elapsed * 1000))
     finally:
         log.close()
 
@@ -490,7 +490,7 @@ def main() -> int:
             if "requests" not in skip:
                 section_requests(fleet)
                 if far is not None:
-                    section_requests(far, " under --latency-profile %s" % args.latency_profile)
+                    section_requests(far, " under --latency-profile %s" % args.latency_profile, args.latency_profile)
             if "imports" not in skip:
                 section_imports(args.runs)
             if "plays" not in skip:
