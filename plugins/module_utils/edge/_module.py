@@ -327,7 +327,7 @@ def _execute(module: AnsibleModule, request: Request, definition: Definition, pa
                 # What the host shows after the failure, not what the failed command suggests.
                 raise _host.explain_failure(
                     exc, runner, plan, observed,
-                    lambda now: planner.plan(want, now, request.state, policy)) from None
+                    lambda now: _reconcile.plan(want, now, request.state, policy), scope) from None
             after = _view(applied.config, request)
         else:
             after = _view(plan.after, request)

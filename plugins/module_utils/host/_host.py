@@ -273,7 +273,7 @@ def _parked_text(observed: Observed, record: t.Any) -> str:
 
 
 def explain_failure(error: HyperVError, runner: Runner, plan: "Plan", before: Observed,
-                    replan: t.Callable[[Observed], "Plan"]) -> HyperVError:
+                    replan: t.Callable[[Observed], "Plan"], scope: "ReadScope | None" = None) -> HyperVError:
     """The failure of ``apply_plan`` as the host shows it afterwards.
 
     Reads the host back once. ``details`` then says whether the host changed (``changed``), which
@@ -281,7 +281,8 @@ def explain_failure(error: HyperVError, runner: Runner, plan: "Plan", before: Ob
     from the host's state still contains), the first of those (``failed``), and the host's
     configuration (``after``). When the host cannot be read, ``state_unknown`` is True and the
     message says so. ``replan`` plans again from an Observed (a refusal there leaves the lists
-    empty); the error returned replaces ``error``.
+    empty); the error returned replaces ``error``. ``scope`` is the read ``before`` came from, so
+    that the two compare like with like.
     """
     cause = error.message.split(" Already applied: ")[0].rstrip(".") + "."
     details = dict(error.details or {})
@@ -289,7 +290,7 @@ def explain_failure(error: HyperVError, runner: Runner, plan: "Plan", before: Ob
     finish = ("The parking switch '%s' records where every adapter belongs: run the task again to finish."
               % parking) if parking else "Run the task again to apply the rest."
     try:
-        after = read_host(runner)
+        after = read_host(runner, scope)
     except HyperVError as unreachable:
         details.update(changed=bool(details.get("applied")), state_unknown=True)
         return ApplyError(
