@@ -112,7 +112,7 @@ def test_execution_environment_requirements_match_the_package():
     # Every module documents exactly these libraries, with requirements.txt's versions.
     for module in sorted((ROOT / "plugins" / "modules").glob("*.py")):
         documented = _module_requirements(module)
-        assert documented == {name: line for name, line in wanted.items()}, module.name
+        assert documented == dict(wanted), module.name
 
 
 def _module_requirements(path: pathlib.Path) -> dict[str, str]:

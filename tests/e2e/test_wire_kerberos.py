@@ -14,7 +14,6 @@ from pypsrp.powershell import PowerShell, RunspacePool
 from pypsrp.wsman import WSMan
 
 
-
 def _host_count(ready, **overrides):
     with WSMan(**ready.wsman_kwargs(**overrides)) as wsman, RunspacePool(wsman) as pool:
         ps = PowerShell(pool)
@@ -76,7 +75,7 @@ def test_kerberos_scheme_and_negotiate_are_offered_and_the_kerberos_scheme_is_ta
 
 
 def test_ticket_for_another_hosts_service_principal_is_refused(kerberos_host, kerberos_realm, kerberos_env,
-                                                                other_service):
+                                                               other_service):
     # The KDC issues the ticket (the SPN exists), but for another account: the host cannot
     # decrypt it and answers 401, as a Windows host does.
     ready = kerberos_host()
