@@ -327,3 +327,32 @@ def test_the_refusal_names_what_a_recreate_would_not_carry_over():
     with pytest.raises(CreationOnlyChangeError) as caught:
         plan(parse_config(TO_PLAIN), have, "merged", Policy())
     assert "not their VLAN, bandwidth, ACL, port-mirroring or isolation settings" in caught.value.message
+
+
+@pytest.mark.parametrize("fault", [None, "rollback"])
+def test_a_set_team_keeps_its_load_balancing_algorithm_through_a_recreate(fault):
+    # Field case 03: an LBFO team converted to SET and tuned to HyperVPort, then rebuilt for IOV.
+    host = make_host()
+    ops.add_nic(host, "NIC4", "Contoso 25G Adapter #4")
+    team = ops.create_switch(host, "set", nic_names=["NIC2", "NIC4"], embedded_teaming=True)
+    team.load_balancing_algorithm = "HyperVPort"
+    wanted = {"switches": [{"name": "set", "enable_iov": True, "minimum_bandwidth_mode": "none"}]}
+    if fault == "rollback":
+        # The new switch cannot be made: the original team is put back, HyperVPort included.
+        runner = FailAt(runner_for(host), lambda c: c.name == "New-VMSwitch" and c.parameters.get("Name") == "set")
+        wanted = {"switches": [{"name": "set", "enable_iov": False, "enable_packet_direct": True}]}
+    else:
+        runner = runner_for(host)
+    have = read_host(runner)
+    assert have.switch("set").load_balancing_algorithm == "hyper_v_port"
+    result = plan(parse_config(wanted), have, "merged", RECREATE)
+    assert "Set-VMSwitchTeam -Name 'set' -LoadBalancingAlgorithm 'HyperVPort'" in result.commands()
+    if fault:
+        with pytest.raises(ApplyError):
+            apply_plan(runner, result, have)
+        after = read_host(runner_for(host))
+    else:
+        after = apply_plan(runner, result, have)
+        assert after.switch("set").iov_enabled is True
+    assert after.switch("set").load_balancing_algorithm == "hyper_v_port"
+    assert after.parking == []
