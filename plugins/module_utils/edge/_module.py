@@ -26,11 +26,6 @@ from ansible_collections.sriov.hyperv.plugins.module_utils.spec import _pydantic
 from ansible_collections.sriov.hyperv.plugins.module_utils.spec import _spec
 from ansible_collections.sriov.hyperv.plugins.module_utils.transport import _connection
 from ansible_collections.sriov.hyperv.plugins.module_utils.transport import _errors
-from ansible_collections.sriov.hyperv.plugins.module_utils.host import _facts
-from ansible_collections.sriov.hyperv.plugins.module_utils.host import _host
-from ansible_collections.sriov.hyperv.plugins.module_utils.spec import _pydantic_compat
-from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile import _reconcile
-from ansible_collections.sriov.hyperv.plugins.module_utils.spec import _spec
 from ansible_collections.sriov.hyperv.plugins.module_utils.spec._identity import AdapterIdentity
 
 # The option specs of one item of each config section, derived from the models (the one place an
