@@ -5,7 +5,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 if [ ! -x .venv/bin/python ]; then
-    echo "tests/run.sh: no .venv here; run the set-up command from README.md first" >&2
+    echo "tests/run.sh: no .venv here; run tests/setup.sh (the set-up command of README.md) first" >&2
     exit 2
 fi
 export PATH="$root/.venv/bin:$PATH"

@@ -66,10 +66,14 @@ def test_example_playbooks_parse(example, ansible_env):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_readme_starts_with_the_two_commands():
+def test_readme_starts_with_the_two_commands_ci_runs():
     head = (ROOT / "README.md").read_text().splitlines()[:12]
-    assert any("pip install -e '.[test]'" in line for line in head)
+    assert any(line.startswith("tests/setup.sh") for line in head)
     assert any(line.startswith("tests/run.sh") for line in head)
+    # CI runs exactly those two, and the set-up makes the venv the README shows.
+    ci = [line for line in (ROOT / ".ci" / "run").read_text().splitlines() if line.startswith("tests/")]
+    assert ci == ["tests/setup.sh", "tests/run.sh"]
+    assert ".venv/bin/pip install -q -e '.[test]'" in (ROOT / "tests" / "setup.sh").read_text()
 
 
 def test_readme_lists_every_module_and_role():
