@@ -45,7 +45,7 @@ run_stage() {
         sanity)
             # ansible-test skips its shell check, and still passes, when shellcheck is missing.
             if ! command -v shellcheck >/dev/null 2>&1; then
-                echo "tests/run.sh: sanity needs shellcheck (Debian package shellcheck; .ci/run installs it)" >&2
+                echo "tests/run.sh: sanity needs shellcheck (Debian package shellcheck; tests/setup.sh installs it)" >&2
                 exit 1
             fi
             ansible_test_tree
