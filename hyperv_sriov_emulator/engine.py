@@ -28,6 +28,25 @@ class CommandSpec:
     parameters: list[tuple[str | None, t.Any]] = dataclasses.field(default_factory=list)
 
 
+class _Stream(list):
+    """A list that also notes each item it receives in a journal shared with its sibling, so the
+    output objects and error records of an invocation keep the order they were written in."""
+
+    def __init__(self, kind: str, journal: list[tuple[str, t.Any]], items: t.Iterable[t.Any] = ()) -> None:
+        super().__init__()
+        self.kind = kind
+        self.journal = journal
+        self.extend(items)
+
+    def append(self, item: t.Any) -> None:
+        super().append(item)
+        self.journal.append((self.kind, item))
+
+    def extend(self, items: t.Iterable[t.Any]) -> None:
+        for item in items:
+            self.append(item)
+
+
 @dataclasses.dataclass
 class InvocationResult:
     output: list[PSObj]
@@ -36,6 +55,13 @@ class InvocationResult:
     mutated: bool = False
     """Whether a command that changes the host (``CmdletDef.writes``) started running, so a
     caller knows when the state needs saving without guessing from command names."""
+    stream: list[tuple[str, t.Any]] = dataclasses.field(default_factory=list)
+    """``("output", object)`` and ``("error", record)`` in the order they were written, as a
+    host's pipeline streams them (a real host interleaves error records with output)."""
+
+    def __post_init__(self) -> None:
+        self.output = _Stream("output", self.stream, self.output)
+        self.errors = _Stream("error", self.stream, self.errors)
 
 
 def command_not_found(name: str) -> PSError:
@@ -196,3 +222,42 @@ def _non_terminating(record: PSError, error_action: str, errors: list[PSError]) 
         raise PSErrorException(record)
     if error_action not in ("SilentlyContinue", "Ignore"):
         errors.append(record)
+
+
+# Common parameters in the order a host lists them in command metadata (pypsrp's recorded
+# test_psrp_get_command_metadata.yml), then the ShouldProcess pair.
+_COMMON_ORDER = ("Verbose", "Debug", "ErrorAction", "WarningAction", "InformationAction", "ErrorVariable",
+                 "WarningVariable", "InformationVariable", "OutVariable", "OutBuffer", "PipelineVariable")
+
+
+def command_metadata(host: HostState, names: t.Sequence[str], command_type: int,
+                     namespaces: t.Sequence[str] | None) -> list[tuple[str, str, str, list[tuple[str, str, tuple[str, ...], bool]]]]:
+    """The commands a GET_COMMAND_METADATA request selects on this host: name patterns
+    (wildcards, any case), a CommandTypes mask (Function 2, Cmdlet 8) and module patterns.
+    Each as (name, module, "Cmdlet" | "Function", [(parameter, .NET type, aliases, is a switch)]).
+    Hyper-V's cmdlets are compiled cmdlets; the NetAdapter module's are CDXML functions."""
+    import fnmatch  # pylint: disable=import-outside-toplevel
+
+    from .cmdlets import REGISTRY  # pylint: disable=import-outside-toplevel
+    from .model import versions  # pylint: disable=import-outside-toplevel
+
+    def hit(patterns: t.Sequence[str], value: str) -> bool:
+        return any(fnmatch.fnmatchcase(value.lower(), str(p).lower()) for p in patterns)
+
+    found = []
+    for definition in sorted(REGISTRY.values(), key=lambda d: d.name.lower()):
+        if not versions.at_least(host.os_version, definition.since):
+            continue
+        kind = "Cmdlet" if definition.module == "Hyper-V" else "Function"
+        if not command_type & (8 if kind == "Cmdlet" else 2):
+            continue
+        if not hit(names or ["*"], definition.name) or (namespaces and not hit(namespaces, definition.module)):
+            continue
+        sig = definition.signature
+        own = [p for p in sig.params if versions.at_least(host.os_version, p.since)]
+        common = sorted(binding.COMMON_PARAMETERS, key=lambda p: _COMMON_ORDER.index(p.name)
+                        if p.name in _COMMON_ORDER else len(_COMMON_ORDER))
+        every = own + common + (list(binding.SHOULD_PROCESS_PARAMETERS) if sig.should_process else [])
+        found.append((definition.name, definition.module, kind,
+                      [(p.name, p.dotnet_type, tuple(p.aliases), p.type == "switch") for p in every]))
+    return found

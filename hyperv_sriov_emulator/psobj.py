@@ -4,7 +4,7 @@ The cmdlet layer returns ``PSObj`` instances whose property values carry their .
 consumers turn them into something else, and both must agree:
 - the WSMan/PSRP server serializes them to CLIXML (``<U32>``, enums as ``<Obj>`` with ``<ToString>``
   and ``<I32>``, arrays as ``<LST>``, nested complex objects as their ToString text, since remoting
-  serializes at depth 1);
+  serializes at depth 1, except CIM instances, which PowerShell always serializes as objects);
 - ``to_plain`` turns them into the plain data the collection's runners return (see the
   collection's ``plugins/module_utils/transport/_runner.py`` for the rules).
 """

@@ -5,8 +5,8 @@ from __future__ import annotations
 import typing as t
 
 from ..model import HostState, NetworkAdapter, PhysicalNic, VirtualMachine
-from ..model.enums import SRIOV_SUPPORT, enum
-from ..psobj import Int32, PSObj, TypedList, UInt16, UInt32, UInt64
+from ..model.enums import ENUMS, SRIOV_SUPPORT
+from ..psobj import Byte, Enum, Int32, PSObj, TypedList, UInt16, UInt32, UInt64
 
 CIM = "Microsoft.Management.Infrastructure.CimInstance"
 NS = "ROOT/StandardCimv2/"
@@ -21,16 +21,21 @@ def cim_types(*classes: str) -> tuple[str, ...]:
     )
 
 
-T_NETADAPTER = cim_types(
+_SETTING_DATA = ("MSFT_NetAdapterSettingData", "CIM_SettingData", "CIM_ManagedElement")
+C_NETADAPTER = (
     "MSFT_NetAdapter", "CIM_NetworkPort", "CIM_LogicalPort", "CIM_LogicalDevice",
     "CIM_EnabledLogicalElement", "CIM_LogicalElement", "CIM_ManagedSystemElement", "CIM_ManagedElement",
 )
-T_SRIOV = cim_types("MSFT_NetAdapterSriovSettingData", "MSFT_NetAdapterSettingData", "CIM_SettingData", "CIM_ManagedElement")
-T_SRIOV_VF = cim_types("MSFT_NetAdapterSriovVfSettingData", "MSFT_NetAdapterSettingData", "CIM_SettingData", "CIM_ManagedElement")
-T_ADVANCED = cim_types(
-    "MSFT_NetAdapterAdvancedPropertySettingData", "MSFT_NetAdapterSettingData", "CIM_SettingData", "CIM_ManagedElement",
-)
-T_SRIOV_CAPS = cim_types("MSFT_NetAdapterSriovCapabilities")
+C_SRIOV = ("MSFT_NetAdapterSriovSettingData",) + _SETTING_DATA
+C_SRIOV_VF = ("MSFT_NetAdapterSriovVfSettingData",) + _SETTING_DATA
+C_ADVANCED = ("MSFT_NetAdapterAdvancedPropertySettingData",) + _SETTING_DATA
+C_SRIOV_CAPS = ("MSFT_NetAdapterSriovCapabilities",)
+T_NETADAPTER = cim_types(*C_NETADAPTER)
+T_SRIOV = cim_types(*C_SRIOV)
+T_SRIOV_VF = cim_types(*C_SRIOV_VF)
+T_ADVANCED = cim_types(*C_ADVANCED)
+# CIM_SettingData's key: MMI's ToString of a setting data instance names it.
+_SETTING_KEYS = ("InstanceID",)
 
 
 def dashed_mac(mac: str) -> str:
@@ -58,71 +63,143 @@ def _setting_base(host: HostState, nic_name: str, description: str, instance: st
     ]
 
 
+# NET_IF_ADMIN_STATUS, NET_IF_MEDIA_CONNECT_STATE and IF_OPER_STATUS (ifdef.h / ipifcons.h), the
+# enums the NetAdapter module's AdminStatus, MediaConnectionState and ifOperStatus members return.
+_GENERATED = "Microsoft.PowerShell.Cmdletization.GeneratedTypes.NetAdapter."
+_ADMIN_STATUS = {"Up": 1, "Down": 2, "Testing": 3}
+_MEDIA_STATE = {"Unknown": 0, "Connected": 1, "Disconnected": 2}
+_OPER_STATUS = {"Up": 1, "Down": 2, "Testing": 3, "Unknown": 4, "Dormant": 5, "NotPresent": 6, "LowerLayerDown": 7}
+# NDIS_PHYSICAL_MEDIUM 14 is NdisPhysicalMedium802_3 (ntddndis.h); the module shows it as "802.3".
+_PHYSICAL_MEDIUM_802_3 = 14
+
+
+def cim_object(classes: t.Sequence[str], cim_props: list[tuple[str, t.Any]],
+               members: list[tuple[str, t.Any]] = (), keys: t.Sequence[str] = ()) -> PSObj:
+    """A CIM instance as PowerShell shows it: the class's own properties plus ``PSComputerName``
+    (the CimInstance adapter adds it; null for the local CIM session a cmdlet on the host uses)
+    as adapted properties, then the module's members (``members``: alias and script properties,
+    serialized with the extended members). Its ToString is MMI's: the class name and its key
+    properties, ``MSFT_NetAdapter (CreationClassName = "MSFT_NetAdapter", DeviceID = ...)``, or the
+    bare class name for a keyless (embedded) instance.
+
+    Sources: PowerShell ``src/System.Management.Automation/cimSupport/other/ciminstancetypeadapter.cs``
+    (GetProperties adds PSComputerName last; the type name chain), and outputs of Get-NetRoute /
+    Test-NetConnection quoting ``MSFT_NetAdapter (CreationClassName = ...)`` in public scripts."""
+    values = dict(cim_props)
+    if keys:
+        text = "%s (%s)" % (classes[0], ", ".join('%s = "%s"' % (key, values.get(key) or "") for key in keys))
+    else:
+        text = classes[0]
+    return PSObj(cim_types(*classes), list(cim_props) + [("PSComputerName", None)], text, members=list(members))
+
+
+_NETADAPTER_KEYS = ("CreationClassName", "DeviceID", "SystemCreationClassName", "SystemName")
+
+
+def _netadapter(host: HostState, name: str, description: str, if_index: int, guid: str, mac: str, status: str,
+                admin_up: bool, media: str, speed: int, physical: bool, driver: tuple[str, str, str, str]) -> PSObj:
+    """One MSFT_NetAdapter. ``mac`` is 12 hex digits; ``driver`` is (file name, version, date,
+    description). The raw CIM properties (InterfaceIndex, PermanentAddress, MtuSize ...) are the
+    adapted properties; ifIndex, MacAddress, LinkSpeed, Status, AdminStatus ... are the NetAdapter
+    module's alias and script properties over them (its types.ps1xml), extended members on the wire."""
+    guid_text = "{%s}" % guid.upper()
+    up = status == "Up"
+    oper = "Up" if up else ("NotPresent" if status == "Not Present" else "Down")
+    file_name, version, date, driver_description = driver
+    cim_props: list[tuple[str, t.Any]] = [
+        ("Caption", None),
+        ("Description", None),
+        ("ElementName", None),
+        ("InstanceID", guid_text),
+        ("CommunicationStatus", None),
+        ("DetailedStatus", None),
+        ("HealthState", None),
+        ("InstallDate", None),
+        ("Name", name),
+        ("OperatingStatus", None),
+        ("OperationalStatus", None),
+        ("PrimaryStatus", None),
+        ("Status", None),
+        ("StatusDescriptions", None),
+        ("AvailableRequestedStates", None),
+        ("EnabledDefault", UInt16(2)),
+        ("EnabledState", UInt16(5)),
+        ("OtherEnabledState", None),
+        ("RequestedState", UInt16(12)),
+        ("TimeOfLastStateChange", None),
+        ("TransitioningToState", UInt16(12)),
+        ("CreationClassName", "MSFT_NetAdapter"),
+        ("DeviceID", guid_text),
+        ("SystemCreationClassName", "CIM_NetworkPort"),
+        ("SystemName", host.name),
+        ("ActiveMaximumTransmissionUnit", UInt64(1500)),
+        ("NetworkAddresses", TypedList("System.String[]", (mac.upper(),))),
+        ("PermanentAddress", mac.upper()),
+        ("Speed", UInt64(speed)),
+        ("InterfaceIndex", UInt32(if_index)),
+        ("InterfaceGuid", guid_text),
+        ("InterfaceName", "ethernet_%d" % (32768 + if_index)),
+        ("InterfaceAlias", name),
+        ("InterfaceDescription", description),
+        ("InterfaceAdminStatus", UInt32(_ADMIN_STATUS["Up" if admin_up else "Down"])),
+        ("InterfaceOperationalStatus", UInt32(_OPER_STATUS[oper])),
+        ("MediaConnectState", UInt32(_MEDIA_STATE[media])),
+        ("MtuSize", UInt32(1500)),
+        ("NdisMedium", UInt32(0)),
+        ("NdisPhysicalMedium", UInt32(_PHYSICAL_MEDIUM_802_3 if physical else 0)),
+        ("ReceiveLinkSpeed", UInt64(speed)),
+        ("TransmitLinkSpeed", UInt64(speed)),
+        ("DriverDate", date),
+        ("DriverDescription", driver_description),
+        ("DriverName", "\\SystemRoot\\System32\\drivers\\" + file_name),
+        ("DriverVersionString", version),
+        ("DriverMajorNdisVersion", Byte(6)),
+        ("DriverMinorNdisVersion", Byte(85)),
+        ("ConnectorPresent", physical),
+        ("HardwareInterface", physical),
+        ("Hidden", False),
+        ("NotUserRemovable", not physical),
+        ("Virtual", not physical),
+    ]
+    members: list[tuple[str, t.Any]] = [
+        ("ifAlias", name),
+        ("ifIndex", UInt32(if_index)),
+        ("ifDesc", description),
+        ("ifName", "ethernet_%d" % (32768 + if_index)),
+        ("DriverVersion", version),
+        ("LinkLayerAddress", dashed_mac(mac)),
+        ("MacAddress", dashed_mac(mac)),
+        ("Status", status),
+        ("LinkSpeed", link_speed_text(speed) if up else "0 bps"),
+        ("MediaType", "802.3"),
+        ("PhysicalMediaType", "802.3" if physical else "Unspecified"),
+        ("AdminStatus", Enum(_GENERATED + "NET_IF_ADMIN_STATUS", "Up" if admin_up else "Down",
+                             _ADMIN_STATUS["Up" if admin_up else "Down"])),
+        ("MediaConnectionState", Enum(_GENERATED + "NET_IF_MEDIA_CONNECT_STATE", media, _MEDIA_STATE[media])),
+        ("DriverInformation", "Driver Date %s Version %s NDIS 6.85" % (date, version)),
+        ("DriverFileName", file_name),
+        ("NdisVersion", "6.85"),
+        ("ifOperStatus", Enum(_GENERATED + "IF_OPER_STATUS", oper, _OPER_STATUS[oper])),
+    ]
+    # The Status CIM property (CIM_ManagedSystemElement) is null; the module's Status member
+    # shadows it: one name, the member's value.
+    cim_props = [(key, value) for key, value in cim_props if key != "Status"]
+    return cim_object(C_NETADAPTER, cim_props, members, _NETADAPTER_KEYS)
+
+
 def netadapter_object(host: HostState, nic: PhysicalNic) -> PSObj:
     status = nic.status
-    props: list[tuple[str, t.Any]] = [
-        ("Name", nic.name),
-        ("InterfaceDescription", nic.interface_description),
-        ("ifIndex", UInt32(nic.if_index)),
-        ("Status", status),
-        ("MacAddress", dashed_mac(nic.mac_address)),
-        ("LinkSpeed", link_speed_text(nic.link_speed_bps) if status == "Up" else "0 bps"),
-        ("MediaType", "802.3"),
-        ("PhysicalMediaType", "802.3"),
-        ("AdminStatus", "Up" if nic.admin_enabled else "Down"),
-        ("MediaConnectionState", "Connected" if status == "Up" else ("Disconnected" if nic.admin_enabled else "Unknown")),
-        ("DriverInformation", "Driver Date 2024-01-15 Version 1.0.0.0 NDIS 6.85"),
-        ("DriverFileName", "netdrv.sys"),
-        ("DriverDescription", nic.driver_description or nic.interface_description),
-        ("NdisVersion", "6.85"),
-        ("ifAlias", nic.name),
-        ("InterfaceAlias", nic.name),
-        ("InterfaceName", "ethernet_%d" % nic.if_index),
-        ("InterfaceGuid", "{%s}" % nic.interface_guid.upper()),
-        ("DeviceID", "{%s}" % nic.interface_guid.upper()),
-        ("Virtual", False),
-        ("HardwareInterface", True),
-        ("ConnectorPresent", True),
-        ("Speed", UInt64(nic.link_speed_bps if status == "Up" else 0)),
-        ("ReceiveLinkSpeed", UInt64(nic.link_speed_bps if status == "Up" else 0)),
-        ("TransmitLinkSpeed", UInt64(nic.link_speed_bps if status == "Up" else 0)),
-        ("SystemName", host.name),
-    ]
-    return PSObj(T_NETADAPTER, props, nic.name)
+    media = "Connected" if status == "Up" else ("Disconnected" if nic.admin_enabled else "Unknown")
+    return _netadapter(host, nic.name, nic.interface_description, nic.if_index, nic.interface_guid, nic.mac_address,
+                       status, nic.admin_enabled, media, nic.link_speed_bps if status == "Up" else 0, True,
+                       ("netdrv.sys", "1.0.0.0", "2024-01-15", nic.driver_description or nic.interface_description))
 
 
 def vnic_netadapter_object(host: HostState, adapter: NetworkAdapter, if_index: int, ordinal: int) -> PSObj:
-    name = "vEthernet (%s)" % adapter.name
     description = "Hyper-V Virtual Ethernet Adapter" + (" #%d" % ordinal if ordinal > 1 else "")
-    props: list[tuple[str, t.Any]] = [
-        ("Name", name),
-        ("InterfaceDescription", description),
-        ("ifIndex", UInt32(if_index)),
-        ("Status", "Up"),
-        ("MacAddress", dashed_mac(adapter.mac_address)),
-        ("LinkSpeed", "10 Gbps"),
-        ("MediaType", "802.3"),
-        ("PhysicalMediaType", "Unspecified"),
-        ("AdminStatus", "Up"),
-        ("MediaConnectionState", "Connected"),
-        ("DriverInformation", "Driver Date 2006-06-21 Version 10.0.20348.1 NDIS 6.85"),
-        ("DriverFileName", "vmswitch.sys"),
-        ("DriverDescription", "Hyper-V Virtual Ethernet Adapter"),
-        ("NdisVersion", "6.85"),
-        ("ifAlias", name),
-        ("InterfaceAlias", name),
-        ("InterfaceName", "ethernet_%d" % if_index),
-        ("InterfaceGuid", "{%s}" % adapter.id.upper()),
-        ("DeviceID", "{%s}" % adapter.id.upper()),
-        ("Virtual", True),
-        ("HardwareInterface", False),
-        ("ConnectorPresent", False),
-        ("Speed", UInt64(10_000_000_000)),
-        ("ReceiveLinkSpeed", UInt64(10_000_000_000)),
-        ("TransmitLinkSpeed", UInt64(10_000_000_000)),
-        ("SystemName", host.name),
-    ]
-    return PSObj(T_NETADAPTER, props, name)
+    return _netadapter(host, "vEthernet (%s)" % adapter.name, description, if_index, adapter.id, adapter.mac_address,
+                       "Up", True, "Connected", 10_000_000_000, False,
+                       ("VmsProxyHNic.sys", "10.0.20348.1", "2006-06-21", "Hyper-V Virtual Ethernet Adapter"))
 
 
 def _capabilities(max_vfs: int, queue_pairs: int, per_vf: int) -> PSObj:
@@ -139,7 +216,7 @@ def _capabilities(max_vfs: int, queue_pairs: int, per_vf: int) -> PSObj:
         ("VfRssSupported", True),
         ("VlanSupported", True),
     ]
-    return PSObj(T_SRIOV_CAPS, props, "MSFT_NetAdapterSriovCapabilities")
+    return cim_object(C_SRIOV_CAPS, props)
 
 
 def sriov_object(host: HostState, nic: PhysicalNic, allocated: int) -> PSObj:
@@ -163,11 +240,12 @@ def sriov_object(host: HostState, nic: PhysicalNic, allocated: int) -> PSObj:
         ("NumQueuePairsForNonDefaultVPorts", UInt32(1 if enabled else 0)),
         ("NumVFs", UInt32(nic.num_vfs_effective)),
         ("NumVPorts", UInt32(nic.num_vfs_effective + 1 if enabled else 0)),
-        ("SriovSupport", enum(SRIOV_SUPPORT, nic.sriov_support or "Unknown")),
+        # A uint8 in CIM (S6); the names Get-NetAdapterSriov prints come from its format view.
+        ("SriovSupport", Byte(ENUMS[SRIOV_SUPPORT][nic.sriov_support or "Unknown"])),
         ("SwitchName", "Default Switch"),
         ("SwitchType", UInt16(1)),
     ]
-    return PSObj(T_SRIOV, props, nic.name)
+    return cim_object(C_SRIOV, props, keys=_SETTING_KEYS)
 
 
 def vf_object(host: HostState, adapter: NetworkAdapter, vm: VirtualMachine | None) -> PSObj:
@@ -186,7 +264,7 @@ def vf_object(host: HostState, adapter: NetworkAdapter, vm: VirtualMachine | Non
         ("VmNicID", adapter.id.upper()),
         ("VPortID", TypedList("System.UInt32[]", (UInt32(vf.function_id + 1),))),
     ]
-    return PSObj(T_SRIOV_VF, props, "%s VF %d" % (vf.nic, vf.function_id))
+    return cim_object(C_SRIOV_VF, props, keys=_SETTING_KEYS)
 
 
 def advanced_properties(host: HostState, nic: PhysicalNic, include_hidden: bool) -> list[PSObj]:
@@ -235,5 +313,5 @@ def advanced_properties(host: HostState, nic: PhysicalNic, include_hidden: bool)
             ("ValidDisplayValues", TypedList("System.String[]", tuple(enum_values.values())) if enum_values else None),
             ("ValidRegistryValues", TypedList("System.String[]", tuple(enum_values)) if enum_values else None),
         ]
-        objects.append(PSObj(T_ADVANCED, props, row["display"] or row["keyword"]))
+        objects.append(cim_object(C_ADVANCED, props, keys=_SETTING_KEYS))
     return objects

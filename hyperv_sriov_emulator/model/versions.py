@@ -26,6 +26,18 @@ BUILD = {
     "2025": "10.0.26100",
 }
 
+# The patch level (build revision) the emulator gives each version; real hosts report whatever
+# cumulative update they run. 17763.592 is a Windows Server 2019 host's in a public Test-WSMan /
+# $PSVersionTable transcript; 9600.18968 a 2012 R2 host's in pypsrp's recorded exchanges
+# (jborean93/pypsrp tests/tests_pypsrp/responses/test_psrp_run_protocol_version_2.2.yml).
+REVISION = {
+    "2012r2": 18968,
+    "2016": 5582,
+    "2019": 592,
+    "2022": 2849,
+    "2025": 2314,
+}
+
 
 def index(version: str) -> int:
     return VERSIONS.index(version)

@@ -7,8 +7,17 @@ The shapes follow what Windows PowerShell writes at remoting depth 1:
 - an enum is an ``<Obj>`` whose type chain ends in System.Enum, with its name as ``<ToString>``
   and its value as ``<I32>``;
 - an array is an ``<Obj>`` with its array type name and an ``<LST>``;
-- a nested complex object is its ToString text (depth 1);
-- an object's own properties are adapted properties (``<Props>``).
+- a nested complex object is its ToString text (depth 1), except a CIM instance, which PowerShell
+  always serializes at depth 1 wherever it sits (``GetDepthOfSerialization`` in PowerShell's
+  ``src/System.Management.Automation/engine/serialization.cs``): ``VirtualFunction``, ``VMQueue``
+  and the SR-IOV capabilities arrive as objects;
+- an object's own properties are adapted properties (``<Props>``); extended members (a module's
+  alias and script properties, note properties) are ``<MS>``;
+- a CIM instance carries ``__ClassMetadata`` (the class chain: ClassName, Namespace, ServerName,
+  Hash, and the class declaration as MiXml the first time a pipeline sends the class), written by
+  ``PrepareCimInstanceForSerialization`` in the same file;
+- every PSRP message a host sends starts with a UTF-8 byte order mark (pypsrp's recorded exchanges
+  with real hosts, ``tests/tests_pypsrp/responses/*.yml`` in jborean93/pypsrp).
 """
 
 from __future__ import annotations
@@ -17,6 +26,7 @@ import datetime
 import re
 import typing as t
 import uuid
+import zlib
 from xml.sax.saxutils import escape as _xml_escape
 
 from psrpcore.types import ErrorCategory
@@ -34,6 +44,8 @@ _INT_TAGS: dict[type, str] = {
     psobj.UInt64: "U64",
 }
 
+BOM = b"\xef\xbb\xbf"
+CIM_INSTANCE = "Microsoft.Management.Infrastructure.CimInstance"
 ENUM_BASES = ("System.Enum", "System.ValueType", "System.Object")
 ARRAY_BASES = ("System.Array", "System.Object")
 
@@ -53,13 +65,72 @@ def _attr(name: str | None) -> str:
     return "" if name is None else ' N="%s"' % _xml_escape(name, {'"': "&quot;"})
 
 
+class CimClassCache:
+    """The CIM classes a pipeline has already sent with their declaration (MiXml): PowerShell keeps
+    this per serialization context, one per command's transport, so each class's declaration
+    travels once per pipeline. ``server`` is the ServerName of the classes (the host)."""
+
+    def __init__(self, server: str) -> None:
+        self.server = server
+        self.sent: set[str] = set()
+
+
+def _cim_classes(obj: psobj.PSObj) -> list[tuple[str, str]]:
+    """(namespace, class) of a CIM instance's class chain, most derived first; [] for other objects."""
+    prefix = CIM_INSTANCE + "#"
+    chain = []
+    for name in obj.type_names:
+        if name.startswith(prefix) and "/" in name:
+            namespace, _, cim_class = name[len(prefix):].rpartition("/")
+            chain.append((namespace, cim_class))
+    return chain
+
+
+_CIM_TYPES = {"By": "uint8", "U16": "uint16", "I32": "sint32", "U32": "uint32", "I64": "sint64", "U64": "uint64"}
+
+
+def _mi_type(value: t.Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return _CIM_TYPES.get(_INT_TAGS.get(type(value), "I32"), "sint32")
+    if isinstance(value, psobj.PSObj):
+        return "instance"
+    return "string"
+
+
+def _mi_xml(cim_class: str, superclass: str | None, obj: psobj.PSObj | None) -> str:
+    """A declaration of ``cim_class``: its name, superclass and (on the most derived class, whose
+    instance is at hand) the properties with their CIM types. A real host sends MI's full class
+    XML, qualifiers included; the emulator does not model qualifiers (docs/emulator.md)."""
+    parts = ['<CLASS NAME="%s"%s>' % (cim_class, ' SUPERCLASS="%s"' % superclass if superclass else "")]
+    if obj is not None:
+        for name, value in obj.properties:
+            if name == "PSComputerName":
+                continue
+            items = value.items if isinstance(value, psobj.TypedList) else None
+            if items is not None:
+                parts.append('<PROPERTY.ARRAY NAME="%s" TYPE="%s"/>' % (name, _mi_type(items[0]) if items else "string"))
+            else:
+                parts.append('<PROPERTY NAME="%s" TYPE="%s"/>' % (name, _mi_type(value)))
+    parts.append("</CLASS>")
+    return "".join(parts)
+
+
+def _class_hash(namespace: str, cim_class: str) -> int:
+    # CimClass.GetHashCode(): any stable Int32 serves, the client only matches it with its cache.
+    value = zlib.crc32(("%s:%s" % (namespace, cim_class)).lower().encode("utf-8"))
+    return value - (1 << 32) if value >= (1 << 31) else value
+
+
 class _Writer:
     """Serialises one PSRP message: RefIds and type-name references are per message."""
 
-    def __init__(self) -> None:
+    def __init__(self, cim: CimClassCache | None = None) -> None:
         self.parts: list[str] = []
         self._ref = 0
         self._tn: dict[tuple[str, ...], int] = {}
+        self.cim = cim
 
     def _next_ref(self) -> int:
         ref = self._ref
@@ -119,8 +190,12 @@ class _Writer:
                 parts.append("</En>")
             parts.append("</DCT></Obj>")
         elif isinstance(value, psobj.PSObj):
-            # Remoting serialises at depth 1: a complex object inside another travels as its text.
-            parts.append("<S%s>%s</S>" % (n, escape_text(value.to_string)))
+            if _cim_classes(value):
+                # A CIM instance is serialized at depth 1 wherever it sits.
+                self.top_object(value, name)
+            else:
+                # Remoting serialises at depth 1: a complex object inside another travels as its text.
+                parts.append("<S%s>%s</S>" % (n, escape_text(value.to_string)))
         else:
             parts.append("<S%s>%s</S>" % (n, escape_text(str(value))))
 
@@ -133,25 +208,67 @@ class _Writer:
         self.parts.append("</LST></Obj>")
 
     def top_object(self, obj: psobj.PSObj, name: str | None = None) -> None:
-        self.parts.append('<Obj%s RefId="%d">' % (_attr(name), self._next_ref()))
+        parts = self.parts
+        parts.append('<Obj%s RefId="%d">' % (_attr(name), self._next_ref()))
         self.type_names(obj.type_names)
-        self.parts.append("<ToString>%s</ToString>" % escape_text(obj.to_string))
-        # Adapted properties in <Props>, extended ones (a PSCustomObject's notes) in <MS>.
-        for tag, members in (("Props", obj.properties), ("MS", obj.members)):
-            if members or (tag == "Props" and not obj.members):
-                self.parts.append("<%s>" % tag)
-                for prop_name, prop_value in members:
-                    self.value(prop_value, prop_name)
-                self.parts.append("</%s>" % tag)
-        self.parts.append("</Obj>")
+        parts.append("<ToString>%s</ToString>" % escape_text(obj.to_string))
+        classes = _cim_classes(obj)
+        # Adapted properties in <Props>; extended ones (a PSCustomObject's notes, a CIM module's
+        # members, a CIM instance's __ClassMetadata) in <MS>.
+        if obj.properties or not (obj.members or classes):
+            parts.append("<Props>")
+            for prop_name, prop_value in obj.properties:
+                self.value(prop_value, prop_name)
+            parts.append("</Props>")
+        if obj.members or classes:
+            parts.append("<MS>")
+            if classes:
+                self._class_metadata(obj, classes)
+            for prop_name, prop_value in obj.members:
+                self.value(prop_value, prop_name)
+            parts.append("</MS>")
+        parts.append("</Obj>")
+
+    def _class_metadata(self, obj: psobj.PSObj, classes: list[tuple[str, str]]) -> None:
+        """``__ClassMetadata``: the class chain as PrepareCimInstanceForSerialization writes it,
+        from the derived class up to the first class this pipeline already sent, then reversed."""
+        cache = self.cim if self.cim is not None else CimClassCache("localhost")
+        entries = []
+        for index, (namespace, cim_class) in enumerate(classes):
+            key = ("%s/%s" % (namespace, cim_class)).lower()
+            known = key in cache.sent
+            mi_xml = None
+            if not known:
+                superclass = classes[index + 1][1] if index + 1 < len(classes) else None
+                mi_xml = _mi_xml(cim_class, superclass, obj if index == 0 else None)
+            entries.append((namespace, cim_class, mi_xml))
+            if known:
+                break
+        for namespace, cim_class, mi_xml in entries:
+            if mi_xml is not None:
+                cache.sent.add(("%s/%s" % (namespace, cim_class)).lower())
+        parts = self.parts
+        parts.append('<Obj N="__ClassMetadata" RefId="%d">' % self._next_ref())
+        self.type_names(("System.Collections.ArrayList", "System.Object"))
+        parts.append("<LST>")
+        for namespace, cim_class, mi_xml in reversed(entries):
+            parts.append('<Obj RefId="%d"><MS>' % self._next_ref())
+            self.value(cim_class, "ClassName")
+            self.value(namespace, "Namespace")
+            self.value(cache.server, "ServerName")
+            self.value(psobj.Int32(_class_hash(namespace, cim_class)), "Hash")
+            if mi_xml is not None:
+                self.value(mi_xml, "MiXml")
+            parts.append("</MS></Obj>")
+        parts.append("</LST></Obj>")
 
     def text(self) -> bytes:
         return "".join(self.parts).encode("utf-8")
 
 
-def output_object(value: t.Any) -> bytes:
-    """One PIPELINE_OUTPUT payload."""
-    writer = _Writer()
+def output_object(value: t.Any, cim: CimClassCache | None = None) -> bytes:
+    """One PIPELINE_OUTPUT payload (without the message's BOM: ``message`` adds it)."""
+    writer = _Writer(cim)
     if isinstance(value, psobj.PSObj):
         writer.top_object(value)
     else:
@@ -198,7 +315,7 @@ def _target_name(target: t.Any) -> str:
 
 
 def _error_record(writer: _Writer, error: psobj.PSError, command: str | None, position: int, length: int,
-                  name: str | None = None) -> None:
+                  name: str | None = None, merged: bool = False) -> None:
     parts = writer.parts
     command = error.command or command or ""
     category = category_name(error.category)
@@ -210,6 +327,10 @@ def _error_record(writer: _Writer, error: psobj.PSError, command: str | None, po
     parts.append('<Obj%s RefId="%d">' % (_attr(name), writer._next_ref()))
     writer.type_names(("System.Management.Automation.ErrorRecord", "System.Object"))
     parts.append("<ToString>%s</ToString><MS>" % escape_text(error.message))
+    if merged:
+        # A record redirected into the output stream (2>&1, merge_error) says so first, as
+        # ErrorRecord.ToPSObjectForRemoting writes it (pypsrp test_psrp_merge_commands.yml).
+        writer.value(True, "writeErrorStream")
 
     parts.append('<Obj N="Exception" RefId="%d">' % writer._next_ref())
     writer.type_names((error.exception_type, "System.Exception", "System.Object"))
@@ -271,10 +392,12 @@ def _error_record(writer: _Writer, error: psobj.PSError, command: str | None, po
     parts.append("</MS></Obj>")
 
 
-def error_record(error: psobj.PSError, command: str | None = None, position: int = 1, length: int = 1) -> bytes:
-    """One ERROR_RECORD payload (a non-terminating error written by a cmdlet)."""
-    writer = _Writer()
-    _error_record(writer, error, command, position, length)
+def error_record(error: psobj.PSError, command: str | None = None, position: int = 1, length: int = 1,
+                 merged: bool = False, cim: CimClassCache | None = None) -> bytes:
+    """One ERROR_RECORD payload (a non-terminating error written by a cmdlet), or with ``merged``
+    the PIPELINE_OUTPUT payload of a record the command's error stream was merged into output."""
+    writer = _Writer(cim)
+    _error_record(writer, error, command, position, length, merged=merged)
     return writer.text()
 
 
@@ -310,3 +433,142 @@ def to_python(value: t.Any) -> t.Any:
     if isinstance(enum_name, str) and hasattr(value, "value"):
         return enum_name
     return str(value)
+
+
+# -- the session ---------------------------------------------------------------------------------------
+CLR_VERSION = "4.0.30319.42000"
+SERIALIZATION_VERSION = "1.1.0.1"
+
+
+def protocol_version(os_version: str) -> str:
+    """The PSRP protocol a host of that Windows version speaks: 2.2 on 2012 R2 (Windows PowerShell
+    4.0), 2.3 from 2016 (5.1). Source: pypsrp's recorded exchanges with real hosts,
+    ``tests/tests_pypsrp/responses/test_psrp_run_protocol_version_2.2.yml`` (a 6.3.9600 host)
+    and ``test_psrp_get_command_metadata.yml`` (a 10.0.17134 host)."""
+    return "2.2" if os_version == "2012r2" else "2.3"
+
+
+def session_capability(os_version: str) -> bytes:
+    """The host's SESSION_CAPABILITY payload."""
+    return (
+        '<Obj RefId="0"><MS><Version N="protocolversion">%s</Version><Version N="PSVersion">2.0</Version>'
+        '<Version N="SerializationVersion">%s</Version></MS></Obj>' % (protocol_version(os_version), SERIALIZATION_VERSION)
+    ).encode("utf-8")
+
+
+def _version_entry(writer: _Writer, key: str, version: str) -> None:
+    writer.parts.append('<En><S N="Key">%s</S><Version N="Value">%s</Version></En>' % (key, version))
+
+
+def application_private_data(os_version: str, build: str, revision: int) -> bytes:
+    """The APPLICATION_PRIVATE_DATA payload: the host's $PSVersionTable as a PSPrimitiveDictionary.
+
+    ``build`` is the OS build (``10.0.20348``), ``revision`` its patch level. Windows PowerShell 5.1
+    (2016 and later) sends PSVersion 5.1.<build>.<rev>, PSEdition, PSCompatibleVersions up to itself,
+    CLRVersion, BuildVersion = the OS build, WSManStackVersion 3.0, PSRemotingProtocolVersion and
+    SerializationVersion. A 2012 R2 host (Windows PowerShell 4.0) answers a client that announces
+    PSVersion 2.0, as pypsrp does, with the debugger keys around a down-level table: PSVersion 2.0,
+    no PSEdition, compatible versions 1.0 to 4.0. Sources: the two recordings named in
+    ``protocol_version``."""
+    writer = _Writer()
+    parts = writer.parts
+    parts.append('<Obj RefId="%d"><MS><Obj N="ApplicationPrivateData" RefId="%d">' % (writer._next_ref(), writer._next_ref()))
+    dictionary = ("System.Management.Automation.PSPrimitiveDictionary", "System.Collections.Hashtable", "System.Object")
+    writer.type_names(dictionary)
+    parts.append("<DCT>")
+    down_level = os_version == "2012r2"
+    full = "%s.%d" % (build, revision)
+    if down_level:
+        parts.append('<En><S N="Key">DebugMode</S><I32 N="Value">1</I32></En>'
+                     '<En><S N="Key">DebugStop</S><B N="Value">false</B></En>')
+    parts.append('<En><S N="Key">PSVersionTable</S><Obj N="Value" RefId="%d">' % writer._next_ref())
+    writer.type_names(dictionary)
+    parts.append("<DCT>")
+    if down_level:
+        ps_version, compatible = "2.0", ["1.0", "2.0", "3.0", "4.0"]
+    else:
+        ps_version = "5.1.%s" % full.split(".", 2)[2]
+        compatible = ["1.0", "2.0", "3.0", "4.0", "5.0", ps_version]
+    _version_entry(writer, "PSVersion", ps_version)
+    if not down_level:
+        parts.append('<En><S N="Key">PSEdition</S><S N="Value">Desktop</S></En>')
+    parts.append('<En><S N="Key">PSCompatibleVersions</S><Obj N="Value" RefId="%d">' % writer._next_ref())
+    writer.type_names(("System.Version[]", "System.Array", "System.Object"))
+    parts.append("<LST>%s</LST></Obj></En>" % "".join("<Version>%s</Version>" % v for v in compatible))
+    if down_level:
+        _version_entry(writer, "BuildVersion", full)
+        _version_entry(writer, "CLRVersion", CLR_VERSION)
+    else:
+        _version_entry(writer, "CLRVersion", CLR_VERSION)
+        _version_entry(writer, "BuildVersion", full)
+    _version_entry(writer, "WSManStackVersion", "3.0")
+    _version_entry(writer, "PSRemotingProtocolVersion", protocol_version(os_version))
+    _version_entry(writer, "SerializationVersion", SERIALIZATION_VERSION)
+    parts.append("</DCT></Obj></En>")
+    if down_level:
+        parts.append('<En><S N="Key">DebugBreakpointCount</S><I32 N="Value">0</I32></En>')
+    parts.append("</DCT></Obj></MS></Obj>")
+    return writer.text()
+
+
+# -- GET_COMMAND_METADATA ------------------------------------------------------------------------------
+_ASSEMBLY_SMA = "System.Management.Automation, Version=3.0.0.0, Culture=neutral, PublicKeyToken=31bf3856ad364e35"
+_ASSEMBLY_MSCORLIB = "mscorlib, Version=4.0.0.0, Culture=neutral, PublicKeyToken=b77a5c561934e089"
+_OUTPUT_TYPES = "System.Collections.ObjectModel.ReadOnlyCollection`1[[System.Management.Automation.PSTypeName, %s]]" % _ASSEMBLY_SMA
+_PARAMETERS = ("System.Collections.Generic.Dictionary`2[[System.String, %s],[System.Management.Automation.ParameterMetadata, %s]]"
+               % (_ASSEMBLY_MSCORLIB, _ASSEMBLY_SMA))
+_ALIASES = "System.Collections.ObjectModel.Collection`1[[System.String, %s]]" % _ASSEMBLY_MSCORLIB
+_COMMAND_TYPES = "System.Management.Automation.CommandTypes"
+# CommandTypes: Function 2, Cmdlet 8. Hyper-V's cmdlets are compiled; the NetAdapter ones are CDXML functions.
+COMMAND_TYPE_VALUES = {"Function": 2, "Cmdlet": 8}
+
+
+def command_metadata_count(count: int) -> bytes:
+    """The first answer to GET_COMMAND_METADATA: how many commands follow (MS-PSRP 2.2.3.22, and
+    pypsrp's ``test_psrp_get_command_metadata.yml``: a ``Selected.Microsoft.PowerShell.Commands.
+    GenericMeasureInfo`` with ``Count``)."""
+    return (
+        '<Obj RefId="0"><TN RefId="0"><T>Selected.Microsoft.PowerShell.Commands.GenericMeasureInfo</T>'
+        '<T>System.Management.Automation.PSCustomObject</T><T>System.Object</T></TN>'
+        '<MS><I32 N="Count">%d</I32></MS></Obj>' % count
+    ).encode("utf-8")
+
+
+def command_metadata(name: str, module: str, command_type: str,
+                     parameters: t.Sequence[tuple[str, str, t.Sequence[str], bool]]) -> bytes:
+    """One command's metadata as a real host sends it: a ``Selected.<CommandInfo type>`` with Name,
+    Namespace (the module), HelpUri, CommandType, ResolvedCommandName, OutputType and Parameters
+    (name -> ParameterMetadata: Name, ParameterType, Aliases, IsDynamic, SwitchParameter).
+    ``parameters`` holds (name, .NET type, aliases, is a switch)."""
+    writer = _Writer()
+    parts = writer.parts
+    info = "System.Management.Automation.%s" % ("CmdletInfo" if command_type == "Cmdlet" else "FunctionInfo")
+    parts.append('<Obj RefId="%d">' % writer._next_ref())
+    writer.type_names(("Selected." + info, "System.Management.Automation.PSCustomObject", "System.Object"))
+    parts.append("<MS>")
+    writer.value(name, "Name")
+    writer.value(module, "Namespace")
+    writer.value(None, "HelpUri")
+    writer.value(psobj.Enum(_COMMAND_TYPES, command_type, COMMAND_TYPE_VALUES[command_type]), "CommandType")
+    writer.value(None, "ResolvedCommandName")
+    parts.append('<Obj N="OutputType" RefId="%d">' % writer._next_ref())
+    writer.type_names((_OUTPUT_TYPES, "System.Object"))
+    parts.append('<LST /></Obj><Obj N="Parameters" RefId="%d">' % writer._next_ref())
+    writer.type_names((_PARAMETERS, "System.Object"))
+    parts.append("<DCT>")
+    for param_name, param_type, aliases, switch in parameters:
+        parts.append("<En>")
+        writer.value(param_name, "Key")
+        parts.append('<Obj N="Value" RefId="%d">' % writer._next_ref())
+        writer.type_names(("System.Management.Automation.ParameterMetadata", "System.Object"))
+        parts.append("<ToString>System.Management.Automation.ParameterMetadata</ToString><Props>")
+        writer.value(param_name, "Name")
+        writer.value(param_type, "ParameterType")
+        parts.append('<Obj N="Aliases" RefId="%d">' % writer._next_ref())
+        writer.type_names((_ALIASES, "System.Object"))
+        parts.append("<LST>%s</LST></Obj>" % "".join("<S>%s</S>" % escape_text(alias) for alias in aliases))
+        writer.value(False, "IsDynamic")
+        writer.value(switch, "SwitchParameter")
+        parts.append("</Props></Obj></En>")
+    parts.append("</DCT></Obj></MS></Obj>")
+    return writer.text()

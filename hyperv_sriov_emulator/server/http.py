@@ -168,6 +168,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if path.rstrip("/").lower() != "/wsman":
             self._refuse_unread(404)
             return
+        if self.headers.get("WSMANIDENTIFY", "").lower() == "unauthenticated" and wsman.is_identify(body):
+            # Test-WSMan's unauthenticated Identify: answered before authentication, OS hidden.
+            self._reply(200, wsman.identify_response(None))
+            return
 
         user: str | None = None
         server_token: str | None = None

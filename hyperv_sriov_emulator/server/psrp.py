@@ -25,7 +25,7 @@ import uuid
 
 from psrpcore import ServerPipeline, ServerRunspacePool
 from psrpcore._payload import PSRPPayload, StreamType
-from psrpcore.types import PSRPMessageType, add_note_property
+from psrpcore.types import ApplicationPrivateData, PSRPMessageType, SessionCapability, add_note_property
 
 from .. import engine, psobj
 from ..faults import FaultBook
@@ -58,12 +58,21 @@ class DroppedConnection(Exception):
     """The request's TCP connection must be closed without an answer (an armed fault)."""
 
 
+# The first 40 bytes of a PSRP message: destination, type, runspace pool id, pipeline id.
+_HEADER = 40
+# PipelineResultTypes.Output: a command whose error stream is merged into output (2>&1).
+_RESULT_OUTPUT = 1
+_RESULT_ERROR = 2
+
+
 def _message(message_type: PSRPMessageType, data: bytes, rpid: uuid.UUID, pid: uuid.UUID | None) -> bytes:
+    # Every message a host sends starts its data with a UTF-8 BOM (pypsrp's recordings).
     return b"".join(
         (
             struct.pack("<iI", 1, message_type.value),
             rpid.bytes_le,
             (pid or uuid.UUID(int=0)).bytes_le,
+            clixml.BOM,
             data,
         )
     )
@@ -152,6 +161,8 @@ class PipelineRun:
         self.stop_requested = threading.Event()
         self.thread: threading.Thread | None = None
         self.server_pipeline = ServerPipeline(shell.pool, self.uuid)
+        # CIM class declarations travel once per pipeline, as on a host.
+        self.cim = clixml.CimClassCache(shell.endpoint.machine)
 
     def send(self, message_type: PSRPMessageType, data: bytes) -> None:
         self.outbox.put_message(_message(message_type, data, self.shell.pool.runspace_pool_id, self.uuid))
@@ -163,9 +174,41 @@ class PipelineRun:
         )
         self.thread.start()
 
+    def answer_metadata(self, request: t.Any) -> None:
+        """Answer GET_COMMAND_METADATA: the count, one object per command, then Completed."""
+        endpoint = self.shell.endpoint
+        names = [str(name) for name in (request.name or [])]
+        namespaces = [str(item) for item in (request.namespace or [])] or None
+        found = endpoint.command_metadata(endpoint.host, names, int(request.command_type), namespaces)
+        self.send(PSRPMessageType.PipelineOutput, clixml.command_metadata_count(len(found)))
+        for name, module, kind, parameters in found:
+            self.send(PSRPMessageType.PipelineOutput, clixml.command_metadata(name, module, kind, parameters))
+        self.send(PSRPMessageType.PipelineState, clixml.pipeline_state(STATE_COMPLETED))
+        self.outbox.finish()
+
 
 class _Pool(ServerRunspacePool):
-    """psrpcore's pool, reading the call id under the name pypsrp gives it (``CI``, not ``ci``)."""
+    """psrpcore's pool, reading the call id under the name pypsrp gives it (``CI``, not ``ci``),
+    answering as a host of ``os_version`` does (protocol version, $PSVersionTable), and starting
+    every message with the BOM a host sends."""
+
+    def __init__(self, os_version: str, build: str, revision: int) -> None:
+        super().__init__()
+        self._capability = clixml.session_capability(os_version)
+        self._private_data = clixml.application_private_data(os_version, build, revision)
+
+    def prepare_message(self, message: t.Any, message_type: t.Any = None, pipeline_id: t.Any = None,
+                        stream_type: StreamType = StreamType.default) -> None:
+        super().prepare_message(message, message_type, pipeline_id, stream_type)
+        queued = self._send_buffer[-1]
+        data = bytes(queued._data)
+        if isinstance(message, SessionCapability):
+            payload = self._capability
+        elif isinstance(message, ApplicationPrivateData):
+            payload = self._private_data
+        else:
+            payload = data[_HEADER:]
+        queued._data = bytearray(data[:_HEADER] + clixml.BOM + payload)
 
     @staticmethod
     def _alias_ci(event: t.Any) -> None:
@@ -199,7 +242,10 @@ class Shell:
         self.id = shell_id
         self.owner = owner
         self.lock = threading.Lock()
-        self.pool = _Pool()
+        from ..model import versions  # pylint: disable=import-outside-toplevel
+
+        version = getattr(endpoint.host, "os_version", versions.DEFAULT_VERSION)
+        self.pool = _Pool(version, versions.BUILD[version], versions.REVISION[version])
         self.outbox = Outbox()
         self.pipelines: dict[str, PipelineRun] = {}
         self.last_used = time.monotonic()
@@ -228,6 +274,10 @@ class Shell:
             run = self.pipelines.get(str(event.pipeline_id).upper())
             if run is not None:
                 run.start(list(event.pipeline.commands))
+        elif name == "GetCommandMetadataEvent":
+            run = self.pipelines.get(str(event.pipeline_id).upper())
+            if run is not None:
+                run.answer_metadata(event.pipeline)
         elif name in ("SetMaxRunspacesEvent", "SetMinRunspacesEvent", "ResetRunspaceStateEvent"):
             self.pool.runspace_availability_response(self._ci(event), True)
         elif name == "GetAvailableRunspacesEvent":
@@ -258,9 +308,8 @@ class HostEndpoint:
         machine: str = "localhost",
         describe: t.Callable[[t.Any, t.Any], tuple[str | None, str]] | None = None,
     ) -> None:
-        if describe is None:
-            describe = engine.describe
-        self.describe = describe
+        self.describe = describe if describe is not None else engine.describe
+        self.command_metadata = engine.command_metadata
         self.host = host
         self.invoke = invoke
         self.command_spec = command_spec
@@ -275,6 +324,8 @@ class HostEndpoint:
     # -- WSMan actions --------------------------------------------------------------------------
     def handle(self, request: wsman.Request, user: str, client_ip: str, address: str) -> bytes:
         action = request.action
+        if request.body is not None and request.body.tag == "{%s}Identify" % wsman.IDENTIFY_NS:
+            return wsman.identify_response(self._os_build())
         if action == wsman.ACTION_CREATE:
             return self._create(request, user, client_ip, address)
         if action == wsman.ACTION_GET:
@@ -302,13 +353,13 @@ class HostEndpoint:
         with self.lock:
             shell = self.shells.get(shell_id or "")
         if shell is None:
-            raise wsman.WSManFault(
-                wsman.FAULT_INVALID_SELECTORS,
-                "The request for the Windows Remote Shell with ShellId %s failed because the shell was not "
-                "found on the server." % (shell_id or "(none)"),
-                "w:InvalidSelectors",
-            )
+            raise wsman.shell_not_found()
         return shell
+
+    def _os_build(self) -> str:
+        from ..model import versions  # pylint: disable=import-outside-toplevel
+
+        return versions.BUILD[getattr(self.host, "os_version", versions.DEFAULT_VERSION)]
 
     def _create(self, request: wsman.Request, user: str, client_ip: str, address: str) -> bytes:
         body = request.body
@@ -340,7 +391,7 @@ class HostEndpoint:
 
     def _get(self, request: wsman.Request, client_ip: str) -> bytes:
         if request.resource_uri.endswith("/config"):
-            return wsman.config_response(request, 500)
+            return wsman.config_response(request, wsman.MAX_ENVELOPE_KB)
         shell = self._shell(request)
         return wsman.response(request, wsman.shell_xml(shell.id, shell.owner, client_ip))
 
@@ -363,9 +414,7 @@ class HostEndpoint:
             if command_id:
                 run = shell.pipelines.get(command_id)
                 if run is None:
-                    raise wsman.WSManFault(wsman.FAULT_INVALID_SELECTORS,
-                                           "The command %s was not found in the shell." % command_id,
-                                           "w:InvalidSelectors")
+                    raise wsman.command_not_found()
             shell.feed(base64.b64decode(stream.text or ""), run)
         return wsman.response(request, "<rsp:SendResponse/>")
 
@@ -375,9 +424,7 @@ class HostEndpoint:
         if command_id:
             run = shell.pipelines.get(command_id)
             if run is None:
-                raise wsman.WSManFault(wsman.FAULT_INVALID_SELECTORS,
-                                       "The command %s was not found in the shell." % command_id,
-                                       "w:InvalidSelectors")
+                raise wsman.command_not_found()
             outbox = run.outbox
         else:
             run = None
@@ -504,10 +551,20 @@ class HostEndpoint:
                 dropped = True
                 break
             self.latency.on_objects(len(result.output))
-            for value in result.output:
-                run.send(PSRPMessageType.PipelineOutput, clixml.output_object(value))
-            for error in result.errors:
-                run.send(PSRPMessageType.ErrorRecord, clixml.error_record(error, self._command_of(error, statement)))
+            merges = self._merges(statement, described)
+            stream = getattr(result, "stream", None) or (
+                [("output", value) for value in result.output] + [("error", error) for error in result.errors])
+            # Objects and records go out in the order they were written, as a host streams them.
+            for kind, item in stream:
+                if kind == "output":
+                    run.send(PSRPMessageType.PipelineOutput, clixml.output_object(item, run.cim))
+                    continue
+                command = self._command_of(item, statement)
+                if merges.get(command.lower(), merges[None]):
+                    run.send(PSRPMessageType.PipelineOutput,
+                             clixml.error_record(item, command, merged=True, cim=run.cim))
+                else:
+                    run.send(PSRPMessageType.ErrorRecord, clixml.error_record(item, command, cim=run.cim))
             if result.terminating is not None:
                 final_state = STATE_FAILED
                 error = result.terminating
@@ -546,6 +603,24 @@ class HostEndpoint:
         else:
             run.send(PSRPMessageType.PipelineState, clixml.pipeline_state(STATE_COMPLETED))
         run.outbox.finish()
+
+    @staticmethod
+    def _merges(statement: list[t.Any], described: list[tuple[str | None, str]]) -> dict[str | None, bool]:
+        """Per command of the statement (by canonical name; None: the last command, for records
+        no command claims): whether its error stream is merged into output (``2>&1``,
+        pypsrp's ``merge_error``/``merge_previous``: MergeError, or the v2 MergeMyResult Error +
+        MergeToResult Output of MS-PSRP 2.2.3.12)."""
+        merges: dict[str | None, bool] = {}
+        flag = False
+        for command, (name, _action) in zip(statement, described):
+            merge_error = int(getattr(command, "merge_error", 0) or 0)
+            merge_my = int(getattr(command, "merge_my", 0) or 0)
+            merge_to = int(getattr(command, "merge_to", 0) or 0)
+            flag = merge_error == _RESULT_OUTPUT or (merge_my & _RESULT_ERROR and merge_to == _RESULT_OUTPUT)
+            for key in {str(name or ""), str(command.command_text)}:
+                merges[key.lower()] = bool(flag)
+        merges[None] = bool(flag)
+        return merges
 
     @staticmethod
     def _command_of(error: psobj.PSError, statement: list[t.Any]) -> str:

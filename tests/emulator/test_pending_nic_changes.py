@@ -66,7 +66,7 @@ def test_unsupported_nic_can_be_enabled_but_never_becomes_effective(ws2016):
     ok(ws2016, cmd("Enable-NetAdapterSriov", "NIC 2"))
     assert _advanced(ws2016, "NIC 2")["*SRIOV"] == "1"
     got = _sriov(ws2016, "NIC 2")
-    assert got["Enabled"] is False and got["SriovSupport"] == "MissingPfDriver"
+    assert got["Enabled"] is False and got["SriovSupport"] == 3  # MissingPfDriver, as a raw uint8
 
 
 def test_nic_without_sriov_has_no_sriov_objects(capable):

@@ -97,7 +97,8 @@ def test_requested_but_not_active_is_a_steady_state(shortage):
     assert (got["IovWeight"], got["IovUsage"], got["IovQueuePairsAssigned"], got["VFDataPathActive"]) == (10, 0, 0, False)
     active = adapter(shortage, "gold1")
     assert (active["IovUsage"], active["IovQueuePairsAssigned"], active["VFDataPathActive"]) == (1, 1, True)
-    assert active["VirtualFunction"].startswith("SLOT 1 Port 1 VF")
+    # The nested VF CIM instance, read as its MMI ToString (class and key).
+    assert active["VirtualFunction"].startswith("MSFT_NetAdapterSriovVfSettingData (InstanceID = ")
 
 
 # -- §4.4 counters count only active adapters; VF count tracks NumVFs ------------------------------

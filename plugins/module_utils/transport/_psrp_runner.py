@@ -90,6 +90,12 @@ def to_plain(value: t.Any) -> t.Any:
     return str(value)
 
 
+# Notes a host adds to a serialized CIM instance for the client's deserializer, not properties of
+# the instance: PowerShell drops them when it rehydrates one (InternalDeserializer in PowerShell's
+# src/System.Management.Automation/engine/serialization.cs).
+_CIM_METADATA = ("__ClassMetadata", "__InstanceMetadata")
+
+
 def to_object(value: t.Any) -> PSObjectData:
     """One output object of a pipeline as plain data."""
     if isinstance(value, PSObjectData):  # read by _clixml already
@@ -99,7 +105,8 @@ def to_object(value: t.Any) -> PSObjectData:
         for name, item in value.adapted_properties.items():
             properties[name] = to_plain(item)
         for name, item in value.extended_properties.items():
-            properties.setdefault(name, to_plain(item))
+            if name not in _CIM_METADATA:
+                properties.setdefault(name, to_plain(item))
         to_string = None if value.to_string is None else str(value.to_string)
         return PSObjectData(type_names=_type_names(value.types), properties=properties, to_string=to_string)
     # A bare value (string, number, enum) written to the pipeline.
