@@ -31,9 +31,10 @@ class _Outbox:
 
 
 class _Run:
-    """What the runner uses of a PipelineRun: its stop flag, send and outbox."""
+    """What the runner uses of a PipelineRun: its stop flag, send, outbox and CIM class cache."""
 
     command_id = "00000000-0000-0000-0000-000000000001"
+    cim = None
 
     def __init__(self) -> None:
         self.stop_requested = threading.Event()
