@@ -34,7 +34,7 @@ def ok(host: HostState, *statements: t.Any) -> list[PSObj]:
 
 
 def plain(obj: PSObj) -> dict[str, t.Any]:
-    return {name: to_plain(value) for name, value in obj.properties}
+    return {name: to_plain(value) for name, value in obj.all_properties()}
 
 
 def adapter(host: HostState, vm_name: str, name: str | None = None) -> dict[str, t.Any]:
