@@ -63,12 +63,10 @@ def _setting_base(host: HostState, nic_name: str, description: str, instance: st
     ]
 
 
-# NET_IF_ADMIN_STATUS, NET_IF_MEDIA_CONNECT_STATE and IF_OPER_STATUS (ifdef.h / ipifcons.h), the
-# enums the NetAdapter module's AdminStatus, MediaConnectionState and ifOperStatus members return.
 _GENERATED = "Microsoft.PowerShell.Cmdletization.GeneratedTypes.NetAdapter."
-_ADMIN_STATUS = {"Up": 1, "Down": 2, "Testing": 3}
-_MEDIA_STATE = {"Unknown": 0, "Connected": 1, "Disconnected": 2}
-_OPER_STATUS = {"Up": 1, "Down": 2, "Testing": 3, "Unknown": 4, "Dormant": 5, "NotPresent": 6, "LowerLayerDown": 7}
+_ADMIN_STATUS = ENUMS[_GENERATED + "NET_IF_ADMIN_STATUS"]
+_MEDIA_STATE = ENUMS[_GENERATED + "NET_IF_MEDIA_CONNECT_STATE"]
+_OPER_STATUS = ENUMS[_GENERATED + "IF_OPER_STATUS"]
 # NDIS_PHYSICAL_MEDIUM 14 is NdisPhysicalMedium802_3 (ntddndis.h); the module shows it as "802.3".
 _PHYSICAL_MEDIUM_802_3 = 14
 

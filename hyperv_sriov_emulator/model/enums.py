@@ -35,6 +35,15 @@ ENUMS: dict[str, dict[str, int]] = {
     },
     # The PowerShell enum type behind SriovSupport is UNCONFIRMED (the CIM property is a uint8);
     # the names are those Get-NetAdapterSriov prints.
+    # NET_IF_ADMIN_STATUS, NET_IF_MEDIA_CONNECT_STATE and IF_OPER_STATUS (ifdef.h / ipifcons.h): the
+    # enums of the NetAdapter module's AdminStatus, MediaConnectionState and ifOperStatus members.
+    "Microsoft.PowerShell.Cmdletization.GeneratedTypes.NetAdapter.NET_IF_ADMIN_STATUS": {"Up": 1, "Down": 2, "Testing": 3},
+    "Microsoft.PowerShell.Cmdletization.GeneratedTypes.NetAdapter.NET_IF_MEDIA_CONNECT_STATE": {
+        "Unknown": 0, "Connected": 1, "Disconnected": 2,
+    },
+    "Microsoft.PowerShell.Cmdletization.GeneratedTypes.NetAdapter.IF_OPER_STATUS": {
+        "Up": 1, "Down": 2, "Testing": 3, "Unknown": 4, "Dormant": 5, "NotPresent": 6, "LowerLayerDown": 7,
+    },
     "Microsoft.PowerShell.Cmdletization.GeneratedTypes.NetAdapterSriov.SriovSupport": {
         "Unknown": 0, "Supported": 1, "MissingAcs": 2, "MissingPfDriver": 3, "NoBusResources": 4,
         "NoIoMmuSupport": 5, "NoVfBarSpace": 6, "NoOscSupport": 7,

@@ -114,6 +114,8 @@ def _object(obj: psobj.PSObj, depth: int) -> ps.PSObject:
     result.PSObject.to_string = obj.to_string
     for name, value in obj.properties:
         result.PSObject.adapted_properties.append(ps.PSNoteProperty(name, _to_ps(value, depth)))
+    for name, value in obj.members:  # a CIM module's members travel as extended properties
+        result.PSObject.extended_properties.append(ps.PSNoteProperty(name, _to_ps(value, depth)))
     return result
 
 
@@ -144,7 +146,8 @@ def _json_value(value: t.Any, depth: int) -> t.Any:
 
 
 def _json_object(obj: psobj.PSObj, depth: int, cim_class: bool = True) -> dict[str, t.Any]:
-    item = {name: _json_value(value, depth) for name, value in obj.properties}
+    # ConvertTo-Json writes adapted and extended properties alike (a CIM module's members too).
+    item = {name: _json_value(value, depth) for name, value in obj.properties + obj.members}
     cim = [name for name in obj.type_names if "#" in name]
     if cim and cim_class:
         class_name = cim[0].rsplit("/", 1)[-1]
