@@ -188,7 +188,12 @@ class _Reader:
                 self.type_names[child.attrib["RefId"]] = names
                 return names
             if child.tag == "TNRef":
-                return self.type_names[child.attrib["RefId"]]
+                try:
+                    return self.type_names[child.attrib["RefId"]]
+                except KeyError:
+                    # Defined inside an object read as its ToString only (a nested CIM instance
+                    # a host serializes whole): let pypsrp read it all.
+                    raise Unsupported("a type reference into a nested object") from None
         return []
 
     def nested(self, element: ET.Element, reading: t.Any = None) -> t.Any:
@@ -249,6 +254,9 @@ class _Reader:
                     adapted[item.attrib["N"]] = self.value(item)
             elif tag == "MS":
                 for item in child:
+                    if item.attrib["N"] in ("__ClassMetadata", "__InstanceMetadata"):
+                        # CIM serialization metadata, not a property (PowerShell drops it too).
+                        continue
                     extended[item.attrib["N"]] = self.value(item)
             elif tag == "ToString":
                 to_string = decode_string(child.text)
