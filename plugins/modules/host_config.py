@@ -135,8 +135,8 @@ options:
             description:
               - MAC address of the adapter (V(00155D0A0B0C), V(00-15-5D-0A-0B-0C) or V(00:15:5d:0a:0b:0c)), to
                 pick one of several adapters of the VM that share the name. An entry whose name several adapters
-                share and that has no MAC address is refused before any write. RV(gathered) carries it exactly
-                where a name is not unique, so it feeds back as it is.
+                share and that has no MAC address is refused before any write. The output of state V(gathered)
+                carries it exactly where a name is not unique, so it feeds back as it is.
             type: str
             version_added: 0.2.0
           switch_name:
