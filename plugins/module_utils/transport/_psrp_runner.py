@@ -517,18 +517,9 @@ def _kerberos_problem(err: BaseException, opts: ConnectionOptions) -> str | None
         )
     texts = []
     types: set[str] = set()
-    seen: set[int] = set()
-    todo: list[t.Any] = [err]
-    while todo:
-        current = todo.pop()
-        if current is None or id(current) in seen:
-            continue
-        seen.add(id(current))
+    for current in _chain(err, "base_error"):
         texts.append(str(current))
         types.update(cls.__name__ for cls in type(current).__mro__)
-        if isinstance(current, BaseException):
-            todo.extend([current.__cause__, current.__context__, getattr(current, "base_error", None)])
-            todo.extend(arg for arg in current.args if isinstance(arg, BaseException))
     if not types & {"Krb5Error", "GSSError", "SpnegoError"}:
         return None
     joined = " ".join(texts)
@@ -558,8 +549,10 @@ def _root_text(err: BaseException) -> str:
     return _errors._sentence(text) or type(err).__name__
 
 
-def _has_cause(err: BaseException, *names: str) -> bool:
-    """True when ``err`` or an exception in its chain or arguments has one of the class names."""
+def _chain(err: BaseException, link: str) -> t.Iterator[t.Any]:
+    """``err`` and each exception reachable from it once: its cause, its context, the library's own
+    wrapped error (attribute ``link``: urllib3's ``reason``, pyspnego's ``base_error``) and any
+    exception among its arguments."""
     seen: set[int] = set()
     todo: list[t.Any] = [err]
     while todo:
@@ -567,9 +560,12 @@ def _has_cause(err: BaseException, *names: str) -> bool:
         if current is None or id(current) in seen:
             continue
         seen.add(id(current))
-        if type(current).__name__ in names:
-            return True
+        yield current
         if isinstance(current, BaseException):
-            todo.extend([current.__cause__, current.__context__, getattr(current, "reason", None)])
+            todo.extend([current.__cause__, current.__context__, getattr(current, link, None)])
             todo.extend(arg for arg in current.args if isinstance(arg, BaseException))
-    return False
+
+
+def _has_cause(err: BaseException, *names: str) -> bool:
+    """True when ``err`` or an exception in its chain or arguments has one of the class names."""
+    return any(type(current).__name__ in names for current in _chain(err, "reason"))
