@@ -119,6 +119,46 @@ def test_execution_environment_requirements_match_the_package():
         assert documented == dict(wanted), module.name
 
 
+def _example_ee(tmp_path: pathlib.Path) -> pathlib.Path:
+    """A copy of the example EE folder, as a user's clone holds it."""
+    import shutil
+
+    folder = tmp_path / "execution-environment"
+    shutil.copytree(ROOT / "examples" / "execution-environment", folder,
+                    ignore=shutil.ignore_patterns("context", "*.tar.gz"))
+    return folder
+
+
+def _build_ee(folder: pathlib.Path, env: dict) -> subprocess.CompletedProcess:
+    env = dict(env, SRIOV_HYPERV_COLLECTION=str(ROOT))
+    # Run from outside its folder: build.sh must find its own files.
+    return subprocess.run([str(folder / "build.sh"), "--create-only"], cwd=folder.parent, env=env,
+                          capture_output=True, text=True, check=False)
+
+
+def test_example_ee_build_context_holds_the_collection(tmp_path, ansible_env):
+    folder = _example_ee(tmp_path)
+    result = _build_ee(folder, ansible_env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    installed = yaml.safe_load((folder / "context" / "_build" / "requirements.yml").read_text())
+    tarball = folder / "context" / "_build" / installed["collections"][0]["name"]
+    assert tarball.is_file()
+    version = yaml.safe_load((ROOT / "galaxy.yml").read_text())["version"]
+    assert tarball.name == "sriov-hyperv-%s.tar.gz" % version
+
+
+def test_example_ee_build_stops_when_the_image_would_lack_the_collection(tmp_path, ansible_env):
+    folder = _example_ee(tmp_path)
+    requirements = folder / "requirements.yml"
+    requirements.write_text(re.sub(r"sriov-hyperv-[0-9.]+\.tar\.gz", "sriov-hyperv-9.9.9.tar.gz",
+                                   requirements.read_text()))
+    result = _build_ee(folder, ansible_env)
+    assert result.returncode == 1
+    assert "installs 'collections/sriov-hyperv-9.9.9.tar.gz'" in result.stderr
+    assert "set its collections[0].name to 'collections/sriov-hyperv-" in result.stderr
+    assert not (folder / "context").exists(), "nothing is handed to ansible-builder"
+
+
 def _module_requirements(path: pathlib.Path) -> dict[str, str]:
     """The requirements of a module's documentation, its doc fragments' included, as name -> spec."""
     import ast
