@@ -42,7 +42,9 @@ fi
 # What Galaxy itself runs on an upload. Its ansible-lint and ansible-test runs are off: the lint
 # and sanity stages run those already.
 printf '[galaxy-importer]\nRUN_ANSIBLE_LINT = False\nRUN_FLAKE8 = False\nRUN_ANSIBLE_TEST = False\n' > "$work/importer.cfg"
-if ! GALAXY_IMPORTER_CONFIG="$work/importer.cfg" python -m galaxy_importer.main "$tarball" > "$work/importer.log" 2>&1 \
+# It writes importer_result.json into its working directory: the scratch folder, not the checkout.
+if ! (cd "$work" && GALAXY_IMPORTER_CONFIG="$work/importer.cfg" python -m galaxy_importer.main "$tarball") \
+        > "$work/importer.log" 2>&1 \
     || grep -q "^ERROR" "$work/importer.log"; then
     cat "$work/importer.log" >&2
     echo "galaxy_check: galaxy-importer rejects the tarball" >&2
