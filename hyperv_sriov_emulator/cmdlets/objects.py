@@ -30,10 +30,23 @@ T_BANDWIDTH = (HV + "VMNetworkAdapterBandwidthSetting",) + _VIRTUALIZATION_OBJEC
 CIM_SESSION = PSObj(("Microsoft.Management.Infrastructure.CimSession", "System.Object"), [], "CimSession: .")
 
 STRING_ARRAY = "System.String[]"
+# The assembly of the Hyper-V module's object types, as Microsoft's own ShieldedVMProvisioning
+# module names it (`[Microsoft.HyperV.PowerShell.VirtualMachine, Microsoft.HyperV.PowerShell.Objects,
+# Version=10.0.0.0, ...]`); 2012 R2's version number is not public, the emulator uses this one.
+_HV_ASSEMBLY = "Microsoft.HyperV.PowerShell.Objects, Version=10.0.0.0, Culture=neutral, PublicKeyToken=31bf3856ad364e35"
 
 
 def strings(items: t.Iterable[str] | None) -> TypedList | None:
     return None if items is None else TypedList(STRING_ARRAY, tuple(items))
+
+
+def hyperv_list(element: str, items: t.Iterable[t.Any] = ()) -> TypedList:
+    """A ``List<Microsoft.HyperV.PowerShell.<element>>`` as PowerShell names it on the wire: the
+    generic type with its assembly-qualified argument, then System.Object, no array bases (the
+    shape of ``UnboundArguments`` in pypsrp's recorded exchanges with real hosts,
+    ``tests/tests_pypsrp/responses/test_psrp_error_failed.yml``). Which properties are lists: the
+    stub generated from the real module (dsccommunity/HyperVDsc ``tests/Unit/Stubs/Hyper-V.stubs.psm1``)."""
+    return TypedList("System.Collections.Generic.List`1[[%s%s, %s]]" % (HV, element, _HV_ASSEMBLY), tuple(items))
 
 
 class View:
@@ -147,18 +160,20 @@ def vm_object(view: View, vm: VirtualMachine) -> PSObj:
     p.add("Notes", vm.notes)
     p.add("Path", "C:\\ProgramData\\Microsoft\\Windows\\Hyper-V")
     p.add("IsClustered", False)
-    p.add("NetworkAdapters", [
+    p.add("NetworkAdapters", hyperv_list("VMNetworkAdapter", (
         PSObj(T_VM_ADAPTER, [], _adapter_to_string(a, vm)) for a in vm.adapters
-    ])
+    )))
     p.add("ComputerName", view.host.name)
     p.add("IsDeleted", False)
     return PSObj(T_VM, p.items, "VirtualMachine (Name = '%s') [Id = '%s']" % (vm.name, vm.id))
 
 
 # -- VMSwitch -------------------------------------------------------------------------------------
-def _extensions(view: View) -> list[PSObj]:
+def _extensions(view: View) -> TypedList:
+    # VMSwitch.Extensions is a VMSwitchExtension[] in the real module's stub.
     names = ["Microsoft Windows Filtering Platform", "Microsoft NDIS Capture"]
-    return [PSObj(T_SWITCH_EXTENSION, [("Name", n)], "VMSwitchExtension (Name = '%s')" % n) for n in names]
+    return TypedList(T_SWITCH_EXTENSION[0] + "[]", tuple(
+        PSObj(T_SWITCH_EXTENSION, [("Name", n)], "VMSwitchExtension (Name = '%s')" % n) for n in names))
 
 
 def switch_object(view: View, sw: VSwitch) -> PSObj:
@@ -264,10 +279,11 @@ def team_object(view: View, sw: VSwitch) -> PSObj:
 _NO_ADDRESSES = TypedList(STRING_ARRAY, ())
 _NO_STRINGS = TypedList(STRING_ARRAY, ())
 GUID_EMPTY = Guid("00000000-0000-0000-0000-000000000000")
-# AclList, ExtendedAclList and RoutingDomainList are List<T> on a host (stub); they travel here as
-# empty arrays: how a List<T> reaches a PSRP client (pypsrp reads one without array bases as an
-# object with no ToString) is not settled by any source, so the emulator keeps the array shape.
-_ACL_LIST = _EXTENDED_ACL_LIST = _ROUTING_DOMAIN_LIST = ()
+# AclList, ExtendedAclList and RoutingDomainList are List<T> on a host (stub), empty without ACLs
+# and routing domains (not modelled).
+_ACL_LIST = hyperv_list("VMNetworkAdapterAclSetting")
+_EXTENDED_ACL_LIST = hyperv_list("VMNetworkAdapterExtendedAclSetting")
+_ROUTING_DOMAIN_LIST = hyperv_list("VMNetworkAdapterRoutingDomainSetting")
 
 # The properties of VMInternalNetworkAdapter (a host vNIC), from the stub of the real module
 # (dsccommunity/HyperVDsc tests/Unit/Stubs/Hyper-V.stubs.psm1, class VMInternalNetworkAdapter):

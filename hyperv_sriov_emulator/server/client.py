@@ -10,6 +10,7 @@ import typing as t
 import urllib.error
 import urllib.request
 import uuid
+from xml.etree import ElementTree
 
 from . import control
 
@@ -53,6 +54,11 @@ def to_plain(value: t.Any) -> t.Any:
     if isinstance(value, GenericComplexObject):
         if "System.Enum" in value.types:
             return value.to_string
+        sets = value.property_sets
+        if value.to_string is None and len(sets) == 1 and isinstance(sets[0], str) and sets[0].startswith("<LST"):
+            # A List<T> of a type pypsrp does not know keeps its <LST> as XML text; its items here
+            # are past the serialization depth, so each is a primitive or a ToString text.
+            return [item.text or "" for item in ElementTree.fromstring(sets[0])]
         return value.to_string if value.to_string is not None else str(value)
     return str(value)
 

@@ -6,7 +6,8 @@ The shapes follow what Windows PowerShell writes at remoting depth 1:
 - integers keep their .NET type (``<U32>``, ``<I64>`` ...), Guid is ``<G>``;
 - an enum is an ``<Obj>`` whose type chain ends in System.Enum, with its name as ``<ToString>``
   and its value as ``<I32>``;
-- an array is an ``<Obj>`` with its array type name and an ``<LST>``;
+- an array is an ``<Obj>`` with its array type name and an ``<LST>``; a generic ``List<T>`` the same
+  with its generic type name and System.Object as its only base;
 - a nested complex object is its ToString text (depth 1), except a CIM instance, which PowerShell
   always serializes at depth 1 wherever it sits (``GetDepthOfSerialization`` in PowerShell's
   ``src/System.Management.Automation/engine/serialization.cs``): ``VirtualFunction``, ``VMQueue``
@@ -201,7 +202,8 @@ class _Writer:
 
     def _list(self, type_name: str, items: t.Iterable[t.Any], n: str) -> None:
         self.parts.append('<Obj%s RefId="%d">' % (n, self._next_ref()))
-        self.type_names((type_name,) + ARRAY_BASES)
+        # An array derives from System.Array; a generic List<T> straight from System.Object.
+        self.type_names((type_name,) + (ARRAY_BASES if type_name.endswith("[]") else ("System.Object",)))
         self.parts.append("<LST>")
         for item in items:
             self.value(item)

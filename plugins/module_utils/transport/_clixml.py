@@ -222,11 +222,20 @@ class _Reader:
                     break
         elif reading == GENERIC:
             # An enum, or an object past the serialization depth: its ToString, as pypsrp's to_string.
+            # A generic collection of a type pypsrp does not know (a real host's
+            # List`1[[Microsoft.HyperV.PowerShell.VMNetworkAdapterAclSetting, ...]]) has no ToString,
+            # only its <LST>: a list, as _psrp_runner.to_plain reads pypsrp's object of it.
             value = None
+            items = None
             for child in element:
                 if child.tag == "ToString":
                     value = decode_string(child.text)
+                    items = None
                     break
+                if child.tag == "LST" and items is None:
+                    items = [self.value(item) for item in child]
+            if items is not None:
+                value = items
         else:
             raise Unsupported("objects of type %s" % (types[:1] or ["(none)"])[0])
         self.objects[element.attrib.get("RefId", "")] = value
@@ -268,6 +277,19 @@ class _Reader:
         for name, item in extended.items():
             adapted.setdefault(name, item)
         return PSObjectData(type_names=type_names, properties=adapted, to_string=to_string)
+
+
+def list_items(text: str) -> list[t.Any] | None:
+    """The plain items of an ``<LST>`` element given as XML text (what pypsrp keeps of a generic
+    collection whose element type it does not know); None when the text is anything else."""
+    try:
+        element = ET.fromstring(text)
+        if element.tag != "LST":
+            return None
+        reader = _Reader()
+        return [reader.value(item) for item in element]
+    except (ET.ParseError, Unsupported, KeyError, ValueError):
+        return None
 
 
 def parse_output(text: str) -> PSObjectData:

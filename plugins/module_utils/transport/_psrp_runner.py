@@ -83,6 +83,13 @@ def to_plain(value: t.Any) -> t.Any:
     if isinstance(value, (list, tuple)):
         return [to_plain(item) for item in value]
     if HAS_PYPSRP and isinstance(value, GenericComplexObject):
+        if value.to_string is None and len(value.property_sets) == 1 and isinstance(value.property_sets[0], str):
+            # A generic collection of a type pypsrp does not know (a real host's
+            # List`1[[Microsoft.HyperV.PowerShell.VMNetworkAdapterAclSetting, ...]]) keeps its <LST>
+            # as XML text in property_sets: it is a list, as the collection's own reader says.
+            items = _clixml.list_items(value.property_sets[0])
+            if items is not None:
+                return items
         # Enums and objects nested past the serialization depth both read as their ToString.
         return None if value.to_string is None else str(value.to_string)
     if hasattr(value, "queue"):  # Queue

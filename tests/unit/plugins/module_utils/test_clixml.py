@@ -133,7 +133,9 @@ CASES = {
              + "</Props>"),
         PSObjectData(
             type_names=["Microsoft.HyperV.PowerShell.VirtualMachine", "System.Object"],
-            properties={"NetworkAdapters": ["VMNetworkAdapter (Name = 'Network Adapter')", None],
+            # The inner String[] is read by the outer array's element type (System.Object): an object
+            # without ToString whose <LST> is all it has, which both paths read as its items.
+            properties={"NetworkAdapters": ["VMNetworkAdapter (Name = 'Network Adapter')", ["inner"]],
                         "IsolationSetting": "VMNetworkAdapterIsolationSetting"},
             to_string="VirtualMachine (Name = 'web01')",
         ),
