@@ -104,6 +104,7 @@ _SETTINGS = {
     "MinimumBandwidthWeight": "MinimumBandwidthWeight",
     "MinimumBandwidthAbsolute": "MinimumBandwidthAbsolute",
     "MaximumBandwidth": "MaximumBandwidth",
+    "RscEnabled": "RscEnabledRequested",
 }
 # Refused for a host vNIC by the cmdlet itself (SetVMNetworkAdapter_ParameterInvalidForManagementOS,
 # reference §1.7); the Iov* parameters are in the ManagementOS set and accepted (2022 reference).
@@ -156,6 +157,9 @@ _TARGET_PARAMS = (
         Param("VrssIndependentHostSpreading", "bool", since="2019"),
         Param("VrssVmbusChannelAffinityPolicy", "enum:" + VRSS_AFFINITY, since="2019"),
         Param("NumaAwarePlacement", "bool", since="2019"),
+        # In every parameter set of the Windows Server 2022 reference, not in the 2016/2019 ones
+        # (MicrosoftDocs windows-powershell-docs, docset/winserver2022-ps/hyper-v/Set-VMNetworkAdapter.md).
+        Param("RscEnabled", "bool", since="2022"),
         Param("Passthru", "switch"),
     ) + REMOTE,
     default_set="VMName",

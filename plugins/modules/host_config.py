@@ -177,6 +177,41 @@ options:
             description:
               - VMMQ / vRSS queue pairs requested, at least V(1).
             type: int
+          vrss_min_queue_pairs:
+            description:
+              - Fewest vRSS queue pairs the adapter is given, at least V(1) and no more than its
+                vmmq_queue_pairs.
+            type: int
+            version_added: 0.2.0
+          vrss_queue_scheduling_mode:
+            description:
+              - How vRSS queues are placed on processors, V(dynamic) (moved with the load), V(static_vmq) or
+                V(static_vrss) (Hyper-V's default).
+            type: str
+            choices: [dynamic, static_vmq, static_vrss]
+            version_added: 0.2.0
+          vrss_exclude_primary_processor:
+            description:
+              - Whether vRSS leaves the adapter's primary processor out of the spread.
+            type: bool
+            version_added: 0.2.0
+          vrss_independent_host_spreading:
+            description:
+              - Whether vRSS spreads the adapter's traffic on the host independently of the guest.
+            type: bool
+            version_added: 0.2.0
+          vrss_vmbus_channel_affinity_policy:
+            description:
+              - How tightly the adapter's VMBus channels stay on their vRSS processors, V(weak), V(strong)
+                (Hyper-V's default) or V(strict).
+            type: str
+            choices: [weak, strong, strict]
+            version_added: 0.2.0
+          rsc_enabled:
+            description:
+              - Whether receive segment coalescing (RSC) in the virtual switch is requested for the adapter.
+            type: bool
+            version_added: 0.2.0
           allow_teaming:
             description:
               - Whether the guest may team this adapter.

@@ -92,6 +92,51 @@ options:
       - Number of VMMQ / vRSS queue pairs requested, at least V(1). The host may grant fewer;
         M(sriov.hyperv.host_info) shows the requested and the effective value.
     type: int
+  vrss_min_queue_pairs:
+    description:
+      - Fewest vRSS queue pairs the adapter is given, at least V(1) and no more than O(vmmq_queue_pairs)
+        (Hyper-V refuses a minimum above the maximum). Hyper-V's default is V(1).
+      - Windows Server 2019 and later; on an older host the task is refused before any write.
+    type: int
+    version_added: 0.2.0
+  vrss_queue_scheduling_mode:
+    description:
+      - How vRSS queues are placed on processors. V(dynamic) moves them with the load (dynamic VMMQ),
+        V(static_vmq) and V(static_vrss) (Hyper-V's default) keep them where they were placed.
+      - Windows Server 2019 and later.
+    type: str
+    choices: [dynamic, static_vmq, static_vrss]
+    version_added: 0.2.0
+  vrss_exclude_primary_processor:
+    description:
+      - Whether vRSS leaves the adapter's primary processor out of the spread (Hyper-V's default is
+        V(false)).
+      - Windows Server 2019 and later.
+    type: bool
+    version_added: 0.2.0
+  vrss_independent_host_spreading:
+    description:
+      - Whether vRSS spreads the adapter's traffic on the host independently of the guest (Hyper-V's
+        default is V(false)).
+      - Windows Server 2019 and later.
+    type: bool
+    version_added: 0.2.0
+  vrss_vmbus_channel_affinity_policy:
+    description:
+      - How tightly the adapter's VMBus channels stay on their vRSS processors, V(weak), V(strong)
+        (Hyper-V's default) or V(strict). Hyper-V has a V(None) policy too, but its cmdlet refuses to set it.
+      - Windows Server 2019 and later.
+    type: str
+    choices: [weak, strong, strict]
+    version_added: 0.2.0
+  rsc_enabled:
+    description:
+      - Whether receive segment coalescing (RSC) in the virtual switch is requested for the adapter
+        (Hyper-V's default is V(true)). RSC does not apply to traffic on an SR-IOV virtual function.
+      - Windows Server 2022 and later. Whether a host shows it on management-OS adapters varies; the
+        task uses it where the adapter shows it and refuses it elsewhere.
+    type: bool
+    version_added: 0.2.0
   allow_teaming:
     description:
       - Whether the guest may team this adapter with other adapters on the same switch (used, for

@@ -199,3 +199,39 @@ def test_validate_set_accepts_a_member_in_any_case(capable):
     ok(capable, cmd("New-VMSwitch", Name="lab-private", SwitchType="private"))
     [created] = ok(capable, cmd("Get-VMSwitch", Name="lab-private"))
     assert plain(created)["SwitchType"] == "Private"
+
+
+# Parameters that came with a later release than the host's are not there at all, as on a real
+# host (the error of windowsserverdocs#3457, reference section 6); from that release on they bind
+# and the property that reports them shows the value. The releases are those of Microsoft's
+# cmdlet reference per docset (Set-VMSwitch, Set-VMNetworkAdapter).
+@pytest.mark.parametrize("cmdlet, target, parameter, value, since, prop, shown", [
+    ("Set-VMNetworkAdapter", {"VMName": "web01"}, "VrssMinQueuePairs", 2, "2019", "VrssMinQueuePairsRequested", 2),
+    ("Set-VMNetworkAdapter", {"VMName": "web01"}, "VrssQueueSchedulingMode", "Dynamic", "2019",
+     "VrssQueueSchedulingModeRequested", "Dynamic"),
+    ("Set-VMNetworkAdapter", {"VMName": "web01"}, "VrssExcludePrimaryProcessor", True, "2019",
+     "VrssExcludePrimaryProcessorRequested", True),
+    ("Set-VMNetworkAdapter", {"VMName": "web01"}, "VrssIndependentHostSpreading", True, "2019",
+     "VrssIndependentHostSpreadingRequested", True),
+    ("Set-VMNetworkAdapter", {"VMName": "web01"}, "VrssVmbusChannelAffinityPolicy", "Strict", "2019",
+     "VrssVmbusChannelAffinityPolicyRequested", "Strict"),
+    ("Set-VMNetworkAdapter", {"VMName": "web01"}, "RscEnabled", False, "2022", "RscEnabledRequested", False),
+    ("Set-VMSwitch", {"Name": "sriov-ext"}, "EnableSoftwareRsc", False, "2019", "SoftwareRscEnabled", False),
+    ("Set-VMSwitch", {"Name": "sriov-ext"}, "DefaultQueueVmmqQueuePairs", 4, "2016",
+     "DefaultQueueVrssMaxQueuePairsRequested", 4),
+    ("Set-VMSwitch", {"Name": "sriov-ext"}, "DefaultQueueVrssEnabled", False, "2016",
+     "DefaultQueueVrssEnabledRequested", False),
+    ("Set-VMSwitch", {"Name": "sriov-ext"}, "DefaultQueueVmmqEnabled", False, "2016",
+     "DefaultQueueVmmqEnabledRequested", False),
+])
+def test_a_parameter_newer_than_the_host_is_not_found(capable, cmdlet, target, parameter, value, since, prop, shown):
+    from hyperv_sriov_emulator.model import versions
+
+    capable.os_version = versions.VERSIONS[versions.index(since) - 1]
+    result = run(capable, cmd(cmdlet, **target, **{parameter: value}))
+    assert result.terminating.message == "A parameter cannot be found that matches parameter name '%s'." % parameter
+    assert result.terminating.fqid.startswith("NamedParameterNotFound,")
+    capable.os_version = since
+    ok(capable, cmd(cmdlet, **target, **{parameter: value}))
+    reader = cmd("Get-VMNetworkAdapter", VMName="web01") if cmdlet == "Set-VMNetworkAdapter" else cmd("Get-VMSwitch", "sriov-ext")
+    assert plain(ok(capable, reader)[0])[prop] == shown

@@ -44,7 +44,8 @@ _CLIXML_NAMESPACE = "{http://schemas.microsoft.com/powershell/2004/04}"
 # Enum numbers -> names, for the properties the parser reads. Values of the Hyper-V module's
 # enums (Microsoft.HyperV.PowerShell.VMState, VMSwitchType, VMSwitchBandwidthMode,
 # IovInterruptModerationValue, OnOffState, VMNetworkAdapterOperationalStatus, VMSwitchTeamingMode,
-# VMSwitchLoadBalancingAlgorithm), reference hyperv-sriov.md section 3; the emulator uses the same.
+# VMSwitchLoadBalancingAlgorithm, VrssQueueSchedulingModeType, VrssVmbusChannelAffinityPolicyType),
+# reference hyperv-sriov.md section 3; the emulator uses the same.
 _ENUM_NAMES: dict[str, dict[int, str]] = {
     "State": {1: "Other", 2: "Running", 3: "Off", 4: "Stopping", 6: "Saved", 9: "Paused", 10: "Starting",
               11: "Reset", 32773: "Saving", 32776: "Pausing", 32777: "Resuming", 32779: "FastSaved",
@@ -57,6 +58,8 @@ _ENUM_NAMES: dict[str, dict[int, str]] = {
                13: "LostCommunication"},
     "TeamingMode": {1: "SwitchIndependent"},
     "LoadBalancingAlgorithm": {4: "HyperVPort", 5: "Dynamic"},
+    "VrssQueueSchedulingModeRequested": {0: "Dynamic", 1: "StaticVmq", 2: "StaticVrss"},
+    "VrssVmbusChannelAffinityPolicyRequested": {1: "None", 2: "Weak", 3: "Strong", 4: "Strict"},
 }
 
 # JSON objects have no type names: each kind is known by properties only its objects carry,

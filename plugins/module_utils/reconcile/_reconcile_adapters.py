@@ -28,6 +28,7 @@ from ansible_collections.sriov.hyperv.plugins.module_utils.spec._spec import (
     IOV_ADAPTER_OPTIONS,
     REQUIRED_WINDOWS,
     did_you_mean,
+    min_queue_pairs_problem,
     name_key,
 )
 
@@ -166,6 +167,10 @@ def plan_adapters(ctx: Context) -> None:
             if ctx.replacing:
                 for option, value in _defaults(supported, item.is_management_os).items():
                     desired.setdefault(option, value)
+        minimum, maximum = desired.get("vrss_min_queue_pairs"), desired.get("vmmq_queue_pairs", current.get("vmmq_queue_pairs"))
+        if minimum is not None and maximum is not None and minimum > maximum:
+            ctx.problems.append(min_queue_pairs_problem(where, minimum, maximum))
+            continue
         _reconcile_adapter(ctx, where, current, desired, explicit=given)
     if ctx.state == "overridden":
         for key, current in list(ctx.adapters.items()):

@@ -38,6 +38,12 @@ SwitchType = t.Literal["external", "internal", "private"]
 BandwidthMode = t.Literal["default", "weight", "absolute", "none"]
 LoadBalancingAlgorithm = t.Literal["hyper_v_port", "dynamic"]
 InterruptModeration = t.Literal["default", "adaptive", "off", "low", "medium", "high"]
+# VrssQueueSchedulingModeType (Dynamic, StaticVmq, StaticVrss) and VrssVmbusChannelAffinityPolicyType
+# (None, Weak, Strong, Strict) of the Hyper-V module, as the stub generated from it shows
+# (dsccommunity/HyperVDsc tests/Unit/Stubs/Hyper-V.stubs.psm1). The cmdlet refuses the affinity
+# policy None (InvalidParameter_VrssVmbusChannelAffinityPolicyValue), so it is no choice here.
+VrssQueueSchedulingMode = t.Literal["dynamic", "static_vmq", "static_vrss"]
+VrssAffinityPolicy = t.Literal["weak", "strong", "strict"]
 
 
 class SpecValidationError(HyperVError):
@@ -62,6 +68,8 @@ class _Model(BaseModel):
 # which lists the parameters each release added; SR-IOV itself arrived with Windows Server 2012.
 WS2012 = "Windows Server 2012"
 WS2016 = "Windows Server 2016"
+WS2019 = "Windows Server 2019"
+WS2022 = "Windows Server 2022"
 
 
 def option(description: str, *, required: bool = False, windows: str, identity: bool = False,
@@ -200,6 +208,38 @@ class VmAdapterConfig(_Model):
         "VMMQ / vRSS queue pairs requested, at least V(1).",
         windows=WS2016, host_property="VrssMaxQueuePairsRequested", parameter="VmmqQueuePairs", host_default=16,
         ge=1, le=UINT32_MAX)
+    # The vRSS settings below came with Windows Server 2019, -RscEnabled with 2022 (Microsoft's
+    # Set-VMNetworkAdapter reference, docset winserver2022-ps; absent from the 2016 docset). Their
+    # defaults are the Msvm_EthernetSwitchPortOffloadSettingData class defaults (VrssMinQueuePairs
+    # 1, VrssQueueSchedulingMode 2 = StaticVrss, VrssVmbusChannelAffinityPolicy 3 = Strong, both
+    # flags FALSE); RSC in the vSwitch is on unless turned off (Microsoft's "RSC in the vSwitch").
+    vrss_min_queue_pairs: t.Optional[int] = option(
+        "Fewest vRSS queue pairs the adapter is given, at least V(1) and no more than its vmmq_queue_pairs.",
+        windows=WS2019, host_property="VrssMinQueuePairsRequested", parameter="VrssMinQueuePairs", host_default=1,
+        ge=1, le=UINT32_MAX)
+    vrss_queue_scheduling_mode: t.Optional[VrssQueueSchedulingMode] = option(
+        "How vRSS queues are placed on processors, V(dynamic) (moved with the load), V(static_vmq) or "
+        "V(static_vrss) (Hyper-V's default).",
+        windows=WS2019, host_property="VrssQueueSchedulingModeRequested", parameter="VrssQueueSchedulingMode",
+        host_default="static_vrss",
+        host_values={"dynamic": "Dynamic", "static_vmq": "StaticVmq", "static_vrss": "StaticVrss"})
+    vrss_exclude_primary_processor: t.Optional[bool] = option(
+        "Whether vRSS leaves the adapter's primary processor out of the spread.",
+        windows=WS2019, host_property="VrssExcludePrimaryProcessorRequested", parameter="VrssExcludePrimaryProcessor",
+        host_default=False)
+    vrss_independent_host_spreading: t.Optional[bool] = option(
+        "Whether vRSS spreads the adapter's traffic on the host independently of the guest.",
+        windows=WS2019, host_property="VrssIndependentHostSpreadingRequested",
+        parameter="VrssIndependentHostSpreading", host_default=False)
+    vrss_vmbus_channel_affinity_policy: t.Optional[VrssAffinityPolicy] = option(
+        "How tightly the adapter's VMBus channels stay on their vRSS processors, V(weak), V(strong) (Hyper-V's "
+        "default) or V(strict).",
+        windows=WS2019, host_property="VrssVmbusChannelAffinityPolicyRequested",
+        parameter="VrssVmbusChannelAffinityPolicy", host_default="strong",
+        host_values={"weak": "Weak", "strong": "Strong", "strict": "Strict"})
+    rsc_enabled: t.Optional[bool] = option(
+        "Whether receive segment coalescing (RSC) in the virtual switch is requested for the adapter.",
+        windows=WS2022, host_property="RscEnabledRequested", parameter="RscEnabled", host_default=True)
     allow_teaming: t.Optional[bool] = option(
         "Whether the guest may team this adapter.",
         windows=WS2012, host_property="AllowTeaming", parameter="AllowTeaming", host_default=False,
@@ -398,6 +438,12 @@ def _duplicates(items: list, key: t.Callable[[t.Any], t.Any], path: str, section
     return problems
 
 
+def min_queue_pairs_problem(where: str, minimum: int, maximum: int) -> str:
+    """Set-VMNetworkAdapter refuses a VrssMinQueuePairs above VrssMaxQueuePairs (reference 1.7)."""
+    return ("%s.vrss_min_queue_pairs: %d is more than the adapter's vmmq_queue_pairs (%d); Hyper-V refuses a minimum "
+            "above the maximum. Lower vrss_min_queue_pairs, or raise vmmq_queue_pairs." % (where, minimum, maximum))
+
+
 def model_rule_problems(cfg: HostConfig, path: str = "config") -> list[str]:
     """The cross-field rules that need no host: every violation, with its path and fix."""
     # Names with wildcard characters (* ? [ ] `) are fine: the commands escape them (_runner.wildcard_literal).
@@ -463,6 +509,9 @@ def model_rule_problems(cfg: HostConfig, path: str = "config") -> list[str]:
             problems.append(
                 "%s: which adapter? Give vm_name for a VM's adapter, or management_os: true for a host vNIC."
                 % where)
+        if (adapter.vrss_min_queue_pairs is not None and adapter.vmmq_queue_pairs is not None
+                and adapter.vrss_min_queue_pairs > adapter.vmmq_queue_pairs):
+            problems.append(min_queue_pairs_problem(where, adapter.vrss_min_queue_pairs, adapter.vmmq_queue_pairs))
         if adapter.management_os and not adapter.vm_name:
             for option in IOV_ADAPTER_OPTIONS:
                 if getattr(adapter, option) is not None:

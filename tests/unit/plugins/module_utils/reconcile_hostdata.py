@@ -89,6 +89,16 @@ def adapter(name: str, vm_name: str | None = None, switch_name: str | None = Non
             "VmmqEnabledRequested": settings.get("VmmqEnabledRequested", True), "VmmqEnabled": True,
             "VrssMaxQueuePairsRequested": settings.get("VrssMaxQueuePairsRequested", 16), "VrssMaxQueuePairs": 4,
         })
+    if version not in ("2012r2", "2016"):
+        props.update({
+            "VrssMinQueuePairsRequested": settings.get("VrssMinQueuePairsRequested", 1),
+            "VrssQueueSchedulingModeRequested": settings.get("VrssQueueSchedulingModeRequested", "StaticVrss"),
+            "VrssExcludePrimaryProcessorRequested": settings.get("VrssExcludePrimaryProcessorRequested", False),
+            "VrssIndependentHostSpreadingRequested": settings.get("VrssIndependentHostSpreadingRequested", False),
+            "VrssVmbusChannelAffinityPolicyRequested": settings.get("VrssVmbusChannelAffinityPolicyRequested", "Strong"),
+        })
+    if version not in ("2012r2", "2016", "2019") and not management:
+        props["RscEnabledRequested"] = settings.get("RscEnabledRequested", True)
     props.update({"AllowTeaming": settings.get("AllowTeaming", "Off"), "SwitchName": switch_name,
                   "IsManagementOs": management, "Name": name, "VMName": vm_name, "MacAddress": "00155D000001"})
     kind = "VMInternalNetworkAdapter" if management else "VMNetworkAdapter"

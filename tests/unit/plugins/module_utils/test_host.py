@@ -62,6 +62,15 @@ def test_gathered_round_trips_on_every_windows_version(version):
     have = read_host(runner_for(make_host(version)))
     for state in ("merged", "replaced", "overridden"):
         assert plan(parse_config(config_to_dict(have.config)), have, state, RECREATE).operations == []
+    # Each option is gathered exactly on the releases that have it, with Hyper-V's default.
+    web = next(item for item in config_to_dict(have.config)["vm_adapters"] if item.get("vm_name") == "web01")
+    newer = {"vrss_min_queue_pairs": ("2019", 1), "vrss_queue_scheduling_mode": ("2019", "static_vrss"),
+             "vrss_exclude_primary_processor": ("2019", False), "vrss_independent_host_spreading": ("2019", False),
+             "vrss_vmbus_channel_affinity_policy": ("2019", "strong"), "rsc_enabled": ("2022", True)}
+    releases = ["2012r2", "2016", "2019", "2022", "2025"]
+    for option, (since, default) in newer.items():
+        expected = default if releases.index(version) >= releases.index(since) else None
+        assert web.get(option) == expected, option
 
 
 CASES = [
@@ -70,6 +79,12 @@ CASES = [
      Policy()),
     ("merged", {"vm_adapters": [{"management_os": True, "name": "sriov", "vmq_weight": 0, "vrss_enabled": False}]},
      Policy()),
+    ("merged", {"vm_adapters": [{**WEB, "vrss_min_queue_pairs": 2, "vrss_queue_scheduling_mode": "dynamic",
+                                 "vrss_exclude_primary_processor": True, "vrss_independent_host_spreading": True,
+                                 "vrss_vmbus_channel_affinity_policy": "strict", "rsc_enabled": False},
+                                {"management_os": True, "name": "sriov", "vrss_queue_scheduling_mode": "static_vmq",
+                                 "vrss_vmbus_channel_affinity_policy": "weak"}]}, Policy()),
+    ("replaced", {"vm_adapters": [{**DB, "vrss_min_queue_pairs": 4, "vmmq_queue_pairs": 4}]}, Policy()),
     ("replaced", {"vm_adapters": [{**WEB, "vmq_weight": 10}]}, Policy()),
     ("overridden", {"vm_adapters": [{**DB, "iov_weight": 5}]}, Policy()),
     ("deleted", {"vm_adapters": [WEB]}, Policy()),

@@ -362,6 +362,37 @@ def test_options_the_hosts_windows_version_lacks(config, expected):
     assert expected in caught.value.message
 
 
+@pytest.mark.parametrize("version, option, value, host_property", [
+    ("2016", "vrss_min_queue_pairs", 2, "VrssMinQueuePairsRequested"),
+    ("2016", "vrss_queue_scheduling_mode", "dynamic", "VrssQueueSchedulingModeRequested"),
+    ("2016", "vrss_exclude_primary_processor", True, "VrssExcludePrimaryProcessorRequested"),
+    ("2016", "vrss_independent_host_spreading", True, "VrssIndependentHostSpreadingRequested"),
+    ("2016", "vrss_vmbus_channel_affinity_policy", "strict", "VrssVmbusChannelAffinityPolicyRequested"),
+    ("2019", "rsc_enabled", False, "RscEnabledRequested"),
+])
+def test_adapter_options_newer_than_the_host_are_refused_before_any_write(version, option, value, host_property):
+    with pytest.raises(SpecValidationError) as caught:
+        run({"vm_adapters": [{**WEB, option: value}]}, have=basic_host(version=version))
+    needs = "Windows Server 2022" if option == "rsc_enabled" else "Windows Server 2019"
+    assert caught.value.problems == [
+        "config.vm_adapters[0].%s: this host does not support %s on adapter 'Network Adapter' of VM 'web01' (the "
+        "adapter has no %s property; it needs %s or later). Remove the option." % (option, option, host_property, needs)]
+    # One release later the same task plans one Set-VMNetworkAdapter.
+    later = "2019" if version == "2016" else "2022"
+    assert len(run({"vm_adapters": [{**WEB, option: value}]}, have=basic_host(version=later)).commands()) == 1
+
+
+def test_vrss_minimum_above_the_maximum_is_refused_against_the_hosts_maximum():
+    with pytest.raises(SpecValidationError) as caught:
+        run({"vm_adapters": [{**WEB, "vrss_min_queue_pairs": 17}]})
+    assert caught.value.problems == [
+        "config.vm_adapters[0].vrss_min_queue_pairs: 17 is more than the adapter's vmmq_queue_pairs (16); Hyper-V "
+        "refuses a minimum above the maximum. Lower vrss_min_queue_pairs, or raise vmmq_queue_pairs."]
+    result = run({"vm_adapters": [{**WEB, "vrss_min_queue_pairs": 17, "vmmq_queue_pairs": 32}]})
+    assert result.commands() == [
+        "Set-VMNetworkAdapter -VMName 'web01' -Name 'Network Adapter' -VmmqQueuePairs 32 -VrssMinQueuePairs 17"]
+
+
 def test_replaced_on_an_old_host_never_sends_what_it_lacks():
     result = run({"vm_adapters": [{**WEB, "vmq_weight": 10}]}, "replaced", have=basic_host(version="2012r2"))
     assert result.commands() == ["Set-VMNetworkAdapter -VMName 'web01' -Name 'Network Adapter' -IovWeight 0 -VmqWeight 10"]

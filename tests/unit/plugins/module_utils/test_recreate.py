@@ -36,7 +36,12 @@ def snapshot(observed):
 
 
 def test_recreate_reconnects_every_adapter_with_its_settings():
-    runner = CountingRunner(runner_for(make_host()))
+    host = make_host()
+    # Settings of every release: a reconnected VM adapter keeps them; a re-added host vNIC gets them back.
+    host.vms[0].adapters[0].settings.update({"RscEnabledRequested": False, "VrssQueueSchedulingModeRequested": "Dynamic"})
+    host.management_adapters[0].settings.update({"VrssVmbusChannelAffinityPolicyRequested": "Strict",
+                                                 "VrssMinQueuePairsRequested": 3})
+    runner = CountingRunner(runner_for(host))
     have = read_host(runner)
     result = plan(parse_config(TO_PLAIN), have, "merged", RECREATE)
     after = apply_plan(runner, result, have)
@@ -46,6 +51,9 @@ def test_recreate_reconnects_every_adapter_with_its_settings():
     assert after.adapter(("vm", "WEB01", "NETWORK ADAPTER")).iov_weight == 50
     vnic = [item for item in after.config.vm_adapters if item.management_os and item.name == "sriov"][0]
     assert vnic.switch_name == "sriov" and vnic.vmq_weight == 40  # restored on the re-added host adapter
+    assert (vnic.vrss_vmbus_channel_affinity_policy, vnic.vrss_min_queue_pairs) == ("strict", 3)
+    web = after.config.vm_adapters[[item.vm_name for item in after.config.vm_adapters].index("web01")]
+    assert (web.rsc_enabled, web.vrss_queue_scheduling_mode) == (False, "dynamic")
     assert after.parking == [] and after.switch(PARKING) is None
     # park, swap, confirming read, finish, final read (plus the first read)
     assert len(runner.calls) == 6
@@ -256,7 +264,17 @@ def test_a_failed_finish_leaves_the_parking_record_for_the_next_run():
     assert plan(parse_config(TO_PLAIN), finished, "merged", RECREATE).operations == []
 
 
-VNIC_SETTINGS = {"VMQWeight": 0, "IPsecOffloadMaxSA": 32, "VrssEnabledRequested": False}
+VNIC_SETTINGS = {"VMQWeight": 0, "IPsecOffloadMaxSA": 32, "VrssEnabledRequested": False,
+                 "VrssMinQueuePairsRequested": 2, "VrssQueueSchedulingModeRequested": "Dynamic",
+                 "VrssExcludePrimaryProcessorRequested": True, "VrssIndependentHostSpreadingRequested": True,
+                 "VrssVmbusChannelAffinityPolicyRequested": "Weak"}
+VNIC_VALUES = (0, 32, False, 2, "dynamic", True, True, "weak")
+
+
+def _vnic_values(item):
+    return (item.vmq_weight, item.ipsec_offload_max_sa, item.vrss_enabled, item.vrss_min_queue_pairs,
+            item.vrss_queue_scheduling_mode, item.vrss_exclude_primary_processor, item.vrss_independent_host_spreading,
+            item.vrss_vmbus_channel_affinity_policy)
 
 
 def _vnic(observed):
@@ -277,7 +295,7 @@ def test_a_readded_vnic_gets_every_recorded_setting_back(persistent):
     runner = FailAt(runner_for(host), vnic_set, mode="fail" if persistent else "drop", once=not persistent)
     have = read_host(runner)
     recorded = _vnic(have)
-    assert (recorded.vmq_weight, recorded.ipsec_offload_max_sa, recorded.vrss_enabled) == (0, 32, False)
+    assert _vnic_values(recorded) == VNIC_VALUES
     with pytest.raises((ApplyError, HostUnreachableError)):
         apply_plan(runner, plan(parse_config(TO_PLAIN), have, "merged", RECREATE), have)
     if persistent:
@@ -293,7 +311,7 @@ def test_a_readded_vnic_gets_every_recorded_setting_back(persistent):
     assert follow_up.changed
     finished = apply_plan(runner_for(host), follow_up, interrupted)
     vnic = _vnic(finished)
-    assert (vnic.vmq_weight, vnic.ipsec_offload_max_sa, vnic.vrss_enabled) == (0, 32, False)
+    assert _vnic_values(vnic) == VNIC_VALUES
     assert finished.parking == [] and finished.switch("sriov").iov_enabled is False
     assert plan(parse_config(TO_PLAIN), finished, "merged", RECREATE).operations == []
 

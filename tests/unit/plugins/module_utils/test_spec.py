@@ -30,7 +30,9 @@ FULL = {
         {"vm_name": "web01", "name": "Network Adapter", "switch_name": "sriov-ext", "iov_weight": 80,
          "iov_queue_pairs_requested": 4, "iov_interrupt_moderation": "adaptive", "vmq_weight": 0,
          "ipsec_offload_max_sa": 0, "vrss_enabled": True, "vmmq_enabled": False, "vmmq_queue_pairs": 8,
-         "allow_teaming": True},
+         "vrss_min_queue_pairs": 2, "vrss_queue_scheduling_mode": "dynamic", "vrss_exclude_primary_processor": True,
+         "vrss_independent_host_spreading": True, "vrss_vmbus_channel_affinity_policy": "strict",
+         "rsc_enabled": False, "allow_teaming": True},
         {"management_os": True, "name": "mgmt", "vmq_weight": 50},
     ],
 }
@@ -62,6 +64,17 @@ def test_none_and_empty_mean_nothing_managed():
          "config.vm_adapters[0].iov_queue_pairs_requested: 0 is out of range 1-4294967295."),
         ({"vm_adapters": [{"vm_name": "a", "name": "b", "vmmq_queue_pairs": 0}]},
          "config.vm_adapters[0].vmmq_queue_pairs: 0 is out of range 1-4294967295."),
+        ({"vm_adapters": [{"vm_name": "a", "name": "b", "vrss_min_queue_pairs": 0}]},
+         "config.vm_adapters[0].vrss_min_queue_pairs: 0 is out of range 1-4294967295."),
+        ({"vm_adapters": [{"vm_name": "a", "name": "b", "vrss_min_queue_pairs": 9, "vmmq_queue_pairs": 8}]},
+         "config.vm_adapters[0].vrss_min_queue_pairs: 9 is more than the adapter's vmmq_queue_pairs (8); Hyper-V "
+         "refuses a minimum above the maximum. Lower vrss_min_queue_pairs, or raise vmmq_queue_pairs."),
+        ({"vm_adapters": [{"vm_name": "a", "name": "b", "vrss_queue_scheduling_mode": "StandardVrss"}]},
+         "config.vm_adapters[0].vrss_queue_scheduling_mode: 'StandardVrss' is not a valid choice. Use one of dynamic, "
+         "static_vmq or static_vrss."),
+        ({"vm_adapters": [{"vm_name": "a", "name": "b", "vrss_vmbus_channel_affinity_policy": "none"}]},
+         "config.vm_adapters[0].vrss_vmbus_channel_affinity_policy: 'none' is not a valid choice. Use one of weak, "
+         "strong or strict."),
         ({"physical_adapters": [{"name": "n", "num_vfs": -2}]},
          "config.physical_adapters[0].num_vfs: -2 is out of range 0-4294967295."),
         ({"vm_adapters": [{"vm_name": "a", "name": "b", "iov_wieght": 1}]},
