@@ -121,6 +121,7 @@ class Emulator:
         for name in names:
             host = self.hosts[name]
             hosts[name] = {
+                "ansible_connection": "ansible.builtin.psrp",
                 "ansible_host": host["hostname"], "ansible_port": host["port"], "ansible_user": host["username"],
                 "ansible_password": host["password"], "ansible_psrp_protocol": host["protocol"],
                 "ansible_psrp_auth": host["auth"], "ansible_psrp_ca_cert": host["ca_cert"],

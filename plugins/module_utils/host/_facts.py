@@ -171,9 +171,12 @@ def no_vf_reasons(
     switch: t.Any | None,
     switch_nics: t.Sequence[t.Any],
     vm: t.Any | None,
-    switch_adapters: t.Sequence[t.Any],
+    holders: t.Sequence[str],
 ) -> list[dict[str, t.Any]]:
     """Why ``adapter`` has no virtual function, most fundamental first; [] when it has one.
+
+    ``holders`` are the labels of the adapters holding a VF on the adapter's switch (``_holders``),
+    computed once per switch: per adapter, it made a host of 1,000 waiting adapters quadratic.
 
     Every reason that holds is listed, except the last two: "no VF left" and "the guest did not
     take one" are conclusions that only make sense when nothing on the host side stands in the way.
@@ -284,7 +287,6 @@ def no_vf_reasons(
     total = _int(switch.iov_vf_count)
     in_use = _int(switch.iov_vf_in_use)
     if in_use >= total:
-        holders = [_holder_label(a) for a in switch_adapters if _has_vf(a)]
         growable = [nic for nic in capable_nics if nic.max_vfs is not None and _int(nic.num_vfs) < nic.max_vfs]
         remedy = " Lower iov_weight on adapters that do not need SR-IOV"
         if growable:
@@ -295,7 +297,7 @@ def no_vf_reasons(
             "All %d virtual functions of switch '%s' are in use%s; an adapter with a higher iov_weight, or with "
             "the same weight that asked first, keeps its own.%s." % (
                 total, switch.name, " (held by %s)" % ", ".join(holders) if holders else "", remedy),
-            holders=holders,
+            holders=list(holders),
         )]
     described = [text for text in adapter.status_description if text.strip() and text.strip().upper() != "OK"]
     return [_reason(
@@ -316,11 +318,17 @@ def _by_switch(adapters: t.Sequence[t.Any]) -> dict[str, list[t.Any]]:
     return grouped
 
 
+def _holders(adapters: t.Sequence[t.Any]) -> list[str]:
+    """Labels of the adapters among ``adapters`` that hold a virtual function."""
+    return [_holder_label(a) for a in adapters if _has_vf(a)]
+
+
 def vm_adapter_record(adapter: t.Any, observed: t.Any, configured: dict[str, t.Any],
-                      by_switch: dict[str, list[t.Any]] | None = None) -> dict[str, t.Any]:
+                      holders_by_switch: dict[str, list[str]] | None = None) -> dict[str, t.Any]:
     """One adapter: identity, requested (its settings) vs effective (what the host granted), reasons.
 
-    ``by_switch`` (from ``_by_switch``) saves a scan of every adapter per adapter on a big host.
+    ``holders_by_switch`` (switch name key -> ``_holders`` of its connected adapters) saves a scan
+    of every adapter per adapter on a big host.
     """
     switch = observed.switch(adapter.switch_name) if adapter.switch_name else None
     vm = None if adapter.management_os else observed.vm(adapter.vm_name or "")
@@ -364,17 +372,17 @@ def vm_adapter_record(adapter: t.Any, observed: t.Any, configured: dict[str, t.A
         "sriov_active": _has_vf(adapter),
         "no_vf_reasons": no_vf_reasons(
             adapter, observed.host, switch, switch_nics, vm,
-            _switch_adapters(observed, adapter, by_switch),
+            _switch_holders(observed, adapter, holders_by_switch),
         ),
     }
 
 
-def _switch_adapters(observed: t.Any, adapter: t.Any, by_switch: dict[str, list[t.Any]] | None) -> list[t.Any]:
+def _switch_holders(observed: t.Any, adapter: t.Any, holders_by_switch: dict[str, list[str]] | None) -> list[str]:
     if not adapter.switch_name:
         return []
-    if by_switch is None:
-        return _on_switch(observed.adapters, adapter.switch_name)
-    return by_switch.get(name_key(adapter.switch_name), [])
+    if holders_by_switch is None:
+        return _holders(_on_switch(observed.adapters, adapter.switch_name))
+    return holders_by_switch.get(name_key(adapter.switch_name), [])
 
 
 def host_facts(observed: t.Any) -> dict[str, t.Any]:
@@ -383,7 +391,7 @@ def host_facts(observed: t.Any) -> dict[str, t.Any]:
     configured_adapters = {}
     for item in config.get("vm_adapters") or []:
         configured_adapters[AdapterIdentity.of(item).key()] = item
-    by_switch = _by_switch(observed.adapters)
+    holders_by_switch = {key: _holders(adapters) for key, adapters in _by_switch(observed.adapters).items()}
     switch_of_nic: dict[str, str] = {}
     for switch in observed.switches:
         for nic_name in switch.nic_names:
@@ -397,7 +405,7 @@ def host_facts(observed: t.Any) -> dict[str, t.Any]:
         ],
         "switches": [switch_record(switch, observed.adapters) for switch in observed.switches],
         "vm_adapters": [
-            vm_adapter_record(adapter, observed, configured_adapters.get(adapter.key(), {}), by_switch)
+            vm_adapter_record(adapter, observed, configured_adapters.get(adapter.key(), {}), holders_by_switch)
             for adapter in observed.adapters
         ],
         "config": config,
