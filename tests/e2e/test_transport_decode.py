@@ -15,19 +15,21 @@ from ansible_collections.sriov.hyperv.plugins.module_utils.transport._psrp_runne
 from hyperv_sriov_emulator.scenario import shipped_scenarios
 
 
-def _read(options, fast):
+def _read(options, fast, statements=_host.READ_STATEMENTS):
     runner = PsrpRunner(options)
     runner.fast_decode = fast
     with runner:
-        return runner.run(_host.READ_STATEMENTS)
+        return runner.run(statements)
 
 
+@pytest.mark.parametrize("statements", [_host.READ_STATEMENTS, _host.WHOLE_HOST_STATEMENTS],
+                         ids=["projected", "every-property"])
 @pytest.mark.parametrize("scenario", shipped_scenarios())
-def test_fast_decoding_equals_pypsrp_on_every_host(emulator_factory, connection_options, scenario):
+def test_fast_decoding_equals_pypsrp_on_every_host(emulator_factory, connection_options, scenario, statements):
     ready = emulator_factory(scenario=scenario)
     for host in ready.hosts:
-        fast = _read(connection_options(host), True)
-        reference = _read(connection_options(host), False)
+        fast = _read(connection_options(host), True, statements)
+        reference = _read(connection_options(host), False, statements)
         assert len(fast.output) == len(reference.output) > 0
         for mine, theirs in zip(fast.output, reference.output):
             assert mine == theirs, (host["name"], theirs.type_names[:1], theirs.properties.get("Name"))

@@ -69,11 +69,12 @@ def test_whole_host_read_is_one_pipeline_round_trip(fresh_host, connection_optio
     assert actions.count("Command") == 1
     assert actions[0] == "Command" and set(actions[1:]) == {"Receive"}
     print("requests of one whole-host read:", actions)
+    # VMs and adapters come through Select-Object (only the properties the collection parses).
     for type_name in (
         "Microsoft.HyperV.PowerShell.VMHost",
-        "Microsoft.HyperV.PowerShell.VirtualMachine",
+        "Selected.Microsoft.HyperV.PowerShell.VirtualMachine",
         "Microsoft.HyperV.PowerShell.VMSwitch",
-        "Microsoft.HyperV.PowerShell.VMNetworkAdapter",
+        "Selected.Microsoft.HyperV.PowerShell.VMNetworkAdapter",
     ):
         assert result.of_type(type_name), type_name
     assert any("MSFT_NetAdapterSriovSettingData" in o.type_names[0] for o in result.output)

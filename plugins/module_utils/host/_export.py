@@ -4,7 +4,7 @@
 """A host's state exported to a file on the host, read back without a connection.
 
 Private to the collection. ``ExportRunner`` is a ``_runner.Runner`` whose only answer is the
-whole-host read (``_host.READ_STATEMENTS``), taken from the text of an export instead of a live
+whole-host read (``_host.READ_STATEMENTS``, or unprojected ``WHOLE_HOST_STATEMENTS``), taken from the text of an export instead of a live
 host, so ``state: parsed`` and host_info's audit of an export go through exactly the parsing a
 live read does. It never writes.
 
@@ -26,14 +26,15 @@ import typing as t
 import xml.etree.ElementTree as ET
 
 from ansible_collections.sriov.hyperv.plugins.module_utils.transport._errors import HyperVError
-from ansible_collections.sriov.hyperv.plugins.module_utils.host._host import READ_STATEMENTS
+from ansible_collections.sriov.hyperv.plugins.module_utils.host._host import READ_STATEMENTS, WHOLE_HOST_STATEMENTS
 from ansible_collections.sriov.hyperv.plugins.module_utils.transport._runner import PSObjectData, RunResult, render_statement
 
-# The live read's own statements, so an export holds exactly what a connection would read. On
+# The live read's own statements, so an export holds what a connection would read; every property
+# of the objects (the live read's Select-Object projection would only shorten the commands). On
 # a host without SR-IOV adapters Get-NetAdapterSriov prints "No MSFT_NetAdapterSriovSettingData
 # objects found", and Windows Server 2012 R2 has no Get-VMSwitchTeam: both only print an error,
 # the export is still complete.
-EXPORT_COMMANDS = "; ".join(render_statement(statement) for statement in READ_STATEMENTS)
+EXPORT_COMMANDS = "; ".join(render_statement(statement) for statement in WHOLE_HOST_STATEMENTS)
 EXPORT_CLIXML = "& { %s } | Export-Clixml -Path C:\\hv01-sriov.xml" % EXPORT_COMMANDS
 EXPORT_JSON = "& { %s } | ConvertTo-Json -Depth 2 | Set-Content -Path C:\\hv01-sriov.json -Encoding UTF8" % EXPORT_COMMANDS
 
@@ -209,7 +210,8 @@ class ExportRunner:
         self.objects = objects_from_export(text)
 
     def run(self, statements: t.Sequence[t.Any]) -> RunResult:
-        if [list(statement) for statement in statements] != [list(statement) for statement in READ_STATEMENTS]:
+        asked = [list(statement) for statement in statements]
+        if all(asked != [list(statement) for statement in read] for read in (READ_STATEMENTS, WHOLE_HOST_STATEMENTS)):
             raise ExportError("An export can only be read; nothing is ever written to it.")
         return RunResult(output=list(self.objects), errors=[], terminating_error=None)
 

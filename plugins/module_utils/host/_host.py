@@ -20,7 +20,13 @@ from ansible_collections.sriov.hyperv.plugins.module_utils.transport._errors imp
     NotFoundError,
     error_from_record,
 )
-from ansible_collections.sriov.hyperv.plugins.module_utils.spec._host_parse import Observed, parse_observed
+from ansible_collections.sriov.hyperv.plugins.module_utils.spec._host_parse import (
+    ADAPTER_PROPERTIES,
+    ADAPTER_READ_PROPERTIES,
+    VM_READ_PROPERTIES,
+    Observed,
+    parse_observed,
+)
 from ansible_collections.sriov.hyperv.plugins.module_utils.transport._runner import (
     SWITCH,
     Command,
@@ -36,9 +42,27 @@ from ansible_collections.sriov.hyperv.plugins.module_utils.spec._spec import nam
 if t.TYPE_CHECKING:  # pragma: no cover
     from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile import Operation, Plan
 
+# VMs and their adapters are most of a host (a thousand of each on a big one, eighty-odd
+# properties an adapter): they come through Select-Object -Property with just what the parser
+# reads, so the host serializes and sends a fraction. JEA endpoints allow Select-Object too.
+_SELECT = {
+    "get-vm": list(VM_READ_PROPERTIES),
+    "get-vmnetworkadapter": list(dict.fromkeys(ADAPTER_READ_PROPERTIES + tuple(ADAPTER_PROPERTIES.values()))),
+}
+
+
+def _projected(statements: list[list[Command]]) -> list[list[Command]]:
+    """The statements with each VM and adapter read piped through Select-Object -Property."""
+    projected = []
+    for statement in statements:
+        wanted = _SELECT.get(statement[-1].name.lower())
+        projected.append(statement + [Command("Select-Object", {"Property": wanted})] if wanted else statement)
+    return projected
+
+
 # Get-VMSwitchTeam comes last: Windows Server 2012 R2 has no such cmdlet, and a missing command
 # ends the pipeline, so everything else must already have been read when it fails.
-READ_STATEMENTS: list[list[Command]] = [
+WHOLE_HOST_STATEMENTS: list[list[Command]] = [
     [Command("Get-VMHost")],
     [Command("Get-VM")],
     [Command("Get-VMSwitch")],
@@ -48,6 +72,9 @@ READ_STATEMENTS: list[list[Command]] = [
     [Command("Get-NetAdapterAdvancedProperty", {"RegistryKeyword": ["*SRIOV", "*NumVFs"]})],
     [Command("Get-VMSwitchTeam")],
 ]
+"""Every object the collection reads, with all its properties (see READ_STATEMENTS)."""
+READ_STATEMENTS: list[list[Command]] = _projected(WHOLE_HOST_STATEMENTS)
+"""The whole-host read as sent: WHOLE_HOST_STATEMENTS with VMs and adapters projected."""
 
 # Read commands whose "nothing found" records mean an empty answer, not a failed read.
 _EMPTY_IS_FINE = ("get-netadaptersriov", "get-netadapteradvancedproperty", "get-netadapter", "get-vmswitchteam")
@@ -95,10 +122,11 @@ def _literal(name: str) -> str:
     return "".join("`" + char if char in _WILDCARD_CHARACTERS else char for char in name)
 
 
-def read_statements(scope: "ReadScope | None" = None) -> list[list[Command]]:
-    """The statements of a whole-host read, or of one narrowed to ``scope``'s adapters."""
+def read_statements(scope: "ReadScope | None" = None, project: bool = True) -> list[list[Command]]:
+    """The statements of a whole-host read, or of one narrowed to ``scope``'s adapters; with
+    ``project`` (always, but in tests) VMs and adapters come with only the properties parsed."""
     if scope is None:
-        return READ_STATEMENTS
+        return READ_STATEMENTS if project else WHOLE_HOST_STATEMENTS
     names = [_literal(name) for name in scope.vm_names]
     statements: list[list[Command]] = [[Command("Get-VMHost")]]
     if names:
@@ -109,7 +137,8 @@ def read_statements(scope: "ReadScope | None" = None) -> list[list[Command]]:
     if scope.management_os:
         statements.append([Command("Get-VMNetworkAdapter", {"ManagementOS": SWITCH})])
     # The physical adapters and teams as in the whole-host read (Get-VMSwitchTeam still last).
-    return statements + READ_STATEMENTS[4:]
+    statements += WHOLE_HOST_STATEMENTS[4:]
+    return _projected(statements) if project else statements
 
 
 class ApplyError(HyperVError):
@@ -124,9 +153,9 @@ def _is_empty_answer(record: ErrorRecordData) -> bool:
     return from_reader and record.category == "ObjectNotFound"
 
 
-def read_host(runner: Runner, scope: "ReadScope | None" = None) -> Observed:
+def read_host(runner: Runner, scope: "ReadScope | None" = None, project: bool = True) -> Observed:
     """The whole host, or with ``scope`` only the named VMs' adapters, in exactly one ``runner.run``."""
-    result = runner.run(read_statements(scope))
+    result = runner.run(read_statements(scope, project))
     terminating = result.terminating_error
     if terminating is not None:
         error = error_from_record(terminating)
@@ -145,7 +174,7 @@ def read_host(runner: Runner, scope: "ReadScope | None" = None) -> Observed:
     if scope is not None and observed.parking:
         # An interrupted recreate is resumed with every adapter the parking switch holds: only a
         # whole-host read knows them all.
-        return read_host(runner)
+        return read_host(runner, None, project)
     return observed
 
 
@@ -346,6 +375,7 @@ def _wait_for_nics(runner: Runner, observed: Observed, names: list[str], timeout
 
 __all__ = [
     "READ_STATEMENTS",
+    "WHOLE_HOST_STATEMENTS",
     "ReadScope",
     "targeted_scope",
     "read_statements",

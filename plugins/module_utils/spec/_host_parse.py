@@ -39,6 +39,17 @@ SWITCH_PROPERTIES = options_with(SwitchConfig, "host_property")
 # stub generated from it in dsccommunity/HyperVDsc tests/Unit/Stubs/Hyper-V.stubs.psm1 shows), by
 # name or number as a serializer may give it.
 LOAD_BALANCING_NAMES = {"hypervport": "hyper_v_port", "dynamic": "dynamic", "4": "hyper_v_port", "5": "dynamic"}
+# What a read asks the host for with Select-Object -Property: the properties parsed below, and each
+# option's host_property (ADAPTER_PROPERTIES). Select-Object gives a property the object lacks as
+# $null ("Select-Object", Microsoft.PowerShell.Utility docs), so on a selected object an option's
+# support is told by a non-null value (_supports).
+VM_READ_PROPERTIES = ("Name", "VMName", "Id", "VMId", "State", "Generation")
+ADAPTER_READ_PROPERTIES = (
+    "Name", "VMName", "VMId", "Id", "IsManagementOs", "SwitchName", "Connected", "MacAddress", "Status",
+    "StatusDescription", "IovUsage", "IovQueuePairsAssigned", "VirtualFunction", "VFDataPathActive",
+    "VrssEnabled", "VmmqEnabled", "VrssMaxQueuePairs", "IeeePriorityTag", "IsLegacy",
+)
+SELECTED = "Selected."
 SRIOV_SUPPORT_NAMES = {
     0: "Unknown",
     1: "Supported",
@@ -357,9 +368,20 @@ def _parse_switch(obj: PSObjectData) -> SwitchFacts:
     )
 
 
+def is_of(obj: PSObjectData, type_name: str) -> bool:
+    """``obj`` is a ``type_name``, or Select-Object's projection of one (``Selected.<type>``)."""
+    return obj.is_a(type_name) or obj.is_a(SELECTED + type_name)
+
+
+def _supports(obj: PSObjectData, name: str) -> bool:
+    if obj.type_names and obj.type_names[0].startswith(SELECTED):
+        return prop(obj, name) is not None
+    return has_prop(obj, name)
+
+
 def _parse_adapter(obj: PSObjectData) -> AdapterFacts:
-    management_os = bool(prop(obj, "IsManagementOs")) or obj.is_a("Microsoft.HyperV.PowerShell.VMInternalNetworkAdapter")
-    supported = frozenset(option for option, name in ADAPTER_PROPERTIES.items() if has_prop(obj, name))
+    management_os = bool(prop(obj, "IsManagementOs")) or is_of(obj, "Microsoft.HyperV.PowerShell.VMInternalNetworkAdapter")
+    supported = frozenset(option for option, name in ADAPTER_PROPERTIES.items() if _supports(obj, name))
     return AdapterFacts(
         name=str(prop(obj, "Name")),
         vm_name=None if management_os else prop(obj, "VMName"),
@@ -532,7 +554,7 @@ def parse_observed(objects: list[PSObjectData]) -> Observed:
     for obj in objects:
         if obj.is_a("Microsoft.HyperV.PowerShell.VMHost"):
             host = _parse_host(obj)
-        elif obj.is_a("Microsoft.HyperV.PowerShell.VirtualMachine"):
+        elif is_of(obj, "Microsoft.HyperV.PowerShell.VirtualMachine"):
             vms.append(_parse_vm(obj))
         elif obj.is_a("Microsoft.HyperV.PowerShell.VMSwitchTeam"):
             teams[name_key(str(prop(obj, "Name")))] = (
@@ -542,9 +564,9 @@ def parse_observed(objects: list[PSObjectData]) -> Observed:
             )
         elif obj.is_a("Microsoft.HyperV.PowerShell.VMSwitch"):
             switches.append(_parse_switch(obj))
-        elif obj.is_a("Microsoft.HyperV.PowerShell.VMNetworkAdapterBase") or obj.is_a(
-            "Microsoft.HyperV.PowerShell.VMNetworkAdapter"
-        ) or obj.is_a("Microsoft.HyperV.PowerShell.VMInternalNetworkAdapter"):
+        elif is_of(obj, "Microsoft.HyperV.PowerShell.VMNetworkAdapterBase") or is_of(
+            obj, "Microsoft.HyperV.PowerShell.VMNetworkAdapter"
+        ) or is_of(obj, "Microsoft.HyperV.PowerShell.VMInternalNetworkAdapter"):
             adapters.append((obj, _parse_adapter(obj)))
     nics = _parse_nics(objects)
     named: dict[tuple, int] = {}

@@ -48,7 +48,8 @@ def test_the_targeted_read_asks_only_for_the_named_vms():
     runner = CountingRunner(runner_for(host))
     have = read_host(runner, ReadScope(("web01", "db01")))
     (statements,) = runner.calls
-    rendered = [render_statement(statement) for statement in statements]
+    # The cmdlets that choose the objects (each is piped to Select-Object, tested below).
+    rendered = [render_statement(statement[:1]) for statement in statements]
     assert "Get-VM -Name 'web01','db01'" in rendered
     assert "Get-VMNetworkAdapter -VMName 'web01','db01'" in rendered
     assert not any("-All" in line or "ManagementOS" in line for line in rendered)
@@ -104,3 +105,50 @@ def test_targeted_read_is_the_whole_read_of_those_vms(scenario):
 
 def test_whole_host_read_is_unchanged():
     assert read_statements(None) is READ_STATEMENTS
+
+
+def _observed_fields(observed):
+    return (observed.host, observed.vms, observed.switches, observed.adapters, observed.nics, observed.parking,
+            config_to_dict(observed.config))
+
+
+@pytest.mark.parametrize("scenario", shipped_scenarios())
+def test_the_projected_read_parses_into_the_same_observed(scenario):
+    for host in load_scenario(scenario):
+        runner = runner_for(host)
+        full = read_host(runner, project=False)
+        assert _observed_fields(read_host(runner)) == _observed_fields(full)
+        names = tuple(vm.name for vm in full.vms[:2])
+        scope = ReadScope(names, management_os=True)
+        assert _observed_fields(read_host(runner, scope)) == _observed_fields(read_host(runner, scope, project=False))
+
+
+def test_vms_and_adapters_are_read_through_select_object():
+    host = load_scenario("capable")[0]
+    runner = CountingRunner(runner_for(host))
+    read_host(runner, ReadScope(("web01",)))
+    (statements,) = runner.calls
+    selected = {statement[0].name: statement[-1].parameters["Property"]
+                for statement in statements if statement[-1].name == "Select-Object"}
+    assert set(selected) == {"Get-VM", "Get-VMNetworkAdapter"}
+    assert {"Name", "State"} <= set(selected["Get-VM"])
+    assert {"IovWeight", "VrssEnabledRequested", "SwitchName", "Status"} <= set(selected["Get-VMNetworkAdapter"])
+    full = runner_for(host).run(read_statements(ReadScope(("web01",)), project=False))
+    adapter = next(obj for obj in full.output if obj.is_a("Microsoft.HyperV.PowerShell.VMNetworkAdapter"))
+    assert len(selected["Get-VMNetworkAdapter"]) * 2 < len(adapter.properties)
+
+
+def test_options_a_2012_r2_host_lacks_stay_unsupported_through_the_projection():
+    # Select-Object gives a property the object lacks as $null: that must not read as support.
+    [host] = load_scenario_text("""
+hosts:
+  - name: HV12
+    os_version: 2012R2
+    switches: [{name: int, type: Internal}]
+    vms: [{name: old01, adapters: [{switch: int}]}]
+""")
+    whole = read_host(runner_for(host), project=False)
+    projected = read_host(runner_for(host))
+    [adapter] = [a for a in whole.adapters if not a.management_os]
+    assert "vrss_enabled" not in adapter.supported_options and "iov_weight" in adapter.supported_options
+    assert [a.supported_options for a in projected.adapters] == [a.supported_options for a in whole.adapters]

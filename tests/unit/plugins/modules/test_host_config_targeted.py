@@ -40,7 +40,8 @@ def pipelines(run, monkeypatch):
 
 
 def _adapter_reads(pipeline):
-    return [line for line in pipeline if line.startswith("Get-VMNetworkAdapter")]
+    """The adapter reads of a pipeline, without the Select-Object that projects them."""
+    return [line.split(" | ")[0] for line in pipeline if line.startswith("Get-VMNetworkAdapter")]
 
 
 def test_a_task_naming_adapters_reads_only_their_vms(run, pipelines):
