@@ -114,6 +114,13 @@ def describe(host: HostState, spec: CommandSpec) -> tuple[str | None, str]:
     return definition.name, str(pre.values.get("ErrorAction", "Continue"))
 
 
+def command_type(host: HostState, name: str) -> str:
+    """``Cmdlet`` or ``Function``: what the command called ``name`` is on this host (error records
+    name it in CommandInfo_CommandType)."""
+    definition = lookup(name, host.os_version)
+    return definition.command_type if definition is not None else "Cmdlet"
+
+
 HYPERV_COMMANDS = "Microsoft.HyperV.PowerShell.Commands."
 
 
@@ -235,7 +242,7 @@ def command_metadata(host: HostState, names: t.Sequence[str], command_type: int,
     """The commands a GET_COMMAND_METADATA request selects on this host: name patterns
     (wildcards, any case), a CommandTypes mask (Function 2, Cmdlet 8) and module patterns.
     Each as (name, module, "Cmdlet" | "Function", [(parameter, .NET type, aliases, is a switch)]).
-    Hyper-V's cmdlets are compiled cmdlets; the NetAdapter module's are CDXML functions."""
+    Hyper-V's and the core cmdlets are compiled cmdlets; the NetAdapter module's are CDXML functions."""
     import fnmatch  # pylint: disable=import-outside-toplevel
 
     from .cmdlets import REGISTRY  # pylint: disable=import-outside-toplevel
@@ -248,7 +255,7 @@ def command_metadata(host: HostState, names: t.Sequence[str], command_type: int,
     for definition in sorted(REGISTRY.values(), key=lambda d: d.name.lower()):
         if not versions.at_least(host.os_version, definition.since):
             continue
-        kind = "Cmdlet" if definition.module == "Hyper-V" else "Function"
+        kind = definition.command_type
         if not command_type & (8 if kind == "Cmdlet" else 2):
             continue
         if not hit(names or ["*"], definition.name) or (namespaces and not hit(namespaces, definition.module)):

@@ -29,6 +29,12 @@ class CmdletDef:
     """What the cmdlet does after its last input (EndProcessing): Measure-Object and
     ConvertTo-Json write their one answer here, even when no input came."""
 
+    @property
+    def command_type(self) -> str:
+        """``Function`` for the NetAdapter module's commands (CDXML generates functions), else
+        ``Cmdlet`` (the Hyper-V module and the core cmdlets are compiled)."""
+        return "Function" if self.module == "NetAdapter" else "Cmdlet"
+
 
 REGISTRY: dict[str, CmdletDef] = {}
 

@@ -692,13 +692,9 @@ VISIBILITY = "System.Management.Automation.SessionStateEntryVisibility"
 enums.ENUMS.setdefault(VISIBILITY, {"Public": 0, "Private": 1})
 
 # The NetAdapter commands are CDXML functions; everything else here is a compiled cmdlet.
-_FUNCTION_MODULES = {"NetAdapter"}
-
-
 def command_info(definition: t.Any) -> PSObj:
     """A CommandInfo as Get-Command writes it (CmdletInfo, or FunctionInfo for CDXML commands)."""
-    is_function = definition.module in _FUNCTION_MODULES
-    kind = "Function" if is_function else "Cmdlet"
+    kind = definition.command_type
     verb, _, noun = definition.name.partition("-")
     sig = definition.signature
     return PSObj(
@@ -726,7 +722,7 @@ def get_command(ctx: Context, b: Bound) -> None:
         kinds = {k.lower() for k in b["CommandType"]}
         if "all" not in kinds:
             visible = [d for d in visible
-                       if ("function" if d.module in _FUNCTION_MODULES else "cmdlet") in kinds]
+                       if d.command_type.lower() in kinds]
     if b.get("Verb"):
         visible = [d for d in visible if any(matches(v, d.name.partition("-")[0]) for v in b["Verb"])]
     if b.get("Noun"):

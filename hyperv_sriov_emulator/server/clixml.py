@@ -23,6 +23,7 @@ The shapes follow what Windows PowerShell writes at remoting depth 1:
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import re
 import typing as t
@@ -50,9 +51,11 @@ CIM_INSTANCE = "Microsoft.Management.Infrastructure.CimInstance"
 ENUM_BASES = ("System.Enum", "System.ValueType", "System.Object")
 ARRAY_BASES = ("System.Array", "System.Object")
 
-# PowerShell's own CommandTypes and SessionStateEntryVisibility values, used in error records.
-_COMMAND_TYPE_CMDLET = 8
+# CommandTypes: Function 2, Cmdlet 8. Hyper-V's cmdlets are compiled; the NetAdapter ones are CDXML functions.
+COMMAND_TYPE_VALUES = {"Function": 2, "Cmdlet": 8}
+# PowerShell's own SessionStateEntryVisibility value, used in error records.
 _VISIBILITY_PUBLIC = 0
+_MSCORLIB = "mscorlib, Version=4.0.0.0, Culture=neutral, PublicKeyToken=b77a5c561934e089"
 
 
 def escape_text(text: str) -> str:
@@ -316,15 +319,205 @@ def _target_name(target: t.Any) -> str:
     return str(target)
 
 
-def _error_record(writer: _Writer, error: psobj.PSError, command: str | None, position: int, length: int,
-                  name: str | None = None, merged: bool = False) -> None:
+def ellipsize(text: str) -> str:
+    """A CategoryInfo field as Windows PowerShell 5.1 shortens it in the category message: longer
+    than 40 characters, the first and last 15 around ``...`` (ErrorCategoryInfo.Ellipsize in
+    PowerShell's ``engine/ErrorPackage.cs``; the 5.1 widths as pypsrp's recordings show them,
+    ``(Transport failu...6a92dcb6f8a3f8f:String)`` in ``test_client_copy_file_failure.yml``)."""
+    return text if len(text) <= 40 else "%s...%s" % (text[:15], text[-15:])
+
+
+@dataclasses.dataclass(frozen=True)
+class Invocation:
+    """The command a record came from, as the client invoked it: what InvocationInfo says."""
+
+    command: str = ""
+    """The command's name (MyCommand, CommandInfo_Name)."""
+    name: str | None = None
+    """InvocationName: the name as the client spelled it (default: ``command``)."""
+    command_type: str = "Cmdlet"
+    """Cmdlet (Hyper-V and the core cmdlets) or Function (the NetAdapter module is CDXML)."""
+    position: int = 1
+    length: int = 1
+    bound: tuple[tuple[str, t.Any], ...] = ()
+    """The named parameters the client sent, as (name, plain value)."""
+
+
+# .NET exception classes above the ones the emulator's records name, most derived first, and the
+# HResult each family carries. Sources: pypsrp's recordings (RuntimeException and
+# CommandNotFoundException chains, HResult -2146233087); PowerShell's source for the classes it
+# defines (ParseException, ParameterBindingException, PipelineStoppedException, HostException and
+# WildcardPatternException derive from RuntimeException; PSArgumentException from ArgumentException;
+# PSInvalidOperationException from InvalidOperationException; CimJobException from SystemException);
+# .NET's HResults (COR_E_EXCEPTION, COR_E_SYSTEM, E_INVALIDARG, COR_E_INVALIDOPERATION,
+# COR_E_NOTSUPPORTED). VirtualizationException and CimException: System.Exception (the emulator's
+# reading of Microsoft's API reference for CimException; VirtualizationException's is not public).
+_SYSTEM = ("System.SystemException", "System.Exception", "System.Object")
+_RUNTIME = ("System.Management.Automation.RuntimeException",) + _SYSTEM
+_EXCEPTION_BASES: dict[str, tuple[tuple[str, ...], int]] = {
+    "System.Management.Automation.RuntimeException": (_SYSTEM, -2146233087),
+    "System.Management.Automation.PSArgumentException": (("System.ArgumentException",) + _SYSTEM, -2147024809),
+    "System.ArgumentException": (_SYSTEM, -2147024809),
+    "System.Management.Automation.PSInvalidOperationException": (("System.InvalidOperationException",) + _SYSTEM,
+                                                                 -2146233079),
+    "System.InvalidOperationException": (_SYSTEM, -2146233079),
+    "System.NotSupportedException": (_SYSTEM, -2146233067),
+    "Microsoft.PowerShell.Cmdletization.Cim.CimJobException": (_SYSTEM, -2146233087),
+}
+_EXCEPTION_BASES.update(dict.fromkeys((
+    "System.Management.Automation.CommandNotFoundException", "System.Management.Automation.ParseException",
+    "System.Management.Automation.ParameterBindingException", "System.Management.Automation.PipelineStoppedException",
+    "System.Management.Automation.Host.HostException", "System.Management.Automation.WildcardPatternException",
+), (_RUNTIME, -2146233087)))
+_EXCEPTION = (("System.Exception", "System.Object"), -2146233088)
+
+_PS_BOUND_PARAMETERS = (
+    "System.Management.Automation.PSBoundParametersDictionary",
+    "System.Collections.Generic.Dictionary`2[[System.String, %s],[System.Object, %s]]" % (_MSCORLIB, _MSCORLIB),
+    "System.Object",
+)
+_OBJECT_LIST = "System.Collections.Generic.List`1[[System.Object, %s]]" % _MSCORLIB
+_INT_COLLECTION = "System.Collections.ObjectModel.ReadOnlyCollection`1[[System.Int32, %s]]" % _MSCORLIB
+_COMMAND_ORIGIN = "System.Management.Automation.CommandOrigin"
+
+
+def _exception(writer: _Writer, error: psobj.PSError) -> None:
+    """The record's Exception as a host serializes one that was created, not thrown: type chain,
+    ``<type>: <message>`` as its ToString, the public properties of its family, empty Data
+    (ListDictionaryInternal), no stack, no source (pypsrp's recordings)."""
+    bases, hresult = _EXCEPTION_BASES.get(error.exception_type, _EXCEPTION)
     parts = writer.parts
-    command = error.command or command or ""
+    parts.append('<Obj N="Exception" RefId="%d">' % writer._next_ref())
+    writer.type_names((error.exception_type,) + bases)
+    parts.append("<ToString>%s</ToString><Props>" % escape_text("%s: %s" % (error.exception_type, error.message)))
+    runtime = "System.Management.Automation.RuntimeException" in (error.exception_type,) + bases
+    if runtime or error.exception_type.startswith("System.Management.Automation.PS"):
+        # The ErrorRecord the exception carries, past the serialization depth: its text.
+        writer.value(error.message, "ErrorRecord")
+    if error.exception_type.endswith(".CommandNotFoundException"):
+        writer.value(error.target if isinstance(error.target, str) else None, "CommandName")
+    if runtime:
+        writer.value(False, "WasThrownFromThrowStatement")
+    writer.value(error.message, "Message")
+    if "System.ArgumentException" in (error.exception_type,) + bases:
+        writer.value(None, "ParamName")
+    parts.append('<Obj N="Data" RefId="%d">' % writer._next_ref())
+    writer.type_names(("System.Collections.ListDictionaryInternal", "System.Object"))
+    parts.append("<DCT /></Obj>")
+    for name in ("InnerException", "TargetSite", "StackTrace", "HelpLink", "Source"):
+        writer.value(None, name)
+    writer.value(psobj.Int32(hresult), "HResult")
+    parts.append("</Props></Obj>")
+
+
+def _invocation_info(writer: _Writer, inv: Invocation) -> None:
+    """InvocationInfo as an object (its public properties at depth 1), for a command a client
+    added to a pipeline (no script: no line, position or script name; origin Runspace)."""
+    parts = writer.parts
+    parts.append('<Obj N="InvocationInfo" RefId="%d">' % writer._next_ref())
+    writer.type_names(("System.Management.Automation.InvocationInfo", "System.Object"))
+    parts.append("<ToString>System.Management.Automation.InvocationInfo</ToString><Props>")
+    # MyCommand is a CmdletInfo/FunctionInfo past the depth: its text, the command's name.
+    writer.value(inv.command or None, "MyCommand")
+    _bound_parameters(writer, inv, "BoundParameters")
+    _unbound_arguments(writer, "UnboundArguments")
+    writer.value(psobj.Int32(0), "ScriptLineNumber")
+    writer.value(psobj.Int32(0), "OffsetInLine")
+    writer.value(psobj.Int64(_HISTORY_ID), "HistoryId")
+    writer.value("", "ScriptName")
+    writer.value("", "Line")
+    writer.value("", "PositionMessage")
+    writer.value("", "PSScriptRoot")
+    writer.value(None, "PSCommandPath")
+    writer.value(inv.name or inv.command, "InvocationName")
+    writer.value(psobj.Int32(inv.length), "PipelineLength")
+    writer.value(psobj.Int32(inv.position), "PipelinePosition")
+    writer.value(inv.position > 1, "ExpectingInput")
+    writer.value("Runspace", "CommandOrigin")
+    writer.value(None, "DisplayScriptPosition")
+    parts.append("</Props></Obj>")
+
+
+def _bound_parameters(writer: _Writer, inv: Invocation, name: str) -> None:
+    parts = writer.parts
+    parts.append('<Obj N="%s" RefId="%d">' % (name, writer._next_ref()))
+    writer.type_names(_PS_BOUND_PARAMETERS)
+    parts.append("<DCT>")
+    for key, value in inv.bound:
+        parts.append("<En>")
+        writer.value(key, "Key")
+        # Past the serialization depth: primitives stay typed, a present switch is its text.
+        writer.value("True" if value is None else value, "Value")
+        parts.append("</En>")
+    parts.append("</DCT></Obj>")
+
+
+def _unbound_arguments(writer: _Writer, name: str) -> None:
+    writer.parts.append('<Obj N="%s" RefId="%d">' % (name, writer._next_ref()))
+    writer.type_names((_OBJECT_LIST, "System.Object"))
+    writer.parts.append("<LST /></Obj>")
+
+
+# A pipeline added to the runspace's history: the id pypsrp's recorded exchanges show.
+_HISTORY_ID = 1
+
+
+def _extended_invocation(writer: _Writer, inv: Invocation) -> None:
+    """The notes InvocationInfo.ToPSObjectForRemoting adds when the client asked for invocation
+    info (pypsrp does, RemoteStreamOptions AddInvocationInfo), in PowerShell's order
+    (``engine/InvocationInfo.cs``; the shape of pypsrp's ``test_client_copy_file_warning.yml``)."""
+    _bound_parameters(writer, inv, "InvocationInfo_BoundParameters")
+    writer.value(psobj.Enum(_COMMAND_ORIGIN, "Runspace", 0), "InvocationInfo_CommandOrigin")
+    writer.value(inv.position > 1, "InvocationInfo_ExpectingInput")
+    writer.value(inv.name or inv.command, "InvocationInfo_InvocationName")
+    writer.value("", "InvocationInfo_Line")
+    writer.value(psobj.Int32(0), "InvocationInfo_OffsetInLine")
+    writer.value(psobj.Int64(_HISTORY_ID), "InvocationInfo_HistoryId")
+    # One counter per command of the pipeline plus the host's: objects each has seen so far.
+    writer.value(psobj.TypedList("System.Int32[]", tuple(psobj.Int32(0) for _ in range(inv.length + 1))),
+                 "InvocationInfo_PipelineIterationInfo")
+    writer.value(psobj.Int32(inv.length), "InvocationInfo_PipelineLength")
+    writer.value(psobj.Int32(inv.position), "InvocationInfo_PipelinePosition")
+    writer.value("", "InvocationInfo_PSScriptRoot")
+    writer.value(None, "InvocationInfo_PSCommandPath")
+    writer.value("", "InvocationInfo_PositionMessage")
+    writer.value(psobj.Int32(0), "InvocationInfo_ScriptLineNumber")
+    writer.value("", "InvocationInfo_ScriptName")
+    _unbound_arguments(writer, "InvocationInfo_UnboundArguments")
+    writer.value(False, "SerializeExtent")
+    writer.value(psobj.Enum("System.Management.Automation.CommandTypes", inv.command_type,
+                            COMMAND_TYPE_VALUES[inv.command_type]), "CommandInfo_CommandType")
+    # The real Definition is the cmdlet's syntax (a CDXML function's body); the emulator gives its name.
+    writer.value(inv.command, "CommandInfo_Definition")
+    writer.value(inv.command, "CommandInfo_Name")
+    writer.value(psobj.Enum("System.Management.Automation.SessionStateEntryVisibility", "Public", _VISIBILITY_PUBLIC),
+                 "CommandInfo_Visibility")
+
+
+def _pipeline_iteration(writer: _Writer, inv: Invocation, name: str) -> None:
+    writer.parts.append('<Obj N="%s" RefId="%d">' % (name, writer._next_ref()))
+    writer.type_names((_INT_COLLECTION, "System.Object"))
+    writer.parts.append("<LST>%s</LST></Obj>" % ("<I32>0</I32>" * (inv.length + 1)))
+
+
+def _error_record(writer: _Writer, error: psobj.PSError, inv: Invocation, name: str | None = None,
+                  merged: bool = False, extended: bool = True) -> None:
+    """An ErrorRecord as ErrorRecord.ToPSObjectForRemoting writes it (PowerShell
+    ``engine/ErrorPackage.cs``): Exception, TargetObject, FullyQualifiedErrorId, InvocationInfo,
+    the ErrorCategory_* notes, then ``SerializeExtendedInfo`` and, when true, the InvocationInfo_*
+    and CommandInfo_* notes and PipelineIterationInfo. A host sets it for the error stream when
+    the client asked for invocation info; a failed pipeline's own record has it false (pypsrp's
+    ``test_psrp_error_failed.yml``). No ErrorDetails_ScriptStackTrace: no script ran."""
+    parts = writer.parts
+    command = error.command or inv.command
+    if command != inv.command:
+        inv = dataclasses.replace(inv, command=command, name=None)
     category = category_name(error.category)
     reason = error.exception_type.rsplit(".", 1)[-1]
     target_name = _target_name(error.target)
     target_type = _target_type(error.target)
-    category_message = "%s: (%s:%s) [%s], %s" % (category, target_name, target_type, command, reason)
+    category_message = "%s: (%s:%s) [%s], %s" % (category, ellipsize(target_name), ellipsize(target_type),
+                                                  ellipsize(command), reason)
 
     parts.append('<Obj%s RefId="%d">' % (_attr(name), writer._next_ref()))
     writer.type_names(("System.Management.Automation.ErrorRecord", "System.Object"))
@@ -333,84 +526,43 @@ def _error_record(writer: _Writer, error: psobj.PSError, command: str | None, po
         # A record redirected into the output stream (2>&1, merge_error) says so first, as
         # ErrorRecord.ToPSObjectForRemoting writes it (pypsrp test_psrp_merge_commands.yml).
         writer.value(True, "writeErrorStream")
-
-    parts.append('<Obj N="Exception" RefId="%d">' % writer._next_ref())
-    writer.type_names((error.exception_type, "System.Exception", "System.Object"))
-    parts.append("<ToString>%s</ToString><Props>" % escape_text(error.message))
-    writer.value(error.message, "Message")
-    writer.value(None, "Data")
-    writer.value(None, "InnerException")
-    writer.value(None, "TargetSite")
-    writer.value(None, "StackTrace")
-    writer.value(None, "HelpLink")
-    writer.value(error.exception_type.rsplit(".", 2)[0], "Source")
-    writer.value(psobj.Int32(-2146233087), "HResult")
-    parts.append("</Props></Obj>")
-
+    _exception(writer, error)
     if isinstance(error.target, psobj.PSObj):
         writer.top_object(error.target, "TargetObject")
     else:
         writer.value(error.target, "TargetObject")
     writer.value(error.fqid, "FullyQualifiedErrorId")
-
-    parts.append('<Obj N="InvocationInfo" RefId="%d">' % writer._next_ref())
-    writer.type_names(("System.Management.Automation.InvocationInfo", "System.Object"))
-    parts.append("<ToString>System.Management.Automation.InvocationInfo</ToString><Props>")
-    writer.value(command, "MyCommand")
-    writer.value(command, "InvocationName")
-    writer.value(psobj.Int32(length), "PipelineLength")
-    writer.value(psobj.Int32(position), "PipelinePosition")
-    writer.value(False, "ExpectingInput")
-    writer.value("", "Line")
-    parts.append("</Props></Obj>")
-
+    _invocation_info(writer, inv)
     writer.value(psobj.Int32(category_value(error.category)), "ErrorCategory_Category")
     writer.value(command, "ErrorCategory_Activity")
     writer.value(reason, "ErrorCategory_Reason")
     writer.value(target_name, "ErrorCategory_TargetName")
     writer.value(target_type, "ErrorCategory_TargetType")
     writer.value(category_message, "ErrorCategory_Message")
-    writer.value(True, "SerializeExtendedInfo")
-    writer.value(command, "InvocationInfo_InvocationName")
-    writer.value(False, "InvocationInfo_ExpectingInput")
-    writer.value("", "InvocationInfo_Line")
-    writer.value(psobj.Int32(0), "InvocationInfo_OffsetInLine")
-    writer.value("", "InvocationInfo_PositionMessage")
-    writer.value(psobj.Int32(0), "InvocationInfo_ScriptLineNumber")
-    writer.value(psobj.Int64(-1), "InvocationInfo_HistoryId")
-    writer.value(psobj.Int32(length), "InvocationInfo_PipelineLength")
-    writer.value(psobj.Int32(position), "InvocationInfo_PipelinePosition")
-    writer.value(
-        psobj.Enum("System.Management.Automation.CommandTypes", "Cmdlet", _COMMAND_TYPE_CMDLET),
-        "CommandInfo_CommandType",
-    )
-    writer.value(command, "CommandInfo_Definition")
-    writer.value(command, "CommandInfo_Name")
-    writer.value(
-        psobj.Enum("System.Management.Automation.SessionStateEntryVisibility", "Public", _VISIBILITY_PUBLIC),
-        "CommandInfo_Visibility",
-    )
-    writer.value("", "ErrorDetails_ScriptStackTrace")
+    writer.value(extended, "SerializeExtendedInfo")
+    if extended:
+        _extended_invocation(writer, inv)
+        _pipeline_iteration(writer, inv, "PipelineIterationInfo")
     parts.append("</MS></Obj>")
 
 
-def error_record(error: psobj.PSError, command: str | None = None, position: int = 1, length: int = 1,
-                 merged: bool = False, cim: CimClassCache | None = None) -> bytes:
+def error_record(error: psobj.PSError, invocation: Invocation | None = None, merged: bool = False,
+                 cim: CimClassCache | None = None, extended: bool = True) -> bytes:
     """One ERROR_RECORD payload (a non-terminating error written by a cmdlet), or with ``merged``
-    the PIPELINE_OUTPUT payload of a record the command's error stream was merged into output."""
+    the PIPELINE_OUTPUT payload of a record the command's error stream was merged into output.
+    ``extended``: the client asked for invocation info on error records (RemoteStreamOptions)."""
     writer = _Writer(cim)
-    _error_record(writer, error, command, position, length, merged=merged)
+    _error_record(writer, error, invocation or Invocation(), merged=merged, extended=extended)
     return writer.text()
 
 
-def pipeline_state(state: int, error: psobj.PSError | None = None, command: str | None = None,
-                   position: int = 1, length: int = 1) -> bytes:
+def pipeline_state(state: int, error: psobj.PSError | None = None, invocation: Invocation | None = None) -> bytes:
     """One PIPELINE_STATE payload; a failed or stopped pipeline carries its error record."""
     writer = _Writer()
     writer.parts.append('<Obj RefId="%d"><MS>' % writer._next_ref())
     writer.value(psobj.Int32(state), "PipelineState")
     if error is not None:
-        _error_record(writer, error, command, position, length, name="ExceptionAsErrorRecord")
+        _error_record(writer, error, invocation or Invocation(), name="ExceptionAsErrorRecord", extended=False)
     writer.parts.append("</MS></Obj>")
     return writer.text()
 
@@ -515,14 +667,11 @@ def application_private_data(os_version: str, build: str, revision: int) -> byte
 
 # -- GET_COMMAND_METADATA ------------------------------------------------------------------------------
 _ASSEMBLY_SMA = "System.Management.Automation, Version=3.0.0.0, Culture=neutral, PublicKeyToken=31bf3856ad364e35"
-_ASSEMBLY_MSCORLIB = "mscorlib, Version=4.0.0.0, Culture=neutral, PublicKeyToken=b77a5c561934e089"
 _OUTPUT_TYPES = "System.Collections.ObjectModel.ReadOnlyCollection`1[[System.Management.Automation.PSTypeName, %s]]" % _ASSEMBLY_SMA
 _PARAMETERS = ("System.Collections.Generic.Dictionary`2[[System.String, %s],[System.Management.Automation.ParameterMetadata, %s]]"
-               % (_ASSEMBLY_MSCORLIB, _ASSEMBLY_SMA))
-_ALIASES = "System.Collections.ObjectModel.Collection`1[[System.String, %s]]" % _ASSEMBLY_MSCORLIB
+               % (_MSCORLIB, _ASSEMBLY_SMA))
+_ALIASES = "System.Collections.ObjectModel.Collection`1[[System.String, %s]]" % _MSCORLIB
 _COMMAND_TYPES = "System.Management.Automation.CommandTypes"
-# CommandTypes: Function 2, Cmdlet 8. Hyper-V's cmdlets are compiled; the NetAdapter ones are CDXML functions.
-COMMAND_TYPE_VALUES = {"Function": 2, "Cmdlet": 8}
 
 
 def command_metadata_count(count: int) -> bytes:

@@ -63,6 +63,8 @@ _HEADER = 40
 # PipelineResultTypes.Output: a command whose error stream is merged into output (2>&1).
 _RESULT_OUTPUT = 1
 _RESULT_ERROR = 2
+# RemoteStreamOptions (MS-PSRP 2.2.3.8): invocation info on error, warning, debug, verbose records.
+_INFO_ERROR, _INFO_WARNING, _INFO_DEBUG, _INFO_VERBOSE = 1, 2, 4, 8
 
 
 def _message(message_type: PSRPMessageType, data: bytes, rpid: uuid.UUID, pid: uuid.UUID | None) -> bytes:
@@ -163,6 +165,8 @@ class PipelineRun:
         self.server_pipeline = ServerPipeline(shell.pool, self.uuid)
         # CIM class declarations travel once per pipeline, as on a host.
         self.cim = clixml.CimClassCache(shell.endpoint.machine)
+        self.stream_options = 0
+        """The client's RemoteStreamOptions (MS-PSRP 2.2.3.8): which records carry invocation info."""
 
     def send(self, message_type: PSRPMessageType, data: bytes) -> None:
         self.outbox.put_message(_message(message_type, data, self.shell.pool.runspace_pool_id, self.uuid))
@@ -273,6 +277,7 @@ class Shell:
         if name == "CreatePipelineEvent":
             run = self.pipelines.get(str(event.pipeline_id).upper())
             if run is not None:
+                run.stream_options = int(getattr(event.pipeline, "remote_stream_options", 0) or 0)
                 run.start(list(event.pipeline.commands))
         elif name == "GetCommandMetadataEvent":
             run = self.pipelines.get(str(event.pipeline_id).upper())
@@ -498,7 +503,7 @@ class HostEndpoint:
     def _run_statements(self, run: PipelineRun, commands: list[t.Any]) -> None:
         mutated = False
         final_state = STATE_COMPLETED
-        final_error: tuple[psobj.PSError, str, int, int] | None = None
+        final_error: tuple[psobj.PSError, clixml.Invocation] | None = None
         dropped = False
         for statement in self._split_statements(commands):
             if run.stop_requested.is_set():
@@ -511,7 +516,8 @@ class HostEndpoint:
                 final_state = STATE_FAILED
                 error, position = refusals[0]
                 # Script text is no command name: the record names the scripting engine instead.
-                final_error = (error, error.command or "<ScriptBlock>", position, length)
+                final_error = (error, clixml.Invocation(error.command or "<ScriptBlock>", position=position,
+                                                        length=length))
                 break
 
             specs = [
@@ -536,12 +542,14 @@ class HostEndpoint:
             if fault_hit is not None:
                 fault, action, position = fault_hit
                 error = fault.error()
+                invocation = self._invocation(error, statement, described, position)
                 if fault.terminating or action == "Stop":
                     final_state = STATE_FAILED
-                    final_error = (error, fault.cmdlet, position, length)
+                    final_error = (error, invocation)
                     break
                 if action not in ("SilentlyContinue", "Ignore"):
-                    run.send(PSRPMessageType.ErrorRecord, clixml.error_record(error, fault.cmdlet, position, length))
+                    run.send(PSRPMessageType.ErrorRecord,
+                             clixml.error_record(error, invocation, extended=bool(run.stream_options & _INFO_ERROR)))
                 continue
 
             result = self.invoke(self.host, [specs])
@@ -560,15 +568,18 @@ class HostEndpoint:
                     run.send(PSRPMessageType.PipelineOutput, clixml.output_object(item, run.cim))
                     continue
                 command = self._command_of(item, statement)
+                invocation = self._invocation(item, statement, described)
+                extended = bool(run.stream_options & _INFO_ERROR)
                 if merges.get(command.lower(), merges[None]):
                     run.send(PSRPMessageType.PipelineOutput,
-                             clixml.error_record(item, command, merged=True, cim=run.cim))
+                             clixml.error_record(item, invocation, merged=True, cim=run.cim, extended=extended))
                 else:
-                    run.send(PSRPMessageType.ErrorRecord, clixml.error_record(item, command, cim=run.cim))
+                    run.send(PSRPMessageType.ErrorRecord,
+                             clixml.error_record(item, invocation, cim=run.cim, extended=extended))
             if result.terminating is not None:
                 final_state = STATE_FAILED
                 error = result.terminating
-                final_error = (error, self._command_of(error, statement), 1, length)
+                final_error = (error, self._invocation(error, statement, described))
                 break
 
         try:
@@ -582,7 +593,7 @@ class HostEndpoint:
                     log.exception("saving the state of %s failed", getattr(self.host, "name", "?"))
 
     def _finish(self, run: PipelineRun, final_state: int,
-                final_error: tuple[psobj.PSError, str, int, int] | None, dropped: bool) -> None:
+                final_error: tuple[psobj.PSError, clixml.Invocation] | None, dropped: bool) -> None:
         if dropped:
             run.outbox.finish(dropped=True)
             return
@@ -597,8 +608,8 @@ class HostEndpoint:
                 ),
             ))
         elif final_error is not None:
-            error, command, position, length = final_error
-            state = clixml.pipeline_state(STATE_FAILED, error, command, position, length)
+            error, invocation = final_error
+            state = clixml.pipeline_state(STATE_FAILED, error, invocation)
             run.send(PSRPMessageType.PipelineState, state)
         else:
             run.send(PSRPMessageType.PipelineState, clixml.pipeline_state(STATE_COMPLETED))
@@ -621,6 +632,26 @@ class HostEndpoint:
                 merges[key.lower()] = bool(flag)
         merges[None] = bool(flag)
         return merges
+
+    def _invocation(self, error: psobj.PSError, statement: list[t.Any],
+                    described: list[tuple[str | None, str]], position: int | None = None) -> clixml.Invocation:
+        """The InvocationInfo of the statement's command that wrote ``error``: found by its
+        canonical name (else ``position``, else the first), named as the client spelled it, with
+        the named parameters the client sent."""
+        command = self._command_of(error, statement)
+        index = next((i for i, (name, _action) in enumerate(described)
+                      if name is not None and name.lower() == command.lower()), None)
+        if index is None:
+            index = position - 1 if position is not None else 0
+        sent = statement[index] if index < len(statement) else None
+        bound = tuple((str(name), clixml.to_python(value)) for name, value in (sent.parameters if sent else ())
+                      if name is not None)
+        try:
+            command_type = engine.command_type(self.host, command)
+        except Exception:  # a host without a cmdlet layer (a test's fake): a compiled cmdlet
+            command_type = "Cmdlet"
+        return clixml.Invocation(command, str(sent.command_text) if sent is not None else None, command_type,
+                                 index + 1, len(statement), bound)
 
     @staticmethod
     def _command_of(error: psobj.PSError, statement: list[t.Any]) -> str:

@@ -9,11 +9,16 @@ from __future__ import annotations
 
 import pytest
 from pypsrp.complex_objects import GenericComplexObject
+from pypsrp.powershell import PowerShell, RunspacePool
+from pypsrp.wsman import WSMan
 
 from ansible_collections.sriov.hyperv.plugins.module_utils.transport._connection import ConnectionOptions
 from ansible_collections.sriov.hyperv.plugins.module_utils.transport._psrp_runner import PsrpRunner
 from ansible_collections.sriov.hyperv.plugins.module_utils.transport._runner import Command
-from test_conformance_wire import PIPELINE_OUTPUT, _exchange, _pipeline_messages, served  # noqa: F401 (fixture)
+from hyperv_sriov_emulator.server.client import wsman_kwargs
+from test_conformance_wire import (  # noqa: F401 (served is a fixture)
+    ERROR_RECORD, PIPELINE_OUTPUT, PIPELINE_STATE, _exchange, _pipeline_messages, served,
+)
 
 HYPERV_OBJECTS = "Microsoft.HyperV.PowerShell.Objects, Version=10.0.0.0, Culture=neutral, PublicKeyToken=31bf3856ad364e35"
 
@@ -68,3 +73,98 @@ def test_the_collection_reads_a_generic_list_as_a_list(served, fast):
     assert adapter.properties["AclList"] == [] and adapter.properties["RoutingDomainList"] == []
     assert len(vm.properties["NetworkAdapters"]) == 1
     assert vm.properties["NetworkAdapters"][0].startswith("VMNetworkAdapter (Name = 'Network Adapter'")
+
+
+# -- error records -----------------------------------------------------------------------------------
+def _raw_records(messages, kind):
+    return [data.decode("utf-8") for message_kind, data in messages if message_kind == kind]
+
+
+def test_a_cmdlets_error_record_carries_the_exception_and_invocation_as_a_host_writes_them(served):
+    # Sources: PowerShell src/System.Management.Automation/engine/ErrorPackage.cs
+    # (ErrorRecord.ToPSObjectForRemoting: SerializeExtendedInfo and the InvocationInfo_* notes when
+    # the client asks for invocation info, which pypsrp does by default) and engine/InvocationInfo.cs
+    # (their order); the shapes of pypsrp's recordings with real hosts:
+    # tests/tests_pypsrp/responses/test_psrp_error_failed.yml (the exception's ToString
+    # "<type>: <message>", Data a ListDictionaryInternal, InvocationInfo's properties) and
+    # test_client_copy_file_warning.yml (InvocationInfo_* notes, PSBoundParametersDictionary).
+    ps, messages = _invoke(served, lambda ps: ps.add_cmdlet("Get-VMSwitch").add_parameter("Name", "missing"))
+    (record,) = ps.streams.error
+    exception = record.exception
+    assert exception.types == ["Microsoft.HyperV.PowerShell.VirtualizationException", "System.Exception", "System.Object"]
+    assert exception.to_string == ('Microsoft.HyperV.PowerShell.VirtualizationException: Hyper-V was unable to find '
+                                   'a virtual switch with name "missing".')
+    assert exception.adapted_properties["HResult"] == -2146233088
+    assert exception.adapted_properties["Source"] is None and exception.adapted_properties["StackTrace"] is None
+    (raw,) = _raw_records(messages, ERROR_RECORD)
+    assert '<Obj N="Data" RefId="' in raw and "<T>System.Collections.ListDictionaryInternal</T>" in raw
+    # The InvocationInfo object, as its public properties at depth 1.
+    info = record.invocation_info.adapted_properties
+    assert list(info) == ["MyCommand", "BoundParameters", "UnboundArguments", "ScriptLineNumber", "OffsetInLine",
+                          "HistoryId", "ScriptName", "Line", "PositionMessage", "PSScriptRoot", "PSCommandPath",
+                          "InvocationName", "PipelineLength", "PipelinePosition", "ExpectingInput", "CommandOrigin",
+                          "DisplayScriptPosition"]
+    assert (info["MyCommand"], info["InvocationName"], info["CommandOrigin"]) == ("Get-VMSwitch", "Get-VMSwitch", "Runspace")
+    assert info["BoundParameters"] == {"Name": "missing"} and info["PositionMessage"] == ""
+    # The extended notes pypsrp reads into its ErrorRecord.
+    assert record.extended_info_present is True
+    assert record.invocation_name == "Get-VMSwitch"
+    assert record.invocation_bound_parameters == {"Name": "missing"}
+    assert str(record.invocation_command_origin) == "Runspace"
+    assert (record.invocation_pipeline_length, record.invocation_pipeline_position) == (1, 1)
+    assert record.invocation_pipeline_iteration_info == [0, 0] and record.pipeline_iteration_info == [0, 0]
+    assert (str(record.command_type), record.command_name) == ("Cmdlet", "Get-VMSwitch")
+    assert record.script_stacktrace is None  # no script ran
+
+
+def test_records_without_invocation_info_when_the_client_does_not_ask(served):
+    # Source: ServerRemotingProtocol2.cs sets SerializeExtendedInfo from the pipeline's
+    # RemoteStreamOptions (MS-PSRP 2.2.3.8); pypsrp lets a caller send none.
+    with WSMan(**wsman_kwargs(served["HV22"])) as wsman, RunspacePool(wsman) as pool:
+        ps = PowerShell(pool)
+        ps.add_cmdlet("Get-VMSwitch").add_parameter("Name", "missing")
+        ps.invoke(remote_stream_options=0)
+    (record,) = ps.streams.error
+    assert record.extended_info_present is False
+    assert record.invocation_name is None and record.command_name is None
+    assert record.invocation_info.adapted_properties["MyCommand"] == "Get-VMSwitch"
+
+
+def test_a_failed_pipelines_record_has_no_extended_info(served):
+    # Source: pypsrp test_psrp_error_failed.yml: the record in the failed PIPELINE_STATE has
+    # SerializeExtendedInfo false; a RuntimeException's chain and members (ErrorRecord,
+    # WasThrownFromThrowStatement, HResult -2146233087) as in test_client_copy_file_failure.yml.
+    ps, messages = _invoke(served, lambda ps: ps.add_cmdlet("Get-VMSwitch").add_parameter("NoSuchParameter", 1))
+    (state,) = _raw_records(messages, PIPELINE_STATE)
+    assert '<B N="SerializeExtendedInfo">false</B>' in state and "InvocationInfo_" not in state
+    assert ("<T>System.Management.Automation.ParameterBindingException</T>"
+            "<T>System.Management.Automation.RuntimeException</T><T>System.SystemException</T>"
+            "<T>System.Exception</T><T>System.Object</T>") in state
+    assert '<B N="WasThrownFromThrowStatement">false</B>' in state and '<I32 N="HResult">-2146233087</I32>' in state
+    assert "<ToString>System.Management.Automation.ParameterBindingException: A parameter cannot be found" in state
+    assert '<S N="MyCommand">Get-VMSwitch</S>' in state
+
+
+def test_a_netadapter_records_command_is_a_function_and_long_names_are_shortened(served):
+    # Sources: CDXML modules export functions (Get-Command shows CommandType Function for the
+    # NetAdapter cmdlets); ErrorCategoryInfo.Ellipsize (PowerShell engine/ErrorPackage.cs) with
+    # Windows PowerShell 5.1's 15 + "..." + 15 (pypsrp test_client_copy_file_failure.yml).
+    long_name = "an adapter whose name is longer than forty characters"
+    ps, _messages = _invoke(served, lambda ps: ps.add_cmdlet("Get-NetAdapterSriov").add_parameter("Name", long_name))
+    (record,) = ps.streams.error
+    assert (str(record.command_type), record.command_name) == ("Function", "Get-NetAdapterSriov")
+    assert record.exception.types == ["Microsoft.PowerShell.Cmdletization.Cim.CimJobException", "System.SystemException",
+                                      "System.Exception", "System.Object"]
+    assert record.target_name == long_name
+    assert record.message == ("ObjectNotFound: (an adapter whos...orty characters:String) [Get-NetAdapterSriov], "
+                              "CimJobException")
+
+
+def test_the_core_cmdlets_are_cmdlets_in_command_metadata(served):
+    # Source: Select-Object and Where-Object are compiled cmdlets of Microsoft.PowerShell.Utility /
+    # .Core (MicrosoftDocs/PowerShell-Docs reference/5.1, "CommandType Cmdlet" in Get-Command's
+    # examples); only the CDXML NetAdapter commands are functions.
+    with WSMan(**wsman_kwargs(served["HV22"])) as wsman, RunspacePool(wsman) as pool:
+        found = {meta.name: str(meta.command_type)
+                 for meta in pool.get_command_metadata(["Select-Object", "Where-Object", "Get-NetAdapter"])}
+    assert found == {"Select-Object": "Cmdlet", "Where-Object": "Cmdlet", "Get-NetAdapter": "Function"}

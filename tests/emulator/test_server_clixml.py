@@ -147,7 +147,10 @@ def test_failed_pipeline_state_carries_the_error_record():
     assert isinstance(state.error_record, ErrorRecordMessage)
     assert state.error_record.fq_error == "X,Y"
     assert state.error_record.category == 13  # ObjectNotFound
-    assert state.error_record.command_name == "Set-VMNetworkAdapter"
+    # A failed pipeline's record has no extended invocation notes (SerializeExtendedInfo false, as
+    # in pypsrp's test_psrp_error_failed.yml): the command is in its InvocationInfo.
+    assert state.error_record.command_name is None
+    assert state.error_record.invocation_info.adapted_properties["MyCommand"] == "Set-VMNetworkAdapter"
 
 
 def test_completed_pipeline_state_has_no_error():
