@@ -25,6 +25,7 @@ from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile_
     Context,
     CreationOnlyChangeError,
     Operation,
+    PHYSICAL_PARAMETERS,
     Policy,
     adapter_commands,
     new_switch_command,
@@ -110,7 +111,7 @@ def render(want: HostConfig) -> list[str]:
     """Commands for ``rendered``: as if applied to a host that has none of the named items."""
     commands = []
     for nic in want.physical_adapters or []:
-        values = {option: getattr(nic, option) for option in ("sriov_enabled", "num_vfs")
+        values = {option: getattr(nic, option) for option in PHYSICAL_PARAMETERS
                   if getattr(nic, option) is not None}
         if values:
             commands.append(physical_command(nic.name, values, restart=False))

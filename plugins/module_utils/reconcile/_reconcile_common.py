@@ -18,7 +18,10 @@ from ansible_collections.sriov.hyperv.plugins.module_utils.transport._runner imp
 from ansible_collections.sriov.hyperv.plugins.module_utils.spec._spec import (
     ADAPTER_DEFAULTS,
     HostConfig,
+    PhysicalAdapterConfig,
+    SwitchConfig,
     VmAdapterConfig,
+    declared,
     lenient_config,
     name_key,
     options_with,
@@ -32,11 +35,17 @@ STAGE_ADAPTERS = "vm_adapters"
 # An interrupted recreate is finished before anything else; then the issue's order.
 STAGES = (STAGE_RECREATE, STAGE_PHYSICAL, STAGE_SWITCHES, STAGE_ADAPTERS)
 
-SWITCH_TYPE_VALUES = {"external": "External", "internal": "Internal", "private": "Private"}
-BANDWIDTH_MODE_VALUES = {"default": "Default", "weight": "Weight", "absolute": "Absolute", "none": "None"}
-LOAD_BALANCING_VALUES = {"hyper_v_port": "HyperVPort", "dynamic": "Dynamic"}
-# Set-VMNetworkAdapter parameter of each adapter option, declared with the option in _spec.
+# The cmdlet parameter of each option, declared with the option in _spec: Set-VMNetworkAdapter's,
+# Set-NetAdapterSriov's, and New-VMSwitch's / Set-VMSwitch's (or the cmdlet an option is set_by).
 ADAPTER_PARAMETERS = options_with(VmAdapterConfig, "parameter")
+PHYSICAL_PARAMETERS = options_with(PhysicalAdapterConfig, "parameter")
+SWITCH_PARAMETERS = options_with(SwitchConfig, "parameter")
+# The switch options each cmdlet sets on an existing switch (Set-VMSwitch unless declared set_by).
+SWITCH_SETTERS = {
+    option: declared(SwitchConfig, option).get("set_by", "Set-VMSwitch")
+    for option in SWITCH_PARAMETERS
+    if not declared(SwitchConfig, option).get("creation_only")
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -105,14 +114,23 @@ def _show(value: t.Any) -> str:
 
 
 def physical_command(name: str, values: dict, restart: bool) -> Command:
+    """Set-NetAdapterSriov on the physical adapter ``name`` with the option ``values`` that are not None."""
     parameters: dict[str, t.Any] = {"Name": wildcard_literal(name)}
-    if values.get("sriov_enabled") is not None:
-        parameters["Enabled"] = bool(values["sriov_enabled"])
-    if values.get("num_vfs") is not None:
-        parameters["NumVFs"] = int(values["num_vfs"])
+    parameters.update(_parameters(PhysicalAdapterConfig, PHYSICAL_PARAMETERS, values))
     if not restart:
         parameters["NoRestart"] = SWITCH
     return Command("Set-NetAdapterSriov", parameters)
+
+
+def _parameters(model: t.Any, parameters: dict, values: dict) -> dict:
+    """Parameter -> value, for each option of ``parameters`` (option -> parameter, in that order)
+    whose value is given and has a spelling for its parameter."""
+    found = {}
+    for option, parameter in parameters.items():
+        value = None if values.get(option) is None else to_host(option, values[option], model)
+        if value is not None:
+            found[parameter] = value
+    return found
 
 
 def switch_command(cmdlet: str, name: str, parameters: dict | None = None) -> Command:
@@ -121,27 +139,45 @@ def switch_command(cmdlet: str, name: str, parameters: dict | None = None) -> Co
 
 
 def new_switch_command(values: dict) -> Command:
-    """New-VMSwitch for a switch described by option values (``name`` included)."""
+    """New-VMSwitch for a switch described by option values (``name`` included).
+
+    The options of the parameter set the values choose (NetAdapterName when they name adapters,
+    else SwitchType) come first, then every other option New-VMSwitch takes, in declared order."""
+    chosen = "NetAdapterName" if values.get("net_adapter_names") else "SwitchType"
+    in_set = {option: parameter for option, parameter in SWITCH_PARAMETERS.items()
+              if declared(SwitchConfig, option).get("parameter_set") == chosen}
+    others = {option: parameter for option, parameter in SWITCH_PARAMETERS.items()
+              if not {"parameter_set", "set_by"} & set(declared(SwitchConfig, option))}
     parameters: dict[str, t.Any] = {"Name": values["name"]}
-    nics = values.get("net_adapter_names")
-    switch_type = values.get("switch_type") or ("external" if nics else None)
-    if nics:
-        parameters["NetAdapterName"] = list(nics)
-        if values.get("allow_management_os") is not None:
-            parameters["AllowManagementOS"] = bool(values["allow_management_os"])
-    elif switch_type in ("internal", "private"):
-        parameters["SwitchType"] = SWITCH_TYPE_VALUES[switch_type]
-    if values.get("enable_iov") is not None:
-        parameters["EnableIov"] = bool(values["enable_iov"])
-    if values.get("minimum_bandwidth_mode") is not None:
-        parameters["MinimumBandwidthMode"] = BANDWIDTH_MODE_VALUES[values["minimum_bandwidth_mode"]]
-    if values.get("enable_embedded_teaming") is not None:
-        parameters["EnableEmbeddedTeaming"] = bool(values["enable_embedded_teaming"])
-    if values.get("enable_packet_direct") is not None:
-        parameters["EnablePacketDirect"] = bool(values["enable_packet_direct"])
-    if values.get("notes") is not None:
-        parameters["Notes"] = values["notes"]
+    parameters.update(_parameters(SwitchConfig, in_set, values))
+    parameters.update(_parameters(SwitchConfig, others, values))
     return Command("New-VMSwitch", parameters)
+
+
+def set_switch_commands(name: str, values: dict, options: t.Iterable[str], first: dict | None = None) -> list[Command]:
+    """The commands that set ``options`` of the existing switch ``name`` to ``values``: one per cmdlet
+    (Set-VMSwitch first), each after the parameters ``first`` gives it (cmdlet -> parameters)."""
+    by_cmdlet: dict[str, dict] = {cmdlet: dict(parameters) for cmdlet, parameters in (first or {}).items()}
+    for option in options:
+        setter = SWITCH_SETTERS[option]
+        by_cmdlet.setdefault(setter, {}).update(
+            _parameters(SwitchConfig, {option: SWITCH_PARAMETERS[option]}, values))
+    ordered = sorted(by_cmdlet, key=lambda cmdlet: cmdlet != "Set-VMSwitch")
+    return [switch_command(cmdlet, name, by_cmdlet[cmdlet]) for cmdlet in ordered if by_cmdlet[cmdlet]]
+
+
+def set_after_creation(name: str, values: dict, defaults: dict) -> list[Command]:
+    """What New-VMSwitch cannot set, set right after it: the ``set_by`` options of ``values`` that
+    differ from what the new switch has (``defaults``; a team's algorithm is Dynamic, New-VMSwitch
+    always makes a Dynamic team: MicrosoftDocs windows-powershell-docs, Set-VMSwitchTeam.md)."""
+    created = {**defaults, "load_balancing_algorithm": "dynamic"}
+    if not values.get("enable_embedded_teaming"):
+        values = {**values, "load_balancing_algorithm": None}
+    return set_switch_commands(name, values, [
+        option for option in SWITCH_SETTERS
+        if "set_by" in declared(SwitchConfig, option)
+        and values.get(option) is not None and values[option] != created.get(option)
+    ])
 
 
 def adapter_statement(adapter: t.Any, cmdlet: str, parameters: dict) -> Step:

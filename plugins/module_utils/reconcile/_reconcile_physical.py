@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from ansible_collections.sriov.hyperv.plugins.module_utils.spec._host_parse import NicFacts
 from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile_common import (
+    PHYSICAL_PARAMETERS,
     STAGE_PHYSICAL,
     Context,
     Operation,
@@ -73,7 +74,7 @@ def plan_physical(ctx: Context) -> None:
             unknown_nic(ctx, where + ".name", item.name)
             continue
         named.add(name_key(nic.name))
-        given = {option: getattr(item, option) for option in ("sriov_enabled", "num_vfs") if getattr(item, option) is not None}
+        given = {option: getattr(item, option) for option in PHYSICAL_PARAMETERS if getattr(item, option) is not None}
         if ctx.state == "deleted":
             desired = _nic_defaults(nic)
         else:
@@ -114,7 +115,7 @@ def _apply_physical(ctx: Context, nic: NicFacts, desired: dict, named_in_task: b
     if not changes and not restart_pending:
         return
     values = changes if changes else {
-        option: current[option] for option in ("sriov_enabled", "num_vfs") if current.get(option) is not None
+        option: current[option] for option in PHYSICAL_PARAMETERS if current.get(option) is not None
     }
     current.update(changes)
     if restart:

@@ -16,7 +16,6 @@ from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile_
     STAGE_RECREATE,
     STAGE_SWITCHES,
     Context,
-    LOAD_BALANCING_VALUES,
     Operation,
     adapter_commands,
     adapter_key,
@@ -27,6 +26,7 @@ from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile_
     new_switch_command,
     new_vnic,
     resolve_mode,
+    set_after_creation,
     settings_key,
     switch_command,
 )
@@ -37,6 +37,7 @@ from ansible_collections.sriov.hyperv.plugins.module_utils.spec._spec import (
     IOV_ADAPTER_OPTIONS,
     PARKING_MARKER,
     PARKING_PREFIX,
+    SWITCH_DEFAULTS,
     name_key,
 )
 
@@ -88,12 +89,7 @@ def rebuild_commands(target: str, creation: dict, vm_adapters: list[dict], vnics
         # Host adapters come back by name with Add-VMNetworkAdapter; letting New-VMSwitch add its
         # default one as well would leave an extra adapter.
         values["allow_management_os"] = False
-    commands = [new_switch_command(values)]
-    algorithm = values.get("load_balancing_algorithm")
-    if values.get("enable_embedded_teaming") and algorithm not in (None, "dynamic"):
-        # New-VMSwitch always makes a Dynamic team: the team's algorithm comes back in a second step.
-        commands.append(switch_command("Set-VMSwitchTeam", target, {
-            "LoadBalancingAlgorithm": LOAD_BALANCING_VALUES[algorithm]}))
+    commands = [new_switch_command(values)] + set_after_creation(target, values, SWITCH_DEFAULTS)
     # A new Internal switch brings its own host adapter named after it: only its settings are needed.
     return commands + reconnect_commands(
         target, vm_adapters, vnics, created_internal=values.get("switch_type") == "internal"

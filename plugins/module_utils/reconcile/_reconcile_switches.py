@@ -12,9 +12,8 @@ import typing as t
 
 from ansible_collections.sriov.hyperv.plugins.module_utils.spec._host_parse import SWITCH_PROPERTIES
 from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile_common import (
-    LOAD_BALANCING_VALUES,
     STAGE_SWITCHES,
-    SWITCH_TYPE_VALUES,
+    SWITCH_PARAMETERS,
     Context,
     Operation,
     adapter_key,
@@ -24,19 +23,34 @@ from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile_
     new_switch_command,
     new_vnic,
     resolve_mode,
+    set_after_creation,
+    set_switch_commands,
     switch_command,
     unnamed_removals,
     warn_host_iov,
 )
 from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile_physical import nic_not_capable, unknown_nic
 from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile_recreate import build_recreate
-from ansible_collections.sriov.hyperv.plugins.module_utils.transport._runner import SWITCH, Command
+from ansible_collections.sriov.hyperv.plugins.module_utils.transport._runner import SWITCH
 from ansible_collections.sriov.hyperv.plugins.module_utils.spec._spec import (
     CREATION_ONLY_SWITCH_OPTIONS,
     REQUIRED_WINDOWS,
     SWITCH_DEFAULTS,
+    SwitchConfig,
+    declared,
     name_key,
+    to_host,
 )
+
+# The switch options planned by rules of their own below: the parameter sets (type, adapters,
+# the management OS), SR-IOV and the bandwidth mode it resolves, teaming and its algorithm. Every
+# other option with a cmdlet parameter is planned from its declaration alone: kept or changed in
+# place, or, creation-only, a difference that needs a recreate.
+_RULED = ("switch_type", "net_adapter_names", "enable_iov", "allow_management_os", "minimum_bandwidth_mode",
+          "enable_embedded_teaming", "load_balancing_algorithm")
+PLAIN_OPTIONS = tuple(option for option in SWITCH_PARAMETERS if option not in _RULED)
+PLAIN_CREATION_ONLY = tuple(option for option in PLAIN_OPTIONS if option in CREATION_ONLY_SWITCH_OPTIONS)
+PLAIN_SETTABLE = tuple(option for option in PLAIN_OPTIONS if option not in CREATION_ONLY_SWITCH_OPTIONS)
 
 
 def _bound_elsewhere(ctx: Context, nic_name: str, switch_key: str) -> str | None:
@@ -148,20 +162,16 @@ def _create_switch(ctx: Context, where: str, given: dict) -> None:
     )
     after["minimum_bandwidth_mode"] = resolve_mode(ctx, given.get("minimum_bandwidth_mode"), iov)
     defaults = _switch_defaults(ctx, switch_type, nics)
-    for option in ("enable_embedded_teaming", "enable_packet_direct", "notes"):
-        if option in defaults:
-            after[option] = given.get(option, defaults[option])
-    commands = [new_switch_command(given)]
+    for option in ("enable_embedded_teaming",) + PLAIN_OPTIONS:
+        if option in defaults or option in given:
+            after[option] = given.get(option, defaults.get(option))
     if after.get("enable_embedded_teaming"):
-        # New-VMSwitch has no load-balancing parameter: a new team gets Dynamic, and
-        # Set-VMSwitchTeam changes it (MicrosoftDocs windows-powershell-docs, Set-VMSwitchTeam.md).
+        # New-VMSwitch has no load-balancing parameter: a new team gets Dynamic (set_after_creation).
         after["load_balancing_algorithm"] = given.get("load_balancing_algorithm", "dynamic")
-        if after["load_balancing_algorithm"] != "dynamic":
-            commands.append(switch_command("Set-VMSwitchTeam", name, {
-                "LoadBalancingAlgorithm": LOAD_BALANCING_VALUES[after["load_balancing_algorithm"]]}))
     elif given.get("load_balancing_algorithm") is not None:
         _not_a_team(ctx, where, name)
         return
+    commands = [new_switch_command(given)] + set_after_creation(name, after, defaults)
     ctx.switches[key] = after
     if after["allow_management_os"]:
         vnic = new_vnic(ctx, name)
@@ -258,10 +268,9 @@ def _update_switch(ctx: Context, where: str, current: dict, given: dict) -> None
         mode_after = mode_before
     if mode_after != mode_before:
         diffs.append(("minimum_bandwidth_mode", mode_before, mode_after))
-    packet_before = current.get("enable_packet_direct")
-    packet_after = desired.get("enable_packet_direct", packet_before)
-    if packet_after != packet_before:
-        diffs.append(("enable_packet_direct", packet_before, packet_after))
+    for option in PLAIN_CREATION_ONLY:
+        if desired.get(option, current.get(option)) != current.get(option):
+            diffs.append((option, current.get(option), desired[option]))
     teaming_before = current.get("enable_embedded_teaming")
     teaming_after = desired.get("enable_embedded_teaming", teaming_before)
     if len(nics_after or []) > 1 and not teaming_after:
@@ -278,7 +287,6 @@ def _update_switch(ctx: Context, where: str, current: dict, given: dict) -> None
     allow_after = desired.get("allow_management_os", allow_before) if type_after == "external" else (
         type_after == "internal"
     )
-    notes_after = desired.get("notes", current.get("notes", ""))
     after = dict(current)
     after.update(
         {
@@ -286,15 +294,15 @@ def _update_switch(ctx: Context, where: str, current: dict, given: dict) -> None
             "enable_iov": iov_after,
             "minimum_bandwidth_mode": mode_after,
             "allow_management_os": allow_after,
-            "notes": notes_after,
         }
     )
     if type_after == "external":
         after["net_adapter_names"] = list(nics_after or [])
     else:
         after.pop("net_adapter_names", None)
-    if packet_after is not None:
-        after["enable_packet_direct"] = packet_after
+    for option in PLAIN_OPTIONS:
+        if desired.get(option, current.get(option)) is not None:
+            after[option] = desired.get(option, current.get(option))
     if teaming_after is not None:
         after["enable_embedded_teaming"] = teaming_after
     if diffs and iov_after and mode_after in ("weight", "absolute"):
@@ -345,42 +353,37 @@ def _set_switch(ctx: Context, current: dict, after: dict, desired: dict) -> None
     name = current["name"]
     key = name_key(name)
     parameters: dict[str, t.Any] = {}
-    commands: list[Command] = []
     team: dict[str, t.Any] = {}
     changed: list[str] = []
     type_before, type_after = current.get("switch_type"), after["switch_type"]
     nics_before = current.get("net_adapter_names") or []
     nics_after = after.get("net_adapter_names") or []
+    nic_parameter = SWITCH_PARAMETERS["net_adapter_names"]
     if type_after != type_before:
         changed.append("type %s -> %s" % (type_before, type_after))
         if type_after == "external":
-            parameters["NetAdapterName"] = list(nics_after)
+            parameters[nic_parameter] = list(nics_after)
         else:
-            parameters["SwitchType"] = SWITCH_TYPE_VALUES[type_after]
+            parameters[SWITCH_PARAMETERS["switch_type"]] = to_host("switch_type", type_after, SwitchConfig)
     elif type_after == "external" and sorted(map(name_key, nics_after)) != sorted(map(name_key, nics_before)):
         changed.append("physical adapters %s" % ", ".join(nics_after))
         if after.get("enable_embedded_teaming"):
-            team["NetAdapterName"] = list(nics_after)
+            team[nic_parameter] = list(nics_after)
         else:
-            parameters["NetAdapterName"] = list(nics_after)
-    lb_after = after.get("load_balancing_algorithm")
-    if lb_after is not None and lb_after != current.get("load_balancing_algorithm"):
-        team["LoadBalancingAlgorithm"] = LOAD_BALANCING_VALUES[lb_after]
-        changed.append("load_balancing_algorithm %s" % lb_after)
-    if team:
-        commands.append(switch_command("Set-VMSwitchTeam", name, team))
+            parameters[nic_parameter] = list(nics_after)
     if type_after == "external" and "allow_management_os" in desired and after["allow_management_os"] != bool(
         current.get("allow_management_os")
     ):
-        parameters["AllowManagementOS"] = after["allow_management_os"]
+        parameters[SWITCH_PARAMETERS["allow_management_os"]] = after["allow_management_os"]
         changed.append("allow_management_os %s" % after["allow_management_os"])
-    if after.get("notes", "") != current.get("notes", ""):
-        parameters["Notes"] = after["notes"]
-        changed.append("notes")
-    if not parameters and not commands:
+    # The algorithm is left alone when the prediction has none (not a team, or not known).
+    settable = ("load_balancing_algorithm",) + PLAIN_SETTABLE
+    differing = [option for option in settable if after.get(option) is not None
+                 and after[option] != current.get(option, SWITCH_DEFAULTS.get(option))]
+    changed += [_described(option, after[option]) for option in differing]
+    commands = set_switch_commands(name, after, differing, {"Set-VMSwitch": parameters, "Set-VMSwitchTeam": team})
+    if not commands:
         return
-    if parameters:
-        commands.insert(0, switch_command("Set-VMSwitch", name, parameters))
     ctx.switches[key] = after
     had_vnic = bool(current.get("allow_management_os"))
     if had_vnic and not after["allow_management_os"]:
@@ -403,6 +406,13 @@ def _set_switch(ctx: Context, current: dict, after: dict, desired: dict) -> None
             details={"order": 2},
         )
     )
+
+
+def _described(option: str, value: t.Any) -> str:
+    """A changed option in a summary: free text (notes) by its name only, anything else with its value."""
+    if isinstance(value, str) and not declared(SwitchConfig, option).get("host_values"):
+        return option
+    return "%s %s" % (option, value)
 
 
 def plan_switches(ctx: Context) -> None:

@@ -148,6 +148,8 @@ class SwitchFacts:
     iov_queue_pair_count: int | None = None
     iov_queue_pairs_in_use: int | None = None
     properties: frozenset = frozenset()
+    settings: dict = dataclasses.field(default_factory=dict)
+    """Option -> value of the switch options declared with a host_property that the switch shows."""
 
 
 @dataclasses.dataclass
@@ -365,6 +367,8 @@ def _parse_switch(obj: PSObjectData) -> SwitchFacts:
         iov_queue_pair_count=_as_int(prop(obj, "IovQueuePairCount")),
         iov_queue_pairs_in_use=_as_int(prop(obj, "IovQueuePairsInUse")),
         properties=frozenset(obj.properties),
+        settings={option: from_host(option, prop(obj, name), SwitchConfig)
+                  for option, name in SWITCH_PROPERTIES.items() if has_prop(obj, name)},
     )
 
 
@@ -599,10 +603,9 @@ def parse_observed(objects: list[PSObjectData]) -> Observed:
             enable_iov=switch.iov_enabled,
             allow_management_os=switch.allow_management_os,
             minimum_bandwidth_mode=switch.bandwidth_mode,
-            enable_embedded_teaming=switch.embedded_teaming_enabled,
-            enable_packet_direct=switch.packet_direct_enabled,
             load_balancing_algorithm=switch.load_balancing_algorithm,
             notes=switch.notes,
+            **switch.settings,
         ))
         for switch in live_switches
     ]

@@ -74,7 +74,8 @@ WS2022 = "Windows Server 2022"
 
 def option(description: str, *, required: bool = False, windows: str, identity: bool = False,
            host_property: str | None = None, parameter: str | None = None, host_default: t.Any = None,
-           host_values: dict | None = None, vm_only: bool = False, **constraints: t.Any) -> t.Any:
+           host_values: dict | None = None, vm_only: bool = False, creation_only: bool = False,
+           set_by: str | None = None, parameter_set: str | None = None, **constraints: t.Any) -> t.Any:
     """One option, declared once: everything else about it is derived from this declaration.
 
     ``description`` is the option's documentation (one paragraph, Ansible markup; the module
@@ -87,9 +88,17 @@ def option(description: str, *, required: bool = False, windows: str, identity: 
     value Hyper-V gives it when nothing set it (what ``replaced`` resets it to), ``vm_only`` that
     management-OS adapters do not have it. ``identity`` marks the fields that say which item is
     meant rather than how it is set.
+
+    A physical adapter option's ``parameter`` is its Set-NetAdapterSriov parameter. A switch
+    option's ``parameter`` is the one New-VMSwitch and Set-VMSwitch both take it by, unless it is
+    ``creation_only`` (New-VMSwitch only: a change means a recreate) or ``set_by`` another cmdlet
+    (New-VMSwitch does not take it; that cmdlet sets it on an existing switch, and right after the
+    switch is created). ``parameter_set`` names the New-VMSwitch parameter set it belongs to, when
+    it is sent only in that set.
     """
     declared = {"windows": windows, "identity": identity, "host_property": host_property, "parameter": parameter,
-                "host_values": host_values, "vm_only": vm_only}
+                "host_values": host_values, "vm_only": vm_only, "creation_only": creation_only, "set_by": set_by,
+                "parameter_set": parameter_set}
     extra = {key: value for key, value in declared.items() if value not in (None, False)}
     if host_default is not None:
         extra["host_default"] = host_default
@@ -117,38 +126,55 @@ def bounds(model: t.Any, name: str) -> tuple[t.Any, t.Any]:
     return low, high
 
 
+# The cmdlet parameters of physical adapter and switch options are those of Set-NetAdapterSriov,
+# New-VMSwitch, Set-VMSwitch and Set-VMSwitchTeam in Microsoft's cmdlet reference (MicrosoftDocs
+# windows-powershell-docs, docset/winserver2022-ps/netadapter and hyper-v).
 class PhysicalAdapterConfig(_Model):
     name: str = option("Name of the physical network adapter, as shown by C(Get-NetAdapter).",
                        required=True, identity=True, windows=WS2012, min_length=1)
-    sriov_enabled: t.Optional[bool] = option("Whether SR-IOV is enabled on the adapter.", windows=WS2012)
+    sriov_enabled: t.Optional[bool] = option("Whether SR-IOV is enabled on the adapter.", windows=WS2012,
+                                             parameter="Enabled")
     num_vfs: t.Optional[int] = option(
         "Number of virtual functions the adapter offers, from V(0) up to what its driver accepts.",
-        windows=WS2012, ge=0, le=UINT32_MAX)
+        windows=WS2012, parameter="NumVFs", ge=0, le=UINT32_MAX)
 
 
+# New-VMSwitch makes an External switch from the adapters it names (the NetAdapterName parameter
+# set, with AllowManagementOS), an Internal or Private one from -SwitchType, which takes only those
+# two values: External has no spelling for it.
 class SwitchConfig(_Model):
     name: str = option("Name of the virtual switch.", required=True, identity=True, windows=WS2012, min_length=1)
     switch_type: t.Optional[SwitchType] = option(
-        "The kind of switch; external when O(config.switches[].net_adapter_names) is set.", windows=WS2012)
+        "The kind of switch; external when O(config.switches[].net_adapter_names) is set.", windows=WS2012,
+        parameter="SwitchType", parameter_set="SwitchType", host_values={"internal": "Internal", "private": "Private"})
     net_adapter_names: t.Optional[t.List[str]] = option(
-        "Physical adapters an external switch is bound to; more than one makes a SET switch.", windows=WS2012)
+        "Physical adapters an external switch is bound to; more than one makes a SET switch.", windows=WS2012,
+        parameter="NetAdapterName", parameter_set="NetAdapterName")
     enable_iov: t.Optional[bool] = option(
-        "Whether SR-IOV is enabled on the switch. Creation-only.", windows=WS2012, host_default=False)
+        "Whether SR-IOV is enabled on the switch. Creation-only.", windows=WS2012, host_default=False,
+        parameter="EnableIov", creation_only=True)
     allow_management_os: t.Optional[bool] = option(
-        "Whether the management OS shares the external switch's adapter.", windows=WS2012)
+        "Whether the management OS shares the external switch's adapter.", windows=WS2012,
+        parameter="AllowManagementOS", parameter_set="NetAdapterName")
     minimum_bandwidth_mode: t.Optional[BandwidthMode] = option(
         "How minimum bandwidth is expressed on the switch's ports. Creation-only. V(default) is compared as the "
-        "value Hyper-V resolves it to.", windows=WS2012, host_default="default")
+        "value Hyper-V resolves it to.", windows=WS2012, host_default="default",
+        parameter="MinimumBandwidthMode", creation_only=True,
+        host_values={"default": "Default", "weight": "Weight", "absolute": "Absolute", "none": "None"})
     enable_embedded_teaming: t.Optional[bool] = option(
         "Whether the switch is a Switch Embedded Teaming switch. Creation-only.",
-        windows=WS2016, host_property="EmbeddedTeamingEnabled")
+        windows=WS2016, host_property="EmbeddedTeamingEnabled", parameter="EnableEmbeddedTeaming", creation_only=True)
     enable_packet_direct: t.Optional[bool] = option(
         "Whether PacketDirect is enabled on the switch. Creation-only.",
-        windows=WS2016, host_property="PacketDirectEnabled", host_default=False)
+        windows=WS2016, host_property="PacketDirectEnabled", host_default=False,
+        parameter="EnablePacketDirect", creation_only=True)
     load_balancing_algorithm: t.Optional[LoadBalancingAlgorithm] = option(
         "Load balancing of a Switch Embedded Teaming (SET) switch, V(hyper_v_port) or V(dynamic) (Hyper-V's "
-        "default). Set in place with C(Set-VMSwitchTeam). SET switches only.", windows=WS2016)
-    notes: t.Optional[str] = option("Free-text notes stored on the switch.", windows=WS2012, host_default="")
+        "default). Set in place with C(Set-VMSwitchTeam). SET switches only.", windows=WS2016,
+        parameter="LoadBalancingAlgorithm", set_by="Set-VMSwitchTeam",
+        host_values={"hyper_v_port": "HyperVPort", "dynamic": "Dynamic"})
+    notes: t.Optional[str] = option("Free-text notes stored on the switch.", windows=WS2012, host_default="",
+                                    parameter="Notes")
     # Not a setting of the switch: the host vNICs the task lets a switch's loss of the management
     # OS remove. Never gathered.
     remove_management_os_adapters: t.Optional[t.List[str]] = option(
@@ -282,12 +308,7 @@ class HostConfig(_Model):
 # The settable options of a VM adapter (identity fields excluded), in the order they are documented.
 ADAPTER_OPTIONS = tuple(name for name in VmAdapterConfig.model_fields if "identity" not in declared(VmAdapterConfig, name))
 IOV_ADAPTER_OPTIONS = tuple(options_with(VmAdapterConfig, "vm_only"))
-CREATION_ONLY_SWITCH_OPTIONS = (
-    "enable_iov",
-    "minimum_bandwidth_mode",
-    "enable_packet_direct",
-    "enable_embedded_teaming",
-)
+CREATION_ONLY_SWITCH_OPTIONS = tuple(options_with(SwitchConfig, "creation_only"))
 ADAPTER_DEFAULTS: dict[str, t.Any] = options_with(VmAdapterConfig, "host_default")
 SWITCH_DEFAULTS: dict[str, t.Any] = options_with(SwitchConfig, "host_default")
 # The Windows Server version that introduced each option (for validation messages).
@@ -304,8 +325,8 @@ _RANGES = {
 }
 
 
-def from_host(name: str, value: t.Any) -> t.Any:
-    """An adapter option's value as the host shows it -> the model's value.
+def from_host(name: str, value: t.Any, model: t.Any = VmAdapterConfig) -> t.Any:
+    """An option's value (of an adapter unless ``model`` says otherwise) as the host shows it -> the model's value.
 
     Spelled as declared in ``host_values`` (compared without regard to case; an unknown spelling
     is kept, lower-cased); whole numbers as int, and a number below the option's minimum (an
@@ -314,11 +335,11 @@ def from_host(name: str, value: t.Any) -> t.Any:
     """
     if value is None:
         return None
-    spelled = declared(VmAdapterConfig, name).get("host_values")
+    spelled = declared(model, name).get("host_values")
     if spelled:
         by_text = {str(theirs).lower(): mine for mine, theirs in spelled.items()}
         return by_text.get(str(value).lower(), str(value).lower())
-    low, _high = bounds(VmAdapterConfig, name)
+    low, _high = bounds(model, name)
     if low is None:
         return value
     if isinstance(value, (list, tuple)):
@@ -330,10 +351,11 @@ def from_host(name: str, value: t.Any) -> t.Any:
     return number if number >= low else None
 
 
-def to_host(name: str, value: t.Any) -> t.Any:
-    """An adapter option's value -> how the option's cmdlet parameter takes it."""
-    spelled = declared(VmAdapterConfig, name).get("host_values")
-    return spelled[value] if spelled else value
+def to_host(name: str, value: t.Any, model: t.Any = VmAdapterConfig) -> t.Any:
+    """An option's value (of an adapter unless ``model`` says otherwise) -> how its cmdlet parameter
+    takes it; None for a value the parameter has no spelling for (it is then not sent)."""
+    spelled = declared(model, name).get("host_values")
+    return spelled.get(value) if spelled else value
 
 
 @functools.lru_cache(maxsize=8192)

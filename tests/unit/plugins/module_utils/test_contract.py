@@ -154,24 +154,31 @@ FOLLOW_THE_OPTION = textwrap.dedent('''
 ''')
 
 
-def test_an_option_added_to_the_model_reaches_argspec_role_spec_planner_and_commands(tmp_path):
+def _follow_in_a_copy(tmp_path, anchor: str, insert: str, script: str) -> dict:
+    """Insert ``insert`` before ``anchor`` in the model of a copy of the collection (the one edit),
+    run ``script`` against the copy and the emulator, and return what it printed (JSON)."""
     copy = tmp_path / "ansible_collections" / "sriov" / "hyperv"
     for part in ("plugins", "roles", "tests/tools"):
         shutil.copytree(COLLECTION / part, copy / part, ignore=shutil.ignore_patterns("__pycache__"))
     model = copy / "plugins" / "module_utils" / "spec" / "_spec.py"
     text = model.read_text()
-    anchor = "\n    @property\n    def is_management_os"
-    assert text.count(anchor) == 1, "the fake option goes at the end of VmAdapterConfig's fields"
-    model.write_text(text.replace(anchor, FAKE_OPTION + anchor))  # the one edit
+    assert text.count(anchor) == 1, "the anchor %r must appear once in the model" % anchor
+    model.write_text(text.replace(anchor, insert + anchor))  # the one edit
 
     emulator = next((str(parent) for parent in COLLECTION.resolve().parents
                      if (parent / "hyperv_sriov_emulator").is_dir()), "")
     path = [str(tmp_path), str(copy / "tests" / "tools"), emulator] + [p for p in sys.path if "ansible_collections" not in p]
-    result = subprocess.run([sys.executable, "-c", FOLLOW_THE_OPTION], capture_output=True, text=True, check=False,
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False,
                             env={**os.environ, "PYTHONPATH": os.pathsep.join(p for p in path if p)})
     assert result.returncode == 0, result.stderr
     seen = json.loads(result.stdout)
     assert seen["model_file"].startswith(str(copy)), "the copy, not the original, was imported"
+    return seen
+
+
+def test_an_option_added_to_the_model_reaches_argspec_role_spec_planner_and_commands(tmp_path):
+    # At the end of VmAdapterConfig's fields.
+    seen = _follow_in_a_copy(tmp_path, "\n    @property\n    def is_management_os", FAKE_OPTION, FOLLOW_THE_OPTION)
     assert seen["module"] == {"type": "bool"}
     assert seen["host_config"] == {"type": "bool"}
     assert seen["role"] == {"description": ["Whether DHCP server messages from the VM are dropped."], "type": "bool"}
@@ -181,10 +188,116 @@ def test_an_option_added_to_the_model_reaches_argspec_role_spec_planner_and_comm
     assert any("-DhcpGuard 'Off'" in command for command in seen["reset"]), seen["reset"]
 
 
+# The switch options the next test adds: DefaultQueueVrssExcludePrimaryProcessor, which only
+# Set-VMSwitch takes (Windows Server 2019) and Get-VMSwitch shows with a Requested suffix, and
+# AllowNetLbfoTeams, which New-VMSwitch takes (Windows Server 2022) and no cmdlet changes later
+# (Microsoft's Hyper-V cmdlet reference for New-VMSwitch and Set-VMSwitch).
+FAKE_SWITCH_OPTIONS = '''
+    default_queue_vrss_exclude_primary_processor: t.Optional[bool] = option(
+        "Whether the default queue's vRSS leaves the primary processor out.",
+        windows="Windows Server 2019", host_property="DefaultQueueVrssExcludePrimaryProcessorRequested",
+        parameter="DefaultQueueVrssExcludePrimaryProcessor", set_by="Set-VMSwitch", host_default=False)
+    allow_net_lbfo_teams: t.Optional[bool] = option(
+        "Whether the switch may be bound to an LBFO team. Creation-only.",
+        windows="Windows Server 2022", host_property="AllowNetLbfoTeams", parameter="AllowNetLbfoTeams",
+        creation_only=True, host_default=False)
+'''
+
+FOLLOW_THE_SWITCH_OPTIONS = textwrap.dedent('''
+    import json
+    from ansible_collections.sriov.hyperv.plugins.module_utils.edge import _module
+    from ansible_collections.sriov.hyperv.plugins.module_utils.host import _host
+    from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile import _reconcile
+    from ansible_collections.sriov.hyperv.plugins.module_utils.spec import _spec
+    from hyperv_sriov_emulator.inprocess import InProcessRunner
+    from hyperv_sriov_emulator.scenario import load_scenario
+    import role_specs
+
+    EXCLUDE, LBFO = "default_queue_vrss_exclude_primary_processor", "allow_net_lbfo_teams"
+    runner = InProcessRunner(load_scenario("capable")[0])
+    observed = _host.read_host(runner)
+
+    def plan(switches, have, state="merged", policy=_reconcile.Policy()):
+        return _reconcile.plan(_spec.parse_config({"switches": switches}), have, state, policy)
+
+    def gathered(have):
+        return {item["name"]: item for item in _spec.config_to_dict(have.config)["switches"]}
+
+    want = [{"name": "lab-internal", EXCLUDE: True},
+            {"name": "new-int", "switch_type": "internal", EXCLUDE: True, LBFO: True}]
+    first = plan(want, observed)
+    after = _host.apply_plan(runner, first, observed)
+    try:
+        plan([{"name": "lab-internal", LBFO: True}], after)
+        refused = ""
+    except _reconcile.CreationOnlyChangeError as exc:
+        refused = str(exc)
+    recreate = plan([{"name": "lab-internal", LBFO: True}], after, policy=_reconcile.Policy(creation_only_changes="recreate"))
+    recreated = _host.apply_plan(runner, recreate, after)
+    try:
+        plan([{"name": "classic-ext", EXCLUDE: True}], _host.read_host(InProcessRunner(load_scenario("ws2016")[0])))
+        too_old = ""
+    except _spec.SpecValidationError as exc:
+        too_old = str(exc)
+    print(json.dumps({
+        "model_file": _spec.__file__,
+        "module": [_module.VM_SWITCH.argument_spec().get(name) for name in (EXCLUDE, LBFO)],
+        "host_config": [_module.HOST_CONFIG.options["config"]["options"]["switches"]["options"].get(name)
+                        for name in (EXCLUDE, LBFO)],
+        "role": [role_specs.config_spec()["options"]["switches"]["options"].get(name) for name in (EXCLUDE, LBFO)],
+        "creation_only": list(_spec.CREATION_ONLY_SWITCH_OPTIONS),
+        "commands": first.commands(),
+        "gathered": {name: [item.get(EXCLUDE), item.get(LBFO)] for name, item in gathered(after).items()},
+        "again": plan(want, after).changed,
+        "refused": refused,
+        "recreate": recreate.commands(),
+        "recreated": [gathered(recreated)["lab-internal"].get(option) for option in (EXCLUDE, LBFO)],
+        "reset": plan([{"name": "lab-internal"}], recreated, "replaced").commands(),
+        "too_old": too_old,
+    }))
+''')
+
+
+def test_switch_options_added_to_the_model_reach_argspec_role_spec_planner_and_commands(tmp_path):
+    # At the start of SwitchConfig's fields.
+    seen = _follow_in_a_copy(tmp_path, '    name: str = option("Name of the virtual switch."',
+                             FAKE_SWITCH_OPTIONS.lstrip("\n"), FOLLOW_THE_SWITCH_OPTIONS)
+    assert seen["module"] == [{"type": "bool"}, {"type": "bool"}]
+    assert seen["host_config"] == [{"type": "bool"}, {"type": "bool"}]
+    assert seen["role"] == [
+        {"description": ["Whether the default queue's vRSS leaves the primary processor out."], "type": "bool"},
+        {"description": ["Whether the switch may be bound to an LBFO team. Creation-only."], "type": "bool"},
+    ]
+    assert "allow_net_lbfo_teams" in seen["creation_only"]
+    # Set in place on an existing switch; on a new one, New-VMSwitch takes the creation-only option
+    # and the other is set right after it, since New-VMSwitch has no such parameter.
+    assert seen["commands"] == [
+        "New-VMSwitch -Name 'new-int' -SwitchType 'Internal' -AllowNetLbfoTeams $true",
+        "Set-VMSwitch -Name 'new-int' -DefaultQueueVrssExcludePrimaryProcessor $true",
+        "Set-VMSwitch -Name 'lab-internal' -DefaultQueueVrssExcludePrimaryProcessor $true",
+    ]
+    assert seen["gathered"]["lab-internal"] == [True, False]
+    assert seen["gathered"]["new-int"] == [True, True]
+    assert seen["again"] is False
+    assert "allow_net_lbfo_teams (false -> true) can only be set when a switch is created" in seen["refused"]
+    # The recreate builds the switch with the creation-only option and carries the other one over.
+    assert any(command.startswith("New-VMSwitch -Name 'lab-internal' -SwitchType 'Internal' -AllowNetLbfoTeams $true ")
+               for command in seen["recreate"]), seen["recreate"]
+    assert "Set-VMSwitch -Name 'lab-internal' -DefaultQueueVrssExcludePrimaryProcessor $true" in seen["recreate"]
+    assert seen["recreated"] == [True, True]
+    # replaced resets the settable option to its declared host default and keeps the creation-only one.
+    assert seen["reset"] == ["Set-VMSwitch -Name 'lab-internal' -DefaultQueueVrssExcludePrimaryProcessor $false"]
+    # A host whose switches lack the declared property refuses the option, naming the release.
+    assert ("config.switches[0].default_queue_vrss_exclude_primary_processor: this host does not support"
+            in seen["too_old"]) and "Windows Server 2019 or later" in seen["too_old"], seen["too_old"]
+
+
 def test_the_original_collection_has_no_such_option():
     """The option above exists only in the copy: this collection does not manage DHCP guard."""
     assert "dhcp_guard" not in _spec.VmAdapterConfig.model_fields
     assert "dhcp_guard" not in _module.VM_ADAPTER_OPTIONS
+    for name in ("default_queue_vrss_exclude_primary_processor", "allow_net_lbfo_teams"):
+        assert name not in _spec.SwitchConfig.model_fields
 
 
 def test_the_argspec_is_the_same_without_pydantic():
