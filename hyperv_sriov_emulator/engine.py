@@ -17,7 +17,7 @@ from .binding import PSErrorException
 from .cmdlets import lookup
 from .cmdlets.base import CmdletDef, Context
 from .model import HostState
-from .psobj import PSError, PSObj
+from .psobj import PSError, PSInformational, PSObj
 
 log = logging.getLogger(__name__)
 
@@ -30,9 +30,10 @@ class CommandSpec:
 
 class _Stream(list):
     """A list that also notes each item it receives in a journal shared with its sibling, so the
-    output objects and error records of an invocation keep the order they were written in."""
+    output objects and error records of an invocation keep the order they were written in.
+    ``kind`` None: each item names its own stream (informational records)."""
 
-    def __init__(self, kind: str, journal: list[tuple[str, t.Any]], items: t.Iterable[t.Any] = ()) -> None:
+    def __init__(self, kind: str | None, journal: list[tuple[str, t.Any]], items: t.Iterable[t.Any] = ()) -> None:
         super().__init__()
         self.kind = kind
         self.journal = journal
@@ -40,7 +41,7 @@ class _Stream(list):
 
     def append(self, item: t.Any) -> None:
         super().append(item)
-        self.journal.append((self.kind, item))
+        self.journal.append((self.kind or item.kind, item))
 
     def extend(self, items: t.Iterable[t.Any]) -> None:
         for item in items:
@@ -56,12 +57,15 @@ class InvocationResult:
     """Whether a command that changes the host (``CmdletDef.writes``) started running, so a
     caller knows when the state needs saving without guessing from command names."""
     stream: list[tuple[str, t.Any]] = dataclasses.field(default_factory=list)
-    """``("output", object)`` and ``("error", record)`` in the order they were written, as a
-    host's pipeline streams them (a real host interleaves error records with output)."""
+    """``("output", object)``, ``("error", record)`` and ``("verbose", record)`` ... in the order
+    they were written, as a host's pipeline streams them (a real host interleaves them)."""
+    informational: list[PSInformational] = dataclasses.field(default_factory=list)
+    """Verbose, warning, debug and information records (``PSInformational``)."""
 
     def __post_init__(self) -> None:
         self.output = _Stream("output", self.stream, self.output)
         self.errors = _Stream("error", self.stream, self.errors)
+        self.informational = _Stream(None, self.stream, self.informational)
 
 
 def command_not_found(name: str) -> PSError:
@@ -177,21 +181,22 @@ def _run_pipeline(host: HostState, statement: t.Sequence[CommandSpec], result: I
         prepared.append((definition, binding.prebind(definition.signature, host.os_version, list(spec.parameters))))
     if any(definition.writes for definition, _ in prepared):
         result.mutated = True
-    errors, output = result.errors, result.output
+    errors, output, informational = result.errors, result.output, result.informational
     flowing: list[PSObj] | None = None
     for position, (definition, pre) in enumerate(prepared):
         produced: list[t.Any] = output if position == len(prepared) - 1 else []
         state: dict[str, t.Any] = {}
         try:
+            sinks = (errors, produced, informational)
             if flowing is None:
-                _process(host, definition, pre, None, False, errors, produced, state)
+                _process(host, definition, pre, None, False, sinks, state)
             elif flowing or not binding.takes_pipeline_input(definition.signature):
                 if not flowing:
-                    _process(host, definition, pre, None, False, errors, produced, state)
+                    _process(host, definition, pre, None, False, sinks, state)
                 for item in flowing:
-                    _process(host, definition, pre, item, True, errors, produced, state)
+                    _process(host, definition, pre, item, True, sinks, state)
             if definition.end is not None:
-                _end(host, definition, pre, errors, produced, state)
+                _end(host, definition, pre, sinks, state)
         finally:
             # Once per command, not per pipeline item: `Get-VM | Start-VM` over a thousand VMs
             # stays linear. Cmdlets that emit objects after a change reallocate before building them.
@@ -201,7 +206,8 @@ def _run_pipeline(host: HostState, statement: t.Sequence[CommandSpec], result: I
 
 
 def _process(host: HostState, definition: CmdletDef, pre: binding.Prebound, item: t.Any, has_item: bool,
-             errors: list[PSError], produced: list[t.Any], state: dict[str, t.Any]) -> None:
+             sinks: tuple[list[PSError], list[t.Any], list[PSInformational]], state: dict[str, t.Any]) -> None:
+    errors, produced, informational = sinks
     error_action = pre.values.get("ErrorAction", "Continue")
     try:
         bound = binding.finish(definition.signature, host.os_version, pre, item, has_item)
@@ -211,17 +217,18 @@ def _process(host: HostState, definition: CmdletDef, pre: binding.Prebound, item
         _non_terminating(exc.record, error_action, errors)
         return
     state["bound"] = bound
-    definition.func(Context(host, definition, bound, error_action, errors, produced, state), bound)
+    definition.func(Context(host, definition, bound, error_action, errors, produced, state, informational), bound)
 
 
-def _end(host: HostState, definition: CmdletDef, pre: binding.Prebound, errors: list[PSError],
-         produced: list[t.Any], state: dict[str, t.Any]) -> None:
+def _end(host: HostState, definition: CmdletDef, pre: binding.Prebound,
+         sinks: tuple[list[PSError], list[t.Any], list[PSInformational]], state: dict[str, t.Any]) -> None:
     """EndProcessing: runs once after the last input, also when none came (then only the
     parameters bound before the pipeline started are known)."""
     bound = state.get("bound") or binding.Bound(dict(pre.values), pre.candidates[0])
     error_action = pre.values.get("ErrorAction", "Continue")
     assert definition.end is not None
-    definition.end(Context(host, definition, bound, error_action, errors, produced, state))
+    errors, produced, informational = sinks
+    definition.end(Context(host, definition, bound, error_action, errors, produced, state, informational))
 
 
 def _non_terminating(record: PSError, error_action: str, errors: list[PSError]) -> None:

@@ -115,6 +115,16 @@ class PSError:
     command: str | None = None
 
 
+@dataclasses.dataclass
+class PSInformational:
+    """A record of one of the informational streams, as a cmdlet writes it (WriteVerbose ...)."""
+
+    kind: str
+    """``verbose``, ``warning``, ``debug`` or ``information``."""
+    message: str
+    command: str | None = None
+
+
 def to_plain(value: t.Any) -> t.Any:
     """A typed value as plain data (the collection's runner contract)."""
     if isinstance(value, Enum):

@@ -8,7 +8,7 @@ import typing as t
 from ..binding import Bound, Param, PSErrorException, Signature
 from .. import wildcard
 from ..model import HostState, versions
-from ..psobj import PSError, PSObj
+from ..psobj import PSError, PSInformational, PSObj
 from . import hyperv_tables
 
 HYPERV_EXCEPTION = "Microsoft.HyperV.PowerShell.VirtualizationException"
@@ -121,7 +121,7 @@ class Context:
 
     def __init__(self, host: HostState, definition: CmdletDef, bound: Bound,
                  error_action: str, errors: list[PSError], output: list[t.Any],
-                 state: dict[str, t.Any] | None = None) -> None:
+                 state: dict[str, t.Any] | None = None, informational: list[PSInformational] | None = None) -> None:
         self.host = host
         self.state: dict[str, t.Any] = {} if state is None else state
         """What one command keeps from one input object to the next (and for ``end``)."""
@@ -131,6 +131,8 @@ class Context:
         self._errors = errors
         self.output = output
         self.whatif = bool(bound.get("WhatIf"))
+        self.verbose = bool(bound.get("Verbose"))
+        self._informational = [] if informational is None else informational
 
     @property
     def name(self) -> str:
@@ -142,6 +144,19 @@ class Context:
 
     def write(self, obj: t.Any) -> None:
         self.output.append(obj)
+
+    def should_process(self, target: str) -> bool:
+        """ShouldProcess(target) without an interactive host: False under -WhatIf; otherwise True,
+        and with -Verbose the verbose record PowerShell writes, ``Performing the operation
+        "<command>" on target "<target>".`` (MshCommandRuntime.ShouldProcess and DoShouldProcess,
+        resources/CommandBaseStrings.resx ShouldProcessMessage, in PowerShell/PowerShell). Which
+        text a Hyper-V cmdlet gives as target is its own; the emulator names the object."""
+        if self.whatif:
+            return False
+        if self.verbose:
+            self._informational.append(PSInformational(
+                "verbose", 'Performing the operation "%s" on target "%s".' % (self.name, target), self.name))
+        return True
 
     def record(self, message: str, category: str, fqid: str, target: t.Any = None,
                exception_type: str | None = None) -> PSError:

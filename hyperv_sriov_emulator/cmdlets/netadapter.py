@@ -122,7 +122,7 @@ _RESTART_PARAMS = _selector_params(T_NETADAPTER, True) + (Param("PassThru", "swi
 
 def _restart(ctx: Context, b: Bound, admin: bool | None) -> None:
     for nic in _select(ctx, b, list(ctx.host.nics.values()), "MSFT_NetAdapter"):
-        if ctx.whatif:
+        if not ctx.should_process(nic.name):
             continue
         if admin is not None:
             nic.admin_enabled = admin
@@ -178,7 +178,7 @@ def _apply_sriov(ctx: Context, b: Bound, enabled: bool | None, num_vfs: int | No
             )
         nics = [nic for nic in nics if nic not in refused]
     for nic in nics:
-        if ctx.whatif:
+        if not ctx.should_process(nic.name):
             continue
         if enabled is not None:
             nic.sriov_enabled_configured = enabled

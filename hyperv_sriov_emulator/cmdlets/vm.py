@@ -49,7 +49,7 @@ _VM_SETS = (
 @cmdlet("Start-VM", _VM_SETS + REMOTE, default_set="Name", should_process=True, writes=True)
 def start_vm(ctx: Context, b: Bound) -> None:
     for vm in _targets(ctx, b):
-        if ctx.whatif:
+        if not ctx.should_process(vm.name):
             continue
         # Starting a running VM changes nothing and reports nothing (the project's choice).
         if vm.state in ("Off", "Saved", "Paused"):
@@ -67,7 +67,7 @@ def start_vm(ctx: Context, b: Bound) -> None:
 )
 def stop_vm(ctx: Context, b: Bound) -> None:
     for vm in _targets(ctx, b):
-        if ctx.whatif:
+        if not ctx.should_process(vm.name):
             continue
         if vm.state in ("Running", "Paused"):
             if vm.state == "Running" and not vm.shutdown_service and not b.get("TurnOff") and not b.get("Save"):

@@ -172,7 +172,9 @@ def set_vmnetworkadapter(ctx: Context, b: Bound) -> None:
     switches = ctx.host.switch_map()
     for vm, adapter in targets:
         _validate_for_adapter(ctx, b, vm, adapter, switches.get(adapter.switch_id) if adapter.switch_id else None)
-    if ctx.whatif:
+    # One ShouldProcess per adapter, each asked (and, with -Verbose, reported) before any is set.
+    approved = [ctx.should_process(adapter.name) for _vm, adapter in targets]
+    if not all(approved):
         return
     for vm, adapter in targets:
         for param, key in _SETTINGS.items():
@@ -335,7 +337,7 @@ def add_vmnetworkadapter(ctx: Context, b: Bound) -> None:
             # (the wording is the project's).
             _invalid(ctx, "A network adapter of the management operating system needs a virtual switch: "
                           "specify -SwitchName.")
-        if ctx.whatif:
+        if not ctx.should_process(b.get("Name") or "Network Adapter"):
             return
         adapter = operations.add_host_vnic(host, b.get("Name") or "Network Adapter", sw, mac=static)
         if b.get("Passthru"):
@@ -375,7 +377,7 @@ def _add_to_vms(ctx: Context, b: Bound, vms: t.Sequence[t.Any], name_of: str | N
                       "generation %d)." % (vm.name, vm.generation), "InvalidArgument", "InvalidParameter",
                       target=vm.name)
             continue
-        if ctx.whatif:
+        if not ctx.should_process(vm.name):
             continue
         name = name_of or ("Legacy Network Adapter" if legacy else "Network Adapter")
         adapter = operations.add_vm_adapter(host, vm, name, switch, is_legacy=legacy, static_mac=static)
@@ -408,7 +410,7 @@ def remove_vmnetworkadapter(ctx: Context, b: Bound) -> None:
     for vm, adapter in targets:
         if vm is not None and not _hot_plug_check(ctx, vm, "remove"):
             continue
-        if ctx.whatif:
+        if not ctx.should_process(adapter.name):
             continue
         if b.get("Passthru"):
             ctx.write(adapter_object(View(host), adapter))
@@ -445,7 +447,7 @@ def connect_vmnetworkadapter(ctx: Context, b: Bound) -> None:
     connected: list[t.Any] = []
     try:
         for _vm, adapter in _targets(ctx, b):
-            if ctx.whatif:
+            if not ctx.should_process(adapter.name):
                 continue
             adapter.switch_id = sw.id
             connected.append(adapter)
@@ -470,7 +472,7 @@ def disconnect_vmnetworkadapter(ctx: Context, b: Bound) -> None:
     disconnected: list[t.Any] = []
     try:
         for _vm, adapter in _targets(ctx, b):
-            if ctx.whatif:
+            if not ctx.should_process(adapter.name):
                 continue
             # Offload settings (IovWeight ...) stay on the adapter (reference §6: they survive).
             adapter.switch_id = None

@@ -556,6 +556,38 @@ def error_record(error: psobj.PSError, invocation: Invocation | None = None, mer
     return writer.text()
 
 
+_INFORMATIONAL_TYPES = {
+    "verbose": "System.Management.Automation.VerboseRecord",
+    "warning": "System.Management.Automation.WarningRecord",
+    "debug": "System.Management.Automation.DebugRecord",
+}
+
+
+def informational_record(record: psobj.PSInformational, invocation: Invocation | None = None,
+                         extended: bool = True) -> bytes:
+    """One VERBOSE_RECORD, WARNING_RECORD or DEBUG_RECORD payload, as
+    InformationalRecord.ToPSObjectForRemoting writes it (PowerShell
+    ``engine/hostifaces/InformationalRecord.cs``): the message as ToString and
+    ``InformationalRecord_Message``, ``InformationalRecord_SerializeInvocationInfo``, and when
+    the client asked for invocation info on this stream the InvocationInfo_* and CommandInfo_*
+    notes and ``InformationalRecord_PipelineIterationInfo``. The shape of a real host's
+    WarningRecord in pypsrp's ``tests/tests_pypsrp/responses/test_client_copy_file_warning.yml``."""
+    writer = _Writer()
+    parts = writer.parts
+    inv = invocation or Invocation(record.command or "")
+    parts.append('<Obj RefId="%d">' % writer._next_ref())
+    writer.type_names((_INFORMATIONAL_TYPES[record.kind], "System.Management.Automation.InformationalRecord",
+                       "System.Object"))
+    parts.append("<ToString>%s</ToString><MS>" % escape_text(record.message))
+    writer.value(record.message, "InformationalRecord_Message")
+    writer.value(extended, "InformationalRecord_SerializeInvocationInfo")
+    if extended:
+        _extended_invocation(writer, inv)
+        _pipeline_iteration(writer, inv, "InformationalRecord_PipelineIterationInfo")
+    parts.append("</MS></Obj>")
+    return writer.text()
+
+
 def pipeline_state(state: int, error: psobj.PSError | None = None, invocation: Invocation | None = None) -> bytes:
     """One PIPELINE_STATE payload; a failed or stopped pipeline carries its error record."""
     writer = _Writer()

@@ -65,6 +65,11 @@ _RESULT_OUTPUT = 1
 _RESULT_ERROR = 2
 # RemoteStreamOptions (MS-PSRP 2.2.3.8): invocation info on error, warning, debug, verbose records.
 _INFO_ERROR, _INFO_WARNING, _INFO_DEBUG, _INFO_VERBOSE = 1, 2, 4, 8
+_INFORMATIONAL = {
+    "verbose": (PSRPMessageType.VerboseRecord, _INFO_VERBOSE),
+    "warning": (PSRPMessageType.WarningRecord, _INFO_WARNING),
+    "debug": (PSRPMessageType.DebugRecord, _INFO_DEBUG),
+}
 
 
 def _message(message_type: PSRPMessageType, data: bytes, rpid: uuid.UUID, pid: uuid.UUID | None) -> bytes:
@@ -567,6 +572,12 @@ class HostEndpoint:
                 if kind == "output":
                     run.send(PSRPMessageType.PipelineOutput, clixml.output_object(item, run.cim))
                     continue
+                if kind in _INFORMATIONAL:
+                    message_type, option = _INFORMATIONAL[kind]
+                    run.send(message_type, clixml.informational_record(
+                        item, self._invocation(item, statement, described),
+                        extended=bool(run.stream_options & option)))
+                    continue
                 command = self._command_of(item, statement)
                 invocation = self._invocation(item, statement, described)
                 extended = bool(run.stream_options & _INFO_ERROR)
@@ -633,7 +644,7 @@ class HostEndpoint:
         merges[None] = bool(flag)
         return merges
 
-    def _invocation(self, error: psobj.PSError, statement: list[t.Any],
+    def _invocation(self, error: psobj.PSError | psobj.PSInformational, statement: list[t.Any],
                     described: list[tuple[str | None, str]], position: int | None = None) -> clixml.Invocation:
         """The InvocationInfo of the statement's command that wrote ``error``: found by its
         canonical name (else ``position``, else the first), named as the client spelled it, with
@@ -654,7 +665,7 @@ class HostEndpoint:
                                  index + 1, len(statement), bound)
 
     @staticmethod
-    def _command_of(error: psobj.PSError, statement: list[t.Any]) -> str:
+    def _command_of(error: psobj.PSError | psobj.PSInformational, statement: list[t.Any]) -> str:
         if error.command:
             return error.command
         return str(statement[0].command_text) if statement else ""

@@ -20,6 +20,8 @@ from test_conformance_wire import (  # noqa: F401 (served is a fixture)
     ERROR_RECORD, PIPELINE_OUTPUT, PIPELINE_STATE, _exchange, _pipeline_messages, served,
 )
 
+VERBOSE_RECORD = 0x00041008
+
 HYPERV_OBJECTS = "Microsoft.HyperV.PowerShell.Objects, Version=10.0.0.0, Culture=neutral, PublicKeyToken=31bf3856ad364e35"
 
 
@@ -168,3 +170,43 @@ def test_the_core_cmdlets_are_cmdlets_in_command_metadata(served):
         found = {meta.name: str(meta.command_type)
                  for meta in pool.get_command_metadata(["Select-Object", "Where-Object", "Get-NetAdapter"])}
     assert found == {"Select-Object": "Cmdlet", "Where-Object": "Cmdlet", "Get-NetAdapter": "Function"}
+
+
+# -- the informational streams -----------------------------------------------------------------------
+def test_verbose_records_of_should_process_travel_as_a_host_sends_them(served):
+    # Sources: with -Verbose, ShouldProcess writes PowerShell's own sentence `Performing the
+    # operation "<command>" on target "<target>".` (PowerShell MshCommandRuntime.cs ShouldProcess /
+    # DoShouldProcess, resources/CommandBaseStrings.resx ShouldProcessMessage); a record of the
+    # informational streams is an InformationalRecord with its message, SerializeInvocationInfo and
+    # the invocation notes the client asked for (engine/hostifaces/InformationalRecord.cs; a real
+    # host's WarningRecord in pypsrp tests/tests_pypsrp/responses/test_client_copy_file_warning.yml).
+    def build(ps):
+        ps.add_cmdlet("Set-VMNetworkAdapter").add_parameter("VMName", "web1").add_parameter("IovWeight", 50)
+        ps.add_parameter("Verbose")
+        ps.add_statement().add_cmdlet("Set-VMNetworkAdapter").add_parameter("VMName", "web1")
+        ps.add_parameter("IovWeight", 100)
+
+    ps, messages = _invoke(served, build)
+    (record,) = ps.streams.verbose  # only the command given -Verbose writes one
+    assert record.message == 'Performing the operation "Set-VMNetworkAdapter" on target "Network Adapter".'
+    assert record.invocation is True and record.command_name == "Set-VMNetworkAdapter"
+    assert record.invocation_bound_parameters == {"VMName": "web1", "IovWeight": 50, "Verbose": "True"}
+    assert record.pipeline_iteration_info == [0, 0]
+    (raw,) = _raw_records(messages, VERBOSE_RECORD)
+    assert raw.startswith('\ufeff<Obj RefId="0"><TN RefId="0"><T>System.Management.Automation.VerboseRecord</T>'
+                          "<T>System.Management.Automation.InformationalRecord</T><T>System.Object</T></TN>")
+    assert ps.streams.warning == [] and ps.streams.debug == []
+
+
+def test_verbose_without_invocation_info_and_none_under_whatif(served):
+    # Sources as above; -WhatIf makes ShouldProcess answer no without a verbose record
+    # (DoShouldProcess writes the WhatIf text to the host instead).
+    with WSMan(**wsman_kwargs(served["HV22"])) as wsman, RunspacePool(wsman) as pool:
+        ps = PowerShell(pool)
+        ps.add_cmdlet("Start-VM").add_parameter("Name", "web1").add_parameter("Verbose")
+        ps.add_statement().add_cmdlet("Stop-VM").add_parameter("Name", "web1").add_parameter("Verbose")
+        ps.add_parameter("WhatIf")
+        ps.invoke(remote_stream_options=0)
+    (record,) = ps.streams.verbose
+    assert record.message == 'Performing the operation "Start-VM" on target "web1".'
+    assert record.invocation is False and record.command_name is None
