@@ -96,6 +96,38 @@ options:
             type: str
             choices: [hyper_v_port, dynamic]
             version_added: 0.2.0
+          default_queue_vrss_enabled:
+            description:
+              - Whether vRSS is requested for the switch's default queue (the host's own traffic on it).
+            type: bool
+            version_added: 0.2.0
+          default_queue_vmmq_enabled:
+            description:
+              - Whether VMMQ is requested for the switch's default queue.
+            type: bool
+            version_added: 0.2.0
+          default_queue_vmmq_queue_pairs:
+            description:
+              - VMMQ / vRSS queue pairs requested for the switch's default queue, at least V(1).
+            type: int
+            version_added: 0.2.0
+          software_rsc_enabled:
+            description:
+              - Whether receive segment coalescing (RSC) in the virtual switch is on.
+            type: bool
+            version_added: 0.2.0
+          default_flow_minimum_bandwidth_weight:
+            description:
+              - Minimum bandwidth weight, V(1) to V(100), of the traffic on the switch that no adapter
+                setting covers. Weight mode switches only. Never reset.
+            type: int
+            version_added: 0.2.0
+          default_flow_minimum_bandwidth_absolute:
+            description:
+              - Minimum bandwidth in bits per second of the traffic on the switch that no adapter setting
+                covers. Absolute mode switches only. Never reset.
+            type: int
+            version_added: 0.2.0
           notes:
             description:
               - Free-text notes stored on the switch.

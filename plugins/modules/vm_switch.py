@@ -82,6 +82,55 @@ options:
     type: str
     choices: [hyper_v_port, dynamic]
     version_added: 0.2.0
+  default_queue_vrss_enabled:
+    description:
+      - Whether vRSS is requested for the switch's default queue, the queue of the traffic of the
+        host itself and of adapters without a queue of their own (Hyper-V's default is V(true)).
+      - Set in place with C(Set-VMSwitch -DefaultQueueVrssEnabled). Windows Server 2016 and later.
+    type: bool
+    version_added: 0.2.0
+  default_queue_vmmq_enabled:
+    description:
+      - Whether VMMQ (the physical adapter spreading the default queue over several hardware queues)
+        is requested for the switch's default queue (what hosts report by default is V(true)).
+      - Set in place with C(Set-VMSwitch -DefaultQueueVmmqEnabled). Windows Server 2016 and later.
+    type: bool
+    version_added: 0.2.0
+  default_queue_vmmq_queue_pairs:
+    description:
+      - VMMQ / vRSS queue pairs requested for the switch's default queue, at least V(1) (Hyper-V's
+        default is V(16)). The host may grant fewer.
+      - Set in place with C(Set-VMSwitch -DefaultQueueVmmqQueuePairs). Windows Server 2016 and later.
+    type: int
+    version_added: 0.2.0
+  software_rsc_enabled:
+    description:
+      - Whether receive segment coalescing (RSC) in the virtual switch is on (Hyper-V's default is
+        V(true)). It can be changed while traffic flows.
+      - Set in place with C(Set-VMSwitch -EnableSoftwareRsc). Windows Server 2019 and later.
+    type: bool
+    version_added: 0.2.0
+  default_flow_minimum_bandwidth_weight:
+    description:
+      - Minimum bandwidth weight, V(1) to V(100), of the traffic on the switch that no adapter
+        setting covers (the default flow).
+      - Only for a switch whose O(minimum_bandwidth_mode) is V(weight); on a switch of another mode
+        the task is refused before any write. Set in place with C(Set-VMSwitch).
+      - Never reset by M(sriov.hyperv.host_config) with V(replaced) or V(overridden); the switch shows
+        the reservation in effect, not a setting.
+    type: int
+    version_added: 0.2.0
+  default_flow_minimum_bandwidth_absolute:
+    description:
+      - Minimum bandwidth in bits per second of the traffic on the switch that no adapter setting
+        covers (the default flow).
+      - Only for a switch whose O(minimum_bandwidth_mode) is V(absolute) (Hyper-V's resolution of
+        V(default) on a switch without SR-IOV on Windows Server 2016 and later); on a switch of another
+        mode the task is refused before any write. Set in place with C(Set-VMSwitch).
+      - Never reset by M(sriov.hyperv.host_config) with V(replaced) or V(overridden); the switch shows
+        the reservation in effect (by default 10 percent of its bandwidth), not a setting.
+    type: int
+    version_added: 0.2.0
   notes:
     description:
       - Free-text notes stored on the switch.

@@ -34,10 +34,12 @@ from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile_
 from ansible_collections.sriov.hyperv.plugins.module_utils.transport._runner import SWITCH
 from ansible_collections.sriov.hyperv.plugins.module_utils.spec._spec import (
     CREATION_ONLY_SWITCH_OPTIONS,
+    DEFAULT_FLOW_MODES,
     REQUIRED_WINDOWS,
     SWITCH_DEFAULTS,
     SwitchConfig,
     declared,
+    default_flow_problem,
     name_key,
     to_host,
 )
@@ -161,6 +163,8 @@ def _create_switch(ctx: Context, where: str, given: dict) -> None:
         given.get("allow_management_os", True) if switch_type == "external" else switch_type == "internal"
     )
     after["minimum_bandwidth_mode"] = resolve_mode(ctx, given.get("minimum_bandwidth_mode"), iov)
+    if not _default_flow_fits(ctx, where, name, given, after["minimum_bandwidth_mode"]):
+        return
     defaults = _switch_defaults(ctx, switch_type, nics)
     for option in ("enable_embedded_teaming",) + PLAIN_OPTIONS:
         if option in defaults or option in given:
@@ -186,6 +190,13 @@ def _create_switch(ctx: Context, where: str, given: dict) -> None:
             details={"order": 1},
         )
     )
+
+
+def _default_flow_fits(ctx: Context, where: str, name: str, given: dict, mode: str) -> bool:
+    """Refuse a default-flow reservation that the switch's (resolved) bandwidth mode cannot take."""
+    problems = [default_flow_problem(where, name, option, mode) for option in DEFAULT_FLOW_MODES if option in given]
+    ctx.problems.extend(problem for problem in problems if problem)
+    return not any(problems)
 
 
 def _not_a_team(ctx: Context, where: str, name: str) -> None:
@@ -268,6 +279,8 @@ def _update_switch(ctx: Context, where: str, current: dict, given: dict) -> None
         mode_after = mode_before
     if mode_after != mode_before:
         diffs.append(("minimum_bandwidth_mode", mode_before, mode_after))
+    if not _default_flow_fits(ctx, where, name, given, mode_after):
+        return
     for option in PLAIN_CREATION_ONLY:
         if desired.get(option, current.get(option)) != current.get(option):
             diffs.append((option, current.get(option), desired[option]))
@@ -303,6 +316,10 @@ def _update_switch(ctx: Context, where: str, current: dict, given: dict) -> None
     for option in PLAIN_OPTIONS:
         if desired.get(option, current.get(option)) is not None:
             after[option] = desired.get(option, current.get(option))
+    for option, mode in DEFAULT_FLOW_MODES.items():
+        if mode != mode_after:
+            # A recreate into another mode leaves the old mode's reservation behind.
+            after.pop(option, None)
     if teaming_after is not None:
         after["enable_embedded_teaming"] = teaming_after
     if diffs and iov_after and mode_after in ("weight", "absolute"):

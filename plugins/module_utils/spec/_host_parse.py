@@ -16,6 +16,7 @@ import typing as t
 from ansible_collections.sriov.hyperv.plugins.module_utils.spec._identity import AdapterIdentity
 from ansible_collections.sriov.hyperv.plugins.module_utils.transport._runner import PSObjectData
 from ansible_collections.sriov.hyperv.plugins.module_utils.spec._spec import (
+    DEFAULT_FLOW_MODES,
     IOV_ADAPTER_OPTIONS,
     PARKING_MARKER,
     PARKING_PREFIX,
@@ -367,9 +368,17 @@ def _parse_switch(obj: PSObjectData) -> SwitchFacts:
         iov_queue_pair_count=_as_int(prop(obj, "IovQueuePairCount")),
         iov_queue_pairs_in_use=_as_int(prop(obj, "IovQueuePairsInUse")),
         properties=frozenset(obj.properties),
-        settings={option: from_host(option, prop(obj, name), SwitchConfig)
-                  for option, name in SWITCH_PROPERTIES.items() if has_prop(obj, name)},
+        settings=_switch_settings(obj),
     )
+
+
+def _switch_settings(obj: PSObjectData) -> dict:
+    """The switch options the switch shows; a default-flow reservation only of the switch's own
+    bandwidth mode (the other mode's value is none of its settings, and cannot be set on it)."""
+    mode = _lower(prop(obj, "BandwidthReservationMode"))
+    return {option: from_host(option, prop(obj, name), SwitchConfig)
+            for option, name in SWITCH_PROPERTIES.items()
+            if has_prop(obj, name) and DEFAULT_FLOW_MODES.get(option, mode) == mode}
 
 
 def is_of(obj: PSObjectData, type_name: str) -> bool:

@@ -26,6 +26,7 @@ from ansible_collections.sriov.hyperv.plugins.module_utils.spec._pydantic_compat
 )
 
 UINT32_MAX = 4294967295
+INT64_MAX = 9223372036854775807
 
 # A switch recreate parks adapters on a Private switch of this name (+ the target's name) whose
 # Notes start with the marker, followed by the recreate record (JSON). Both are reserved: a task
@@ -173,6 +174,42 @@ class SwitchConfig(_Model):
         "default). Set in place with C(Set-VMSwitchTeam). SET switches only.", windows=WS2016,
         parameter="LoadBalancingAlgorithm", set_by="Set-VMSwitchTeam",
         host_values={"hyper_v_port": "HyperVPort", "dynamic": "Dynamic"})
+    # Set in place with Set-VMSwitch (New-VMSwitch has none of them). The default queue's vRSS / VMMQ
+    # settings came with Windows Server 2016, -EnableSoftwareRsc with 2019 (Microsoft's Set-VMSwitch
+    # reference per docset; "RSC in the vSwitch", Windows Server networking docs: "By default, on
+    # external vSwitches, RSC is enabled"). Defaults: Msvm_EthernetSwitchHardwareOffloadSettingData
+    # (DefaultQueueVrssEnabled TRUE, DefaultQueueVmmqQueuePairs 16); VMMQ as real hosts report it
+    # requested (True), not the class's FALSE, as for adapters.
+    default_queue_vrss_enabled: t.Optional[bool] = option(
+        "Whether vRSS is requested for the switch's default queue (the host's own traffic on it).",
+        windows=WS2016, host_property="DefaultQueueVrssEnabledRequested", parameter="DefaultQueueVrssEnabled",
+        set_by="Set-VMSwitch", host_default=True)
+    default_queue_vmmq_enabled: t.Optional[bool] = option(
+        "Whether VMMQ is requested for the switch's default queue.",
+        windows=WS2016, host_property="DefaultQueueVmmqEnabledRequested", parameter="DefaultQueueVmmqEnabled",
+        set_by="Set-VMSwitch", host_default=True)
+    default_queue_vmmq_queue_pairs: t.Optional[int] = option(
+        "VMMQ / vRSS queue pairs requested for the switch's default queue, at least V(1).",
+        windows=WS2016, host_property="DefaultQueueVrssMaxQueuePairsRequested", parameter="DefaultQueueVmmqQueuePairs",
+        set_by="Set-VMSwitch", host_default=16, ge=1, le=UINT32_MAX)
+    software_rsc_enabled: t.Optional[bool] = option(
+        "Whether receive segment coalescing (RSC) in the virtual switch is on.",
+        windows=WS2019, host_property="SoftwareRscEnabled", parameter="EnableSoftwareRsc", set_by="Set-VMSwitch",
+        host_default=True)
+    # The switch shows the default-flow reservation in effect (the VMSwitch getter reads the bandwidth
+    # status, Msvm_EthernetSwitchBandwidthData, which reserves 10 percent when nothing is set), not a
+    # setting: these have no reset value. Weights are 1 to 100 (New-VMSwitch -MinimumBandwidthMode
+    # help); each is refused on a switch of the other mode (Set-VMSwitch, reference 1.2).
+    default_flow_minimum_bandwidth_weight: t.Optional[int] = option(
+        "Minimum bandwidth weight, V(1) to V(100), of the traffic on the switch that no adapter setting covers. "
+        "Weight mode switches only. Never reset.",
+        windows=WS2012, host_property="DefaultFlowMinimumBandwidthWeight",
+        parameter="DefaultFlowMinimumBandwidthWeight", set_by="Set-VMSwitch", ge=1, le=100)
+    default_flow_minimum_bandwidth_absolute: t.Optional[int] = option(
+        "Minimum bandwidth in bits per second of the traffic on the switch that no adapter setting covers. "
+        "Absolute mode switches only. Never reset.",
+        windows=WS2012, host_property="DefaultFlowMinimumBandwidthAbsolute",
+        parameter="DefaultFlowMinimumBandwidthAbsolute", set_by="Set-VMSwitch", ge=1, le=INT64_MAX)
     notes: t.Optional[str] = option("Free-text notes stored on the switch.", windows=WS2012, host_default="",
                                     parameter="Notes")
     # Not a setting of the switch: the host vNICs the task lets a switch's loss of the management
@@ -311,6 +348,9 @@ IOV_ADAPTER_OPTIONS = tuple(options_with(VmAdapterConfig, "vm_only"))
 CREATION_ONLY_SWITCH_OPTIONS = tuple(options_with(SwitchConfig, "creation_only"))
 ADAPTER_DEFAULTS: dict[str, t.Any] = options_with(VmAdapterConfig, "host_default")
 SWITCH_DEFAULTS: dict[str, t.Any] = options_with(SwitchConfig, "host_default")
+# The minimum bandwidth mode a switch needs for each default-flow reservation.
+DEFAULT_FLOW_MODES = {"default_flow_minimum_bandwidth_weight": "weight",
+                      "default_flow_minimum_bandwidth_absolute": "absolute"}
 # The Windows Server version that introduced each option (for validation messages).
 REQUIRED_WINDOWS = {
     **options_with(PhysicalAdapterConfig, "windows"),
@@ -460,6 +500,22 @@ def _duplicates(items: list, key: t.Callable[[t.Any], t.Any], path: str, section
     return problems
 
 
+def default_flow_problem(where: str, name: str, option: str, mode: str | None) -> str | None:
+    """Why ``option`` cannot be set on switch ``name`` whose minimum bandwidth mode is ``mode``, or
+    None when it can (Set-VMSwitch refuses a default-flow value of the other mode, reference 1.2)."""
+    needed = DEFAULT_FLOW_MODES[option]
+    if mode == needed:
+        return None
+    other = next(item for item, kind in DEFAULT_FLOW_MODES.items() if kind != needed)
+    if mode in ("weight", "absolute"):
+        fix = "Use %s instead (%s)" % (other, "bits per second" if mode == "absolute" else "a weight from 1 to 100")
+    else:
+        fix = "Remove %s (a switch without minimum bandwidth reserves none)" % option
+    return ("%s.%s: switch '%s' uses %s minimum bandwidth, and %s needs minimum_bandwidth_mode: %s. %s, or "
+            "recreate the switch with minimum_bandwidth_mode: %s (creation_only_changes: recreate)."
+            % (where, option, name, mode, option, needed, fix, needed))
+
+
 def min_queue_pairs_problem(where: str, minimum: int, maximum: int) -> str:
     """Set-VMNetworkAdapter refuses a VrssMinQueuePairs above VrssMaxQueuePairs (reference 1.7)."""
     return ("%s.vrss_min_queue_pairs: %d is more than the adapter's vmmq_queue_pairs (%d); Hyper-V refuses a minimum "
@@ -521,6 +577,15 @@ def model_rule_problems(cfg: HostConfig, path: str = "config") -> list[str]:
                 "%s.minimum_bandwidth_mode: %s cannot be combined with enable_iov: SR-IOV traffic bypasses the "
                 "switch's bandwidth management. Use minimum_bandwidth_mode: none (or default)."
                 % (where, switch.minimum_bandwidth_mode))
+        flows = [option for option in DEFAULT_FLOW_MODES if getattr(switch, option) is not None]
+        if len(flows) > 1:
+            problems.append(
+                "%s.%s: a switch reserves default-flow bandwidth either by weight or in bits per second, not both "
+                "(Set-VMSwitch takes one of the two). Keep the one of the switch's minimum_bandwidth_mode."
+                % (where, flows[1]))
+        elif flows and switch.minimum_bandwidth_mode not in (None, "default"):
+            problem = default_flow_problem(where, switch.name, flows[0], switch.minimum_bandwidth_mode)
+            problems += [problem] if problem else []
     for index, adapter in enumerate(adapters):
         where = "%s.vm_adapters[%d]" % (path, index)
         if adapter.vm_name and adapter.management_os:

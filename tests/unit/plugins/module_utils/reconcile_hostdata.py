@@ -51,7 +51,8 @@ def nic(name: str, description: str | None = None, support: str | None = "Suppor
 
 def switch(name: str, kind: str = "External", nics: t.Sequence[str] = (), iov: bool = False, mode: str | None = None,
            teaming: bool = False, packet_direct: bool = False, notes: str = "", management: bool = False,
-           vf_count: int | None = None, version: str = "2022") -> PSObjectData:
+           vf_count: int | None = None, version: str = "2022", default_flow: int = 0,
+           shown: dict | None = None) -> PSObjectData:
     props: dict[str, t.Any] = {
         "Name": name, "Id": "sw-" + name, "Notes": notes,
         "BandwidthReservationMode": mode or ("None" if iov else ("Weight" if version == "2012r2" else "Absolute")),
@@ -59,6 +60,12 @@ def switch(name: str, kind: str = "External", nics: t.Sequence[str] = (), iov: b
     if version != "2012r2":
         props["PacketDirectEnabled"] = packet_direct
         props["EmbeddedTeamingEnabled"] = teaming
+        props.update({"DefaultQueueVrssEnabledRequested": True, "DefaultQueueVmmqEnabledRequested": True,
+                      "DefaultQueueVrssMaxQueuePairsRequested": 16})
+    if version not in ("2012r2", "2016"):
+        props["SoftwareRscEnabled"] = True
+    props.update({"DefaultFlowMinimumBandwidthAbsolute": default_flow if props["BandwidthReservationMode"] == "Absolute" else 0,
+                  "DefaultFlowMinimumBandwidthWeight": default_flow if props["BandwidthReservationMode"] == "Weight" else 0})
     props.update({
         "IovEnabled": iov, "SwitchType": kind, "AllowManagementOS": management,
         "NetAdapterInterfaceDescriptions": [n + " adapter" for n in nics] if kind == "External" else None,
@@ -66,6 +73,7 @@ def switch(name: str, kind: str = "External", nics: t.Sequence[str] = (), iov: b
         "IovVirtualFunctionCount": vf_count if vf_count is not None else (8 * len(nics) if iov else 0),
         "IovVirtualFunctionsInUse": 0,
     })
+    props.update(shown or {})
     return PSObjectData([HV + "VMSwitch"], props)
 
 

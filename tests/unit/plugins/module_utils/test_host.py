@@ -71,6 +71,14 @@ def test_gathered_round_trips_on_every_windows_version(version):
     for option, (since, default) in newer.items():
         expected = default if releases.index(version) >= releases.index(since) else None
         assert web.get(option) == expected, option
+    internal = next(item for item in config_to_dict(have.config)["switches"] if item["name"] == "int")
+    newer = {"default_queue_vrss_enabled": ("2016", True), "default_queue_vmmq_enabled": ("2016", True),
+             "default_queue_vmmq_queue_pairs": ("2016", 16), "software_rsc_enabled": ("2019", True)}
+    for option, (since, default) in newer.items():
+        expected = default if releases.index(version) >= releases.index(since) else None
+        assert internal.get(option) == expected, option
+    # No default-flow reservation is set, so none is gathered (it would be a value of the host's choosing).
+    assert not any(option.startswith("default_flow") for option in internal)
 
 
 CASES = [
@@ -100,6 +108,13 @@ CASES = [
     ("overridden", {"switches": [{"name": "sriov"}]}, RECREATE),
     ("deleted", {"switches": [{"name": "sriov"}]}, Policy()),
     ("overridden", {"switches": [{"name": "moved", "net_adapter_names": ["NIC1"], "enable_iov": True}]}, Policy()),
+    ("merged", {"switches": [{"name": "int", "default_queue_vrss_enabled": False, "default_queue_vmmq_enabled": False,
+                              "default_queue_vmmq_queue_pairs": 4, "software_rsc_enabled": False,
+                              "default_flow_minimum_bandwidth_absolute": 10**9}]}, Policy()),
+    ("merged", {"switches": [{"name": "w1", "switch_type": "internal", "minimum_bandwidth_mode": "weight",
+                              "default_flow_minimum_bandwidth_weight": 30, "software_rsc_enabled": False},
+                             {"name": "sriov", "default_queue_vmmq_queue_pairs": 8}]}, Policy()),
+    ("replaced", {"switches": [{"name": "int", "switch_type": "internal", "software_rsc_enabled": False}]}, Policy()),
     ("merged", {"physical_adapters": [{"name": "NIC2", "num_vfs": 16, "sriov_enabled": False}]}, Policy()),
     ("merged", {"physical_adapters": [{"name": "NIC2", "num_vfs": 16}]}, Policy(restart=True)),
     ("replaced", {"physical_adapters": [{"name": "NIC2", "num_vfs": 16}]}, Policy()),

@@ -22,6 +22,7 @@ from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile 
     plan,
     render,
 )
+from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile_common import SWITCH_PARAMETERS
 from ansible_collections.sriov.hyperv.plugins.module_utils.spec._spec import (
     SpecValidationError,
     config_to_dict,
@@ -128,7 +129,8 @@ def test_create_iov_switch_predicts_the_host():
     assert after_switch(result, "new") == {
         "name": "new", "switch_type": "external", "net_adapter_names": ["NIC2"], "enable_iov": True,
         "allow_management_os": True, "minimum_bandwidth_mode": "none", "enable_embedded_teaming": False,
-        "enable_packet_direct": False, "notes": ""}
+        "enable_packet_direct": False, "notes": "", "default_queue_vrss_enabled": True,
+        "default_queue_vmmq_enabled": True, "default_queue_vmmq_queue_pairs": 16, "software_rsc_enabled": True}
     vnic = [item for item in config_to_dict(result.after)["vm_adapters"] if item.get("name") == "new"]
     assert vnic and vnic[0]["management_os"] is True and vnic[0]["switch_name"] == "new"
 
@@ -380,6 +382,72 @@ def test_adapter_options_newer_than_the_host_are_refused_before_any_write(versio
     # One release later the same task plans one Set-VMNetworkAdapter.
     later = "2019" if version == "2016" else "2022"
     assert len(run({"vm_adapters": [{**WEB, option: value}]}, have=basic_host(version=later)).commands()) == 1
+
+
+@pytest.mark.parametrize("version, option, value, host_property, needs", [
+    ("2012r2", "default_queue_vrss_enabled", False, "DefaultQueueVrssEnabledRequested", "Windows Server 2016"),
+    ("2012r2", "default_queue_vmmq_enabled", False, "DefaultQueueVmmqEnabledRequested", "Windows Server 2016"),
+    ("2012r2", "default_queue_vmmq_queue_pairs", 4, "DefaultQueueVrssMaxQueuePairsRequested", "Windows Server 2016"),
+    ("2016", "software_rsc_enabled", False, "SoftwareRscEnabled", "Windows Server 2019"),
+])
+def test_switch_options_newer_than_the_host_are_refused_before_any_write(version, option, value, host_property, needs):
+    with pytest.raises(SpecValidationError) as caught:
+        run({"switches": [{"name": "int", option: value}]}, have=basic_host(version=version))
+    assert caught.value.problems == [
+        "config.switches[0].%s: this host does not support %s (its switches have no %s property; it needs %s or "
+        "later). Remove the option." % (option, option, host_property, needs)]
+    later = {"2012r2": "2016", "2016": "2019"}[version]
+    assert run({"switches": [{"name": "int", option: value}]}, have=basic_host(version=later)).commands() == [
+        "Set-VMSwitch -Name 'int' -%s %s" % (SWITCH_PARAMETERS[option], "$false" if value is False else value)]
+
+
+@pytest.mark.parametrize("switch_entry, expected", [
+    ({"name": "int", "default_flow_minimum_bandwidth_weight": 10},
+     "config.switches[0].default_flow_minimum_bandwidth_weight: switch 'int' uses absolute minimum bandwidth, and "
+     "default_flow_minimum_bandwidth_weight needs minimum_bandwidth_mode: weight. Use "
+     "default_flow_minimum_bandwidth_absolute instead (bits per second), or recreate the switch with "
+     "minimum_bandwidth_mode: weight (creation_only_changes: recreate)."),
+    ({"name": "sriov", "default_flow_minimum_bandwidth_absolute": 10**8},
+     "config.switches[0].default_flow_minimum_bandwidth_absolute: switch 'sriov' uses none minimum bandwidth, and "
+     "default_flow_minimum_bandwidth_absolute needs minimum_bandwidth_mode: absolute. Remove "
+     "default_flow_minimum_bandwidth_absolute (a switch without minimum bandwidth reserves none), or recreate the "
+     "switch with minimum_bandwidth_mode: absolute (creation_only_changes: recreate)."),
+    ({"name": "new", "switch_type": "private", "default_flow_minimum_bandwidth_weight": 10},
+     "config.switches[0].default_flow_minimum_bandwidth_weight: switch 'new' uses absolute minimum bandwidth"),
+    ({"name": "new", "switch_type": "private", "minimum_bandwidth_mode": "none",
+      "default_flow_minimum_bandwidth_absolute": 10},
+     "config.switches[0].default_flow_minimum_bandwidth_absolute: switch 'new' uses none minimum bandwidth"),
+    ({"name": "new", "switch_type": "private", "default_flow_minimum_bandwidth_weight": 10,
+      "default_flow_minimum_bandwidth_absolute": 10},
+     "config.switches[0].default_flow_minimum_bandwidth_absolute: a switch reserves default-flow bandwidth either by "
+     "weight or in bits per second, not both"),
+])
+def test_a_default_flow_reservation_of_the_other_mode_is_refused_naming_the_fix(switch_entry, expected):
+    with pytest.raises(SpecValidationError) as caught:
+        run({"switches": [switch_entry]})
+    assert expected in caught.value.message
+
+
+def test_default_flow_reservation_of_the_switchs_mode_is_set_in_place_and_created_with_the_switch():
+    assert run({"switches": [{"name": "int", "default_flow_minimum_bandwidth_absolute": 5 * 10**8}]}).commands() == [
+        "Set-VMSwitch -Name 'int' -DefaultFlowMinimumBandwidthAbsolute 500000000"]
+    created = run({"switches": [{"name": "w", "switch_type": "private", "minimum_bandwidth_mode": "weight",
+                                 "default_flow_minimum_bandwidth_weight": 20, "software_rsc_enabled": True,
+                                 "default_queue_vmmq_queue_pairs": 8}]})
+    # New-VMSwitch has none of these parameters; a default (RSC on) is not sent.
+    assert created.commands() == [
+        "New-VMSwitch -Name 'w' -SwitchType 'Private' -MinimumBandwidthMode 'Weight'",
+        "Set-VMSwitch -Name 'w' -DefaultQueueVmmqQueuePairs 8 -DefaultFlowMinimumBandwidthWeight 20"]
+    assert after_switch(created, "w")["default_flow_minimum_bandwidth_weight"] == 20
+
+
+def test_replaced_resets_the_in_place_switch_settings_but_not_the_default_flow():
+    have = observed(switch("int", kind="Internal", management=True, default_flow=7 * 10**8,
+                           shown={"SoftwareRscEnabled": False, "DefaultQueueVrssMaxQueuePairsRequested": 4}))
+    assert config_to_dict(have.config)["switches"][0]["default_flow_minimum_bandwidth_absolute"] == 7 * 10**8
+    result = plan(parse_config({"switches": [{"name": "int"}]}), have, "replaced", Policy())
+    assert result.commands() == ["Set-VMSwitch -Name 'int' -DefaultQueueVmmqQueuePairs 16 -EnableSoftwareRsc $true"]
+    assert after_switch(result, "int")["default_flow_minimum_bandwidth_absolute"] == 7 * 10**8
 
 
 def test_vrss_minimum_above_the_maximum_is_refused_against_the_hosts_maximum():

@@ -347,6 +347,15 @@ def test_the_refusal_names_what_a_recreate_would_not_carry_over():
     assert "not their VLAN, bandwidth, ACL, port-mirroring or isolation settings" in caught.value.message
 
 
+def _applied_or_rolled_back(runner, result, have, host, fault):
+    """The host after applying ``result``: with a fault, after the failed apply and its rollback."""
+    if not fault:
+        return apply_plan(runner, result, have)
+    with pytest.raises(ApplyError):
+        apply_plan(runner, result, have)
+    return read_host(runner_for(host))
+
+
 @pytest.mark.parametrize("fault", [None, "rollback"])
 def test_a_set_team_keeps_its_load_balancing_algorithm_through_a_recreate(fault):
     # Field case 03: an LBFO team converted to SET and tuned to HyperVPort, then rebuilt for IOV.
@@ -365,12 +374,40 @@ def test_a_set_team_keeps_its_load_balancing_algorithm_through_a_recreate(fault)
     assert have.switch("set").load_balancing_algorithm == "hyper_v_port"
     result = plan(parse_config(wanted), have, "merged", RECREATE)
     assert "Set-VMSwitchTeam -Name 'set' -LoadBalancingAlgorithm 'HyperVPort'" in result.commands()
-    if fault:
-        with pytest.raises(ApplyError):
-            apply_plan(runner, result, have)
-        after = read_host(runner_for(host))
-    else:
-        after = apply_plan(runner, result, have)
+    after = _applied_or_rolled_back(runner, result, have, host, fault)
+    if not fault:
         assert after.switch("set").iov_enabled is True
     assert after.switch("set").load_balancing_algorithm == "hyper_v_port"
+    assert after.parking == []
+
+
+@pytest.mark.parametrize("fault", [None, "rollback"])
+def test_a_recreate_carries_the_switchs_in_place_settings_over(fault):
+    # An Absolute-mode switch tuned in place (default queue, RSC, default-flow reservation), then
+    # rebuilt for PacketDirect: the new switch gets every setting back, and so does the original
+    # when the new one cannot be made.
+    host = make_host()
+    tuned = next(sw for sw in host.switches if sw.name == "int")
+    tuned.settings.update({"DefaultQueueVrssEnabledRequested": False, "DefaultQueueVmmqEnabledRequested": False,
+                           "DefaultQueueVrssMaxQueuePairsRequested": 4, "SoftwareRscEnabled": False})
+    tuned.default_flow_minimum_bandwidth_absolute = 3 * 10**8
+    wanted = {"switches": [{"name": "int", "enable_packet_direct": True}]}
+    runner = runner_for(host)
+    if fault == "rollback":
+        runner = FailAt(runner, lambda c: c.name == "New-VMSwitch" and c.parameters.get("Name") == "int")
+    have = read_host(runner)
+    settings = {"default_queue_vrss_enabled": False, "default_queue_vmmq_enabled": False,
+                "default_queue_vmmq_queue_pairs": 4, "software_rsc_enabled": False,
+                "default_flow_minimum_bandwidth_absolute": 3 * 10**8}
+    before = next(item for item in snapshot(have)["switches"] if item["name"] == "int")
+    assert {option: before.get(option) for option in settings} == settings
+    result = plan(parse_config(wanted), have, "merged", RECREATE)
+    assert ("Set-VMSwitch -Name 'int' -DefaultQueueVrssEnabled $false -DefaultQueueVmmqEnabled $false "
+            "-DefaultQueueVmmqQueuePairs 4 -EnableSoftwareRsc $false -DefaultFlowMinimumBandwidthAbsolute 300000000"
+            in result.commands())
+    after = _applied_or_rolled_back(runner, result, have, host, fault)
+    if not fault:
+        assert after.switch("int").packet_direct_enabled is True
+    rebuilt = next(item for item in snapshot(after)["switches"] if item["name"] == "int")
+    assert {option: rebuilt.get(option) for option in settings} == settings
     assert after.parking == []
