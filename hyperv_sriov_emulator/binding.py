@@ -56,6 +56,9 @@ class Param:
     mandatory: bool = False
     position: int | None = None
     pipeline: bool = False
+    """Takes pipeline input ByValue: the object itself, converted to the parameter's type."""
+    pipeline_by_name: bool = False
+    """Takes pipeline input ByPropertyName: the object's property of the parameter's name (or alias)."""
     since: str | None = None
     validate_set: tuple[str, ...] | None = None
     not_null_or_empty: bool = False
@@ -480,6 +483,11 @@ def finish(sig: Signature, host_version: str, pre: Prebound, pipeline_object: t.
                 continue
             bound_to = p
             break
+        if bound_to is None and isinstance(pipeline_object, PSObj):
+            by_name = _bind_by_property_name(sig, available, values, candidates, pipeline_object)
+            if by_name:
+                candidates = [s for s in candidates if all(p.in_set(s) for p in by_name)]
+                bound_to = by_name[0]
         if bound_to is None:
             exc = _error(
                 sig,
@@ -513,5 +521,30 @@ def finish(sig: Signature, host_version: str, pre: Prebound, pipeline_object: t.
     )
 
 
+def _bind_by_property_name(sig: Signature, available: dict[str, Param], values: dict[str, t.Any],
+                           candidates: list[str], item: PSObj) -> list[Param]:
+    """ValueFromPipelineByPropertyName, after ByValue found nothing (PowerShell's order): the
+    parameters of one candidate set, the default first, whose name or alias the object has as a
+    property, bound to that property's value. [] when no set's parameters match."""
+    ordered = sorted(candidates, key=lambda s: s != sig.default_set)
+    for set_name in ordered:
+        bound: list[Param] = []
+        for p in sig.params:
+            if not p.pipeline_by_name or p.name in values or p.name not in available or not p.in_set(set_name):
+                continue
+            for key in (p.name,) + tuple(p.aliases):
+                found, value = item.find(key)
+                if found and value is not None:
+                    try:
+                        values[p.name] = convert(sig, p, value)
+                    except PSErrorException:
+                        continue
+                    bound.append(p)
+                    break
+        if bound:
+            return bound
+    return []
+
+
 def takes_pipeline_input(sig: Signature) -> bool:
-    return any(p.pipeline for p in sig.params)
+    return any(p.pipeline or p.pipeline_by_name for p in sig.params)

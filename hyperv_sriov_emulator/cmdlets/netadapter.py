@@ -26,15 +26,25 @@ def _not_found(ctx: Context, cim_class: str, prop: str, value: t.Any) -> None:
               target=value, exception_type=CIM_JOB_EXCEPTION)
 
 
-def _selector_params(input_type: tuple[str, ...] | None, mandatory: bool) -> tuple[Param, ...]:
+def _selector_params(input_type: tuple[str, ...] | None, mandatory: bool, name_by_property: bool = True,
+                     description_aliases: tuple[str, ...] = ("ifDesc", "InstanceID")) -> tuple[Param, ...]:
+    """-Name (ByName, position 0), -InterfaceDescription (ByInstanceID), -InputObject (CIM instances
+    by value) and -IncludeHidden, as Microsoft's Windows Server 2022 reference of each command gives
+    them (tests/emulator/test_netadapter_parameter_tables.py compares them): -Name and
+    -InterfaceDescription take pipeline input by property name; -IncludeHidden is not in the
+    InputObject set."""
     params = [
-        Param("Name", "string[]", aliases=("ifAlias", "InterfaceAlias"), sets={"ByName": (mandatory, 0)}),
-        Param("InterfaceDescription", "string[]", aliases=("ifDesc",), sets={"ByInstanceID": (True, None)}),
+        Param("Name", "string[]", aliases=("ifAlias", "InterfaceAlias"), sets={"ByName": (mandatory, 0)},
+              pipeline_by_name=name_by_property),
+        Param("InterfaceDescription", "string[]", aliases=description_aliases, sets={"ByInstanceID": (True, None)},
+              pipeline_by_name=True),
     ]
+    hidden_sets = None
     if input_type is not None:
         params.append(Param("InputObject", "object[]:" + input_type[0], sets={"InputObject (cdxml)": (True, None)},
                             pipeline=True))
-    return tuple(params) + (Param("IncludeHidden", "switch"),) + CIM_COMMON
+        hidden_sets = {"ByName": (False, None), "ByInstanceID": (False, None)}
+    return tuple(params) + (Param("IncludeHidden", "switch", sets=hidden_sets),) + CIM_COMMON
 
 
 def _select(ctx: Context, b: Bound, candidates: t.Sequence[PhysicalNic], cim_class: str) -> list[PhysicalNic]:
@@ -79,8 +89,9 @@ def _allocated(ctx: Context) -> dict[str, int]:
 # -- NetAdapter -----------------------------------------------------------------------------------
 @cmdlet(
     "Get-NetAdapter",
-    _selector_params(None, False) + (
-        Param("InterfaceIndex", "uint32[]", aliases=("ifIndex",), sets={"ByIfIndex": (True, None)}),
+    _selector_params(None, False, name_by_property=False, description_aliases=("ifDesc",)) + (
+        Param("InterfaceIndex", "uint32[]", aliases=("ifIndex",), sets={"ByIfIndex": (True, None)},
+              pipeline_by_name=True),
         Param("Physical", "switch"),
     ),
     module="NetAdapter",
@@ -117,7 +128,8 @@ def get_netadapter(ctx: Context, b: Bound) -> None:
             _not_found(ctx, "MSFT_NetAdapter", prop, pattern)
 
 
-_RESTART_PARAMS = _selector_params(T_NETADAPTER, True) + (Param("PassThru", "switch"),)
+_RESTART_PARAMS = _selector_params(T_NETADAPTER, True, name_by_property=False, description_aliases=("ifDesc",)) + (
+    Param("PassThru", "switch"),)
 
 
 def _restart(ctx: Context, b: Bound, admin: bool | None) -> None:
@@ -195,7 +207,7 @@ def _apply_sriov(ctx: Context, b: Bound, enabled: bool | None, num_vfs: int | No
 
 @cmdlet(
     "Set-NetAdapterSriov",
-    _SRIOV_WRITE + (Param("NumVFs", "uint32"), Param("Enabled", "bool")),
+    _SRIOV_WRITE + (Param("NumVFs", "uint32", aliases=("Vf",)), Param("Enabled", "bool")),
     module="NetAdapter", default_set="ByName", should_process=True, writes=True,
 )
 def set_netadaptersriov(ctx: Context, b: Bound) -> None:
@@ -253,11 +265,19 @@ def get_netadaptersriovvf(ctx: Context, b: Bound) -> None:
 
 @cmdlet(
     "Get-NetAdapterAdvancedProperty",
-    _selector_params(None, False) + (
-        Param("DisplayName", "string[]"),
-        Param("RegistryKeyword", "string[]"),
+    (
+        Param("Name", "string[]", aliases=("ifAlias", "InterfaceAlias"), pipeline_by_name=True,
+              sets=dict.fromkeys(("ByName", "ByNameRegistryKeyword", "ByNameDisplayName"), (False, 0))),
+        Param("InterfaceDescription", "string[]", aliases=("ifDesc", "InstanceID"),
+              sets=dict.fromkeys(("ByInstanceIDKeyword", "ByInstanceIDDisplayName", "ByInstanceID"), (True, None))),
+        # -DisplayName and -RegistryKeyword select different sets: never both at once.
+        Param("DisplayName", "string[]", aliases=("DispN",), pipeline_by_name=True,
+              sets=dict.fromkeys(("ByNameDisplayName", "ByInstanceIDDisplayName"), (True, None))),
+        Param("RegistryKeyword", "string[]", aliases=("RegKey",), pipeline_by_name=True,
+              sets=dict.fromkeys(("ByNameRegistryKeyword", "ByInstanceIDKeyword"), (True, None))),
+        Param("IncludeHidden", "switch"),
         Param("AllProperties", "switch"),
-    ),
+    ) + CIM_COMMON,
     module="NetAdapter", default_set="ByName",
 )
 def get_netadapteradvancedproperty(ctx: Context, b: Bound) -> None:
