@@ -81,12 +81,14 @@ def _as_the_module_binds(name: str, params: tuple[Param, ...]) -> tuple[tuple[Pa
     # mandatory parameter bind to it.
     unreachable = {s for pname, (_, named) in table.items() if pname not in own
                    for s, (mandatory, _, _) in named.items() if mandatory}
+    by_name = hyperv_tables.BY_PROPERTY_NAME.get(name, frozenset())
     bound: list[Param] = []
     for param in params:
         real = table.get(param.name)
         if real is None:
             bound.append(param)
             continue
+        param = dataclasses.replace(param, pipeline_by_name=param.name in by_name)
         aliases, sets = real
         every = sets.get("__AllParameterSets")
         if every is not None and len(sets) == 1:

@@ -261,3 +261,17 @@ TABLES: dict[str, tuple[str | None, dict[str, tuple[tuple[str, ...], Sets]]]] = 
         'Passthru': ((), {'__AllParameterSets': (False, None, False)}),
     }),
 }
+
+# Parameters that take pipeline input by property name (ValueFromPipelineByPropertyName in some set),
+# from the same stub: the object's property of the parameter's name or alias binds them.
+BY_PROPERTY_NAME: dict[str, frozenset[str]] = {
+    'Add-VMSwitchTeamMember': frozenset({'ComputerName'}),
+    'Get-VM': frozenset({'Id'}),
+    'Get-VMHost': frozenset({'CimSession'}),
+    'Get-VMSwitch': frozenset({'Id'}),
+    'New-VMSwitch': frozenset({'CimSession', 'ComputerName', 'Credential', 'NetAdapterName',
+                               'NetAdapterInterfaceDescription'}),
+    'Remove-VMSwitchTeamMember': frozenset({'ComputerName'}),
+    'Set-VMSwitch': frozenset({'CimSession', 'NetAdapterName'}),
+    'Set-VMSwitchTeam': frozenset({'ComputerName'}),
+}

@@ -14,7 +14,7 @@ import json
 import pathlib
 
 import pytest
-from emulator_helpers import SWITCH, cmd, ok, run
+from emulator_helpers import SWITCH, cmd, host_from, ok, run
 
 from hyperv_sriov_emulator.binding import ALL_SETS
 from hyperv_sriov_emulator.cmdlets import REGISTRY
@@ -92,6 +92,9 @@ def test_each_parameter_binds_as_on_a_host(name):
                 problems.append("%s in %s: (mandatory, position) %s, real %s" % (param.name, set_name, ours, theirs))
             if real_in and real_in[2] and not param.pipeline:
                 problems.append("%s in %s: takes pipeline input on a host" % (param.name, set_name))
+        if param.pipeline_by_name != (param.name in facts.get("by_property_name", ())):
+            problems.append("%s: takes pipeline input by property name: %s, real %s" % (
+                param.name, param.pipeline_by_name, not param.pipeline_by_name))
     missing = {p["name"] for p in facts["parameters"]} - {p.name for p in sig.params}
     listed = NOT_MODELLED.get(name, set())
     if missing != listed:
@@ -106,6 +109,19 @@ def test_get_vmnetworkadapter_all_takes_a_name(capable):
     found = ok(capable, cmd("Get-VMNetworkAdapter", All=SWITCH, Name="Network Adapter"))
     names = {(o.get("VMName"), o.get("Name")) for o in found}
     assert names and all(pair[1] == "Network Adapter" for pair in names)
+
+
+def test_a_netadapter_pipes_into_new_vmswitch_by_property_name():
+    # New-VMSwitch's -NetAdapterName (alias InterfaceAlias) and -NetAdapterInterfaceDescription (alias
+    # InterfaceDescription) take pipeline input by property name: a NIC object binds them.
+    host = host_from("""
+hosts:
+  - name: HV
+    physical_adapters: [{name: SLOT 3, interface_description: Example 25GbE Adapter}]
+""")
+    made = ok(host, [cmd("Get-NetAdapter", Name="SLOT 3"), cmd("New-VMSwitch", Name="piped", AllowManagementOS=False)])
+    assert [o.get("Name") for o in made] == ["piped"]
+    assert ok(host, cmd("Get-VMSwitch", Name="piped"))[0].get("NetAdapterInterfaceDescription") == "Example 25GbE Adapter"
 
 
 def test_set_vmnetworkadapter_name_is_named_only(capable):
