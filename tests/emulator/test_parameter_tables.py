@@ -18,15 +18,19 @@ from emulator_helpers import SWITCH, cmd, host_from, ok, run
 
 from hyperv_sriov_emulator.binding import ALL_SETS
 from hyperv_sriov_emulator.cmdlets import REGISTRY
+from hyperv_sriov_emulator.model import versions
 
 FACTS = json.loads((pathlib.Path(__file__).parent / "data" / "hyperv_module_parameters.json").read_text())
 HYPERV = sorted(d.name for d in REGISTRY.values() if d.module == "Hyper-V")
 
-# Parameters the emulator has that the 2020 module lacks: their parameter set facts are the 2022
-# reference's (every set, named, optional).
+# Parameters the emulator has that the 2020 module lacks (every set, named, optional). Neither is in
+# Microsoft's published reference (data/reference_parameters_by_version.json): a 2022 host's own
+# error text names -AllowNetLbfoTeams ("To override this block, use the AllowNetLbfoTeams option in
+# New-VMSwitch.", eryph-org/eryph#139); -RscEnabled is the project's reading of the 2022 adapter
+# properties RscEnabled/RscEnabledRequested (reference §6).
 NEWER_THAN_THE_STUB = {
-    ("New-VMSwitch", "AllowNetLbfoTeams"): "winserver2022-ps/hyper-v/New-VMSwitch.md",
-    ("Set-VMNetworkAdapter", "RscEnabled"): "winserver2022-ps/hyper-v/Set-VMNetworkAdapter.md",
+    ("New-VMSwitch", "AllowNetLbfoTeams"): "eryph-org/eryph#139",
+    ("Set-VMNetworkAdapter", "RscEnabled"): "reference §6 (containers/libhvee pkg/hypervctl/summary.go)",
 }
 
 # Real parameters the emulator does not model (docs/emulator.md, "What is not modelled"): a host
@@ -133,3 +137,59 @@ def test_set_vmnetworkadapter_management_os_takes_iov_parameters(capable):
     # The ManagementOS set has the Iov* parameters (2022 reference, ManagementOS syntax).
     result = run(capable, cmd("Set-VMNetworkAdapter", ManagementOS=SWITCH, Name="sriov-ext", IovWeight=0))
     assert result.terminating is None or not result.terminating.fqid.startswith("NamedParameterNotFound")
+
+
+# -- parameters per Windows version ---------------------------------------------------------------
+# Microsoft's reference for each Windows Server version that has one (2016, 2019, 2022, 2025):
+# data/reference_parameters_by_version.json, from MicrosoftDocs/windows-powershell-docs
+# docset/winserver<version>-ps/{Hyper-V,NetAdapter}/<cmdlet>.md.
+BY_VERSION = json.loads((pathlib.Path(__file__).parent / "data" / "reference_parameters_by_version.json").read_text())
+
+# Parameters the real module has (its stub, above) that the references do not list: the emulator
+# keeps them, from the version the project's reference gives.
+REFERENCE_OMITS = {
+    "New-VMSwitch": {"Id"},
+    "Set-VMNetworkAdapter": {"NumaAwarePlacement", "VrssExcludePrimaryProcessor", "VrssIndependentHostSpreading",
+                             "VrssMinQueuePairs", "VrssQueueSchedulingMode", "VrssVmbusChannelAffinityPolicy"},
+    "Set-VMSwitch": {"DefaultQueueVrssExcludePrimaryProcessor", "DefaultQueueVrssMinQueuePairs",
+                     "DefaultQueueVrssQueueSchedulingMode", "EnableSoftwareRsc"},
+}
+
+
+def _names(param):
+    return {param.name.lower()} | {alias.lower() for alias in param.aliases}
+
+
+@pytest.mark.parametrize("version", sorted(BY_VERSION["versions"]))
+def test_each_versions_reference_parameters_exist_on_that_version(version):
+    problems = []
+    for name, documented in BY_VERSION["versions"][version].items():
+        definition = REGISTRY[name.lower()]
+        available = definition.signature.available(version)
+        known = set().union(*(_names(p) for p in available))
+        for param in documented:
+            if param.lower() not in known and param not in NOT_MODELLED.get(name, set()):
+                problems.append("%s %s -%s: in the reference, not on the emulated host" % (version, name, param))
+    assert problems == []
+
+
+@pytest.mark.parametrize("version", sorted(BY_VERSION["versions"]))
+def test_each_parameter_of_a_version_is_in_its_reference_or_the_module(version):
+    problems = []
+    for name, documented in BY_VERSION["versions"][version].items():
+        documented_lower = {p.lower() for p in documented}
+        for param in REGISTRY[name.lower()].signature.params:
+            if not versions.at_least(version, param.since):
+                continue
+            if _names(param) & documented_lower:
+                continue
+            if param.name in REFERENCE_OMITS.get(name, set()) or (name, param.name) in NEWER_THAN_THE_STUB:
+                continue
+            problems.append("%s %s -%s: on the emulated host, in neither the reference nor the list of "
+                            "parameters it omits" % (version, name, param.name))
+    assert problems == []
+
+
+def test_the_parameters_the_references_omit_are_the_real_modules():
+    for name, params in REFERENCE_OMITS.items():
+        assert params <= {p["name"] for p in _facts(name)["parameters"]}
