@@ -159,6 +159,10 @@ class Outbox:
         return chunks
 
 
+# How long closing a shell waits for each of its pipelines to stop (seconds).
+PIPELINE_STOP_WAIT = 10.0
+
+
 class PipelineRun:
     def __init__(self, shell: "Shell", command_id: str) -> None:
         self.shell = shell
@@ -298,11 +302,18 @@ class Shell:
         return int(event.ci)
 
     def close(self) -> None:
-        for run in list(self.pipelines.values()):
+        runs = list(self.pipelines.values())
+        for run in runs:
             run.stop_requested.set()
             run.outbox.finish()
         self.pipelines.clear()
         self.outbox.finish()
+        # A closed runspace pool has no pipeline left running ([MS-PSRP] 3.2.5.3.12): a client
+        # that deletes its shell after a lost connection may rely on that, so the pool's
+        # pipelines stop (between statements) before the Delete is answered.
+        for run in runs:
+            if run.thread is not None and run.thread is not threading.current_thread():
+                run.thread.join(timeout=PIPELINE_STOP_WAIT)
 
 
 class HostEndpoint:

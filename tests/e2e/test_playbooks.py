@@ -16,7 +16,9 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import typing as t
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -77,11 +79,19 @@ class Lab:
             handle.write(made.stdout)
         self.password = ready.host(host)["password"]
         self.runs = 0
+        self.lock = threading.Lock()
+
+    def plays(self, count: int, playbook: str, **extra_vars: t.Any) -> list[Play]:
+        """``count`` runs of one playbook started at once (separate ansible-playbook processes)."""
+        with ThreadPoolExecutor(max_workers=count) as pool:
+            return list(pool.map(lambda _index: self.play(playbook, **extra_vars), range(count)))
 
     def play(self, playbook: str, check: bool = False, diff: bool = False, **extra_vars: t.Any) -> Play:
-        self.runs += 1
-        results_file = os.path.join(self.workdir, "results-%d.json" % self.runs)
-        vars_file = os.path.join(self.workdir, "vars-%d.json" % self.runs)
+        with self.lock:
+            self.runs += 1
+            number = self.runs
+        results_file = os.path.join(self.workdir, "results-%d.json" % number)
+        vars_file = os.path.join(self.workdir, "vars-%d.json" % number)
         with open(vars_file, "w", encoding="utf-8") as handle:
             json.dump(dict(extra_vars, results_file=results_file), handle, ensure_ascii=False)
         command = ["ansible-playbook", "-i", self.inventory, os.path.join(PLAYBOOKS, playbook), "-e", "@" + vars_file]
@@ -307,6 +317,45 @@ def test_connection_lost_midway_through_a_recreate_is_finished_by_the_next_run(l
     for key, settings in on_switch.items():
         assert now[key][0] == "sriov-ext", key
         assert now[key][1]["IovWeight"] == settings["IovWeight"], key
+
+
+def test_concurrent_runs_of_one_recreate_recreate_it_once_and_the_others_say_so(lab):
+    before = lab.state()
+    original = _switch(before, "sriov-ext")
+    adapters = _connections(before)
+    on_switch = {key: settings for key, (switch, settings) in adapters.items() if switch == "sriov-ext"}
+    # A host a little further away, so that the five runs overlap on it.
+    lab.fault("--delay-ms", "60")
+    plays = lab.plays(5, "switch.yml", switch_name="sriov-ext", enable_iov=False, creation_only_changes="recreate",
+                      expect_failure=True)
+    results = [play.results["switch"] for play in plays]
+    recreated = [result for result in results if result.get("changed") and not result.get("failed")]
+    stopped = [result for result in results if result.get("failed")]
+    assert len(recreated) == 1, [result.get("msg") for result in results]
+    # The others stopped before writing and said why, or came after it and found nothing to do.
+    for result in results:
+        if result.get("failed"):
+            assert result["changed"] is False, result
+            assert ("is being recreated by another run" in result["msg"]
+                    or "changed while this run was about to recreate it" in result["msg"]), result["msg"]
+            assert "This run changed nothing" in result["msg"]
+        elif result is not recreated[0]:
+            assert result["changed"] is False, result
+    assert stopped, [result.get("msg") for result in results]
+    state = lab.state()
+    assert [sw["name"] for sw in state["switches"] if sw["name"].startswith("sriov.hyperv")] == []
+    switch = _switch(state, "sriov-ext")
+    assert switch["iov_enabled"] is False and switch["id"] != original["id"]
+    assert [sw["name"] for sw in state["switches"]].count("sriov-ext") == 1
+    now = _connections(state)
+    assert set(now) == set(adapters)  # nothing lost
+    for key, settings in on_switch.items():
+        assert now[key][0] == "sriov-ext", key
+        for name in ("IovWeight", "IovQueuePairsRequested", "VMQWeight"):
+            assert now[key][1][name] == settings[name], (key, name)
+    lab.fault("--clear")
+    lab.play("switch.yml", switch_name="sriov-ext", enable_iov=False,
+             creation_only_changes="recreate").assert_unchanged()
 
 
 INVALID = [

@@ -252,15 +252,15 @@ def apply_plan(runner: Runner, plan: "Plan", observed: Observed, scope: "ReadSco
     a switch recreate runs its own guarded sequence (``_recreate``). Raises ApplyError on a
     failed write, naming what was and was not applied.
     """
-    from ansible_collections.sriov.hyperv.plugins.module_utils.host._recreate import run_recreate
+    from ansible_collections.sriov.hyperv.plugins.module_utils.host._recreate import run_recreate, run_resume
 
     applied: list[str] = []
     batch: list["Operation"] = []
     for operation in plan.operations:
-        if operation.action == "recreate":
+        if operation.action in ("recreate", "resume"):
             _run_batch(runner, batch, applied)
             batch = []
-            run_recreate(runner, operation, applied)
+            (run_recreate if operation.action == "recreate" else run_resume)(runner, operation, applied)
             applied.append(operation.summary)
         else:
             batch.append(operation)
@@ -297,8 +297,17 @@ def _parked_text(observed: Observed, record: t.Any) -> str:
         record.target, record.switch_name, ", ".join(parked) if parked else "no VM adapter")
     if vnics:
         text += ", and records host vNICs %s to re-add" % ", ".join("'%s'" % name for name in vnics)
-    return text + (". Run this task again (or any host_config, vm_switch or vm_network_adapter task on this host): "
-                   "it finishes that recreate from the record before anything else.")
+    from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile_recreate import (  # pylint: disable=import-outside-toplevel
+        finishing_task,
+        utc,
+    )
+
+    task = finishing_task(record.record)
+    if record.in_progress(time.time()):
+        return text + (". Its record is held by the run that wrote it until %s (that run could not give it up): "
+                       "the first run after that finishes the recreate, e.g. %s." % (utc(record.expires), task))
+    return text + (". Run this task again, or %s (any task of this collection that plans against this host "
+                   "does it): it finishes that recreate from the record before anything else." % task)
 
 
 def explain_failure(error: HyperVError, runner: Runner, plan: "Plan", before: Observed,
@@ -313,8 +322,20 @@ def explain_failure(error: HyperVError, runner: Runner, plan: "Plan", before: Ob
     empty); the error returned replaces ``error``. ``scope`` is the read ``before`` came from, so
     that the two compare like with like.
     """
-    cause = error.message.split(" Already applied: ")[0].rstrip(".") + "."
     details = dict(error.details or {})
+    if details.get("in_progress"):
+        # Another run's recreate: this run wrote nothing of its own (or took it back); the host is
+        # read back for a truthful ``changed`` and ``after`` only.
+        try:
+            after = read_host(runner, scope)
+        except HyperVError:
+            details.update(changed=False, state_unknown=True)
+            return type(error)(error.message, details)
+        claim = details.get("claim")
+        details.update(changed=bool(claim) and any(record.switch_name == claim for record in after.parking),
+                       state_unknown=False, after=after.config.model_dump(exclude_none=True))
+        return type(error)(error.message, details)
+    cause = error.message.split(" Already applied: ")[0].rstrip(".") + "."
     parking = details.get("parking")
     finish = ("The parking switch '%s' records where every adapter belongs: run the task again to finish."
               % parking) if parking else "Run the task again to apply the rest."

@@ -21,14 +21,16 @@ from its record (``_reconcile_recreate.plan_resume``).
 
 from __future__ import annotations
 
+import time
 import typing as t
 
-from ansible_collections.sriov.hyperv.plugins.module_utils.transport._errors import error_from_record
+from ansible_collections.sriov.hyperv.plugins.module_utils.transport._errors import HyperVError, error_from_record
 from ansible_collections.sriov.hyperv.plugins.module_utils.host._host import ApplyError, read_host, run_writes
 from ansible_collections.sriov.hyperv.plugins.module_utils.spec._host_parse import Observed
 from ansible_collections.sriov.hyperv.plugins.module_utils.spec._identity import AdapterIdentity
 from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile_common import (
     Operation,
+    RecreateInProgressError,
     adapter_commands,
     adapter_label,
     adapter_statement,
@@ -36,6 +38,8 @@ from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile_
     switch_command,
 )
 from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile_recreate import (
+    in_progress_text,
+    parking_notes,
     rebuild_commands,
     reconnect_commands,
 )
@@ -170,32 +174,186 @@ def _outcome(operation: Operation, rollback_left: list[str] | None) -> str:
     )
 
 
-def _fail(operation: Operation, reason: str, outcome: str, applied: list[str], rolled_back: bool) -> t.NoReturn:
+def _fail(operation: Operation, reason: str, outcome: str, applied: list[str], rolled_back: bool,
+          parking_left: bool = False) -> t.NoReturn:
     raise ApplyError(
         "Failed to recreate switch '%s': %s. %s Already applied: %s." % (
             operation.target, reason.rstrip("."), outcome, "; ".join(applied) if applied else "nothing"),
         {"failed": operation.summary, "applied": list(applied), "rolled_back": rolled_back,
-         "parking": operation.details["parking"]},
+         "parking": operation.details["parking"], "parking_left": parking_left},
     )
 
 
+# How long a run that parked waits for a rival that parked after it (and will see it, and stop)
+# to remove its parking switch; a rival still there after this was already at work: this run stops.
+ELECTION_WAIT = 20.0
+_POLL = 0.25
+
+
+def _elect(runner: Runner, operation: Operation, still: t.Callable[[Observed], str | None]) -> None:
+    """Go on only if this run's recreate (or resume) of ``operation.target`` is the only one.
+
+    Called right after this run's parking switch (its claim) exists. A rival is another run's
+    record for the same target whose lease runs. A rival that started earlier (by start time, then
+    run id) wins: this run removes its own parking switch and raises RecreateInProgressError. A
+    rival that started later stops by the same rule once it reads this run's record; it is awaited
+    up to ELECTION_WAIT. ``still`` says what changed since this run planned (None: nothing), as
+    when a rival that never saw this run's record finished first: this run then stops as well.
+    """
+    details = operation.details
+    mine = details["record"]
+    own = (float(mine["started"]), mine["run"])
+    deadline = time.monotonic() + ELECTION_WAIT
+    while True:
+        observed = read_host(runner)
+        now = time.time()
+        rivals = [parking for parking in observed.parking
+                  if name_key(parking.target) == name_key(operation.target) and parking.run != mine["run"]
+                  and parking.in_progress(now)]
+        ahead = [parking for parking in rivals if (parking.started, parking.run) < own]
+        changed = still(observed)
+        if not ahead and not changed and not rivals:
+            return
+        if ahead or changed or time.monotonic() >= deadline:
+            break
+        time.sleep(_POLL)
+    error = _error(run_writes(runner, [switch_command("Remove-VMSwitch", details["claim"], {"Force": SWITCH})]))
+    left = "" if error is None else (
+        " Removing this run's own parking switch '%s' failed (%s): it holds no adapter and goes with the next run."
+        % (details["claim"], error))
+    if changed and not ahead:
+        raise RecreateInProgressError(
+            "Switch '%s' changed while this run was about to recreate it (%s): another run was at work. This run "
+            "changed nothing. Run the task again to plan from what the host shows now.%s"
+            % (operation.target, changed, left), {"in_progress": True, "applied": [], "claim": details["claim"]})
+    rival = sorted(ahead or rivals, key=lambda parking: (parking.started, parking.run))[0]
+    raise RecreateInProgressError(in_progress_text(rival, time.time()) + left,
+                                  {"in_progress": True, "parking": [rival.switch_name], "applied": [],
+                                   "claim": details["claim"]})
+
+
+def _release(runner: Runner, name: str, record: dict) -> bool:
+    """Give this run's record on parking switch ``name`` up (expires 0), so that the next run
+    finishes the job at once instead of waiting for the lease. Best effort; True when done.
+
+    Called after a failure. After a lost connection a pipeline of this run may still be running
+    on the host (a host finishes a pipeline whose client went away: about_Remote_Disconnected_
+    Sessions); ``reopen`` closes the runspace pool first, which stops its pipelines ([MS-PSRP]
+    3.2.5.3.12), so that the record is not given up while the run's own swap goes on.
+    """
+    try:
+        reopen = getattr(runner, "reopen", None)
+        if reopen is not None:
+            reopen()
+        observed = read_host(runner)
+        if not any(parking.switch_name == name for parking in observed.parking):
+            return True
+        released = dict(record, expires=0)
+        result = run_writes(runner, [Command("Set-VMSwitch", {"Name": name, "Notes": parking_notes(released)})])
+        return result.terminating_error is None
+    except HyperVError:
+        return False
+
+
+def _switch_still(operation: Operation) -> t.Callable[[Observed], str | None]:
+    """For the election of a recreate: has the target switch been replaced since the plan?"""
+    wanted_id = operation.details.get("switch_id")
+
+    def still(observed: Observed) -> str | None:
+        switch = observed.switch(operation.target)
+        if switch is None:
+            return "it no longer exists"
+        if wanted_id is not None and switch.id is not None and str(switch.id).lower() != str(wanted_id).lower():
+            return "it has another Id"
+        return None
+
+    return still
+
+
 def run_recreate(runner: Runner, operation: Operation, applied: list[str]) -> None:
+    details = operation.details
+    details.setdefault("claim", details["parking"])
+    try:
+        _run_recreate(runner, operation, applied)
+    except RecreateInProgressError:
+        raise
+    except ApplyError as error:
+        if error.details.get("parking_left"):
+            error.details["released"] = _release(runner, details["parking"], details["record"])
+        raise
+    except HyperVError as error:
+        # The connection went away: the record stays for the next run, given up if the host can
+        # still be reached so that the next run need not wait for the lease.
+        error.details["released"] = _release(runner, details["parking"], details["record"])
+        error.details.setdefault("parking", details["parking"])
+        raise
+
+
+def _run_recreate(runner: Runner, operation: Operation, applied: list[str]) -> None:
     details = operation.details
     steps = details["steps"]
     error = _error(run_writes(runner, steps["park"]))
     if error is not None:
         _fail(operation, "could not create the parking switch: %s" % error, _outcome(operation, None), applied, False)
+    _elect(runner, operation, _switch_still(operation))
     error = _error(run_writes(runner, steps["swap"]))
     if error is not None:
         left = _rollback(runner, details)
-        _fail(operation, error, _outcome(operation, left), applied, not left)
+        _fail(operation, error, _outcome(operation, left), applied, not left, parking_left=bool(left))
     observed = read_host(runner)
     problems = _problems_after_swap(observed, details)
     if problems:
         # Nothing was written since that read: the rollback plans from it.
         left = _rollback(runner, details, observed)
-        _fail(operation, "after the swap, " + "; ".join(problems), _outcome(operation, left), applied, not left)
+        _fail(operation, "after the swap, " + "; ".join(problems), _outcome(operation, left), applied, not left,
+              parking_left=bool(left))
     error = _error(run_writes(runner, _settings_fixes(observed, details) + steps["finish"]))
     if error is not None:
         _fail(operation, "the switch was recreated and its adapters reconnected, but finishing failed: %s" % error,
-              "The parking switch '%s' is removed by the next run of the task." % details["parking"], applied, False)
+              "The parking switch '%s' is removed by the next run of the task." % details["parking"], applied, False,
+              parking_left=True)
+
+
+def run_resume(runner: Runner, operation: Operation, applied: list[str]) -> None:
+    """Finish an interrupted recreate (``_reconcile_recreate.plan_resume``): claim it with this
+    run's own record, make sure no other run is at it, then run it forward; should that fail
+    with the target switch missing, put the original switch back (the fallback)."""
+    details = operation.details
+    steps = details["steps"]
+    target = operation.target
+    names = [name_key(name) for name in details["parking"]]
+
+    def still(observed: Observed) -> str | None:
+        if not any(name_key(parking.switch_name) in names for parking in observed.parking):
+            return "its parking switch is gone: another run finished the recreate"
+        return None
+
+    try:
+        error = _error(run_writes(runner, steps["claim"])) if steps["claim"] else None
+        if error is not None:
+            raise ApplyError("Failed to %s: could not write this run's record (%s). Nothing was changed." % (
+                operation.summary, error), {"failed": operation.summary, "applied": list(applied)})
+        _elect(runner, operation, still)
+        error = _error(run_writes(runner, steps["forward"]))
+        if error is None:
+            return
+        fallback = steps.get("fallback")
+        if fallback and read_host(runner).switch(target) is None:
+            cause = error
+            error = _error(run_writes(runner, fallback))
+            if error is None:
+                raise ApplyError(
+                    "Failed to %s: %s. The original switch '%s' was put back instead, with every recorded adapter; "
+                    "nothing is parked. Fix the cause (or the task) and run it again." % (
+                        operation.summary, cause.rstrip("."), target),
+                    {"failed": operation.summary, "applied": list(applied), "rolled_back": True})
+            error = "%s; putting the original switch back failed too: %s" % (cause.rstrip("."), error)
+        released = _release(runner, details["claim"], details["record"])
+        raise ApplyError("Failed to %s: %s." % (operation.summary, error.rstrip(".")),
+                         {"failed": operation.summary, "applied": list(applied), "parking": details["claim"],
+                          "released": released})
+    except (ApplyError, RecreateInProgressError):
+        raise
+    except HyperVError as error:
+        error.details["released"] = _release(runner, details["claim"], details["record"])
+        raise

@@ -9,7 +9,9 @@ Private to the collection. Pure: no I/O.
 from __future__ import annotations
 
 import dataclasses
+import time
 import typing as t
+import uuid
 
 from ansible_collections.sriov.hyperv.plugins.module_utils.transport._errors import HyperVError
 from ansible_collections.sriov.hyperv.plugins.module_utils.spec._host_parse import Observed
@@ -58,6 +60,10 @@ class Policy:
     """Seconds to wait for a restarted adapter to show its new values."""
     check_mode: bool = False
     """The plan is a prediction only (check mode, an audit): warnings say what *would* happen."""
+    run_id: str = dataclasses.field(default_factory=lambda: uuid.uuid4().hex[:12])
+    """This run's id: it ends the name of the parking switch of a recreate this run makes."""
+    now: float = dataclasses.field(default_factory=time.time)
+    """When the run planned (seconds since the epoch): the start of a recreate's lease."""
 
     def __post_init__(self) -> None:
         if self.creation_only_changes not in ("fail", "recreate"):
@@ -73,6 +79,10 @@ class Operation:
     summary: str
     details: dict = dataclasses.field(default_factory=dict)
     """For a recreate: the step groups, the parking record and the original switch (see _recreate)."""
+
+
+class RecreateInProgressError(HyperVError):
+    """Another run is recreating a switch on this host right now: this run writes nothing."""
 
 
 class CreationOnlyChangeError(HyperVError):

@@ -9,6 +9,7 @@ describes the sequence.
 
 from __future__ import annotations
 
+import datetime
 import json
 
 from ansible_collections.sriov.hyperv.plugins.module_utils.spec._host_parse import ADAPTER_PROPERTIES
@@ -17,6 +18,7 @@ from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile_
     STAGE_SWITCHES,
     Context,
     Operation,
+    RecreateInProgressError,
     adapter_commands,
     adapter_key,
     adapter_label,
@@ -35,11 +37,54 @@ from ansible_collections.sriov.hyperv.plugins.module_utils.transport._runner imp
 from ansible_collections.sriov.hyperv.plugins.module_utils.spec._spec import (
     ADAPTER_DEFAULTS,
     IOV_ADAPTER_OPTIONS,
+    CREATION_ONLY_SWITCH_OPTIONS,
     PARKING_MARKER,
     PARKING_PREFIX,
+    PARKING_RUN_SEPARATOR,
     SWITCH_DEFAULTS,
     name_key,
 )
+
+# How long a recreate's record counts as the work of a run still in progress: other runs stop
+# before writing until then, and an interrupted run's record is finished by the first run after.
+# A run that fails while it can still reach the host gives its record up at once (expires 0). Ten
+# minutes outlast the slowest swap (New-VMSwitch on an External NIC takes seconds to a minute).
+LEASE_SECONDS = 600.0
+
+
+def parking_name(target: str, run: str) -> str:
+    """The parking switch of ``run``'s recreate of ``target``: one per run, since Hyper-V allows
+    several switches of one name and a shared name could not tell two runs apart."""
+    return PARKING_PREFIX + target + PARKING_RUN_SEPARATOR + run
+
+
+def parking_notes(record: dict) -> str:
+    return PARKING_MARKER + json.dumps(record, sort_keys=True)
+
+
+def utc(seconds: float) -> str:
+    return datetime.datetime.fromtimestamp(seconds, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def finishing_task(record: dict) -> str:
+    """The task that finishes the recreate ``record`` describes, as a one-line YAML mapping."""
+    after = record.get("after") or {}
+    switch = {"name": record["target"]}
+    switch.update((option, after[option]) for option in CREATION_ONLY_SWITCH_OPTIONS if after.get(option) is not None)
+    return "sriov.hyperv.host_config: {state: merged, creation_only_changes: recreate, config: {switches: [%s]}}" % (
+        json.dumps(switch, sort_keys=True))
+
+
+def in_progress_text(parking, now: float) -> str:
+    """What a run says when another run's recreate is in progress (``parking``: its ParkingRecord)."""
+    return (
+        "Switch '%s' is being recreated by another run (run %s, started %s): its parking switch '%s' holds "
+        "the record. This run changed nothing. Wait for that run to finish, then run this task again. If "
+        "that run was interrupted, the first run after %s finishes its recreate from the record (%s; "
+        "any task of this collection that plans against this host does it)."
+        % (parking.target, parking.run or "of an earlier release", utc(parking.started), parking.switch_name,
+           utc(parking.expires), finishing_task(parking.record))
+    )
 
 
 def _vnic_settings(ctx: Context, item: dict) -> dict:
@@ -117,7 +162,8 @@ def reconnect_commands(target: str, vm_adapters: list[dict], vnics: list[dict], 
 def build_recreate(ctx: Context, current: dict, after: dict, diffs: list) -> None:
     name = current["name"]
     key = name_key(name)
-    parking = PARKING_PREFIX + name
+    run = ctx.policy.run_id
+    parking = parking_name(name, run)
     attached = attached_to(ctx, name)
     # Each with its MAC address where its name is not unique, so that every reconnect reaches it alone.
     vm_adapters = [AdapterIdentity.of(item).fields() for item in attached if not item.get("management_os")]
@@ -132,13 +178,16 @@ def build_recreate(ctx: Context, current: dict, after: dict, diffs: list) -> Non
         "after": after,
         "vm_adapters": vm_adapters,
         "management_os": vnics_after,
+        # Who is at work, since when and until when (see LEASE_SECONDS).
+        "run": run,
+        "started": ctx.policy.now,
+        "expires": ctx.policy.now + LEASE_SECONDS,
+        # The original switch, so that a resume that cannot finish can put it back.
+        "original": original,
+        "before": dict(current),
+        "original_vnics": vnics_before,
     }
-    park = [
-        Command(
-            "New-VMSwitch",
-            {"Name": parking, "SwitchType": "Private", "Notes": PARKING_MARKER + json.dumps(record, sort_keys=True)},
-        )
-    ]
+    park = [Command("New-VMSwitch", {"Name": parking, "SwitchType": "Private", "Notes": parking_notes(record)})]
     swap = [adapter_statement(item, "Connect-VMNetworkAdapter", {"SwitchName": parking}) for item in vm_adapters]
     swap.append(switch_command("Remove-VMSwitch", name, {"Force": SWITCH}))
     swap.extend(rebuild_commands(name, creation, vm_adapters, vnics_after))
@@ -192,6 +241,7 @@ def build_recreate(ctx: Context, current: dict, after: dict, diffs: list) -> Non
             details={
                 "order": 2,
                 "parking": parking,
+                "switch_id": getattr(ctx.have.switch(name), "id", None),
                 "record": record,
                 "steps": {"park": park, "swap": swap, "finish": finish},
                 "original": original,
@@ -235,53 +285,130 @@ def _vnic_fixes(ctx: Context, vnics: list[dict]) -> list[Command]:
     return commands
 
 
+def _task_changed(ctx: Context, record: dict) -> bool:
+    """Whether the task asks the recorded target for creation-only values other than the record's."""
+    if ctx.state == "deleted":
+        return False
+    after = record.get("after") or {}
+    for switch in ctx.want.switches or []:
+        if name_key(switch.name) != name_key(record["target"]):
+            continue
+        wanted = switch.model_dump(exclude_none=True)
+        return any(
+            option in wanted and after.get(option) is not None and wanted[option] != after[option]
+            and not (option == "minimum_bandwidth_mode" and wanted[option] == "default")
+            for option in CREATION_ONLY_SWITCH_OPTIONS)
+    return False
+
+
 def plan_resume(ctx: Context) -> None:
-    """Finish recreates that a lost connection interrupted, from the record on the parking switch."""
+    """Finish recreates that a lost connection interrupted, from the records on their parking
+    switches; stop before writing when another run's recreate is still in progress.
+
+    Raises RecreateInProgressError for a record whose lease (LEASE_SECONDS) has not run out and
+    that another run wrote.
+    """
+    now = ctx.policy.now
+    live = [parking for parking in ctx.have.parking
+            if parking.in_progress(now) and parking.run != ctx.policy.run_id]
+    if live:
+        raise RecreateInProgressError(
+            " ".join(in_progress_text(parking, now) for parking in live),
+            {"in_progress": True, "parking": [parking.switch_name for parking in live]})
+    groups: dict = {}
     for parking in ctx.have.parking:
-        record = parking.record
-        target = parking.target
-        key = name_key(target)
+        groups.setdefault(name_key(parking.target), []).append(parking)
+    for records in groups.values():
+        _plan_resume(ctx, sorted(records, key=lambda parking: (parking.started, parking.run)))
+
+
+def _plan_resume(ctx: Context, records: list) -> None:
+    """One target's resume, from its records (an interrupted recreate, and claims of interrupted
+    resumes of it: all hold the same record; the newest is used)."""
+    parking = records[-1]
+    record = parking.record
+    target = parking.target
+    key = name_key(target)
+    now = ctx.policy.now
+    original = record.get("original")
+    # A task that now wants other creation-only values than the record (a corrected task, or one
+    # that gave the change up) gets the original switch back first; the plan goes on from there.
+    back = original is not None and key not in ctx.switches and _task_changed(ctx, record)
+    if back:
+        creation = dict(original)
+        vnics = list(record.get("original_vnics") or [])
+        predicted = dict(record.get("before") or {"name": target})
+    else:
+        creation = dict(record.get("switch") or {"name": target})
         vnics = list(record.get("management_os") or [])
-        missing_vnics = [vnic for vnic in vnics if ("management_os", name_key(vnic["name"])) not in ctx.adapters]
-        # Settings of vNICs that exist are checked before any is re-added (a re-added one gets its
-        # settings with its Add-VMNetworkAdapter).
-        fixes = _vnic_fixes(ctx, vnics)
-        recorded_adapters = [item for item in record.get("vm_adapters") or [] if find_adapter(ctx, item) is not None]
-        if key not in ctx.switches:
-            commands = rebuild_commands(target, dict(record.get("switch") or {"name": target}), recorded_adapters,
-                                        missing_vnics)
-            ctx.switches[key] = dict(record.get("after") or {"name": target})
-        else:
-            moved = [
-                item for item in recorded_adapters
-                if name_key((find_adapter(ctx, item) or {}).get("switch_name") or "") != key
-            ]
-            commands = reconnect_commands(target, moved, missing_vnics)
-        commands = fixes + commands
-        for item in recorded_adapters:
-            (find_adapter(ctx, item) or {})["switch_name"] = target
-        for vnic in missing_vnics:
-            item = new_vnic(ctx, vnic["name"])
-            item.update(vnic.get("settings") or {}, switch_name=target)
-            ctx.adapters[("management_os", name_key(vnic["name"]))] = item
-        if vnics:
-            # Host adapters on a switch are what makes it allow the management OS (and Internal).
-            ctx.switches[key]["allow_management_os"] = True
-            if ctx.switches[key].get("switch_type") == "private":
-                ctx.switches[key]["switch_type"] = "internal"
-        commands.append(switch_command("Remove-VMSwitch", parking.switch_name, {"Force": SWITCH}))
-        ctx.recreated.append(target)
+        predicted = dict(record.get("after") or {"name": target})
+    missing_vnics = [vnic for vnic in vnics if ("management_os", name_key(vnic["name"])) not in ctx.adapters]
+    # Settings of vNICs that exist are checked before any is re-added (a re-added one gets its
+    # settings with its Add-VMNetworkAdapter).
+    fixes = _vnic_fixes(ctx, vnics)
+    recorded_adapters = [item for item in record.get("vm_adapters") or [] if find_adapter(ctx, item) is not None]
+    fallback = None
+    if key not in ctx.switches:
+        commands = rebuild_commands(target, creation, recorded_adapters, missing_vnics)
+        if original is not None and not back:
+            # Should the recorded switch keep failing to be created, the original one comes back.
+            fallback = rebuild_commands(target, dict(original), recorded_adapters, [
+                vnic for vnic in record.get("original_vnics") or []
+                if ("management_os", name_key(vnic["name"])) not in ctx.adapters])
+        ctx.switches[key] = predicted
+    else:
+        moved = [
+            item for item in recorded_adapters
+            if name_key((find_adapter(ctx, item) or {}).get("switch_name") or "") != key
+        ]
+        commands = reconnect_commands(target, moved, missing_vnics)
+    removals = [switch_command("Remove-VMSwitch", item.switch_name, {"Force": SWITCH}) for item in records]
+    own = [item for item in records if item.run and item.run == ctx.policy.run_id]
+    if own:
+        # This run's own record (planned again after its own failure): it is the claim already.
+        claim, claim_record, claiming = own[0].switch_name, own[0].record, []
+    else:
+        claim = parking_name(target, ctx.policy.run_id)
+        claim_record = dict(record, run=ctx.policy.run_id, started=now, expires=now + LEASE_SECONDS,
+                            resumes=[item.switch_name for item in records])
+        claiming = [Command("New-VMSwitch", {"Name": claim, "SwitchType": "Private",
+                                             "Notes": parking_notes(claim_record)})]
+        removals.append(switch_command("Remove-VMSwitch", claim, {"Force": SWITCH}))
+    steps = {
+        "claim": claiming,
+        "forward": fixes + commands + removals,
+        "fallback": fallback + removals if fallback is not None else None,
+    }
+    for item in recorded_adapters:
+        (find_adapter(ctx, item) or {})["switch_name"] = target
+    for vnic in missing_vnics:
+        item = new_vnic(ctx, vnic["name"])
+        item.update(vnic.get("settings") or {}, switch_name=target)
+        ctx.adapters[("management_os", name_key(vnic["name"]))] = item
+    if vnics:
+        # Host adapters on a switch are what makes it allow the management OS (and Internal).
+        ctx.switches[key]["allow_management_os"] = True
+        if ctx.switches[key].get("switch_type") == "private":
+            ctx.switches[key]["switch_type"] = "internal"
+    names = ", ".join("'%s'" % item.switch_name for item in records)
+    ctx.recreated.append(target)
+    if back:
         ctx.warnings.append(
-            "Finishing the interrupted recreate of switch '%s' recorded on parking switch '%s'."
-            % (target, parking.switch_name)
+            "The interrupted recreate of switch '%s' (recorded on parking switch %s) asked for other settings "
+            "than this task: the original switch %s first, with every recorded adapter."
+            % (target, names, ctx.will("is put back", "would be put back")))
+    else:
+        ctx.warnings.append(
+            "Finishing the interrupted recreate of switch '%s' recorded on parking switch %s." % (target, names))
+    ctx.add(
+        Operation(
+            stage=STAGE_RECREATE,
+            action="resume",
+            target=target,
+            commands=steps["claim"] + steps["forward"],
+            summary="%s switch '%s' and remove parking switch %s" % (
+                "put back the original" if back else "finish recreating", target, names),
+            details={"parking": [item.switch_name for item in records], "claim": claim, "record": claim_record,
+                     "steps": steps, "back": back, "vm_adapters": recorded_adapters},
         )
-        ctx.add(
-            Operation(
-                stage=STAGE_RECREATE,
-                action="resume",
-                target=target,
-                commands=commands,
-                summary="finish recreating switch '%s' and remove parking switch '%s'" % (target, parking.switch_name),
-                details={"parking": parking.switch_name},
-            )
-        )
+    )

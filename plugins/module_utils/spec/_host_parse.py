@@ -20,6 +20,7 @@ from ansible_collections.sriov.hyperv.plugins.module_utils.spec._spec import (
     IOV_ADAPTER_OPTIONS,
     PARKING_MARKER,
     PARKING_PREFIX,
+    PARKING_RUN_SEPARATOR,
     HostConfig,
     PhysicalAdapterConfig,
     SwitchConfig,
@@ -238,11 +239,34 @@ class NicFacts:
 
 @dataclasses.dataclass
 class ParkingRecord:
-    """A parking switch left by an interrupted recreate, and what it records."""
+    """A parking switch of a recreate (in progress or interrupted), and what it records.
+
+    ``record`` is the JSON that ``_reconcile_recreate.build_recreate`` writes. Records of this
+    release also carry ``run`` (the run's id, also the end of the switch's name), ``started`` and
+    ``expires`` (seconds since the epoch, UTC, by the controller's clock): until ``expires`` the
+    run that wrote it is taken to be still at work; ``expires`` 0 means that run gave it up.
+    """
 
     switch_name: str
     target: str
     record: dict
+    switch_id: str | None = None
+
+    @property
+    def run(self) -> str:
+        return str(self.record.get("run") or "")
+
+    @property
+    def started(self) -> float:
+        return float(self.record.get("started") or 0)
+
+    @property
+    def expires(self) -> float:
+        return float(self.record.get("expires") or 0)
+
+    def in_progress(self, now: float) -> bool:
+        """Whether the run that wrote the record may still be at work at ``now``."""
+        return self.expires > now
 
 
 @dataclasses.dataclass
@@ -547,14 +571,25 @@ def parse_parking(switch: SwitchFacts) -> ParkingRecord | None:
         return None
     if not isinstance(record, dict) or not isinstance(record.get("target"), str) or not record["target"]:
         return None
-    if name_key(switch.name) != name_key(PARKING_PREFIX + record["target"]):
+    run = record.get("run")
+    if run is not None and not (isinstance(run, str) and run.isalnum()):
+        return None
+    # A run's own parking switch ends with its id (Hyper-V allows switches of one name, so a
+    # shared name could not tell runs apart); records of earlier releases have no id.
+    name = PARKING_PREFIX + record["target"] + (PARKING_RUN_SEPARATOR + run if run else "")
+    if name_key(switch.name) != name_key(name):
+        return None
+    if not all(isinstance(record.get(key, 0), (int, float)) and not isinstance(record.get(key, 0), bool)
+               for key in ("started", "expires")):
+        return None
+    if not all(isinstance(record.get(key, {}), dict) for key in ("original", "before")):
         return None
     if not (isinstance(record.get("switch"), dict) and isinstance(record.get("after"), dict)
             and _is_named_list(record.get("vm_adapters"), ("vm_name",))
             and _is_named_list(record.get("management_os"))
             and all(isinstance(item.get("settings", {}), dict) for item in record["management_os"])):
         return None
-    return ParkingRecord(switch_name=switch.name, target=record["target"], record=record)
+    return ParkingRecord(switch_name=switch.name, target=record["target"], record=record, switch_id=switch.id)
 
 
 def parse_observed(objects: list[PSObjectData]) -> Observed:

@@ -33,6 +33,8 @@ INT64_MAX = 9223372036854775807
 # may not create such a switch or write such Notes (see _host_parse.parse_parking).
 PARKING_MARKER = "sriov.hyperv recreate record:"
 PARKING_PREFIX = "sriov.hyperv parking for "
+# Between the target's name and the run's id in a parking switch's name.
+PARKING_RUN_SEPARATOR = " #"
 _NONE_TYPE = type(None)
 
 SwitchType = t.Literal["external", "internal", "private"]

@@ -339,6 +339,12 @@ class PsrpRunner:
         if wsman is not None:
             wsman.close()
 
+    def reopen(self) -> None:
+        """Close the pool (its pipelines stop on the host); the next ``run`` opens a new one.
+
+        Used after a lost connection, when a pipeline of this run may still be running on the host."""
+        self.close()
+
     def __enter__(self) -> "PsrpRunner":
         return self
 

@@ -16,6 +16,8 @@ from ansible_collections.sriov.hyperv.tests.unit.plugins.module_utils.reconcile_
     vm,
 )
 
+from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile_common import RecreateInProgressError
+from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile_recreate import LEASE_SECONDS, utc
 from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile import (
     CreationOnlyChangeError,
     Policy,
@@ -29,7 +31,8 @@ from ansible_collections.sriov.hyperv.plugins.module_utils.spec._spec import (
     parse_config,
 )
 
-RECREATE = Policy(creation_only_changes="recreate")
+RECREATE = Policy(creation_only_changes="recreate", run_id="run1")
+PARKING = "sriov.hyperv parking for sriov #run1"
 WEB = {"vm_name": "web01", "name": "Network Adapter"}
 DB = {"vm_name": "db01", "name": "Network Adapter"}
 
@@ -200,10 +203,10 @@ def test_recreate_plan_parks_swaps_and_restores():
     result = run({"switches": [{"name": "sriov", "enable_iov": False}]}, policy=RECREATE)
     assert result.recreated_switches == ["sriov"]
     commands = result.commands()
-    assert commands[0].startswith("New-VMSwitch -Name 'sriov.hyperv parking for sriov' -SwitchType 'Private' -Notes ")
+    assert commands[0].startswith("New-VMSwitch -Name '%s' -SwitchType 'Private' -Notes " % PARKING)
     assert commands[1:4] == [
-        "Connect-VMNetworkAdapter -VMName 'web01' -Name 'Network Adapter' -SwitchName 'sriov.hyperv parking for sriov'",
-        "Connect-VMNetworkAdapter -VMName 'db01' -Name 'Network Adapter' -SwitchName 'sriov.hyperv parking for sriov'",
+        "Connect-VMNetworkAdapter -VMName 'web01' -Name 'Network Adapter' -SwitchName '%s'" % PARKING,
+        "Connect-VMNetworkAdapter -VMName 'db01' -Name 'Network Adapter' -SwitchName '%s'" % PARKING,
         "Remove-VMSwitch -Name 'sriov' -Force",
     ]
     assert commands[4] == ("New-VMSwitch -Name 'sriov' -NetAdapterName 'NIC1' -AllowManagementOS $false -EnableIov "
@@ -211,7 +214,7 @@ def test_recreate_plan_parks_swaps_and_restores():
                            "$false -Notes ''")
     # The host vNIC comes back with the MAC address the host showed.
     assert "Add-VMNetworkAdapter -ManagementOS -Name 'sriov' -SwitchName 'sriov' -StaticMacAddress '00155D000001'" in commands
-    assert commands[-1] == "Remove-VMSwitch -Name 'sriov.hyperv parking for sriov' -Force"
+    assert commands[-1] == "Remove-VMSwitch -Name '%s' -Force" % PARKING
     assert any("running VMs are connected to it: db01, web01" in warning for warning in result.warnings)
     assert after_switch(result, "sriov")["enable_iov"] is False
     assert after_switch(result, "sriov")["minimum_bandwidth_mode"] == "absolute"
@@ -237,30 +240,79 @@ def test_replaced_never_resets_a_creation_only_setting_the_task_does_not_name(st
         run({"switches": [{"name": "sriov", "enable_iov": False}]}, state)
 
 
+def _interrupted(first):
+    """The host after ``first``'s connection dropped once the old switch was removed: adapters sit
+    on the parking switch."""
+    notes = first.operations[0].commands[0].parameters["Notes"]
+    return observed(nic("NIC1"), nic("NIC2"), switch(PARKING, kind="Private", notes=notes),
+                    vm("web01"), vm("db01"),
+                    adapter("Network Adapter", "web01", PARKING, IovWeight=50),
+                    adapter("Network Adapter", "db01", PARKING))
+
+
 def test_resume_an_interrupted_recreate_from_the_parking_record():
     first = run({"switches": [{"name": "sriov", "enable_iov": False}]}, policy=RECREATE)
-    notes = first.operations[0].commands[0].parameters["Notes"]
-    # The connection dropped after the old switch was removed: adapters sit on the parking switch.
-    have = observed(nic("NIC1"), nic("NIC2"), switch("sriov.hyperv parking for sriov", kind="Private", notes=notes),
-                    vm("web01"), vm("db01"),
-                    adapter("Network Adapter", "web01", "sriov.hyperv parking for sriov", IovWeight=50),
-                    adapter("Network Adapter", "db01", "sriov.hyperv parking for sriov"))
+    have = _interrupted(first)
     assert [record.target for record in have.parking] == ["sriov"]
     assert config_to_dict(have.config)["switches"] == []
-    result = plan(parse_config({}), have, "merged", Policy())
+    # A run after the lease ran out finishes it, under a record of its own (its claim).
+    later = RECREATE.now + LEASE_SECONDS + 1
+    result = plan(parse_config({}), have, "merged", Policy(run_id="run2", now=later))
     assert result.operations[0].action == "resume"
-    assert result.commands() == [
+    claim = "sriov.hyperv parking for sriov #run2"
+    commands = result.commands()
+    assert commands[0].startswith("New-VMSwitch -Name '%s' -SwitchType 'Private' -Notes " % claim)
+    assert commands[1:] == [
         "New-VMSwitch -Name 'sriov' -NetAdapterName 'NIC1' -AllowManagementOS $false -EnableIov $false "
         "-MinimumBandwidthMode 'Default' -EnableEmbeddedTeaming $false -EnablePacketDirect $false -Notes ''",
         "Connect-VMNetworkAdapter -VMName 'web01' -Name 'Network Adapter' -SwitchName 'sriov'",
         "Connect-VMNetworkAdapter -VMName 'db01' -Name 'Network Adapter' -SwitchName 'sriov'",
         "Add-VMNetworkAdapter -ManagementOS -Name 'sriov' -SwitchName 'sriov' -StaticMacAddress '00155D000001'",
-        "Remove-VMSwitch -Name 'sriov.hyperv parking for sriov' -Force",
+        "Remove-VMSwitch -Name '%s' -Force" % PARKING,
+        "Remove-VMSwitch -Name '%s' -Force" % claim,
     ]
     assert after_switch(result, "sriov")["enable_iov"] is False
+    # Should creating the recorded switch fail, the original comes back (the record holds it).
+    fallback = result.operations[0].details["steps"]["fallback"]
+    assert fallback[0].parameters["EnableIov"] is True and fallback[0].parameters["Name"] == "sriov"
     # The same task again plans nothing more for the switch.
-    same = plan(parse_config({"switches": [{"name": "sriov", "enable_iov": False}]}), have, "merged", RECREATE)
+    same = plan(parse_config({"switches": [{"name": "sriov", "enable_iov": False}]}), have, "merged",
+                Policy(creation_only_changes="recreate", run_id="run2", now=later))
     assert [op.action for op in same.operations] == ["resume"]
+
+
+def test_a_recreate_in_progress_stops_every_other_run_before_it_writes():
+    first = run({"switches": [{"name": "sriov", "enable_iov": False}]}, policy=RECREATE)
+    have = _interrupted(first)
+    for check_mode in (False, True):
+        with pytest.raises(RecreateInProgressError) as caught:
+            plan(parse_config({"switches": [{"name": "sriov", "enable_iov": False}]}), have, "merged",
+                 Policy(creation_only_changes="recreate", run_id="run2", check_mode=check_mode))
+        message = caught.value.message
+        assert "Switch 'sriov' is being recreated by another run (run run1" in message
+        assert "parking switch '%s'" % PARKING in message and "This run changed nothing" in message
+        # When the other run's record may be taken over, and the task that finishes it.
+        assert utc(RECREATE.now + LEASE_SECONDS) in message
+        assert ('sriov.hyperv.host_config: {state: merged, creation_only_changes: recreate, config: {switches: '
+                '[{"enable_embedded_teaming": false, "enable_iov": false, "enable_packet_direct": false, '
+                '"minimum_bandwidth_mode": "absolute", "name": "sriov"}]}}') in message
+    # The run that wrote it plans on (after its own failure, to tell what is left).
+    assert [op.action for op in plan(parse_config({}), have, "merged", RECREATE).operations] == ["resume"]
+
+
+def test_a_resume_whose_task_changed_puts_the_original_switch_back():
+    first = run({"switches": [{"name": "sriov", "enable_iov": False}]}, policy=RECREATE)
+    have = _interrupted(first)
+    later = Policy(creation_only_changes="fail", run_id="run2", now=RECREATE.now + LEASE_SECONDS + 1)
+    # The user gave the change up: the task now asks for IOV as the switch had it.
+    result = plan(parse_config({"switches": [{"name": "sriov", "enable_iov": True}]}), have, "merged", later)
+    assert [op.action for op in result.operations] == ["resume"]
+    assert result.operations[0].details["back"] is True
+    assert result.commands()[1].startswith("New-VMSwitch -Name 'sriov' -NetAdapterName 'NIC1' -AllowManagementOS "
+                                           "$false -EnableIov $true")
+    assert after_switch(result, "sriov")["enable_iov"] is True
+    assert any("the original switch would be put back" in warning or "the original switch is put back" in warning
+               for warning in result.warnings)
 
 
 # -- physical adapters -------------------------------------------------------------------------

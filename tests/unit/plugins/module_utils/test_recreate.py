@@ -16,14 +16,15 @@ from ansible_collections.sriov.hyperv.tests.unit.plugins.module_utils.host_emula
 )
 
 from ansible_collections.sriov.hyperv.plugins.module_utils.transport._errors import HostUnreachableError
-from ansible_collections.sriov.hyperv.plugins.module_utils.host._host import ApplyError, apply_plan, read_host
+from ansible_collections.sriov.hyperv.plugins.module_utils.host._host import ApplyError, apply_plan, read_host, run_writes
+from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile_common import RecreateInProgressError
 from ansible_collections.sriov.hyperv.plugins.module_utils.spec._spec import PARKING_MARKER
 from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile import CreationOnlyChangeError, Policy, plan
 from ansible_collections.sriov.hyperv.plugins.module_utils.spec._spec import config_to_dict, parse_config
 
-RECREATE = Policy(creation_only_changes="recreate")
+RECREATE = Policy(creation_only_changes="recreate", run_id="run1")
 TO_PLAIN = {"switches": [{"name": "sriov", "enable_iov": False}]}
-PARKING = "sriov.hyperv parking for sriov"
+PARKING = "sriov.hyperv parking for sriov #run1"
 
 
 def adapters_of(observed, switch):
@@ -55,8 +56,9 @@ def test_recreate_reconnects_every_adapter_with_its_settings():
     web = after.config.vm_adapters[[item.vm_name for item in after.config.vm_adapters].index("web01")]
     assert (web.rsc_enabled, web.vrss_queue_scheduling_mode) == (False, "dynamic")
     assert after.parking == [] and after.switch(PARKING) is None
-    # park, swap, confirming read, finish, final read (plus the first read)
-    assert len(runner.calls) == 6
+    # park, the read that makes sure no other run is at it, swap, confirming read, finish, final
+    # read (plus the first read)
+    assert len(runner.calls) == 7
 
 
 def test_parking_switch_records_where_every_adapter_belongs():
@@ -240,9 +242,10 @@ def test_a_swap_that_reports_success_but_misses_an_adapter_is_rolled_back():
     assert "after the swap, adapter 'Network Adapter' of VM 'db01' is not connected to 'sriov'" in message
     assert "were put back" in message and caught.value.details["rolled_back"] is True
     assert_original_back(host)
-    # read, park, swap, verifying read, rollback writes, rollback's confirming read, cleanup: the
-    # rollback plans from the verifying read instead of reading the unchanged host again.
-    assert len(runner.calls) == 7
+    # read, park, the read that makes sure no other run is at it, swap, verifying read, rollback
+    # writes, rollback's confirming read, cleanup: the rollback plans from the verifying read
+    # instead of reading the unchanged host again.
+    assert len(runner.calls) == 8
 
 
 def test_a_failed_finish_leaves_the_parking_record_for_the_next_run():
@@ -411,3 +414,38 @@ def test_a_recreate_carries_the_switchs_in_place_settings_over(fault):
     rebuilt = next(item for item in snapshot(after)["switches"] if item["name"] == "int")
     assert {option: rebuilt.get(option) for option in settings} == settings
     assert after.parking == []
+
+
+def test_a_run_that_parks_after_another_stops_and_takes_its_parking_switch_back():
+    host = make_host()
+    have = read_host(runner_for(host))
+    first = plan(parse_config(TO_PLAIN), have, "merged", RECREATE)
+    later = Policy(creation_only_changes="recreate", run_id="run2", now=RECREATE.now + 1)
+    second = plan(parse_config(TO_PLAIN), have, "merged", later)
+    # Both read the host before either parked; the first one's parking switch exists now.
+    runner = runner_for(host)
+    assert run_writes(runner, first.operations[0].details["steps"]["park"]).terminating_error is None
+    with pytest.raises(RecreateInProgressError) as caught:
+        apply_plan(runner, second, have)
+    assert "is being recreated by another run (run run1" in caught.value.message
+    assert "parking switch '%s'" % PARKING in caught.value.message
+    now = read_host(runner_for(host))
+    # The second run took its own parking switch back and touched nothing else.
+    assert [record.switch_name for record in now.parking] == [PARKING]
+    assert now.switch("sriov").iov_enabled is True
+    assert adapters_of(now, "sriov") == [("db01", "Network Adapter"), ("host", "sriov"), ("web01", "Network Adapter")]
+
+
+def test_a_run_that_planned_before_another_finished_stops_when_the_switch_changed():
+    host = make_host()
+    have = read_host(runner_for(host))
+    first = plan(parse_config(TO_PLAIN), have, "merged", RECREATE)
+    second = plan(parse_config(TO_PLAIN), have, "merged",
+                  Policy(creation_only_changes="recreate", run_id="run2", now=RECREATE.now + 1))
+    done = apply_plan(runner_for(host), first, have)
+    assert done.switch("sriov").iov_enabled is False
+    with pytest.raises(RecreateInProgressError) as caught:
+        apply_plan(runner_for(host), second, have)
+    assert "changed while this run was about to recreate it (it has another Id)" in caught.value.message
+    now = read_host(runner_for(host))
+    assert now.parking == [] and now.switch("sriov").id == done.switch("sriov").id

@@ -186,10 +186,13 @@ def test_adapters_left_parked_are_named_with_the_run_that_finishes_them(emulated
     args = {"creation_only_changes": "recreate", "config": {"switches": [{"name": "sriov", "enable_iov": False}]}}
     result = emulated(host_config, **args)
     assert result["failed"] is True and result["changed"] is True
-    assert ("parking switch 'sriov.hyperv parking for sriov' holds adapter 'Network Adapter' of VM 'db01', "
-            "adapter 'Network Adapter' of VM 'web01', and records host vNICs 'sriov' to re-add") in result["msg"]
-    assert "Run this task again" in result["msg"]
-    assert result["error"]["parking"] == ["sriov.hyperv parking for sriov"]
+    (parking,) = result["error"]["parking"]
+    assert parking.startswith("sriov.hyperv parking for sriov #")
+    assert ("parking switch '%s' holds adapter 'Network Adapter' of VM 'db01', "
+            "adapter 'Network Adapter' of VM 'web01', and records host vNICs 'sriov' to re-add" % parking) in result["msg"]
+    # The run could still reach the host: it gave its record up, so the next run need not wait.
+    assert result["error"]["released"] is True
+    assert "Run this task again, or sriov.hyperv.host_config: {state: merged, creation_only_changes: recreate" in result["msg"]
     # The run it names does finish the job.
     monkeypatch.setattr(_connection_module(), "connect", emulated.connect)
     finished = emulated(host_config, **args)
@@ -200,3 +203,89 @@ def test_adapters_left_parked_are_named_with_the_run_that_finishes_them(emulated
 def _connection_module():
     from ansible_collections.sriov.hyperv.plugins.module_utils.transport import _connection
     return _connection
+
+
+RECREATE_ARGS = {"creation_only_changes": "recreate", "config": {"switches": [{"name": "sriov", "enable_iov": False}]}}
+
+
+def _interrupt_after_removal(emulated, monkeypatch):
+    """A recreate whose connection drops once the old switch is gone: the adapters wait on the
+    parking switch, the target does not exist. The host state and the parking switch's name."""
+    _failing(emulated, monkeypatch, lambda c: c.name == "New-VMSwitch" and c.parameters.get("Name") == "sriov",
+             mode="drop")
+    lost = emulated(host_config, **RECREATE_ARGS)
+    assert lost["failed"] is True
+    state = emulated.state()
+    assert emulated.switch(state, "sriov") is None
+    (parking,) = [sw["name"] for sw in state["switches"] if sw["name"].startswith("sriov.hyperv parking for sriov #")]
+    # The connection came back within the run: it gave its record up for the next run.
+    assert lost["error"]["released"] is True
+    return state, parking
+
+
+def _assert_original_back(emulated, before):
+    state = emulated.state()
+    switch = emulated.switch(state, "sriov")
+    assert switch is not None and switch["iov_enabled"] is True
+    assert not [sw for sw in state["switches"] if sw["name"].startswith("sriov.hyperv")]
+    for vm in ("web01", "db01"):
+        assert emulated.adapter(state, vm, "Network Adapter")["switch_id"] == switch["id"]
+        assert (emulated.adapter(state, vm, "Network Adapter")["settings"]
+                == emulated.adapter(before, vm, "Network Adapter")["settings"])
+    (vnic,) = [item for item in state["management_adapters"] if item["name"] == "sriov"]
+    (was,) = [item for item in before["management_adapters"] if item["name"] == "sriov"]
+    assert vnic["switch_id"] == switch["id"] and vnic["mac_address"] == was["mac_address"]
+    assert vnic["settings"]["VMQWeight"] == was["settings"]["VMQWeight"]
+
+
+def test_a_resume_whose_switch_creation_keeps_failing_puts_the_original_switch_back(emulated, monkeypatch):
+    before = emulated.state()
+    _interrupt_after_removal(emulated, monkeypatch)
+    # Creating the recorded (IOV off) switch keeps failing on the next run.
+    _failing(emulated, monkeypatch, lambda c: c.name == "New-VMSwitch" and c.parameters.get("Name") == "sriov"
+             and c.parameters.get("EnableIov") is False, once=False)
+    resumed = emulated(host_config, **RECREATE_ARGS)
+    assert resumed["failed"] is True and resumed["changed"] is True
+    assert "Injected failure of New-VMSwitch" in resumed["msg"]
+    assert "The original switch 'sriov' was put back instead, with every recorded adapter; nothing is parked" in (
+        resumed["msg"])
+    _assert_original_back(emulated, before)
+    # With the cause gone, the task recreates the switch as asked; then it is converged.
+    monkeypatch.setattr(_connection_module(), "connect", emulated.connect)
+    assert emulated(host_config, **RECREATE_ARGS)["changed"] is True
+    assert emulated.switch(emulated.state(), "sriov")["iov_enabled"] is False
+    assert emulated(host_config, **RECREATE_ARGS)["changed"] is False
+
+
+def test_a_resume_whose_task_changed_puts_the_original_switch_back(emulated, monkeypatch):
+    before = emulated.state()
+    _interrupt_after_removal(emulated, monkeypatch)
+    monkeypatch.setattr(_connection_module(), "connect", emulated.connect)
+    # The user gave the change up: the task now asks for the switch as it was.
+    args = {"config": {"switches": [{"name": "sriov", "enable_iov": True}]}}
+    back = emulated(host_config, **args)
+    assert not back.get("failed") and back["changed"] is True
+    assert "the original switch is put back first" in json.dumps(back.get("warnings"))
+    _assert_original_back(emulated, before)
+    assert emulated(host_config, **args)["changed"] is False
+
+
+def test_a_resume_that_cannot_put_anything_back_names_the_parked_adapters_and_the_task(emulated, monkeypatch):
+    _state, parking = _interrupt_after_removal(emulated, monkeypatch)
+    # Neither the recorded switch nor the original one can be created in this run.
+    _failing(emulated, monkeypatch, lambda c: c.name == "New-VMSwitch" and c.parameters.get("Name") == "sriov",
+             once=False)
+    failed = emulated(host_config, **RECREATE_ARGS)
+    assert failed["failed"] is True
+    assert "putting the original switch back failed too" in failed["msg"]
+    # Which adapters, where, and the exact task that finishes the job.
+    assert "holds adapter 'Network Adapter' of VM 'db01', adapter 'Network Adapter' of VM 'web01'" in failed["msg"]
+    assert parking in failed["msg"]
+    assert ('sriov.hyperv.host_config: {state: merged, creation_only_changes: recreate, config: {switches: '
+            '[{"enable_embedded_teaming": false, "enable_iov": false') in failed["msg"]
+    monkeypatch.setattr(_connection_module(), "connect", emulated.connect)
+    assert emulated(host_config, **RECREATE_ARGS)["changed"] is True
+    state = emulated.state()
+    assert emulated.switch(state, "sriov")["iov_enabled"] is False
+    assert not [sw for sw in state["switches"] if sw["name"].startswith("sriov.hyperv")]
+    assert emulated(host_config, **RECREATE_ARGS)["changed"] is False
