@@ -336,6 +336,8 @@ def cmd_fault(args: argparse.Namespace) -> int:
         raise UsageError("--count goes with --cmdlet or --delay-ms")
     if args.skip is not None and kind != "cmdlet":
         raise UsageError("--skip goes with --cmdlet")
+    if args.runs_on and kind != "drop-on-cmdlet":
+        raise UsageError("--runs-on goes with --drop-on-cmdlet")
     request: dict[str, t.Any]
     if kind == "cmdlet":
         request = {"kind": "cmdlet", "cmdlet": args.cmdlet, "count": 1 if args.count is None else args.count,
@@ -344,7 +346,7 @@ def cmd_fault(args: argparse.Namespace) -> int:
     elif kind == "drop-at-request":
         request = {"kind": "drop-at-request", "request": args.drop_at_request}
     elif kind == "drop-on-cmdlet":
-        request = {"kind": "drop-on-cmdlet", "cmdlet": args.drop_on_cmdlet}
+        request = {"kind": "drop-on-cmdlet", "cmdlet": args.drop_on_cmdlet, "runs_on": bool(args.runs_on)}
     elif kind == "delay":
         request = {"kind": "delay", "delay_ms": args.delay_ms, "count": args.count}
     else:
@@ -419,6 +421,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="close the connection without an answer at the Nth request from now")
     fault.add_argument("--drop-on-cmdlet", metavar="CMDLET",
                        help="close the connection once the statement with this cmdlet has run")
+    fault.add_argument("--runs-on", action="store_true",
+                       help="with --drop-on-cmdlet: the pipeline runs to its end, only its answer is lost")
     fault.add_argument("--delay-ms", type=int, metavar="MS", help="delay answers by MS milliseconds")
     fault.add_argument("--clear", action="store_true", help="disarm every fault of the host")
     fault.add_argument("--list", action="store_true", help="show armed and fired faults")

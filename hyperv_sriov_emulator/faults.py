@@ -63,6 +63,7 @@ class FaultBook:
         self._cmdlets: list[CmdletFault] = []
         self._drop_at_request: int | None = None
         self._drop_on_cmdlet: str | None = None
+        self._drop_runs_on = False
         self._delay_ms = 0
         self._delay_remaining: int | None = None
         self.fired: list[str] = []
@@ -88,11 +89,16 @@ class FaultBook:
         with self._lock:
             self._drop_at_request = number
 
-    def arm_drop_on_cmdlet(self, cmdlet: str) -> None:
+    def arm_drop_on_cmdlet(self, cmdlet: str, runs_on: bool = False) -> None:
+        """``runs_on``: the pipeline goes on to its end after the drop, as a host does when only
+        the client's connection went away (about_Remote_Disconnected_Sessions: commands go on
+        running in a session whose client is gone); without it, it stops after that statement,
+        as when the client closed the session at that moment."""
         if not cmdlet or not re.match(r"^[A-Za-z]+-[A-Za-z0-9]+$", cmdlet):
             raise FaultError("--drop-on-cmdlet must be a cmdlet name such as Remove-VMSwitch, not %r" % cmdlet)
         with self._lock:
             self._drop_on_cmdlet = cmdlet
+            self._drop_runs_on = bool(runs_on)
 
     def arm_delay(self, delay_ms: int, count: int | None = None) -> None:
         if delay_ms < 0:
@@ -108,6 +114,7 @@ class FaultBook:
             self._cmdlets.clear()
             self._drop_at_request = None
             self._drop_on_cmdlet = None
+            self._drop_runs_on = False
             self._delay_ms = 0
             self._delay_remaining = None
 
@@ -127,13 +134,14 @@ class FaultBook:
                     return fault
         return None
 
-    def take_drop_on_cmdlet(self, cmdlet: str) -> bool:
+    def take_drop_on_cmdlet(self, cmdlet: str) -> str | None:
+        """None, or how the pipeline that met the armed cmdlet goes on: ``stop`` or ``run-on``."""
         with self._lock:
             if self._drop_on_cmdlet is not None and self._drop_on_cmdlet.lower() == cmdlet.lower():
                 self._drop_on_cmdlet = None
                 self.fired.append("drop-on-cmdlet:%s" % cmdlet)
-                return True
-        return False
+                return "run-on" if self._drop_runs_on else "stop"
+        return None
 
     def take_request(self) -> tuple[bool, float]:
         """Called once per authenticated WSMan request: (drop it?, seconds to delay the answer)."""
@@ -162,7 +170,7 @@ class FaultBook:
             if self._drop_at_request is not None:
                 armed.append({"kind": "drop-at-request", "remaining": self._drop_at_request})
             if self._drop_on_cmdlet is not None:
-                armed.append({"kind": "drop-on-cmdlet", "cmdlet": self._drop_on_cmdlet})
+                armed.append({"kind": "drop-on-cmdlet", "cmdlet": self._drop_on_cmdlet, "runs_on": self._drop_runs_on})
             if self._delay_ms:
                 armed.append({"kind": "delay", "delay_ms": self._delay_ms, "remaining": self._delay_remaining})
             return armed
@@ -180,7 +188,7 @@ class FaultBook:
             elif kind == "drop-at-request":
                 self.arm_drop_at_request(int(spec.get("request", 0)))
             elif kind == "drop-on-cmdlet":
-                self.arm_drop_on_cmdlet(str(spec.get("cmdlet", "")))
+                self.arm_drop_on_cmdlet(str(spec.get("cmdlet", "")), bool(spec.get("runs_on", False)))
             elif kind == "delay":
                 count = spec.get("count")
                 self.arm_delay(int(spec.get("delay_ms", 0)), None if count is None else int(count))

@@ -570,10 +570,18 @@ class HostEndpoint:
 
             result = self.invoke(self.host, [specs])
             mutated = mutated or result.mutated
-            if any(self.faults.take_drop_on_cmdlet(name) for name, _ in described if name is not None):
-                # The statement's changes are made; its answer is lost with the connection.
+            drop = next((mode for mode in (self.faults.take_drop_on_cmdlet(name) for name, _ in described
+                                           if name is not None) if mode is not None), None)
+            if drop is not None:
+                # The statement's changes are made; its answer is lost with the connection. The
+                # pipeline stops here, or (runs-on) goes on to its end unheard.
                 dropped = True
-                break
+                if drop == "stop":
+                    break
+            if dropped:
+                if result.terminating is not None:
+                    break
+                continue
             self.latency.on_objects(len(result.output))
             merges = self._merges(statement, described)
             stream = getattr(result, "stream", None) or (

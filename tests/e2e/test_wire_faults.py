@@ -128,6 +128,26 @@ def test_drop_on_cmdlet_happens_after_the_write_and_stops_the_rest(ready):
     assert after not in names
 
 
+def test_drop_on_cmdlet_runs_on_finishes_the_pipeline_and_only_the_answer_is_lost(ready):
+    # A real host keeps running a pipeline whose client went away: every statement runs.
+    before, after = "b-%s" % uuid.uuid4().hex[:6], "a-%s" % uuid.uuid4().hex[:6]
+    armed = _arm(ready, "--drop-on-cmdlet", "New-VMSwitch", "--runs-on")
+    assert armed["faults"] == [{"kind": "drop-on-cmdlet", "cmdlet": "New-VMSwitch", "runs_on": True}]
+    with WSMan(**ready.wsman_kwargs()) as wsman, RunspacePool(wsman) as pool:
+        ps = PowerShell(pool)
+        _new_switch(ps, before).add_statement()
+        _new_switch(ps, after)
+        with pytest.raises(requests.exceptions.ConnectionError):
+            ps.invoke()
+    names = _switch_names(ready)
+    assert before in names and after in names
+
+
+def test_runs_on_goes_with_drop_on_cmdlet_only(ready):
+    refused = ready.cli("fault", "--host", ready.host()["name"], "--drop-at-request", "2", "--runs-on")
+    assert refused.returncode == 2 and "--runs-on goes with --drop-on-cmdlet" in refused.stderr
+
+
 def test_delay_slows_answers_for_count_requests(ready):
     with WSMan(**ready.wsman_kwargs()) as wsman, RunspacePool(wsman) as pool:
         _arm(ready, "--delay-ms", "400", "--count", "2")
