@@ -337,8 +337,9 @@ def explain_failure(error: HyperVError, runner: Runner, plan: "Plan", before: Ob
         return type(error)(error.message, details)
     cause = error.message.split(" Already applied: ")[0].rstrip(".") + "."
     parking = details.get("parking")
-    finish = ("The parking switch '%s' records where every adapter belongs: run the task again to finish."
-              % parking) if parking else "Run the task again to apply the rest."
+    finish = details.pop("parked_text", None) or (
+        ("The parking switch '%s' records where every adapter belongs: run the task again to finish."
+         % parking) if parking else "Run the task again to apply the rest.")
     try:
         after = read_host(runner, scope)
     except HyperVError as unreachable:

@@ -38,10 +38,12 @@ from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile_
     switch_command,
 )
 from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile_recreate import (
+    finishing_task,
     in_progress_text,
     parking_notes,
     rebuild_commands,
     reconnect_commands,
+    utc,
 )
 from ansible_collections.sriov.hyperv.plugins.module_utils.transport._runner import SWITCH, Command, RunResult, Runner
 from ansible_collections.sriov.hyperv.plugins.module_utils.spec._spec import CREATION_ONLY_SWITCH_OPTIONS, name_key
@@ -255,6 +257,20 @@ def _release(runner: Runner, name: str, record: dict) -> bool:
         return False
 
 
+def _unheard(name: str, record: dict, released: bool) -> str:
+    """What a run that lost the host says about its parking switch ``name``: which adapters may
+    wait there, and which run finishes the job (the host cannot be asked)."""
+    vnics = [vnic["name"] for vnic in record.get("management_os") or []]
+    text = "Parking switch '%s' (if the host got that far) holds %s%s" % (
+        name, ", ".join(adapter_label(item) for item in record.get("vm_adapters") or []) or "no VM adapter",
+        ", and records host vNICs %s to re-add" % ", ".join("'%s'" % vnic for vnic in vnics) if vnics else "")
+    if released:
+        return text + ". Run this task again, or %s: it finishes that recreate first." % finishing_task(record)
+    return text + (". This run could not give its record up: until %s other runs take it for a run still at "
+                   "work; the first run after that finishes the recreate, e.g. %s." % (
+                       utc(float(record.get("expires") or 0)), finishing_task(record)))
+
+
 def _switch_still(operation: Operation) -> t.Callable[[Observed], str | None]:
     """For the election of a recreate: has the target switch been replaced since the plan?"""
     wanted_id = operation.details.get("switch_id")
@@ -284,8 +300,9 @@ def run_recreate(runner: Runner, operation: Operation, applied: list[str]) -> No
     except HyperVError as error:
         # The connection went away: the record stays for the next run, given up if the host can
         # still be reached so that the next run need not wait for the lease.
-        error.details["released"] = _release(runner, details["parking"], details["record"])
-        error.details.setdefault("parking", details["parking"])
+        released = _release(runner, details["parking"], details["record"])
+        error.details.update(released=released, parking=details["parking"],
+                             parked_text=_unheard(details["parking"], details["record"], released))
         raise
 
 
@@ -355,5 +372,7 @@ def run_resume(runner: Runner, operation: Operation, applied: list[str]) -> None
     except (ApplyError, RecreateInProgressError):
         raise
     except HyperVError as error:
-        error.details["released"] = _release(runner, details["claim"], details["record"])
+        released = _release(runner, details["claim"], details["record"])
+        error.details.update(released=released, parking=details["claim"],
+                             parked_text=_unheard(details["claim"], details["record"], released))
         raise

@@ -221,6 +221,10 @@ def check_after_fault(before, desired, faulted, after_fault):
     # The result tells the truth.
     if error.get("state_unknown"):
         assert "unknown" in faulted["msg"]
+        for name in parked:
+            # Which adapters may wait where, and the exact task that finishes the job.
+            assert name in faulted["msg"] and "sriov.hyperv.host_config: {state: merged" in faulted["msg"], (
+                faulted["msg"])
     else:
         assert faulted["changed"] is (_config(after_fault) != _config(before)), (
             faulted["changed"], faulted.get("msg"), _config(after_fault), _config(before))
