@@ -755,12 +755,14 @@ def _available(ctx: Context, definition: t.Any) -> bool:
 cmdlet(
     "Get-Command",
     (
-        Param("Name", "string[]", sets={"AllCommandSet": (False, 0)}),
-        Param("Verb", "string[]", sets={"CmdletSet": (False, None)}),
-        Param("Noun", "string[]", sets={"CmdletSet": (False, None)}),
-        Param("Module", "string[]", aliases=("PSSnapin",)),
-        Param("CommandType", "enum[]:" + COMMAND_TYPES, aliases=("Type",), sets={"AllCommandSet": (False, None)}),
-        Param("TotalCount", "int32"),
+        # Pipeline input as Windows PowerShell 5.1's reference gives it (test_core_parameter_tables.py).
+        Param("Name", "string[]", sets={"AllCommandSet": (False, 0)}, pipeline=True, pipeline_by_name=True),
+        Param("Verb", "string[]", sets={"CmdletSet": (False, None)}, pipeline_by_name=True),
+        Param("Noun", "string[]", sets={"CmdletSet": (False, None)}, pipeline_by_name=True),
+        Param("Module", "string[]", aliases=("PSSnapin",), pipeline_by_name=True),
+        Param("CommandType", "enum[]:" + COMMAND_TYPES, aliases=("Type",), sets={"AllCommandSet": (False, None)},
+              pipeline_by_name=True),
+        Param("TotalCount", "int32", pipeline_by_name=True),
     ),
     module=CORE, default_set="CmdletSet", fqid_command=COMMANDS + "GetCommandCommand",
 )(get_command)

@@ -15,6 +15,7 @@ import json
 import pathlib
 
 import pytest
+from binding_facts import binding_problems
 from emulator_helpers import SWITCH, cmd, ok, run
 
 from hyperv_sriov_emulator.cmdlets import REGISTRY
@@ -39,29 +40,7 @@ def test_parameter_sets_and_default(name):
 def test_each_parameter_binds_as_on_a_host(name):
     sig = REGISTRY[name.lower()].signature
     facts = FACTS["cmdlets"][name]
-    real = {p["name"].lower(): p for p in facts["parameters"]}
-    problems = []
-    for param in sig.params:
-        fact = real.get(param.name.lower())
-        if fact is None:
-            problems.append("%s: not a parameter of the real command" % param.name)
-            continue
-        if sorted(a.lower() for a in param.aliases) != sorted(a.lower() for a in fact["aliases"]):
-            problems.append("%s: aliases %s, real %s" % (param.name, list(param.aliases), fact["aliases"]))
-        for set_name in facts["sets"]:
-            real_in = fact["sets"].get(set_name)
-            ours = (param.mandatory_in(set_name), param.position_in(set_name)) if param.in_set(set_name) else None
-            theirs = (real_in[0], real_in[1]) if real_in else None
-            if ours != theirs:
-                problems.append("%s in %s: (mandatory, position) %s, real %s" % (param.name, set_name, ours, theirs))
-            if real_in and param.in_set(set_name):
-                ours_pipeline = "ByValue" if param.pipeline else "ByPropertyName" if param.pipeline_by_name else False
-                if ours_pipeline != real_in[2]:
-                    problems.append("%s in %s: pipeline input %s, real %s" % (
-                        param.name, set_name, ours_pipeline, real_in[2]))
-    missing = {p["name"] for p in facts["parameters"]} - {p.name for p in sig.params}
-    if missing:
-        problems.append("real parameters not emulated: %s" % sorted(missing))
+    problems = binding_problems(sig, facts, facts["sets"])
     assert problems == []
 
 
