@@ -26,7 +26,10 @@ _ADAPTER_BASE = (HV + "VMNetworkAdapterBase", HV + "VMDevice", HV + "VMComponent
 T_VM_ADAPTER = (HV + "VMNetworkAdapter",) + _ADAPTER_BASE
 T_HOST_ADAPTER = (HV + "VMInternalNetworkAdapter", HV + "VMInternalOrExternalNetworkAdapter") + _ADAPTER_BASE
 T_VLAN = (HV + "VMNetworkAdapterVlanSetting",) + _VIRTUALIZATION_OBJECT
-T_BANDWIDTH = (HV + "VMNetworkAdapterBandwidthSetting",) + _VIRTUALIZATION_OBJECT
+# VMNetworkAdapterBandwidthSetting -> VMNetworkAdapterFeatureBase -> VMNetworkingFeatureBase ->
+# VirtualizationObject (the cmdlet assembly, reference S4).
+T_BANDWIDTH = (HV + "VMNetworkAdapterBandwidthSetting", HV + "VMNetworkAdapterFeatureBase",
+               HV + "VMNetworkingFeatureBase") + _VIRTUALIZATION_OBJECT
 CIM_SESSION = PSObj(("Microsoft.Management.Infrastructure.CimSession", "System.Object"), [], "CimSession: .")
 
 STRING_ARRAY = "System.String[]"
@@ -435,7 +438,7 @@ def adapter_object(view: View, adapter: NetworkAdapter) -> PSObj:
     p.add("ExtendedAclList", _EXTENDED_ACL_LIST, "2016")
     p.add("IsolationSetting", _ISOLATION)
     p.add("RoutingDomainList", _ROUTING_DOMAIN_LIST)
-    p.add("BandwidthSetting", _bandwidth_setting(adapter))
+    p.add("BandwidthSetting", _bandwidth_setting(view, adapter, vm))
     p.add("VlanSetting", _UNTAGGED)
     p.add("IsManagementOs", management)
     p.add("IsExternalAdapter", False)
@@ -461,14 +464,22 @@ def adapter_object(view: View, adapter: NetworkAdapter) -> PSObj:
     return PSObj(T_VM_ADAPTER, p.items, _adapter_to_string(adapter, vm))
 
 
-def _bandwidth_setting(adapter: NetworkAdapter) -> PSObj | None:
+def _bandwidth_setting(view: View, adapter: NetworkAdapter, vm: VirtualMachine | None) -> PSObj | None:
+    """The adapter's bandwidth feature setting: null until one of its values is set. Its members
+    are those of the cmdlet assembly's class (reference S4): Nullable[Int64] values, the parent
+    adapter, IsTemplate and VirtualizationObject's members."""
     s = adapter.settings
     if s["MinimumBandwidthWeight"] is None and s["MinimumBandwidthAbsolute"] is None and s["MaximumBandwidth"] is None:
         return None
     props = [
         ("MinimumBandwidthAbsolute", Int64(s["MinimumBandwidthAbsolute"] or 0)),
-        ("MinimumBandwidthWeight", UInt32(s["MinimumBandwidthWeight"] or 0)),
+        ("MinimumBandwidthWeight", Int64(s["MinimumBandwidthWeight"] or 0)),
         ("MaximumBandwidth", Int64(s["MaximumBandwidth"] or 0)),
+        ("ParentAdapter", PSObj(T_HOST_ADAPTER if vm is None else T_VM_ADAPTER, [], _adapter_to_string(adapter, vm))),
+        ("IsTemplate", False),
+        ("CimSession", CIM_SESSION),
+        ("ComputerName", view.host.name),
+        ("IsDeleted", False),
     ]
     return PSObj(T_BANDWIDTH, props, "VMNetworkAdapterBandwidthSetting")
 

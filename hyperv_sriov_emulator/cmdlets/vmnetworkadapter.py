@@ -180,6 +180,10 @@ def set_vmnetworkadapter(ctx: Context, b: Bound) -> None:
         for param, key in _SETTINGS.items():
             if b.has(param):
                 adapter.settings[key] = b[param]
+        for key in ("MinimumBandwidthAbsolute", "MaximumBandwidth"):
+            if b.has(key):
+                # "The specified value is rounded to the nearest multiple of eight." (Set-VMNetworkAdapter help)
+                adapter.settings[key] = int(round(b[key] / 8.0)) * 8
         if b.has("StaticMacAddress"):
             adapter.mac_address = b["StaticMacAddress"].upper()
             adapter.dynamic_mac = False

@@ -244,6 +244,18 @@ options:
               - Whether receive segment coalescing (RSC) in the virtual switch is requested for the adapter.
             type: bool
             version_added: 0.2.0
+          minimum_bandwidth_weight:
+            description:
+              - Minimum bandwidth weight of the adapter relative to the others on its switch, V(0) (none) to
+                V(100). Only on a switch whose minimum bandwidth mode is weight.
+            type: int
+            version_added: 0.2.0
+          minimum_bandwidth_absolute:
+            description:
+              - Minimum bandwidth of the adapter in bits per second, a multiple of 8, V(0) for none. Only on a
+                switch whose minimum bandwidth mode is absolute.
+            type: int
+            version_added: 0.2.0
           allow_teaming:
             description:
               - Whether the guest may team this adapter.
@@ -277,7 +289,8 @@ options:
         any channel the controller cannot use) with one of these commands, which run exactly the
         cmdlets a live read runs.
       - "CLIXML (keeps the type names, preferred) - C(& { Get-VMHost; Get-VM; Get-VMSwitch;
-        Get-VMNetworkAdapter -All; Get-NetAdapter -Physical; Get-NetAdapterSriov;
+        Get-VMNetworkAdapter -All; Get-VMNetworkAdapter -All | Select-Object -Property 'Id'
+        -ExpandProperty 'BandwidthSetting'; Get-NetAdapter -Physical; Get-NetAdapterSriov;
         Get-NetAdapterAdvancedProperty -RegistryKeyword '*SRIOV','*NumVFs'; Get-VMSwitchTeam } |
         Export-Clixml -Path C:\\hv01-sriov.xml)."
       - "JSON - the same commands piped to C(ConvertTo-Json -Depth 2 | Set-Content -Path

@@ -137,6 +137,24 @@ options:
         task uses it where the adapter shows it and refuses it elsewhere.
     type: bool
     version_added: 0.2.0
+  minimum_bandwidth_weight:
+    description:
+      - Minimum bandwidth weight of the adapter relative to the other adapters on its switch, V(0)
+        (none, Hyper-V's default) to V(100).
+      - Only on a switch whose C(minimum_bandwidth_mode) is V(weight). On a switch of another mode
+        (an SR-IOV switch has none) the task is refused before any write, naming the option to use.
+      - Traffic on an SR-IOV virtual function bypasses the switch and its bandwidth management.
+    type: int
+    version_added: 0.2.0
+  minimum_bandwidth_absolute:
+    description:
+      - Minimum bandwidth of the adapter in bits per second, a multiple of 8 (Hyper-V rounds to one),
+        V(0) for none (Hyper-V's default). Microsoft recommends more than 100 Mbps.
+      - Only on a switch whose C(minimum_bandwidth_mode) is V(absolute) (what V(default) resolves to on
+        a switch without SR-IOV on Windows Server 2016 and later). On a switch of another mode the task
+        is refused before any write, naming the option to use.
+    type: int
+    version_added: 0.2.0
   allow_teaming:
     description:
       - Whether the guest may team this adapter with other adapters on the same switch (used, for

@@ -235,3 +235,18 @@ def test_check_switch_names_the_rule_a_new_switch_breaks(shape, rule):
     from hyperv_sriov_emulator.model import operations
 
     assert operations.check_switch(*shape) == rule
+
+
+def test_minimum_bandwidth_is_rounded_and_read_from_the_expanded_bandwidth_setting(capable):
+    # "The specified value is rounded to the nearest multiple of eight." (Set-VMNetworkAdapter help);
+    # the setting is null until a value is set, and expands with its adapter's Id added.
+    reader = [cmd("Get-VMNetworkAdapter", All=SWITCH),
+              cmd("Select-Object", Property=["Id"], ExpandProperty="BandwidthSetting")]
+    assert ok(capable, reader) == []
+    ok(capable, cmd("Set-VMNetworkAdapter", ManagementOS=SWITCH, Name="mgmt-ext", MinimumBandwidthAbsolute=100000003))
+    (setting,) = ok(capable, reader)
+    shown = plain(setting)
+    assert setting.type_names[0] == "Microsoft.HyperV.PowerShell.VMNetworkAdapterBandwidthSetting"
+    assert (shown["MinimumBandwidthAbsolute"], shown["MinimumBandwidthWeight"]) == (100000000, 0)
+    host_vnic = plain(ok(capable, cmd("Get-VMNetworkAdapter", ManagementOS=SWITCH, Name="mgmt-ext"))[0])
+    assert shown["Id"] == host_vnic["Id"]

@@ -72,6 +72,7 @@ _KINDS: list[tuple[tuple[str, ...], list[str]]] = [
     (("SriovSupport", "NumVFs"), [CIM + "MSFT_NetAdapterSriovSettingData"]),
     (("InterfaceGuid", "ifIndex"), [CIM + "MSFT_NetAdapter"]),
     (("TeamingMode", "LoadBalancingAlgorithm"), [HV + "VMSwitchTeam"]),
+    (("MinimumBandwidthWeight", "MinimumBandwidthAbsolute", "ParentAdapter"), [HV + "VMNetworkAdapterBandwidthSetting"]),
     (("SwitchType", "IovEnabled"), [HV + "VMSwitch"]),
     (("IsManagementOs", "MacAddress", "SwitchName"), [HV + "VMNetworkAdapter", HV + "VMNetworkAdapterBase"]),
     (("IovSupport", "LogicalProcessorCount"), [HV + "VMHost"]),

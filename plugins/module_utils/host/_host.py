@@ -60,6 +60,20 @@ def _projected(statements: list[list[Command]]) -> list[list[Command]]:
     return projected
 
 
+# An adapter's minimum bandwidth is in its BandwidthSetting, a nested object that crosses the wire
+# as its ToString text (remoting depth 1): read apart, each setting carrying its adapter's Id
+# (Select-Object -ExpandProperty with -Property adds the named properties to each expanded object,
+# Select-Object help; a null setting gives nothing). No property of the setting is named Id
+# (VMNetworkAdapterBandwidthSetting: MinimumBandwidthAbsolute/Weight, MaximumBandwidth,
+# ParentAdapter, IsTemplate and VirtualizationObject's members).
+BANDWIDTH_SELECT = Command("Select-Object", {"Property": ["Id"], "ExpandProperty": "BandwidthSetting"})
+
+
+def bandwidth_read(adapters: Command) -> list[Command]:
+    """The bandwidth settings of the adapters ``adapters`` (a Get-VMNetworkAdapter) reads."""
+    return [adapters, BANDWIDTH_SELECT]
+
+
 # Get-VMSwitchTeam comes last: Windows Server 2012 R2 has no such cmdlet, and a missing command
 # ends the pipeline, so everything else must already have been read when it fails.
 WHOLE_HOST_STATEMENTS: list[list[Command]] = [
@@ -67,6 +81,7 @@ WHOLE_HOST_STATEMENTS: list[list[Command]] = [
     [Command("Get-VM")],
     [Command("Get-VMSwitch")],
     [Command("Get-VMNetworkAdapter", {"All": SWITCH})],
+    bandwidth_read(Command("Get-VMNetworkAdapter", {"All": SWITCH})),
     [Command("Get-NetAdapter", {"Physical": SWITCH})],
     [Command("Get-NetAdapterSriov")],
     [Command("Get-NetAdapterAdvancedProperty", {"RegistryKeyword": ["*SRIOV", "*NumVFs"]})],
@@ -132,12 +147,11 @@ def read_statements(scope: "ReadScope | None" = None, project: bool = True) -> l
     if names:
         statements.append([Command("Get-VM", {"Name": names})])
     statements.append([Command("Get-VMSwitch")])
-    if names:
-        statements.append([Command("Get-VMNetworkAdapter", {"VMName": names})])
-    if scope.management_os:
-        statements.append([Command("Get-VMNetworkAdapter", {"ManagementOS": SWITCH})])
+    readers = ([Command("Get-VMNetworkAdapter", {"VMName": names})] if names else []) + (
+        [Command("Get-VMNetworkAdapter", {"ManagementOS": SWITCH})] if scope.management_os else [])
+    statements += [[reader] for reader in readers] + [bandwidth_read(reader) for reader in readers]
     # The physical adapters and teams as in the whole-host read (Get-VMSwitchTeam still last).
-    statements += WHOLE_HOST_STATEMENTS[4:]
+    statements += WHOLE_HOST_STATEMENTS[5:]
     return _projected(statements) if project else statements
 
 

@@ -23,10 +23,12 @@ from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile_
     find_adapter,
 )
 from ansible_collections.sriov.hyperv.plugins.module_utils.spec._spec import (
+    ADAPTER_BANDWIDTH_MODES,
     ADAPTER_DEFAULTS,
     ADAPTER_OPTIONS,
     IOV_ADAPTER_OPTIONS,
     REQUIRED_WINDOWS,
+    default_flow_problem,
     did_you_mean,
     min_queue_pairs_problem,
     name_key,
@@ -149,8 +151,11 @@ def plan_adapters(ctx: Context) -> None:
             )
             continue
         named[key] = index
-        supported = ctx.have.options_of(key, item.is_management_os)
         given = {option: getattr(item, option) for option in ADAPTER_OPTIONS if getattr(item, option) is not None}
+        supported, mode_fits = _with_bandwidth_of(ctx, where, item, current, given,
+                                                  ctx.have.options_of(key, item.is_management_os))
+        if not mode_fits:
+            continue
         unsupported = [option for option in given if option != "switch_name" and option not in supported]
         for option in unsupported:
             ctx.problems.append(
@@ -181,6 +186,28 @@ def plan_adapters(ctx: Context) -> None:
             _reconcile_adapter(ctx, None, current, _defaults(supported, management_os), explicit={})
 
 
+def _with_bandwidth_of(ctx: Context, where: str, item: t.Any, current: dict, given: dict,
+                      supported: frozenset) -> tuple[frozenset, bool]:
+    """The options the adapter supports with the minimum bandwidth of the mode of the switch it will
+    be on, and whether a minimum bandwidth the entry gives fits that mode (else the problem is noted)."""
+    switch_name = given.get("switch_name") or current.get("switch_name")
+    switch = ctx.switches.get(name_key(switch_name or ""))
+    mode = switch.get("minimum_bandwidth_mode") if switch else None
+    own = {option for option, kind in ADAPTER_BANDWIDTH_MODES.items() if kind == mode}
+    fits = True
+    for option in ADAPTER_BANDWIDTH_MODES:
+        if option not in given or option in own:
+            continue
+        fits = False
+        if switch is None:
+            ctx.problems.append(
+                "%s.%s: %s is not connected to a switch, and minimum bandwidth is a switch port's. Give "
+                "switch_name too, or remove %s." % (where, option, item.label(), option))
+        else:
+            ctx.problems.append(default_flow_problem(where, switch["name"], option, mode))
+    return frozenset((set(supported) - set(ADAPTER_BANDWIDTH_MODES)) | own), fits
+
+
 def _reconcile_adapter(ctx: Context, where: str | None, current: dict, desired: dict, explicit: dict) -> None:
     label = adapter_label(current)
     connect = None
@@ -201,7 +228,8 @@ def _reconcile_adapter(ctx: Context, where: str | None, current: dict, desired: 
     changes = {
         option: value
         for option, value in desired.items()
-        if option != "switch_name" and current.get(option) != value
+        # An adapter without a bandwidth setting has no minimum bandwidth: 0.
+        if option != "switch_name" and current.get(option, 0 if option in ADAPTER_BANDWIDTH_MODES else None) != value
     }
     switch_after = ctx.switches.get(name_key(connect or current.get("switch_name") or ""))
     if explicit.get("iov_weight") and switch_after is not None and not switch_after.get("enable_iov"):

@@ -106,7 +106,7 @@ class CreationOnlyChangeError(HyperVError):
                 "adapter is reconnected with its settings; connected VMs lose network for a moment), or keep the "
                 "switch's current values by leaving these options out of the task (or setting them to the "
                 "current values). A recreate re-adds host vNICs with their MAC address, offload settings and "
-                "IEEE priority tag, but not their VLAN, bandwidth, ACL, port-mirroring or isolation settings."
+                "IEEE priority tag, but not their VLAN, maximum bandwidth, ACL, port-mirroring or isolation settings."
                 % (refusal["switch"], settings, attached_text)
             )
         super().__init__(" ".join(parts), {"refusals": refusals})

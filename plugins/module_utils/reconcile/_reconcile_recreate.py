@@ -35,6 +35,7 @@ from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile_
 from ansible_collections.sriov.hyperv.plugins.module_utils.spec._identity import AdapterIdentity
 from ansible_collections.sriov.hyperv.plugins.module_utils.transport._runner import SWITCH, Command
 from ansible_collections.sriov.hyperv.plugins.module_utils.spec._spec import (
+    ADAPTER_BANDWIDTH_MODES,
     ADAPTER_DEFAULTS,
     IOV_ADAPTER_OPTIONS,
     CREATION_ONLY_SWITCH_OPTIONS,
@@ -93,7 +94,7 @@ def _vnic_settings(ctx: Context, item: dict) -> dict:
     # A re-added adapter starts from Hyper-V's defaults: only the settings that differ need sending.
     return {
         option: item[option]
-        for option in ADAPTER_PROPERTIES
+        for option in (*ADAPTER_PROPERTIES, *ADAPTER_BANDWIDTH_MODES)
         if option in item and option in supported and option not in IOV_ADAPTER_OPTIONS
         and item[option] != ADAPTER_DEFAULTS.get(option)
     }
@@ -101,7 +102,7 @@ def _vnic_settings(ctx: Context, item: dict) -> dict:
 
 # What a re-added host vNIC cannot get back, because this collection does not read it: named in
 # the refusal of a creation-only change and in the warning of a recreate.
-NOT_CARRIED_OVER = "VLAN, bandwidth, ACL, port-mirroring and isolation settings of host vNICs"
+NOT_CARRIED_OVER = "VLAN, maximum bandwidth, ACL, port-mirroring and isolation settings of host vNICs"
 
 
 def _vnic_record(ctx: Context, item: dict) -> dict:
@@ -114,6 +115,14 @@ def _vnic_record(ctx: Context, item: dict) -> dict:
     if facts is not None and (facts.ieee_priority_tag or "").lower() == "on":
         record["ieee_priority_tag"] = "On"
     return record
+
+
+def _for_mode(vnic: dict, mode: str | None) -> dict:
+    """A host vNIC record without the minimum bandwidth the rebuilt switch's mode cannot take
+    (Set-VMNetworkAdapter refuses it; a recreate into another mode leaves it behind)."""
+    settings = {option: value for option, value in vnic["settings"].items()
+                if ADAPTER_BANDWIDTH_MODES.get(option, mode) == mode}
+    return {**vnic, "settings": settings}
 
 
 def _creation_values(ctx: Context, switch: dict) -> dict:
@@ -169,7 +178,7 @@ def build_recreate(ctx: Context, current: dict, after: dict, diffs: list) -> Non
     vm_adapters = [AdapterIdentity.of(item).fields() for item in attached if not item.get("management_os")]
     vnics_before = [_vnic_record(ctx, item) for item in attached if item.get("management_os")]
     keep_vnics = after.get("allow_management_os") or after.get("switch_type") == "internal"
-    vnics_after = vnics_before if keep_vnics else []
+    vnics_after = [_for_mode(vnic, after.get("minimum_bandwidth_mode")) for vnic in vnics_before] if keep_vnics else []
     creation = _creation_values(ctx, after)
     original = _creation_values(ctx, current)
     record = {

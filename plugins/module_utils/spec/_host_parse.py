@@ -16,6 +16,7 @@ import typing as t
 from ansible_collections.sriov.hyperv.plugins.module_utils.spec._identity import AdapterIdentity
 from ansible_collections.sriov.hyperv.plugins.module_utils.transport._runner import PSObjectData
 from ansible_collections.sriov.hyperv.plugins.module_utils.spec._spec import (
+    ADAPTER_BANDWIDTH_MODES,
     DEFAULT_FLOW_MODES,
     IOV_ADAPTER_OPTIONS,
     PARKING_MARKER,
@@ -182,7 +183,10 @@ class AdapterFacts:
     """``On`` or ``Off``: not managed, but carried over when a recreate re-adds a host vNIC."""
     is_legacy: bool | None = None
     supported_options: frozenset = frozenset()
-    """Adapter options whose host property exists on this adapter (what the host supports)."""
+    """Adapter options whose host property exists on this adapter (what the host supports), and
+    the minimum bandwidth of its switch's mode."""
+    minimum_bandwidth: dict = dataclasses.field(default_factory=dict)
+    """``minimum_bandwidth_weight`` / ``_absolute`` of the adapter's bandwidth setting, if it has one."""
     name_unique: bool = True
     """False when another adapter of the same VM (or of the management OS) has this name."""
 
@@ -340,7 +344,8 @@ class Observed:
             options = set().union(*(adapter.supported_options for adapter in pool))
         if management_os:
             options -= set(IOV_ADAPTER_OPTIONS)
-        return frozenset(options)
+        # A new adapter has no bandwidth setting; which minimum bandwidth it can take is its switch's.
+        return frozenset(options - set(ADAPTER_BANDWIDTH_MODES))
 
     def options_of(self, key: tuple, management_os: bool) -> frozenset:
         """The options the adapter ``key`` supports, or a new adapter of that kind if it does not exist yet."""
@@ -453,9 +458,33 @@ def _adapter_config(obj: PSObjectData, facts: AdapterFacts) -> VmAdapterConfig:
     for option, name in ADAPTER_PROPERTIES.items():
         if option in facts.supported_options:
             values[option] = from_host(option, prop(obj, name))
+    values.update({option: value for option, value in facts.minimum_bandwidth.items()
+                   if option in facts.supported_options})
     # The identity carries the MAC address exactly where the name is not unique, so that the
     # gathered config feeds back as it is.
     return lenient(VmAdapterConfig, dict(facts.identity().fields(), switch_name=facts.switch_name, **values))
+
+
+def _bandwidth_settings(objects: list[PSObjectData]) -> dict[str, dict]:
+    """Adapter Id -> its minimum bandwidth, from the bandwidth settings _host.BANDWIDTH_READ expands
+    (each carries its adapter's Id). VMNetworkAdapterBandwidthSetting has MinimumBandwidthWeight
+    and MinimumBandwidthAbsolute (Nullable Int64; the stub generated from the Hyper-V module)."""
+    found: dict[str, dict] = {}
+    for obj in objects:
+        if is_of(obj, "Microsoft.HyperV.PowerShell.VMNetworkAdapterBandwidthSetting") and prop(obj, "Id"):
+            found[str(prop(obj, "Id")).lower()] = {
+                "minimum_bandwidth_weight": _as_int(prop(obj, "MinimumBandwidthWeight")) or 0,
+                "minimum_bandwidth_absolute": _as_int(prop(obj, "MinimumBandwidthAbsolute")) or 0,
+            }
+    return found
+
+
+def _with_bandwidth(facts: AdapterFacts, mode: str | None, settings: dict[str, dict]) -> None:
+    """The adapter supports the minimum bandwidth of its switch's mode; its value is its setting's."""
+    own = {option for option, kind in ADAPTER_BANDWIDTH_MODES.items() if kind == mode}
+    facts.supported_options = (facts.supported_options - set(ADAPTER_BANDWIDTH_MODES)) | own
+    setting = settings.get(str(facts.id or "").lower())
+    facts.minimum_bandwidth = {option: setting[option] for option in own} if setting else {}
 
 
 def _sriov_support_name(value: t.Any) -> str | None:
@@ -639,6 +668,10 @@ def parse_observed(objects: list[PSObjectData]) -> Observed:
             parking.append(record)
         else:
             live_switches.append(switch)
+    bandwidth = _bandwidth_settings(objects)
+    modes = {name_key(switch.name): switch.bandwidth_mode for switch in switches}
+    for _obj, facts in adapters:
+        _with_bandwidth(facts, modes.get(name_key(facts.switch_name or "")) if facts.switch_name else None, bandwidth)
     switch_configs = [
         lenient(SwitchConfig, dict(
             name=switch.name,

@@ -305,10 +305,33 @@ class VmAdapterConfig(_Model):
     rsc_enabled: t.Optional[bool] = option(
         "Whether receive segment coalescing (RSC) in the virtual switch is requested for the adapter.",
         windows=WS2022, host_property="RscEnabledRequested", parameter="RscEnabled", host_default=True)
+    # Set-VMNetworkAdapter -MinimumBandwidthWeight (0 to 100, 0 turns it off) and
+    # -MinimumBandwidthAbsolute (bits per second, "rounded to the nearest multiple of eight"), per
+    # Microsoft's Set-VMNetworkAdapter reference; each only on a switch of its bandwidth mode (the
+    # cmdlet refuses the other, reference 1.7). The host shows them in the adapter's nested
+    # BandwidthSetting, read apart (_host.BANDWIDTH_READ); no host property says they exist, the
+    # switch's mode does. An adapter without a bandwidth setting has none: 0.
+    minimum_bandwidth_weight: t.Optional[int] = option(
+        "Minimum bandwidth weight of the adapter relative to the others on its switch, V(0) (none) to V(100). Only "
+        "on a switch whose minimum bandwidth mode is weight.",
+        windows=WS2012, parameter="MinimumBandwidthWeight", host_default=0, ge=0, le=100)
+    minimum_bandwidth_absolute: t.Optional[int] = option(
+        "Minimum bandwidth of the adapter in bits per second, a multiple of 8, V(0) for none. Only on a switch whose "
+        "minimum bandwidth mode is absolute.",
+        windows=WS2012, parameter="MinimumBandwidthAbsolute", host_default=0, ge=0, le=INT64_MAX)
     allow_teaming: t.Optional[bool] = option(
         "Whether the guest may team this adapter.",
         windows=WS2012, host_property="AllowTeaming", parameter="AllowTeaming", host_default=False,
         host_values={True: "On", False: "Off"})
+
+    @field_validator("minimum_bandwidth_absolute")
+    @classmethod
+    def _whole_bytes(cls, value: t.Any) -> t.Any:
+        # Hyper-V rounds the value to a multiple of 8: anything else would never read back as given.
+        if value is not None and value % 8:
+            raise ValueError("%d is not a multiple of 8; Hyper-V rounds it to one. Give %d or %d bits per second."
+                             % (value, value - value % 8, value - value % 8 + 8))
+        return value
 
     @field_validator("mac_address", mode="before")
     @classmethod
@@ -350,9 +373,11 @@ IOV_ADAPTER_OPTIONS = tuple(options_with(VmAdapterConfig, "vm_only"))
 CREATION_ONLY_SWITCH_OPTIONS = tuple(options_with(SwitchConfig, "creation_only"))
 ADAPTER_DEFAULTS: dict[str, t.Any] = options_with(VmAdapterConfig, "host_default")
 SWITCH_DEFAULTS: dict[str, t.Any] = options_with(SwitchConfig, "host_default")
-# The minimum bandwidth mode a switch needs for each default-flow reservation.
+# The minimum bandwidth mode a switch needs for each default-flow reservation, and for each
+# adapter's minimum bandwidth.
 DEFAULT_FLOW_MODES = {"default_flow_minimum_bandwidth_weight": "weight",
                       "default_flow_minimum_bandwidth_absolute": "absolute"}
+ADAPTER_BANDWIDTH_MODES = {"minimum_bandwidth_weight": "weight", "minimum_bandwidth_absolute": "absolute"}
 # The Windows Server version that introduced each option (for validation messages).
 REQUIRED_WINDOWS = {
     **options_with(PhysicalAdapterConfig, "windows"),
@@ -503,12 +528,14 @@ def _duplicates(items: list, key: t.Callable[[t.Any], t.Any], path: str, section
 
 
 def default_flow_problem(where: str, name: str, option: str, mode: str | None) -> str | None:
-    """Why ``option`` cannot be set on switch ``name`` whose minimum bandwidth mode is ``mode``, or
-    None when it can (Set-VMSwitch refuses a default-flow value of the other mode, reference 1.2)."""
-    needed = DEFAULT_FLOW_MODES[option]
+    """Why ``option`` (a switch's default flow, or an adapter's minimum bandwidth) cannot be set on
+    switch ``name`` whose minimum bandwidth mode is ``mode``, or None when it can (Set-VMSwitch and
+    Set-VMNetworkAdapter refuse a value of the other mode, reference 1.2 and 1.7)."""
+    modes = DEFAULT_FLOW_MODES if option in DEFAULT_FLOW_MODES else ADAPTER_BANDWIDTH_MODES
+    needed = modes[option]
     if mode == needed:
         return None
-    other = next(item for item, kind in DEFAULT_FLOW_MODES.items() if kind != needed)
+    other = next(item for item, kind in modes.items() if kind != needed)
     if mode in ("weight", "absolute"):
         fix = "Use %s instead (%s)" % (other, "bits per second" if mode == "absolute" else "a weight from 1 to 100")
     else:

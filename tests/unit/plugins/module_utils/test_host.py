@@ -115,6 +115,12 @@ CASES = [
                               "default_flow_minimum_bandwidth_weight": 30, "software_rsc_enabled": False},
                              {"name": "sriov", "default_queue_vmmq_queue_pairs": 8}]}, Policy()),
     ("replaced", {"switches": [{"name": "int", "switch_type": "internal", "software_rsc_enabled": False}]}, Policy()),
+    ("merged", {"vm_adapters": [{**DB, "switch_name": "int", "minimum_bandwidth_absolute": 10**8},
+                                {"management_os": True, "name": "int", "minimum_bandwidth_absolute": 2 * 10**8}]},
+     Policy()),
+    ("merged", {"switches": [{"name": "w2", "switch_type": "internal", "minimum_bandwidth_mode": "weight"}],
+                "vm_adapters": [{**WEB, "switch_name": "w2", "minimum_bandwidth_weight": 40},
+                                {"management_os": True, "name": "w2", "minimum_bandwidth_weight": 10}]}, Policy()),
     ("merged", {"physical_adapters": [{"name": "NIC2", "num_vfs": 16, "sriov_enabled": False}]}, Policy()),
     ("merged", {"physical_adapters": [{"name": "NIC2", "num_vfs": 16}]}, Policy(restart=True)),
     ("replaced", {"physical_adapters": [{"name": "NIC2", "num_vfs": 16}]}, Policy()),
@@ -354,3 +360,19 @@ def test_without_guids_the_description_is_the_fallback():
     have = read_host(runner_for(host))
     assert have.switch("sriov-ext").nic_guids == []
     assert have.switch("sriov-ext").nic_names == ["SLOT 4 Port 1"]
+
+
+def test_minimum_bandwidth_reads_back_and_replaced_resets_it_to_none():
+    host = make_host()
+    runner = runner_for(host)
+    have = read_host(runner)
+    vnic = {"management_os": True, "name": "int"}
+    set_it = plan(parse_config({"vm_adapters": [{**vnic, "minimum_bandwidth_absolute": 3 * 10**8}]}), have, "merged",
+                  Policy())
+    after = apply_plan(runner, set_it, have)
+    gathered = next(item for item in config_to_dict(after.config)["vm_adapters"] if item.get("name") == "int")
+    assert gathered["minimum_bandwidth_absolute"] == 3 * 10**8 and "minimum_bandwidth_weight" not in gathered
+    reset = plan(parse_config({"vm_adapters": [vnic]}), after, "replaced", Policy())
+    assert reset.commands() == ["Set-VMNetworkAdapter -ManagementOS -Name 'int' -MinimumBandwidthAbsolute 0"]
+    again = apply_plan(runner, reset, after)
+    assert plan(parse_config({"vm_adapters": [vnic]}), again, "replaced", Policy()).operations == []

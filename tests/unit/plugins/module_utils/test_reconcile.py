@@ -502,6 +502,33 @@ def test_replaced_resets_the_in_place_switch_settings_but_not_the_default_flow()
     assert after_switch(result, "int")["default_flow_minimum_bandwidth_absolute"] == 7 * 10**8
 
 
+@pytest.mark.parametrize("entry, expected", [
+    ({**WEB, "minimum_bandwidth_weight": 10},
+     "config.vm_adapters[0].minimum_bandwidth_weight: switch 'sriov' uses none minimum bandwidth, and "
+     "minimum_bandwidth_weight needs minimum_bandwidth_mode: weight. Remove minimum_bandwidth_weight (a switch "
+     "without minimum bandwidth reserves none), or recreate the switch with minimum_bandwidth_mode: weight "
+     "(creation_only_changes: recreate)."),
+    ({**WEB, "switch_name": "int", "minimum_bandwidth_weight": 10},
+     "config.vm_adapters[0].minimum_bandwidth_weight: switch 'int' uses absolute minimum bandwidth, and "
+     "minimum_bandwidth_weight needs minimum_bandwidth_mode: weight. Use minimum_bandwidth_absolute instead (bits "
+     "per second), or recreate the switch with minimum_bandwidth_mode: weight (creation_only_changes: recreate)."),
+])
+def test_a_minimum_bandwidth_of_the_other_mode_is_refused_naming_the_fix(entry, expected):
+    with pytest.raises(SpecValidationError) as caught:
+        run({"vm_adapters": [entry]})
+    assert caught.value.problems == [expected]
+
+
+def test_minimum_bandwidth_of_the_switchs_mode_goes_with_the_connect_and_an_unset_one_counts_as_zero():
+    result = run({"vm_adapters": [{**WEB, "switch_name": "int", "minimum_bandwidth_absolute": 10**8},
+                                  {"management_os": True, "name": "int", "minimum_bandwidth_absolute": 0}]})
+    assert result.commands() == [
+        "Connect-VMNetworkAdapter -VMName 'web01' -Name 'Network Adapter' -SwitchName 'int'",
+        "Set-VMNetworkAdapter -VMName 'web01' -Name 'Network Adapter' -MinimumBandwidthAbsolute 100000000"]
+    # replaced resets it to 0, which an adapter without a bandwidth setting already has.
+    assert run({"vm_adapters": [{"management_os": True, "name": "int"}]}, "replaced").commands() == []
+
+
 def test_vrss_minimum_above_the_maximum_is_refused_against_the_hosts_maximum():
     with pytest.raises(SpecValidationError) as caught:
         run({"vm_adapters": [{**WEB, "vrss_min_queue_pairs": 17}]})

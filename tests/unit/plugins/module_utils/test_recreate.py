@@ -347,7 +347,7 @@ def test_the_refusal_names_what_a_recreate_would_not_carry_over():
     have = read_host(runner_for(make_host()))
     with pytest.raises(CreationOnlyChangeError) as caught:
         plan(parse_config(TO_PLAIN), have, "merged", Policy())
-    assert "not their VLAN, bandwidth, ACL, port-mirroring or isolation settings" in caught.value.message
+    assert "not their VLAN, maximum bandwidth, ACL, port-mirroring or isolation settings" in caught.value.message
 
 
 def _applied_or_rolled_back(runner, result, have, host, fault):
@@ -394,6 +394,8 @@ def test_a_recreate_carries_the_switchs_in_place_settings_over(fault):
     tuned.settings.update({"DefaultQueueVrssEnabledRequested": False, "DefaultQueueVmmqEnabledRequested": False,
                            "DefaultQueueVrssMaxQueuePairsRequested": 4, "SoftwareRscEnabled": False})
     tuned.default_flow_minimum_bandwidth_absolute = 3 * 10**8
+    # ... and its host vNIC has a minimum bandwidth, which comes back with it (the mode stays Absolute).
+    next(a for a in host.management_adapters if a.switch_id == tuned.id).settings["MinimumBandwidthAbsolute"] = 2 * 10**8
     wanted = {"switches": [{"name": "int", "enable_packet_direct": True}]}
     runner = runner_for(host)
     if fault == "rollback":
@@ -413,6 +415,8 @@ def test_a_recreate_carries_the_switchs_in_place_settings_over(fault):
         assert after.switch("int").packet_direct_enabled is True
     rebuilt = next(item for item in snapshot(after)["switches"] if item["name"] == "int")
     assert {option: rebuilt.get(option) for option in settings} == settings
+    vnic = next(item for item in snapshot(after)["vm_adapters"] if item.get("management_os") and item["name"] == "int")
+    assert vnic["minimum_bandwidth_absolute"] == 2 * 10**8
     assert after.parking == []
 
 

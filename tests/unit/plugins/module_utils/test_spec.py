@@ -64,6 +64,11 @@ def test_none_and_empty_mean_nothing_managed():
          "config.vm_adapters[0].iov_queue_pairs_requested: 0 is out of range 1-4294967295."),
         ({"vm_adapters": [{"vm_name": "a", "name": "b", "vmmq_queue_pairs": 0}]},
          "config.vm_adapters[0].vmmq_queue_pairs: 0 is out of range 1-4294967295."),
+        ({"vm_adapters": [{"vm_name": "a", "name": "b", "minimum_bandwidth_weight": 101}]},
+         "config.vm_adapters[0].minimum_bandwidth_weight: 101 is out of range 0-100."),
+        ({"vm_adapters": [{"vm_name": "a", "name": "b", "minimum_bandwidth_absolute": 100000003}]},
+         "config.vm_adapters[0].minimum_bandwidth_absolute: 100000003 is not a multiple of 8; Hyper-V rounds it to "
+         "one. Give 100000000 or 100000008 bits per second."),
         ({"vm_adapters": [{"vm_name": "a", "name": "b", "vrss_min_queue_pairs": 0}]},
          "config.vm_adapters[0].vrss_min_queue_pairs: 0 is out of range 1-4294967295."),
         ({"vm_adapters": [{"vm_name": "a", "name": "b", "vrss_min_queue_pairs": 9, "vmmq_queue_pairs": 8}]},
