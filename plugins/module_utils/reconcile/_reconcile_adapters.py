@@ -187,7 +187,7 @@ def plan_adapters(ctx: Context) -> None:
 
 
 def _with_bandwidth_of(ctx: Context, where: str, item: t.Any, current: dict, given: dict,
-                      supported: frozenset) -> tuple[frozenset, bool]:
+                       supported: frozenset) -> tuple[frozenset, bool]:
     """The options the adapter supports with the minimum bandwidth of the mode of the switch it will
     be on, and whether a minimum bandwidth the entry gives fits that mode (else the problem is noted)."""
     switch_name = given.get("switch_name") or current.get("switch_name")

@@ -40,8 +40,14 @@ def pipelines(run, monkeypatch):
 
 
 def _adapter_reads(pipeline):
-    """The adapter reads of a pipeline, without the Select-Object that projects them."""
-    return [line.split(" | ")[0] for line in pipeline if line.startswith("Get-VMNetworkAdapter")]
+    """The adapter reads of a pipeline, without the Select-Object that projects them (and without
+    the reads of their bandwidth settings, which follow each one)."""
+    return [line.split(" | ")[0] for line in pipeline
+            if line.startswith("Get-VMNetworkAdapter") and "-ExpandProperty" not in line]
+
+
+def _bandwidth_reads(pipeline):
+    return [line.split(" | ")[0] for line in pipeline if "-ExpandProperty 'BandwidthSetting'" in line]
 
 
 def test_a_task_naming_adapters_reads_only_their_vms(run, pipelines):
@@ -51,6 +57,7 @@ def test_a_task_naming_adapters_reads_only_their_vms(run, pipelines):
     assert first["changed"] is True, first
     read, write, confirm = pipelines
     assert _adapter_reads(read) == _adapter_reads(confirm) == ["Get-VMNetworkAdapter -VMName 'web01','db01'"]
+    assert _bandwidth_reads(read) == _adapter_reads(read)
     assert write == ["Set-VMNetworkAdapter -VMName 'web01' -Name 'Network Adapter' -IovWeight 37 -ErrorAction 'Stop'"]
     assert {item["vm_name"] for item in first["before"]["vm_adapters"]} == {"web01", "db01"}
     assert run.adapter(run.state(), "web01", "Network Adapter")["settings"]["IovWeight"] == 37
