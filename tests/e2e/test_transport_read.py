@@ -114,3 +114,20 @@ def test_every_auth_the_emulator_speaks(emulator_factory, auth, tls, connection_
         result = runner.run(_host.READ_STATEMENTS)
     assert result.all_errors() == []
     assert len(result.of_type("Microsoft.HyperV.PowerShell.VMHost")) == 1
+
+
+def test_an_adapters_minimum_bandwidth_crosses_the_wire_with_its_adapters_id(emulator_factory, connection_options):
+    # The bandwidth setting travels as an object of its own, expanded from the adapter with the
+    # adapter's Id added as a note property (an extended member in CLIXML): read by real pypsrp.
+    from ansible_collections.sriov.hyperv.plugins.module_utils.spec._spec import config_to_dict
+    from ansible_collections.sriov.hyperv.plugins.module_utils.transport._runner import SWITCH, Command
+
+    host = emulator_factory(scenario="capable", fresh=True).host()
+    with PsrpRunner(connection_options(host)) as runner:
+        written = runner.run([[Command("Set-VMNetworkAdapter", {"ManagementOS": SWITCH, "Name": "mgmt-ext",
+                                                               "MinimumBandwidthAbsolute": 250000000})]])
+        assert written.all_errors() == []
+        observed = _host.read_host(runner)
+    vnic = next(item for item in config_to_dict(observed.config)["vm_adapters"]
+                if item.get("management_os") and item["name"] == "mgmt-ext")
+    assert vnic["minimum_bandwidth_absolute"] == 250000000
