@@ -453,3 +453,32 @@ def test_a_run_that_planned_before_another_finished_stops_when_the_switch_change
     assert "changed while this run was about to recreate it (it has another Id)" in caught.value.message
     now = read_host(runner_for(host))
     assert now.parking == [] and now.switch("sriov").id == done.switch("sriov").id
+
+
+def test_two_runs_that_resume_one_interrupted_recreate_are_sorted_out_by_their_claims():
+    host = make_host()
+    runner = FailAt(runner_for(host), lambda c: c.name == "New-VMSwitch" and c.parameters.get("Name") == "sriov",
+                    mode="drop")
+    have = read_host(runner)
+    with pytest.raises(HostUnreachableError) as lost:
+        apply_plan(runner, plan(parse_config(TO_PLAIN), have, "merged", RECREATE), have)
+    # The connection came back within the run: its record was given up for the next run.
+    assert lost.value.details["released"] is True
+    interrupted = read_host(runner_for(host))
+    now = RECREATE.now + 5
+    second = plan(parse_config(TO_PLAIN), interrupted, "merged",
+                  Policy(creation_only_changes="recreate", run_id="run2", now=now))
+    third = plan(parse_config(TO_PLAIN), interrupted, "merged",
+                 Policy(creation_only_changes="recreate", run_id="run3", now=now + 1))
+    # Both read the interrupted record; the second one's claim is on the host first.
+    claim = "sriov.hyperv parking for sriov #run2"
+    assert run_writes(runner_for(host), second.operations[0].details["steps"]["claim"]).terminating_error is None
+    with pytest.raises(RecreateInProgressError) as caught:
+        apply_plan(runner_for(host), third, interrupted)
+    assert "parking switch '%s'" % claim in caught.value.message
+    left = read_host(runner_for(host))
+    assert sorted(record.switch_name for record in left.parking) == [PARKING, claim]
+    assert left.switch("sriov") is None  # the third run wrote nothing of the resume
+    # A run that reads the host now stops before writing, naming the claim in progress.
+    with pytest.raises(RecreateInProgressError, match="run run2"):
+        plan(parse_config(TO_PLAIN), left, "merged", Policy(creation_only_changes="recreate", run_id="run4"))
