@@ -21,7 +21,7 @@ from ansible_collections.sriov.hyperv.plugins.module_utils.host._host import (
 )
 from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile import Policy, plan
 from ansible_collections.sriov.hyperv.plugins.module_utils.transport._runner import render_statement
-from ansible_collections.sriov.hyperv.plugins.module_utils.spec._spec import config_to_dict, parse_config
+from ansible_collections.sriov.hyperv.plugins.module_utils.spec._spec import SpecValidationError, config_to_dict, parse_config
 
 RECREATE = Policy(creation_only_changes="recreate")
 WEB = {"vm_name": "web01", "name": "Network Adapter"}
@@ -376,3 +376,19 @@ def test_minimum_bandwidth_reads_back_and_replaced_resets_it_to_none():
     assert reset.commands() == ["Set-VMNetworkAdapter -ManagementOS -Name 'int' -MinimumBandwidthAbsolute 0"]
     again = apply_plan(runner, reset, after)
     assert plan(parse_config({"vm_adapters": [vnic]}), again, "replaced", Policy()).operations == []
+
+
+@pytest.mark.parametrize("version, section, item", [
+    ("2016", "vm_adapters", {**WEB, "vrss_queue_scheduling_mode": "dynamic"}),
+    ("2016", "vm_adapters", {**WEB, "vrss_vmbus_channel_affinity_policy": "strict"}),
+    ("2019", "vm_adapters", {**WEB, "rsc_enabled": False}),
+    ("2012r2", "switches", {"name": "int", "default_queue_vmmq_queue_pairs": 4}),
+    ("2016", "switches", {"name": "int", "software_rsc_enabled": False}),
+])
+def test_an_emulated_older_host_refuses_what_its_release_lacks_before_any_write(version, section, item):
+    # What the host shows decides: the emulated release has neither the property nor the parameter.
+    runner = CountingRunner(runner_for(make_host(version)))
+    have = read_host(runner)
+    with pytest.raises(SpecValidationError, match="this host does not support"):
+        plan(parse_config({section: [item]}), have, "merged", Policy())
+    assert len(runner.calls) == 1  # the read; nothing was written
