@@ -8,7 +8,7 @@ import pytest
 from ansible_collections.sriov.hyperv.plugins.module_utils.transport import _connection
 from ansible_collections.sriov.hyperv.plugins.modules import host_config, host_info, vm_network_adapter
 
-from hyperv_sriov_emulator.scenario import load_scenario
+from hyperv_sriov_emulator.scenario import load_scenario, load_scenario_text
 
 
 def by_name(items, **identity):
@@ -94,6 +94,28 @@ def test_vf_shortage_names_the_holders(scenario_run):
     assert switch["virtual_functions"]["free"] == 0
     assert set(switch["virtual_functions"]["requesting_without_vf"]) >= {
         "%s/%s" % (a["vm_name"], a["name"]) for a in short}
+
+
+def test_many_holders_are_counted_in_the_message_and_listed_in_holders(run, monkeypatch):
+    # 12 VFs for 20 running VMs that all ask: each of the 8 waiting adapters' message names 8
+    # holders and counts the rest; ``holders`` keeps all 12.
+    run.host = load_scenario_text("""
+hosts:
+  - name: HVMANY
+    physical_adapters: [{name: P1, num_vfs: 12, max_vfs: 12}]
+    switches: [{name: iov, net_adapters: [P1], enable_iov: true}]
+    vms:
+      - {name: "vm{n}", count: 20, state: Running,
+         adapters: [{name: Network Adapter, switch: iov, iov_weight: 50}]}
+""")[0]
+    monkeypatch.setattr(_connection, "connect", run.connect)
+    facts = run(host_info)
+    short = [a for a in facts["vm_adapters"] if [r["code"] for r in a["no_vf_reasons"]] == ["no_vf_available"]]
+    assert len(short) == 8
+    reason = short[0]["no_vf_reasons"][0]
+    assert len(reason["holders"]) == 12
+    assert ", ".join(reason["holders"][:8]) + " and 4 more (see holders)" in reason["message"]
+    assert reason["holders"][8] not in reason["message"]
 
 
 def test_ws2016_host_gathers_and_reads_its_unsupported_nic(scenario_run):
