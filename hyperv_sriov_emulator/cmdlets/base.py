@@ -147,18 +147,35 @@ class Context:
     def write(self, obj: t.Any) -> None:
         self.output.append(obj)
 
-    def should_process(self, target: str) -> bool:
-        """ShouldProcess(target) without an interactive host: False under -WhatIf; otherwise True,
-        and with -Verbose the verbose record PowerShell writes, ``Performing the operation
-        "<command>" on target "<target>".`` (MshCommandRuntime.ShouldProcess and DoShouldProcess,
-        resources/CommandBaseStrings.resx ShouldProcessMessage, in PowerShell/PowerShell). Which
-        text a Hyper-V cmdlet gives as target is its own; the emulator names the object."""
+    def should_process(self, target: str, description: str | None = None) -> bool:
+        """ShouldProcess without an interactive host: False under -WhatIf; otherwise True, and with
+        -Verbose the verbose record PowerShell writes (MshCommandRuntime.ShouldProcess and
+        DoShouldProcess in PowerShell/PowerShell): ``description`` itself when the cmdlet passes
+        one (the Hyper-V module's operation watcher calls ShouldProcess(description, warning,
+        caption) with its own sentence), else ``Performing the operation "<command>" on target
+        "<target>".`` (CommandBaseStrings.resx ShouldProcessMessage, the one-argument form)."""
         if self.whatif:
             return False
         if self.verbose:
-            self._informational.append(PSInformational(
-                "verbose", 'Performing the operation "%s" on target "%s".' % (self.name, target), self.name))
+            text = description if description is not None else (
+                'Performing the operation "%s" on target "%s".' % (self.name, target))
+            self._informational.append(PSInformational("verbose", text, self.name))
         return True
+
+    def warn(self, message: str) -> None:
+        """WriteWarning, subject to -WarningAction (MshCommandRuntime.WriteWarning): dropped under
+        SilentlyContinue and Ignore; under Stop written, then the command stops with
+        ActionPreferenceStopException (CommandBaseStrings.resx ErrorPreferenceStop wording)."""
+        action = str(self.bound.get("WarningAction") or "Continue")
+        if action in ("SilentlyContinue", "Ignore"):
+            return
+        self._informational.append(PSInformational("warning", message, self.name))
+        if action == "Stop":
+            raise PSErrorException(PSError(
+                message='The running command stopped because the preference variable "WarningPreference" or '
+                        "common parameter is set to Stop: %s" % message,
+                category="OperationStopped", fqid="ActionPreferenceStop", target=None,
+                exception_type="System.Management.Automation.ActionPreferenceStopException", command=self.name))
 
     def record(self, message: str, category: str, fqid: str, target: t.Any = None,
                exception_type: str | None = None) -> PSError:

@@ -136,7 +136,7 @@ def new_vmswitch(ctx: Context, b: Bound) -> None:
         if ctx.host.switch(switch_id) is not None:
             ctx.throw("A virtual switch with identifier '%s' already exists." % switch_id,
                       "InvalidArgument", "InvalidParameter")
-    if not ctx.should_process(b["Name"]):
+    if not ctx.should_process(b["Name"], 'New-VMSwitch will create a new virtual switch "%s".' % b["Name"]):
         return
     internal = b.set_name == "SwitchType" and b["SwitchType"] == "Internal"
     sw = operations.create_switch(
@@ -259,7 +259,8 @@ def _set_one_switch(ctx: Context, b: Bound, sw: VSwitch) -> None:
         ctx.throw("DefaultQueueVrssMinQueuePairs must be at least 1 and at most DefaultQueueVrssMaxQueuePairs (%d)."
                   % max_qp, "InvalidArgument", "InvalidParameter", target=sw.name)
     nics = resolve_nics(ctx, _single_nic(b), sw) if nic_given else None
-    if not ctx.should_process(sw.name):
+    if not ctx.should_process(sw.name, 'Set-VMSwitch will configure the properties of the virtual switch "%s".'
+                              % sw.name):
         return
     if nics is not None:
         sw.net_adapters = [n.name for n in nics]
@@ -320,7 +321,7 @@ class _single_nic(Bound):
 )
 def remove_vmswitch(ctx: Context, b: Bound) -> None:
     for sw in _switch_targets(ctx, b):
-        if ctx.should_process(sw.name):
+        if ctx.should_process(sw.name, 'Remove-VMSwitch will remove the virtual Ethernet switch "%s".' % sw.name):
             # Remove-VMSwitch asks before it removes a switch unless -Force (its help: "-Force
             # Forces the command to run without asking for user confirmation").
             ctx.confirm('Are you sure you want to remove the virtual switch "%s"?' % sw.name)
@@ -397,7 +398,7 @@ def set_vmswitchteam(ctx: Context, b: Bound) -> None:
         nics = resolve_nics(ctx, b, sw)
         if nics is not None:
             _validate_members(ctx, sw, nics)
-        if not ctx.should_process(sw.name):
+        if not ctx.should_process(sw.name, _TEAM_DESCRIPTION % sw.name):
             continue
         if nics is not None:
             sw.net_adapters = [n.name for n in nics]
@@ -407,6 +408,9 @@ def set_vmswitchteam(ctx: Context, b: Bound) -> None:
             sw.load_balancing_algorithm = b["LoadBalancingAlgorithm"]
         if b.get("Passthru"):
             ctx.write(team_object(View(ctx.host), sw))
+
+
+_TEAM_DESCRIPTION = 'Set-VMSwitchTeam will configure the teaming properties of the virtual switch "%s".'
 
 
 def _member_change(ctx: Context, b: Bound, add: bool) -> None:
@@ -422,7 +426,8 @@ def _member_change(ctx: Context, b: Bound, add: bool) -> None:
                               "InvalidArgument", "InvalidParameter", target=nic.name)
             wanted = [c for c in current if all(c is not n for n in nics)]
         _validate_members(ctx, sw, wanted)
-        if ctx.should_process(sw.name):
+        # The member cmdlets call the one-argument ShouldProcess with the team sentence as target.
+        if ctx.should_process(_TEAM_DESCRIPTION % sw.name):
             sw.net_adapters = [n.name for n in wanted]
 
 

@@ -8,6 +8,10 @@ from .base import Context, cmdlet
 from .common import REMOTE, T_VM_OBJECT, vm_of, vms_named
 from .objects import View, vm_object
 
+# The Hyper-V module's texts (its resource strings, Warning_VMAlreadyInDesiredState and others, as
+# nforgeio/neonSDK's port of the module publishes them: Lib/Neon.HyperV/HyperVWmiDriver).
+ALREADY_IN_STATE = "The virtual machine is already in the specified state."
+
 
 @cmdlet(
     "Get-VM",
@@ -49,10 +53,16 @@ _VM_SETS = (
 @cmdlet("Start-VM", _VM_SETS + REMOTE, default_set="Name", should_process=True, writes=True)
 def start_vm(ctx: Context, b: Bound) -> None:
     for vm in _targets(ctx, b):
-        if not ctx.should_process(vm.name):
+        if not ctx.should_process(vm.name, 'Start-VM will start the virtual machine "%s".' % vm.name):
             continue
-        # Starting a running VM changes nothing and reports nothing (the project's choice).
-        if vm.state in ("Off", "Saved", "Paused"):
+        # As the module's StartVM and VirtualMachine.ChangeState do: a paused VM is warned about,
+        # one already running is only warned about.
+        if vm.state == "Paused":
+            ctx.warn('The virtual machine "%s" was paused. Use the Resume-VM cmdlet to return a paused virtual '
+                     "machine to a running state." % vm.name)
+        if vm.state == "Running":
+            ctx.warn(ALREADY_IN_STATE)
+        else:
             vm.state = "Running"
         if b.get("Passthru"):
             ctx.write(vm_object(View(ctx.host), vm))
@@ -67,15 +77,23 @@ def start_vm(ctx: Context, b: Bound) -> None:
 )
 def stop_vm(ctx: Context, b: Bound) -> None:
     for vm in _targets(ctx, b):
-        if not ctx.should_process(vm.name):
+        action = "save" if b.get("Save") else "turn off" if b.get("TurnOff") else "shut down the"
+        if not ctx.should_process(vm.name, 'Stop-VM will %s virtual machine "%s".' % (action, vm.name)):
+            continue
+        target = "Saved" if b.get("Save") else "Off"
+        if vm.state == target:
+            # Already there (VirtualMachine.ChangeState; StopVM's shut down of a VM that is off).
+            ctx.warn(ALREADY_IN_STATE)
             continue
         if vm.state in ("Running", "Paused"):
             if vm.state == "Running" and not vm.shutdown_service and not b.get("TurnOff") and not b.get("Save"):
                 # Without the guest's shutdown service Stop-VM can only turn the VM off, and it
                 # asks first unless -Force (Stop-VM help, -Force and -TurnOff).
-                ctx.confirm('The virtual machine "%s" cannot be shut down because the shutdown integration '
-                            'service is unavailable. Do you want to turn off the virtual machine instead?'
-                            % vm.name)
-            vm.state = "Saved" if b.get("Save") else "Off"
+                ctx.confirm('Hyper-V can\'t shut down virtual machine "%s" because the Shutdown integration service '
+                            "is unavailable. You can turn off the virtual machine by selecting [Y]es, but this is "
+                            "similar to pulling the power on a physical machine. To avoid potential data loss, "
+                            "select [N]o, then pause or save the virtual machine. Do you want to turn off the "
+                            "virtual machine?" % vm.name)
+            vm.state = target
         if b.get("Passthru"):
             ctx.write(vm_object(View(ctx.host), vm))

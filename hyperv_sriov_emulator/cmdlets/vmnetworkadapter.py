@@ -173,7 +173,8 @@ def set_vmnetworkadapter(ctx: Context, b: Bound) -> None:
     for vm, adapter in targets:
         _validate_for_adapter(ctx, b, vm, adapter, switches.get(adapter.switch_id) if adapter.switch_id else None)
     # One ShouldProcess per adapter, each asked (and, with -Verbose, reported) before any is set.
-    approved = [ctx.should_process(adapter.name) for _vm, adapter in targets]
+    approved = [ctx.should_process(adapter.name, 'Set-VMNetworkAdapter will configure the network adapter "%s".'
+                                   % adapter.name) for _vm, adapter in targets]
     if not all(approved):
         return
     for vm, adapter in targets:
@@ -341,7 +342,8 @@ def add_vmnetworkadapter(ctx: Context, b: Bound) -> None:
             # (the wording is the project's).
             _invalid(ctx, "A network adapter of the management operating system needs a virtual switch: "
                           "specify -SwitchName.")
-        if not ctx.should_process(b.get("Name") or "Network Adapter"):
+        if not ctx.should_process(sw.name, 'Add-VMNetworkAdapter will add a network adapter to virtual switch "%s".'
+                                  % sw.name):
             return
         adapter = operations.add_host_vnic(host, b.get("Name") or "Network Adapter", sw, mac=static)
         if b.get("Passthru"):
@@ -381,7 +383,8 @@ def _add_to_vms(ctx: Context, b: Bound, vms: t.Sequence[t.Any], name_of: str | N
                       "generation %d)." % (vm.name, vm.generation), "InvalidArgument", "InvalidParameter",
                       target=vm.name)
             continue
-        if not ctx.should_process(vm.name):
+        if not ctx.should_process(vm.name, 'Add-VMNetworkAdapter will add a network adapter to virtual machine "%s".'
+                                  % vm.name):
             continue
         name = name_of or ("Legacy Network Adapter" if legacy else "Network Adapter")
         adapter = operations.add_vm_adapter(host, vm, name, switch, is_legacy=legacy, static_mac=static)
@@ -414,7 +417,8 @@ def remove_vmnetworkadapter(ctx: Context, b: Bound) -> None:
     for vm, adapter in targets:
         if vm is not None and not _hot_plug_check(ctx, vm, "remove"):
             continue
-        if not ctx.should_process(adapter.name):
+        if not ctx.should_process(adapter.name, 'Remove-VMNetworkAdapter will remove the network adapter "%s".'
+                                  % adapter.name):
             continue
         if b.get("Passthru"):
             ctx.write(adapter_object(View(host), adapter))
@@ -451,7 +455,8 @@ def connect_vmnetworkadapter(ctx: Context, b: Bound) -> None:
     connected: list[t.Any] = []
     try:
         for _vm, adapter in _targets(ctx, b):
-            if not ctx.should_process(adapter.name):
+            if not ctx.should_process(adapter.name, 'Connect-VMNetworkAdapter will connect network adapter "%s" to '
+                                      'switch "%s".' % (adapter.name, sw.name)):
                 continue
             adapter.switch_id = sw.id
             connected.append(adapter)
@@ -476,7 +481,8 @@ def disconnect_vmnetworkadapter(ctx: Context, b: Bound) -> None:
     disconnected: list[t.Any] = []
     try:
         for _vm, adapter in _targets(ctx, b):
-            if not ctx.should_process(adapter.name):
+            if not ctx.should_process(adapter.name, 'Disconnect-VMNetworkAdapter will disconnect network adapter '
+                                      '"%s".' % adapter.name):
                 continue
             # Offload settings (IovWeight ...) stay on the adapter (reference §6: they survive).
             adapter.switch_id = None

@@ -350,8 +350,9 @@ class Invocation:
 # WildcardPatternException derive from RuntimeException; PSArgumentException from ArgumentException;
 # PSInvalidOperationException from InvalidOperationException; CimJobException from SystemException);
 # .NET's HResults (COR_E_EXCEPTION, COR_E_SYSTEM, E_INVALIDARG, COR_E_INVALIDOPERATION,
-# COR_E_NOTSUPPORTED). VirtualizationException and CimException: System.Exception (the emulator's
-# reading of Microsoft's API reference for CimException; VirtualizationException's is not public).
+# COR_E_NOTSUPPORTED). VirtualizationException derives from System.Exception (nforgeio/neonSDK's port
+# of the module, Microsoft/HyperV/PowerShell/VirtualizationException.cs); CimException as well
+# (Microsoft's API reference of Microsoft.Management.Infrastructure).
 _SYSTEM = ("System.SystemException", "System.Exception", "System.Object")
 _RUNTIME = ("System.Management.Automation.RuntimeException",) + _SYSTEM
 _EXCEPTION_BASES: dict[str, tuple[tuple[str, ...], int]] = {
@@ -368,8 +369,10 @@ _EXCEPTION_BASES.update(dict.fromkeys((
     "System.Management.Automation.CommandNotFoundException", "System.Management.Automation.ParseException",
     "System.Management.Automation.ParameterBindingException", "System.Management.Automation.PipelineStoppedException",
     "System.Management.Automation.Host.HostException", "System.Management.Automation.WildcardPatternException",
+    "System.Management.Automation.ActionPreferenceStopException",
 ), (_RUNTIME, -2146233087)))
 _EXCEPTION = (("System.Exception", "System.Object"), -2146233088)
+_VIRTUALIZATION_EXCEPTION = "Microsoft.HyperV.PowerShell.VirtualizationException"
 
 _PS_BOUND_PARAMETERS = (
     "System.Management.Automation.PSBoundParametersDictionary",
@@ -390,6 +393,14 @@ def _exception(writer: _Writer, error: psobj.PSError) -> None:
     parts.append('<Obj N="Exception" RefId="%d">' % writer._next_ref())
     writer.type_names((error.exception_type,) + bases)
     parts.append("<ToString>%s</ToString><Props>" % escape_text("%s: %s" % (error.exception_type, error.message)))
+    if error.exception_type == _VIRTUALIZATION_EXCEPTION:
+        # Its own members (the module's VirtualizationException as nforgeio/neonSDK's port of the
+        # module publishes it): the error identifier (the FQID's head), the category, and the
+        # VirtualizationObject it failed on, past the depth its text.
+        writer.value(error.fqid.partition(",")[0], "ErrorIdentifier")
+        writer.value(psobj.Enum("System.Management.Automation.ErrorCategory", category_name(error.category),
+                                category_value(error.category)), "ErrorCategory")
+        writer.value(error.target.to_string if isinstance(error.target, psobj.PSObj) else None, "TargetObject")
     runtime = "System.Management.Automation.RuntimeException" in (error.exception_type,) + bases
     if runtime or error.exception_type.startswith("System.Management.Automation.PS"):
         # The ErrorRecord the exception carries, past the serialization depth: its text.

@@ -15,6 +15,7 @@ from pypsrp.wsman import WSMan
 from ansible_collections.sriov.hyperv.plugins.module_utils.transport._connection import ConnectionOptions
 from ansible_collections.sriov.hyperv.plugins.module_utils.transport._psrp_runner import PsrpRunner
 from ansible_collections.sriov.hyperv.plugins.module_utils.transport._runner import Command
+from emulator_helpers import SWITCH, cmd, host_from, run
 from hyperv_sriov_emulator.server.client import wsman_kwargs
 from test_conformance_wire import (  # noqa: F401 (served is a fixture)
     ERROR_RECORD, PIPELINE_OUTPUT, PIPELINE_STATE, _exchange, _pipeline_messages, served,
@@ -97,6 +98,12 @@ def test_a_cmdlets_error_record_carries_the_exception_and_invocation_as_a_host_w
     assert exception.to_string == ('Microsoft.HyperV.PowerShell.VirtualizationException: Hyper-V was unable to find '
                                    'a virtual switch with name "missing".')
     assert exception.adapted_properties["HResult"] == -2146233088
+    # VirtualizationException's own members (nforgeio/neonSDK's port of the module,
+    # Lib/Neon.HyperV/HyperVWmiDriver/Microsoft/HyperV/PowerShell/VirtualizationException.cs).
+    assert list(exception.adapted_properties)[:4] == ["ErrorIdentifier", "ErrorCategory", "TargetObject", "Message"]
+    assert exception.adapted_properties["ErrorIdentifier"] == "InvalidParameter"
+    assert str(exception.adapted_properties["ErrorCategory"]) == "InvalidArgument"
+    assert exception.adapted_properties["TargetObject"] is None
     assert exception.adapted_properties["Source"] is None and exception.adapted_properties["StackTrace"] is None
     (raw,) = _raw_records(messages, ERROR_RECORD)
     assert '<Obj N="Data" RefId="' in raw and "<T>System.Collections.ListDictionaryInternal</T>" in raw
@@ -173,13 +180,20 @@ def test_the_core_cmdlets_are_cmdlets_in_command_metadata(served):
 
 
 # -- the informational streams -----------------------------------------------------------------------
+# The Hyper-V module's own texts (ShouldProcess descriptions, warnings): its resource strings as
+# nforgeio/neonSDK's port of the module publishes them (Lib/Neon.HyperV/HyperVWmiDriver/
+# Microsoft.HyperV.PowerShell.Cmdlets.Resources.CmdletResources.resx, ...Objects.Common.ErrorMessages.resx;
+# Commands/StartVM.cs, StopVM.cs, VirtualizationCmdletBase.cs).
+WARNING_RECORD = 0x00041009
+
+
 def test_verbose_records_of_should_process_travel_as_a_host_sends_them(served):
-    # Sources: with -Verbose, ShouldProcess writes PowerShell's own sentence `Performing the
-    # operation "<command>" on target "<target>".` (PowerShell MshCommandRuntime.cs ShouldProcess /
-    # DoShouldProcess, resources/CommandBaseStrings.resx ShouldProcessMessage); a record of the
-    # informational streams is an InformationalRecord with its message, SerializeInvocationInfo and
-    # the invocation notes the client asked for (engine/hostifaces/InformationalRecord.cs; a real
-    # host's WarningRecord in pypsrp tests/tests_pypsrp/responses/test_client_copy_file_warning.yml).
+    # Sources: the module's operation watcher calls ShouldProcess(description, warning, caption), so
+    # with -Verbose PowerShell writes the description itself (PowerShell MshCommandRuntime.cs
+    # DoShouldProcess); a record of the informational streams is an InformationalRecord with its
+    # message, SerializeInvocationInfo and the invocation notes the client asked for
+    # (engine/hostifaces/InformationalRecord.cs; a real host's WarningRecord in pypsrp
+    # tests/tests_pypsrp/responses/test_client_copy_file_warning.yml).
     def build(ps):
         ps.add_cmdlet("Set-VMNetworkAdapter").add_parameter("VMName", "web1").add_parameter("IovWeight", 50)
         ps.add_parameter("Verbose")
@@ -188,7 +202,7 @@ def test_verbose_records_of_should_process_travel_as_a_host_sends_them(served):
 
     ps, messages = _invoke(served, build)
     (record,) = ps.streams.verbose  # only the command given -Verbose writes one
-    assert record.message == 'Performing the operation "Set-VMNetworkAdapter" on target "Network Adapter".'
+    assert record.message == 'Set-VMNetworkAdapter will configure the network adapter "Network Adapter".'
     assert record.invocation is True and record.command_name == "Set-VMNetworkAdapter"
     assert record.invocation_bound_parameters == {"VMName": "web1", "IovWeight": 50, "Verbose": "True"}
     assert record.pipeline_iteration_info == [0, 0]
@@ -198,9 +212,47 @@ def test_verbose_records_of_should_process_travel_as_a_host_sends_them(served):
     assert ps.streams.warning == [] and ps.streams.debug == []
 
 
-def test_verbose_without_invocation_info_and_none_under_whatif(served):
-    # Sources as above; -WhatIf makes ShouldProcess answer no without a verbose record
-    # (DoShouldProcess writes the WhatIf text to the host instead).
+def test_the_netadapter_commands_verbose_record_is_powershells_sentence(served):
+    # Source: CDXML commands ShouldProcess(target, action): PowerShell's `Performing the operation
+    # "<action>" on target "<target>".` (cimChildJobBase.cs, CommandBaseStrings.resx).
+    def build(ps):
+        ps.add_cmdlet("Enable-NetAdapterSriov").add_parameter("Name", "SLOT 1 Port 1").add_parameter("NoRestart")
+        ps.add_parameter("Verbose")
+
+    ps, _messages = _invoke(served, build)
+    (record,) = ps.streams.verbose
+    assert record.message == 'Performing the operation "Enable-NetAdapterSriov" on target "SLOT 1 Port 1".'
+
+
+def test_a_warning_travels_as_a_host_sends_it_and_obeys_warning_action(served):
+    # Sources: Start-VM of a running VM warns "The virtual machine is already in the specified
+    # state." (the module's VirtualMachine.ChangeState, Warning_VMAlreadyInDesiredState); a
+    # WarningRecord's shape (pypsrp test_client_copy_file_warning.yml); -WarningAction: dropped by
+    # SilentlyContinue, Stop ends the command with ActionPreferenceStopException (PowerShell
+    # MshCommandRuntime.WriteWarning/WriteHelper, CommandBaseStrings.resx ErrorPreferenceStop).
+    ps, messages = _invoke(served, lambda ps: ps.add_cmdlet("Start-VM").add_parameter("Name", "web1"))
+    (warning,) = ps.streams.warning
+    assert warning.message == "The virtual machine is already in the specified state."
+    assert warning.invocation is True and warning.command_name == "Start-VM"
+    (raw,) = _raw_records(messages, WARNING_RECORD)
+    assert ("<T>System.Management.Automation.WarningRecord</T><T>System.Management.Automation.InformationalRecord</T>"
+            in raw) and '<S N="InformationalRecord_Message">The virtual machine is already' in raw
+
+    ps, _messages = _invoke(served, lambda ps: ps.add_cmdlet("Start-VM").add_parameter("Name", "web1")
+                            .add_parameter("WarningAction", "SilentlyContinue"))
+    assert ps.streams.warning == [] and ps.had_errors is False
+
+    ps, messages = _invoke(served, lambda ps: ps.add_cmdlet("Start-VM").add_parameter("Name", "web1")
+                           .add_parameter("WarningAction", "Stop"))
+    assert len(ps.streams.warning) == 1
+    (state,) = _raw_records(messages, PIPELINE_STATE)
+    assert '<S N="FullyQualifiedErrorId">ActionPreferenceStop</S>' in state
+    assert ('The running command stopped because the preference variable "WarningPreference" or common parameter '
+            "is set to Stop: The virtual machine is already in the specified state.") in state
+
+
+def test_verbose_and_warning_without_invocation_info_and_none_under_whatif(served):
+    # Sources as above; -WhatIf makes ShouldProcess answer no: no verbose record and no warning.
     with WSMan(**wsman_kwargs(served["HV22"])) as wsman, RunspacePool(wsman) as pool:
         ps = PowerShell(pool)
         ps.add_cmdlet("Start-VM").add_parameter("Name", "web1").add_parameter("Verbose")
@@ -208,5 +260,34 @@ def test_verbose_without_invocation_info_and_none_under_whatif(served):
         ps.add_parameter("WhatIf")
         ps.invoke(remote_stream_options=0)
     (record,) = ps.streams.verbose
-    assert record.message == 'Performing the operation "Start-VM" on target "web1".'
+    assert record.message == 'Start-VM will start the virtual machine "web1".'
     assert record.invocation is False and record.command_name is None
+    (warning,) = ps.streams.warning
+    assert warning.invocation is False
+
+
+def test_the_vm_state_warnings_and_the_turn_off_question():
+    # Sources: the module's StartVM.cs (StartPausedVMWarning), StopVM.cs and VirtualMachine.ChangeState
+    # (Warning_VMAlreadyInDesiredState), and ShouldContinue_StopVM_TurnOffOnShutDown as the question
+    # a host without an interactive user fails on (CmdletResources.resx).
+    host = host_from("""
+hosts:
+  - name: HV
+    vms:
+      - {name: paused, state: Paused}
+      - {name: stopped, state: "Off"}
+      - {name: bare, state: Running, shutdown_integration_service: false}
+""")
+    result = run(host, cmd("Start-VM", Name="paused"))
+    assert [(r.kind, r.message) for r in result.informational] == [
+        ("warning", 'The virtual machine "paused" was paused. Use the Resume-VM cmdlet to return a paused virtual '
+                    "machine to a running state.")]
+    result = run(host, cmd("Stop-VM", Name="stopped", TurnOff=SWITCH))
+    assert [r.message for r in result.informational] == ["The virtual machine is already in the specified state."]
+    result = run(host, cmd("Stop-VM", Name="bare"))
+    assert result.terminating.message.endswith(
+        'Hyper-V can\'t shut down virtual machine "bare" because the Shutdown integration service is '
+        "unavailable. You can turn off the virtual machine by selecting [Y]es, but this is similar to pulling "
+        "the power on a physical machine. To avoid potential data loss, select [N]o, then pause or save the "
+        "virtual machine. Do you want to turn off the virtual machine?")
+    assert [vm.state for vm in host.vms] == ["Running", "Off", "Running"]
