@@ -41,6 +41,8 @@ WRITES = ("New-VMSwitch", "Remove-VMSwitch", "Set-VMSwitch", "Connect-VMNetworkA
 # one unfaulted run (at most: the server batches a pipeline's answer when it is ready within 50 ms,
 # so a run may need one Receive less), and how often it calls each write cmdlet.
 REQUESTS = {"recreate": 18, "converge": 10}
+# Reads fail too: every Get-VMSwitch of a run (each read of the host has one), once.
+READS = {"recreate": 4, "converge": 2}
 CALLS = {
     "recreate": {"New-VMSwitch": 2, "Connect-VMNetworkAdapter": 4, "Remove-VMSwitch": 2, "Add-VMNetworkAdapter": 1,
                  "Set-VMNetworkAdapter": 1},
@@ -106,15 +108,23 @@ def wire(tmp_path: t.Any, capsys: pytest.CaptureFixture) -> t.Iterator[t.Callabl
 def test_the_matrix_covers_every_request_and_write_call(wire, name):
     host = wire(name)
     before = host.requests
+    # Lets 1000 calls through, fires never: what is left of the 1000 counts the run's reads.
+    host.fault({"kind": "cmdlet", "cmdlet": "Get-VMSwitch", "skip": 1000})
     result = host.module()
     assert result["changed"] is True and not result.get("failed"), result
     assert REQUESTS[name] - 2 <= host.requests - before <= REQUESTS[name]
     calls: dict[str, int] = {}
+    assert reads(host) == READS[name]
     for command in result["commands"]:
         cmdlet = command.split(" ", 1)[0]
         if cmdlet in WRITES:
             calls[cmdlet] = calls.get(cmdlet, 0) + 1
     assert calls == CALLS[name]
+
+
+def reads(host: WireHost) -> int:
+    armed = call_control(host.ready, host.entry, "faults", {})["faults"]
+    return 1000 - next(fault["skip"] for fault in armed if fault.get("cmdlet") == "Get-VMSwitch")
 
 
 def _cases() -> list[t.Any]:
@@ -123,9 +133,15 @@ def _cases() -> list[t.Any]:
         for number in range(1, REQUESTS[name] + 1):
             cases.append(pytest.param(name, {"kind": "drop-at-request", "request": number},
                                       id="%s-drop-at-request-%d" % (name, number)))
+        for skip in range(READS[name]):
+            cases.append(pytest.param(name, {"kind": "cmdlet", "cmdlet": "Get-VMSwitch", "skip": skip},
+                                      id="%s-Get-VMSwitch-%d" % (name, skip + 1)))
         for cmdlet, count in sorted(CALLS[name].items()):
-            cases.append(pytest.param(name, {"kind": "drop-on-cmdlet", "cmdlet": cmdlet, "runs_on": True},
-                                      id="%s-drop-on-%s-runs-on" % (name, cmdlet)))
+            # As a real host does (the pipeline runs on unheard), and as when the session closed
+            # right then (it stops after that statement).
+            for runs_on in (True, False):
+                cases.append(pytest.param(name, {"kind": "drop-on-cmdlet", "cmdlet": cmdlet, "runs_on": runs_on},
+                                          id="%s-drop-on-%s%s" % (name, cmdlet, "-runs-on" if runs_on else "")))
             for skip in range(count):
                 for persistent in (False, True):
                     cases.append(pytest.param(
