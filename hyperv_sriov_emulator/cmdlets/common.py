@@ -21,6 +21,10 @@ CIM_COMMON = (
     Param("AsJob", "switch"),
 )
 
+# The module's text for a vRSS minimum below 1 or above the maximum (CmdletErrorMessages
+# InvalidParameter_VrssMinQueuePairsCountValue, in nforgeio/neonSDK's port of the module).
+VRSS_MIN_TEXT = "The VRSS Min Queue-Pair Count cannot be set to less than 1."
+
 T_VM_OBJECT = "object:Microsoft.HyperV.PowerShell.VirtualMachine"
 T_SWITCH_OBJECT = "object:Microsoft.HyperV.PowerShell.VMSwitch"
 T_ADAPTER_OBJECT = (

@@ -7,7 +7,7 @@ from ..model import PhysicalNic, VSwitch, operations
 from ..model.enums import BANDWIDTH_MODE, LOAD_BALANCING, TEAMING_MODE, VM_SWITCH_TYPE, VRSS_SCHEDULING
 from ..psobj import Guid
 from .base import Context, cmdlet, has_wildcard
-from .common import REMOTE, T_SWITCH_OBJECT, switch_not_found, switch_of, switches_named
+from .common import REMOTE, T_SWITCH_OBJECT, VRSS_MIN_TEXT, switch_not_found, switch_of, switches_named
 from .objects import View, switch_object, team_object
 
 _NIC_NOT_FOUND = "No MSFT_NetAdapter objects found with property '%s' equal to '%s'.  Verify the value of the property and retry."
@@ -240,10 +240,10 @@ def _set_one_switch(ctx: Context, b: Bound, sw: VSwitch) -> None:
     if has_abs and has_weight:
         ctx.throw("DefaultFlowMinimumBandwidthAbsolute and DefaultFlowMinimumBandwidthWeight cannot be "
                   "specified together.", "InvalidArgument", "InvalidParameter", target=sw.name)
+    # The module's texts (SetVMSwitch.ValidateParameters, CmdletErrorMessages; nforgeio/neonSDK's port).
     if has_weight and not 0 <= b["DefaultFlowMinimumBandwidthWeight"] <= 100:
-        ctx.throw("The value %d for DefaultFlowMinimumBandwidthWeight is out of range. Specify a value "
-                  "from 0 through 100." % b["DefaultFlowMinimumBandwidthWeight"],
-                  "InvalidArgument", "InvalidParameter", target=sw.name)
+        ctx.throw("The range specified for the input bandwidth reservation is not valid.",
+                  "InvalidArgument", "InvalidParameter")
     for given, needed in ((has_abs, "Absolute"), (has_weight, "Weight")):
         if given and sw.bandwidth_mode != needed:
             ctx.throw(
@@ -254,10 +254,9 @@ def _set_one_switch(ctx: Context, b: Bound, sw: VSwitch) -> None:
     min_qp = b.get("DefaultQueueVrssMinQueuePairs")
     max_qp = b.get("DefaultQueueVrssMaxQueuePairs", sw.settings["DefaultQueueVrssMaxQueuePairsRequested"])
     if b.has("DefaultQueueVrssMaxQueuePairs") and max_qp < 1:
-        ctx.throw("DefaultQueueVrssMaxQueuePairs must be at least 1.", "InvalidArgument", "InvalidParameter", target=sw.name)
+        ctx.throw("The VRSS Max Queue-Pair Count cannot be set to less than 1.", "InvalidArgument", "InvalidParameter")
     if min_qp is not None and not 1 <= min_qp <= max_qp:
-        ctx.throw("DefaultQueueVrssMinQueuePairs must be at least 1 and at most DefaultQueueVrssMaxQueuePairs (%d)."
-                  % max_qp, "InvalidArgument", "InvalidParameter", target=sw.name)
+        ctx.throw(VRSS_MIN_TEXT, "InvalidArgument", "InvalidParameter")
     nics = resolve_nics(ctx, _single_nic(b), sw) if nic_given else None
     if not ctx.should_process(sw.name, 'Set-VMSwitch will configure the properties of the virtual switch "%s".'
                               % sw.name):

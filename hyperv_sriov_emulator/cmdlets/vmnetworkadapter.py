@@ -9,7 +9,10 @@ from ..binding import Bound, Param
 from ..model import NetworkAdapter, VirtualMachine, VSwitch, operations
 from ..model.enums import INTERRUPT_MODERATION, ON_OFF, PORT_MIRRORING, VRSS_AFFINITY, VRSS_SCHEDULING
 from .base import Context, cmdlet, has_wildcard, matches
-from .common import REMOTE, T_ADAPTER_OBJECT, T_SWITCH_OBJECT, T_VM_OBJECT, adapter_of, switch_not_found, switch_of, vm_of, vms_named
+from .common import (
+    REMOTE, T_ADAPTER_OBJECT, T_SWITCH_OBJECT, T_VM_OBJECT, VRSS_MIN_TEXT, adapter_of, switch_not_found, switch_of, vm_of,
+    vms_named,
+)
 from .objects import View, adapter_object
 
 _VM_ADAPTER_OBJECT = "object[]:Microsoft.HyperV.PowerShell.VMNetworkAdapter"
@@ -201,28 +204,29 @@ def _invalid(ctx: Context, message: str, target: t.Any = None) -> t.NoReturn:
     ctx.throw(message, "InvalidArgument", "InvalidParameter", target=target)
 
 
+# The module's own validation texts (ValidateParameters of SetVMNetworkAdapter.cs and its
+# CmdletErrorMessages resources, in nforgeio/neonSDK's port of the module): InvalidArgument,
+# InvalidParameter, no target object (ExceptionHelper.CreateInvalidArgumentException).
+
+
 def _validate_settings(ctx: Context, b: Bound) -> None:
-    """The cmdlet's own range checks (reference §1.7; the texts are the project's own)."""
+    """The cmdlet's own checks, before any adapter is looked at (reference §1.7)."""
+    if b.get("StaticMacAddress") is not None and b.get("DynamicMacAddress"):
+        _invalid(ctx, "The network adapter cannot use both a static and dynamic MAC address.")
     if b.get("IovWeight", 0) > 100:
-        _invalid(ctx, "The value %d for IovWeight is out of range. Specify a value from 0 through 100 "
-                      "(0 turns SR-IOV off for the network adapter)." % b["IovWeight"], b["IovWeight"])
-    if b.has("IovQueuePairsRequested") and b["IovQueuePairsRequested"] < 1:
-        _invalid(ctx, "The value %d for IovQueuePairsRequested is out of range. Specify a value of 1 or "
-                      "more." % b["IovQueuePairsRequested"], b["IovQueuePairsRequested"])
-    if b.has("VrssMaxQueuePairs") and b["VrssMaxQueuePairs"] < 1:
-        _invalid(ctx, "The value %d for VrssMaxQueuePairs is out of range. Specify a value of 1 or more."
-                 % b["VrssMaxQueuePairs"], b["VrssMaxQueuePairs"])
-    if b.has("VrssMinQueuePairs") and b["VrssMinQueuePairs"] < 1:
-        _invalid(ctx, "The value %d for VrssMinQueuePairs is out of range. Specify a value of 1 or more."
-                 % b["VrssMinQueuePairs"], b["VrssMinQueuePairs"])
-    if b.get("VrssVmbusChannelAffinityPolicy") == "None":
-        _invalid(ctx, "The value None for VrssVmbusChannelAffinityPolicy is not valid. Specify Weak, "
-                      "Strong or Strict.", "None")
+        _invalid(ctx, "The range of the input SR-IOV weight is not valid.")
     if b.get("MinimumBandwidthWeight", 0) > 100:
-        _invalid(ctx, "The value %d for MinimumBandwidthWeight is out of range. Specify a value from 0 "
-                      "through 100." % b["MinimumBandwidthWeight"], b["MinimumBandwidthWeight"])
-    if b.has("StaticMacAddress") and b.get("DynamicMacAddress"):
-        _invalid(ctx, "StaticMacAddress and DynamicMacAddress cannot be specified together.")
+        _invalid(ctx, "The range specified for the input bandwidth reservation is not valid.")
+    if b.has("IovQueuePairsRequested") and b["IovQueuePairsRequested"] < 1:
+        _invalid(ctx, "The IOV Queue-Pair Count cannot be set to less than 1.")
+    if b.has("VrssMaxQueuePairs") and b["VrssMaxQueuePairs"] < 1:
+        _invalid(ctx, "The VRSS Max Queue-Pair Count cannot be set to less than 1.")
+    if b.has("VrssMinQueuePairs") and (b["VrssMinQueuePairs"] < 1 or b["VrssMinQueuePairs"] > b.get(
+            "VrssMaxQueuePairs", b["VrssMinQueuePairs"])):
+        _invalid(ctx, VRSS_MIN_TEXT)
+    if b.get("VrssVmbusChannelAffinityPolicy") == "None":
+        _invalid(ctx, "The VRSS vmbus channel affinity policy is not valid. Affinity policy can be either Weak, "
+                      "Strong, or Strict.")
     if b.has("StaticMacAddress") and not _MAC.match(b["StaticMacAddress"]):
         _invalid(ctx, "The MAC address '%s' is not valid. Specify 12 hexadecimal digits." % b["StaticMacAddress"],
                  b["StaticMacAddress"])

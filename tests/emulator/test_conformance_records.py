@@ -291,3 +291,32 @@ hosts:
         "the power on a physical machine. To avoid potential data loss, select [N]o, then pause or save the "
         "virtual machine. Do you want to turn off the virtual machine?")
     assert [vm.state for vm in host.vms] == ["Running", "Off", "Running"]
+
+
+def test_the_cmdlets_own_validation_texts_are_the_modules():
+    # Source: SetVMNetworkAdapter.ValidateParameters / SetVMSwitch.ValidateParameters and their
+    # CmdletErrorMessages (nforgeio/neonSDK's port of the module): InvalidArgument,
+    # InvalidParameter, no target object.
+    host = host_from("""
+hosts:
+  - name: HV
+    switches: [{name: private}]
+    vms: [{name: vm1, adapters: [{name: nic, switch: private}]}]
+""")
+    cases = [
+        (cmd("Set-VMNetworkAdapter", VMName="vm1", IovWeight=101), "The range of the input SR-IOV weight is not valid."),
+        (cmd("Set-VMNetworkAdapter", VMName="vm1", IovQueuePairsRequested=0),
+         "The IOV Queue-Pair Count cannot be set to less than 1."),
+        (cmd("Set-VMNetworkAdapter", VMName="vm1", VrssMaxQueuePairs=0),
+         "The VRSS Max Queue-Pair Count cannot be set to less than 1."),
+        (cmd("Set-VMNetworkAdapter", VMName="vm1", VrssMinQueuePairs=4, VrssMaxQueuePairs=2),
+         "The VRSS Min Queue-Pair Count cannot be set to less than 1."),
+        (cmd("Set-VMNetworkAdapter", VMName="vm1", MinimumBandwidthWeight=101),
+         "The range specified for the input bandwidth reservation is not valid."),
+        (cmd("Set-VMSwitch", Name="private", DefaultQueueVrssMaxQueuePairs=0),
+         "The VRSS Max Queue-Pair Count cannot be set to less than 1."),
+    ]
+    for spec, text in cases:
+        failure = run(host, spec).terminating
+        assert (failure.message, failure.category, failure.target) == (text, "InvalidArgument", None), spec
+        assert failure.fqid.startswith("InvalidParameter,Microsoft.HyperV.PowerShell.Commands.")
