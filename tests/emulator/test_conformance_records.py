@@ -61,16 +61,32 @@ def test_hyperv_lists_travel_as_generic_lists(served):
         "VMSwitchExtension (Name = 'Microsoft NDIS Capture')"]
 
 
-@pytest.mark.parametrize("fast", [True, False])
-def test_the_collection_reads_a_generic_list_as_a_list(served, fast):
-    # The collection's runner, on both decoding paths (its own reader and pypsrp's objects), reads
-    # a real host's List<T> as a list, not as a valueless object.
+def _collection_runner(served, fast):
     host = served["HV22"]
     runner = PsrpRunner(ConnectionOptions(hostname=host["hostname"], port=host["port"], username=host["username"],
                                           password=host["password"], auth=host["auth"], protocol=host["protocol"],
                                           ca_cert=host["ca_cert"]))
     runner.fast_decode = fast
-    with runner:
+    return runner
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_the_collection_runs_through_warning_and_verbose_records(served, fast):
+    # A real host interleaves WARNING_RECORD and VERBOSE_RECORD messages with output (see the stream
+    # tests below); the collection's runner, on both decoding paths, reads the output and errors
+    # around them and takes none of them for an error.
+    with _collection_runner(served, fast) as runner:
+        result = runner.run([[Command("Start-VM", {"Name": "web1", "Verbose": None, "Passthru": None})],
+                             [Command("Get-VM", {"Name": "web1"})]])
+    assert result.terminating_error is None and result.errors == []
+    assert [o.properties["Name"] for o in result.output] == ["web1", "web1"]
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_the_collection_reads_a_generic_list_as_a_list(served, fast):
+    # The collection's runner, on both decoding paths (its own reader and pypsrp's objects), reads
+    # a real host's List<T> as a list, not as a valueless object.
+    with _collection_runner(served, fast) as runner:
         result = runner.run([[Command("Get-VMNetworkAdapter", {"VMName": "web1"})], [Command("Get-VM")]])
     adapter, vm = result.output
     assert adapter.properties["AclList"] == [] and adapter.properties["RoutingDomainList"] == []
