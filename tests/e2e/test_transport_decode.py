@@ -15,11 +15,11 @@ from ansible_collections.sriov.hyperv.plugins.module_utils.transport._psrp_runne
 from hyperv_sriov_emulator.scenario import shipped_scenarios
 
 
-def _read(options, fast, statements=_host.READ_STATEMENTS):
+def _read(options, fast, statements=None):
     runner = PsrpRunner(options)
     runner.fast_decode = fast
     with runner:
-        return runner.run(statements)
+        return runner.run(_host.READ_STATEMENTS if statements is None else statements)
 
 
 @pytest.mark.parametrize("statements", [_host.READ_STATEMENTS, _host.WHOLE_HOST_STATEMENTS],

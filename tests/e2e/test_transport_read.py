@@ -124,8 +124,9 @@ def test_an_adapters_minimum_bandwidth_crosses_the_wire_with_its_adapters_id(emu
 
     host = emulator_factory(scenario="capable", fresh=True).host()
     with PsrpRunner(connection_options(host)) as runner:
-        written = runner.run([[Command("Set-VMNetworkAdapter", {"ManagementOS": SWITCH, "Name": "mgmt-ext",
-                                                               "MinimumBandwidthAbsolute": 250000000})]])
+        set_bandwidth = Command("Set-VMNetworkAdapter", {"ManagementOS": SWITCH, "Name": "mgmt-ext",
+                                                         "MinimumBandwidthAbsolute": 250000000})
+        written = runner.run([[set_bandwidth]])
         assert written.all_errors() == []
         observed = _host.read_host(runner)
     vnic = next(item for item in config_to_dict(observed.config)["vm_adapters"]
