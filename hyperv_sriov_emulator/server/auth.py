@@ -95,13 +95,23 @@ def kerberos_available() -> str | None:
     return None
 
 
+def _ansi(raw: bytes) -> str:
+    """Basic credentials read as Windows reads them: in the system's ANSI code page, here 1252
+    (Western European and US systems). chef/knife-windows issue 424: a Russian host read them in
+    1251. Clients send Latin-1 (requests) or UTF-8; five bytes 1252 leaves undefined read as Latin-1."""
+    return "".join(chr(byte) if byte in _UNDEFINED_IN_1252 else bytes((byte,)).decode("cp1252") for byte in raw)
+
+
+_UNDEFINED_IN_1252 = frozenset(b"\x81\x8d\x8f\x90\x9d")
+
+
 def check_basic(header: str, credentials: Credentials) -> str:
     scheme, _, value = header.partition(" ")
     if scheme.lower() != "basic":
         raise AuthFailed(['Basic realm="WSMAN"'], "wrong scheme")
     try:
-        user, _, password = base64.b64decode(value.strip()).decode("utf-8").partition(":")
-    except (ValueError, UnicodeDecodeError):
+        user, _, password = _ansi(base64.b64decode(value.strip(), validate=True)).partition(":")
+    except ValueError:
         raise AuthFailed(['Basic realm="WSMAN"'], "malformed Basic header") from None
     user_ok = hmac.compare_digest(user.split("\\")[-1].lower().encode(), credentials.username.lower().encode())
     password_ok = hmac.compare_digest(password.encode(), credentials.password.encode())

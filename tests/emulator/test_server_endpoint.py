@@ -35,6 +35,32 @@ def _kwargs(ready, index=0, **overrides):
     return wsman_kwargs(ready["hosts"][index], **overrides)
 
 
+@pytest.mark.parametrize("password", ["Pässwörd-1", "naïve-€-Passw0rd"])
+def test_basic_credentials_outside_ascii_are_read_as_windows_reads_them(tmp_path, password):
+    # requests (under pypsrp) sends Basic credentials in Latin-1; Windows reads them in the system's
+    # ANSI code page (1252 on Western-European and US systems; chef/knife-windows issue 424 shows a
+    # Russian host reading them in 1251), so "ä" gets in and "€" (not in Latin-1) cannot be sent.
+    server = EmulatorServer([HostState("hv-a")], ServeOptions(work_dir=str(tmp_path), password=password),
+                            Engine(engine.invoke, engine.CommandSpec, lambda host: host.to_dict()))
+    ready = server.start()
+    try:
+        host = ready["hosts"][0]
+        if "€" in password:
+            with pytest.raises(UnicodeEncodeError):
+                _count_hosts(host)
+        else:
+            assert _count_hosts(host) == 1
+    finally:
+        server.stop()
+
+
+def _count_hosts(host):
+    with RunspacePool(WSMan(**wsman_kwargs(host))) as pool:
+        ps = PowerShell(pool)
+        ps.add_cmdlet("Get-VMHost")
+        return len(ps.invoke())
+
+
 def test_each_host_has_its_own_port_and_model(served):
     first, second = served["hosts"]
     assert first["port"] != second["port"]
