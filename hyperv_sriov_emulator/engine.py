@@ -17,7 +17,7 @@ from .binding import PSErrorException
 from .cmdlets import lookup
 from .cmdlets.base import CmdletDef, Context
 from .model import HostState
-from .psobj import PSError, PSInformational, PSObj
+from .psobj import PSError, PSInformational, PSObj, TypedList
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +116,30 @@ def describe(host: HostState, spec: CommandSpec) -> tuple[str | None, str]:
     except PSErrorException:
         return definition.name, "Continue"
     return definition.name, str(pre.values.get("ErrorAction", "Continue"))
+
+
+def bound_parameters(host: HostState, spec: CommandSpec) -> list[tuple[str, t.Any]] | None:
+    """The parameters ``spec`` binds before pipeline input, by their canonical names, as
+    InvocationInfo.BoundParameters lists them (a switch as the text of its SwitchParameter);
+    None when the command is unknown or does not bind."""
+    definition = lookup(spec.name, host.os_version)
+    if definition is None:
+        return None
+    try:
+        pre = binding.prebind(definition.signature, host.os_version, list(spec.parameters))
+    except PSErrorException:
+        return None
+    params = {p.name: p for p in definition.signature.available(host.os_version)}
+
+    def typed(name: str, value: t.Any) -> t.Any:
+        param = params.get(name)
+        if param is not None and param.type == "switch":
+            return "True" if value else "False"
+        if param is not None and isinstance(value, list) and param.dotnet_type.endswith("[]"):
+            return TypedList(param.dotnet_type, tuple(value))  # a String[] stays a String[]
+        return value
+
+    return [(name, typed(name, value)) for name, value in pre.values.items()]
 
 
 def command_type(host: HostState, name: str) -> str:

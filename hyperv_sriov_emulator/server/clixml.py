@@ -457,8 +457,8 @@ def _bound_parameters(writer: _Writer, inv: Invocation, name: str) -> None:
     for key, value in inv.bound:
         parts.append("<En>")
         writer.value(key, "Key")
-        # Past the serialization depth: primitives stay typed, a present switch is its text.
-        writer.value("True" if value is None else value, "Value")
+        # Past the serialization depth: primitives stay typed, a switch is its SwitchParameter's text.
+        writer.value(value, "Value")
         parts.append("</En>")
     parts.append("</DCT></Obj>")
 

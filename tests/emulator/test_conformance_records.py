@@ -130,11 +130,13 @@ def test_a_cmdlets_error_record_carries_the_exception_and_invocation_as_a_host_w
                           "InvocationName", "PipelineLength", "PipelinePosition", "ExpectingInput", "CommandOrigin",
                           "DisplayScriptPosition"]
     assert (info["MyCommand"], info["InvocationName"], info["CommandOrigin"]) == ("Get-VMSwitch", "Get-VMSwitch", "Runspace")
-    assert info["BoundParameters"] == {"Name": "missing"} and info["PositionMessage"] == ""
+    # BoundParameters by canonical name with the bound value's type (-Name is a String[]).
+    assert info["BoundParameters"] == {"Name": ["missing"]} and info["PositionMessage"] == ""
     # The extended notes pypsrp reads into its ErrorRecord.
     assert record.extended_info_present is True
     assert record.invocation_name == "Get-VMSwitch"
-    assert record.invocation_bound_parameters == {"Name": "missing"}
+    assert record.invocation_bound_parameters == {"Name": ["missing"]}
+    assert "<T>System.String[]</T>" in raw
     assert str(record.invocation_command_origin) == "Runspace"
     assert (record.invocation_pipeline_length, record.invocation_pipeline_position) == (1, 1)
     assert record.invocation_pipeline_iteration_info == [0, 0] and record.pipeline_iteration_info == [0, 0]
