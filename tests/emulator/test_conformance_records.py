@@ -17,13 +17,17 @@ from ansible_collections.sriov.hyperv.plugins.module_utils.transport._psrp_runne
 from ansible_collections.sriov.hyperv.plugins.module_utils.transport._runner import Command
 from emulator_helpers import SWITCH, cmd, host_from, run
 from hyperv_sriov_emulator.server.client import wsman_kwargs
-from test_conformance_wire import (  # noqa: F401 (served is a fixture)
-    ERROR_RECORD, PIPELINE_OUTPUT, PIPELINE_STATE, _exchange, _pipeline_messages, served,
-)
+from test_conformance_wire import ERROR_RECORD, PIPELINE_OUTPUT, PIPELINE_STATE, _exchange, _pipeline_messages, serving
 
 VERBOSE_RECORD = 0x00041008
 
 HYPERV_OBJECTS = "Microsoft.HyperV.PowerShell.Objects, Version=10.0.0.0, Culture=neutral, PublicKeyToken=31bf3856ad364e35"
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    with serving(tmp_path_factory) as hosts:
+        yield hosts
 
 
 def _invoke(served, build, name="HV22"):

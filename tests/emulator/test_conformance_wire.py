@@ -8,6 +8,7 @@ bytes of a real HTTP exchange with the emulator (requests + Basic auth over TLS)
 from __future__ import annotations
 
 import base64
+import contextlib
 import re
 import struct
 import threading
@@ -49,8 +50,9 @@ PIPELINE_STATE = 0x00041006
 BOM = b"\xef\xbb\xbf"
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory):
+@contextlib.contextmanager
+def serving(tmp_path_factory):
+    """The emulator's server for SCENARIO: its ready-file hosts by name, stopped on exit."""
     hosts = load_scenario_text(SCENARIO)
     server = EmulatorServer(
         hosts,
@@ -58,8 +60,16 @@ def served(tmp_path_factory):
         Engine(engine.invoke, engine.CommandSpec, lambda host: host.to_dict()),
     )
     ready = server.start()
-    yield {host["name"]: host for host in ready["hosts"]}
-    server.stop()
+    try:
+        yield {host["name"]: host for host in ready["hosts"]}
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    with serving(tmp_path_factory) as hosts:
+        yield hosts
 
 
 def _wsman(served, name="HV22", **overrides):

@@ -74,5 +74,5 @@ def test_include_hidden_is_not_in_the_input_object_set(capable):
 def test_numvfs_answers_to_its_alias_vf(capable):
     name = ok(capable, cmd("Get-NetAdapterSriov"))[0].get("Name")
     ok(capable, cmd("Set-NetAdapterSriov", Name=name, Vf=2, NoRestart=SWITCH))
-    configured = [o for o in ok(capable, cmd("Get-NetAdapterAdvancedProperty", Name=name, RegKey="*NumVFs"))]
+    configured = ok(capable, cmd("Get-NetAdapterAdvancedProperty", Name=name, RegKey="*NumVFs"))
     assert configured[0].get("RegistryValue").items == ("2",)
