@@ -46,23 +46,33 @@ from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile_
     utc,
 )
 from ansible_collections.sriov.hyperv.plugins.module_utils.transport._runner import SWITCH, Command, RunResult, Runner
-from ansible_collections.sriov.hyperv.plugins.module_utils.spec._spec import CREATION_ONLY_SWITCH_OPTIONS, name_key
+from ansible_collections.sriov.hyperv.plugins.module_utils.spec._spec import (
+    CREATION_ONLY_SWITCH_OPTIONS,
+    SwitchConfig,
+    VmAdapterConfig,
+    name_key,
+)
 
 
-def _switch_config(observed: Observed, name: str) -> dict | None:
+def _switch_config(observed: Observed, name: str) -> SwitchConfig | None:
     for switch in observed.config.switches or []:
         if name_key(switch.name) == name_key(name):
-            return switch.model_dump(exclude_none=True)
+            return switch
     return None
 
 
-def _vm_adapter(observed: Observed, item: dict) -> dict | None:
+def _vm_adapter(observed: Observed, item: dict) -> VmAdapterConfig | None:
     """The adapter a record entry names, as the host shows it now (None when it is gone)."""
     identity = AdapterIdentity.of(item)
     for adapter in observed.config.vm_adapters or []:
         if identity.matches(adapter):
-            return adapter.model_dump(exclude_none=True)
+            return adapter
     return None
+
+
+def _switch_name(adapter: VmAdapterConfig | None) -> str:
+    """The name_key of the switch ``adapter`` is connected to; empty when none (or no adapter)."""
+    return name_key(adapter.switch_name or "") if adapter is not None else ""
 
 
 def _has_vnic(observed: Observed, name: str) -> bool:
@@ -78,12 +88,12 @@ def _problems_after_swap(observed: Observed, details: dict) -> list[str]:
     if switch is None:
         return ["switch '%s' does not exist" % target]
     for option in CREATION_ONLY_SWITCH_OPTIONS + ("switch_type",):
-        wanted = record["after"].get(option)
-        if wanted is not None and switch.get(option) is not None and switch.get(option) != wanted:
-            problems.append("switch '%s' has %s %s, not %s" % (target, option, switch.get(option), wanted))
+        wanted, found = record["after"].get(option), getattr(switch, option)
+        if wanted is not None and found is not None and found != wanted:
+            problems.append("switch '%s' has %s %s, not %s" % (target, option, found, wanted))
     for item in record["vm_adapters"]:
         adapter = _vm_adapter(observed, item)
-        if adapter is not None and name_key(adapter.get("switch_name") or "") != name_key(target):
+        if adapter is not None and _switch_name(adapter) != name_key(target):
             problems.append("%s is not connected to '%s'" % (adapter_label(item), target))
     for vnic in record["management_os"]:
         if not _has_vnic(observed, vnic["name"]):
@@ -99,7 +109,7 @@ def _settings_fixes(observed: Observed, details: dict) -> list[Command]:
         wanted = details["settings"].get(settings_key(item)) or {}
         if adapter is None:
             continue
-        changes = {option: value for option, value in wanted.items() if adapter.get(option) != value}
+        changes = {option: value for option, value in wanted.items() if getattr(adapter, option, None) != value}
         commands.extend(adapter_commands(item, changes, None))
     return commands
 
@@ -124,16 +134,16 @@ def _rollback(runner: Runner, details: dict, observed: Observed | None = None) -
     original = details["original_switch"]
     switch = _switch_config(observed, target)
     is_original = switch is not None and all(
-        switch.get(option) == original.get(option) for option in CREATION_ONLY_SWITCH_OPTIONS if option in original
+        getattr(switch, option) == original.get(option) for option in CREATION_ONLY_SWITCH_OPTIONS if option in original
     )
     commands: list[Command] = []
     current = {settings_key(item): _vm_adapter(observed, item) for item in details["vm_adapters"]}
-    vm_adapters = [item for item in details["vm_adapters"] if current[settings_key(item)]]
+    vm_adapters = [item for item in details["vm_adapters"] if current[settings_key(item)] is not None]
     if is_original:
         commands.extend(reconnect_commands(
             target,
             [item for item in vm_adapters
-             if name_key(current[settings_key(item)].get("switch_name") or "") != name_key(target)],
+             if _switch_name(current[settings_key(item)]) != name_key(target)],
             [vnic for vnic in details["original_vnics"] if not _has_vnic(observed, vnic["name"])],
         ))
     else:
@@ -153,8 +163,7 @@ def _rollback(runner: Runner, details: dict, observed: Observed | None = None) -
     if _switch_config(observed, target) is None:
         left.append("switch '%s' is missing" % target)
     for item in vm_adapters:
-        adapter = _vm_adapter(observed, item) or {}
-        if name_key(adapter.get("switch_name") or "") != name_key(target):
+        if _switch_name(_vm_adapter(observed, item)) != name_key(target):
             left.append("%s is not back on '%s'" % (adapter_label(item), target))
     if left:
         return left

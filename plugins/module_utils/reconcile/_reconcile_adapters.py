@@ -21,6 +21,8 @@ from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile_
     adapter_key,
     adapter_label,
     find_adapter,
+    known,
+    settings_of,
 )
 from ansible_collections.sriov.hyperv.plugins.module_utils.spec._spec import (
     ADAPTER_BANDWIDTH_MODES,
@@ -28,6 +30,7 @@ from ansible_collections.sriov.hyperv.plugins.module_utils.spec._spec import (
     ADAPTER_OPTIONS,
     IOV_ADAPTER_OPTIONS,
     REQUIRED_WINDOWS,
+    VmAdapterConfig,
     default_flow_problem,
     did_you_mean,
     min_queue_pairs_problem,
@@ -109,7 +112,7 @@ def _unknown_adapter(ctx: Context, where: str, item: t.Any) -> None:
 
 
 def _unknown_switch(ctx: Context, where: str | None, wanted_switch: str) -> None:
-    hint = did_you_mean(wanted_switch, [switch["name"] for switch in ctx.switches.values()])
+    hint = did_you_mean(wanted_switch, [switch.name for switch in ctx.switches.values()])
     removed = " (this task removes it)" if name_key(wanted_switch) in ctx.removed_switches else ""
     ctx.problems.append(
         "%s.switch_name: switch '%s' was not found on the host%s.%s Create it under switches, or use an "
@@ -151,7 +154,7 @@ def plan_adapters(ctx: Context) -> None:
             )
             continue
         named[key] = index
-        given = {option: getattr(item, option) for option in ADAPTER_OPTIONS if getattr(item, option) is not None}
+        given = settings_of(item, ADAPTER_OPTIONS)
         supported, mode_fits = _with_bandwidth_of(ctx, where, item, current, given,
                                                   ctx.have.options_of(key, item.is_management_os))
         if not mode_fits:
@@ -172,7 +175,7 @@ def plan_adapters(ctx: Context) -> None:
             if ctx.replacing:
                 for option, value in _defaults(supported, item.is_management_os).items():
                     desired.setdefault(option, value)
-        minimum, maximum = desired.get("vrss_min_queue_pairs"), desired.get("vmmq_queue_pairs", current.get("vmmq_queue_pairs"))
+        minimum, maximum = desired.get("vrss_min_queue_pairs"), desired.get("vmmq_queue_pairs", current.vmmq_queue_pairs)
         if minimum is not None and maximum is not None and minimum > maximum:
             ctx.problems.append(min_queue_pairs_problem(where, minimum, maximum))
             continue
@@ -181,18 +184,18 @@ def plan_adapters(ctx: Context) -> None:
         for key, current in list(ctx.adapters.items()):
             if key in named:
                 continue
-            management_os = bool(current.get("management_os"))
+            management_os = bool(current.management_os)
             supported = ctx.have.options_of(key, management_os)
             _reconcile_adapter(ctx, None, current, _defaults(supported, management_os), explicit={})
 
 
-def _with_bandwidth_of(ctx: Context, where: str, item: t.Any, current: dict, given: dict,
+def _with_bandwidth_of(ctx: Context, where: str, item: t.Any, current: VmAdapterConfig, given: dict,
                        supported: frozenset) -> tuple[frozenset, bool]:
     """The options the adapter supports with the minimum bandwidth of the mode of the switch it will
     be on, and whether a minimum bandwidth the entry gives fits that mode (else the problem is noted)."""
-    switch_name = given.get("switch_name") or current.get("switch_name")
+    switch_name = given.get("switch_name") or current.switch_name
     switch = ctx.switches.get(name_key(switch_name or ""))
-    mode = switch.get("minimum_bandwidth_mode") if switch else None
+    mode = switch.minimum_bandwidth_mode if switch else None
     own = {option for option, kind in ADAPTER_BANDWIDTH_MODES.items() if kind == mode}
     fits = True
     for option in ADAPTER_BANDWIDTH_MODES:
@@ -204,45 +207,50 @@ def _with_bandwidth_of(ctx: Context, where: str, item: t.Any, current: dict, giv
                 "%s.%s: %s is not connected to a switch, and minimum bandwidth is a switch port's. Give "
                 "switch_name too, or remove %s." % (where, option, item.label(), option))
         else:
-            ctx.problems.append(default_flow_problem(where, switch["name"], option, mode))
+            ctx.problems.append(default_flow_problem(where, switch.name, option, mode))
     return frozenset((set(supported) - set(ADAPTER_BANDWIDTH_MODES)) | own), fits
 
 
-def _reconcile_adapter(ctx: Context, where: str | None, current: dict, desired: dict, explicit: dict) -> None:
+def _reconcile_adapter(ctx: Context, where: str | None, current: VmAdapterConfig, desired: dict,
+                       explicit: dict) -> None:
+    """Bring the predicted adapter ``current`` to ``desired`` (option -> value); ``explicit`` is
+    what the task itself gives (without the defaults of a reset)."""
     label = adapter_label(current)
     connect = None
     wanted_switch = desired.get("switch_name")
-    if wanted_switch is not None and name_key(wanted_switch) != name_key(current.get("switch_name") or ""):
+    if wanted_switch is not None and name_key(wanted_switch) != name_key(current.switch_name or ""):
         target = ctx.switches.get(name_key(wanted_switch))
         if target is None:
             _unknown_switch(ctx, where, wanted_switch)
             return
-        if current.get("management_os"):
+        if current.management_os:
             ctx.problems.append(
                 "%s.switch_name: %s is on switch '%s'; a management-OS adapter cannot be moved to another switch. "
-                "Leave switch_name out, or set it to '%s'." % (where, label, current.get("switch_name"),
-                                                               current.get("switch_name"))
+                "Leave switch_name out, or set it to '%s'." % (where, label, current.switch_name,
+                                                               current.switch_name)
             )
             return
-        connect = target["name"]
+        connect = target.name
     changes = {
         option: value
         for option, value in desired.items()
         # An adapter without a bandwidth setting has no minimum bandwidth: 0.
-        if option != "switch_name" and current.get(option, 0 if option in ADAPTER_BANDWIDTH_MODES else None) != value
+        if option != "switch_name"
+        and known(getattr(current, option), 0 if option in ADAPTER_BANDWIDTH_MODES else None) != value
     }
-    switch_after = ctx.switches.get(name_key(connect or current.get("switch_name") or ""))
-    if explicit.get("iov_weight") and switch_after is not None and not switch_after.get("enable_iov"):
+    switch_after = ctx.switches.get(name_key(connect or current.switch_name or ""))
+    if explicit.get("iov_weight") and switch_after is not None and not switch_after.enable_iov:
         ctx.warnings.append(
             "%s asks for SR-IOV (iov_weight %d) but its switch '%s' does not have SR-IOV enabled: it uses the "
-            "synthetic path." % (label[0].upper() + label[1:], explicit["iov_weight"], switch_after["name"])
+            "synthetic path." % (label[0].upper() + label[1:], explicit["iov_weight"], switch_after.name)
         )
     if not changes and not connect:
         return
     commands = adapter_commands(current, changes, connect)
     if connect:
-        current["switch_name"] = connect
-    current.update(changes)
+        current.switch_name = connect
+    for option, value in changes.items():
+        setattr(current, option, value)
     parts = (["connect to switch '%s'" % connect] if connect else []) + [
         "%s=%s" % (option, value) for option, value in changes.items()
     ]

@@ -3,7 +3,12 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """What the planner's parts share: policy, operations, the planning context, command builders.
 
-Private to the collection. Pure: no I/O.
+Private to the collection. Pure: no I/O. The planner speaks the model: a host object (a physical
+adapter, a switch, an adapter, as observed and as predicted after the plan) is the model of
+``_spec`` that declares its options, an option that is None being unknown or not there. What a
+task asks of one object is a dict of option name -> value (``given``, ``desired``, ``changes``),
+in the order the options are documented, then any defaults a reset adds. Recreate records stay
+plain JSON-ready dicts: the host keeps them in a switch's Notes.
 """
 
 from __future__ import annotations
@@ -24,7 +29,6 @@ from ansible_collections.sriov.hyperv.plugins.module_utils.spec._spec import (
     SwitchConfig,
     VmAdapterConfig,
     declared,
-    lenient_config,
     name_key,
     options_with,
     to_host,
@@ -111,6 +115,16 @@ class CreationOnlyChangeError(HyperVError):
             )
         super().__init__(" ".join(parts), {"refusals": refusals})
         self.refusals = refusals
+
+
+def known(value: t.Any, otherwise: t.Any) -> t.Any:
+    """``value``, or ``otherwise`` where it is None (a setting not known, or not managed)."""
+    return otherwise if value is None else value
+
+
+def settings_of(item: t.Any, options: t.Iterable[str]) -> dict[str, t.Any]:
+    """Option -> value of the ``options`` that ``item`` (a model) has set, in the order given."""
+    return {option: getattr(item, option) for option in options if getattr(item, option) is not None}
 
 
 def _show(value: t.Any) -> str:
@@ -259,16 +273,20 @@ class Context:
     restarted: set = dataclasses.field(default_factory=set)
     removed_switches: set = dataclasses.field(default_factory=set)
     recreating: set = dataclasses.field(default_factory=set)
-    phys: dict = dataclasses.field(default_factory=dict)
-    switches: dict = dataclasses.field(default_factory=dict)
-    adapters: dict = dataclasses.field(default_factory=dict)
+    phys: dict[str, PhysicalAdapterConfig] = dataclasses.field(default_factory=dict)
+    """The predicted physical adapters by name_key; an option that is None is not known (or not there)."""
+    switches: dict[str, SwitchConfig] = dataclasses.field(default_factory=dict)
+    """The predicted switches by name_key."""
+    adapters: dict[tuple, VmAdapterConfig] = dataclasses.field(default_factory=dict)
+    """The predicted VM and management-OS adapters by AdapterIdentity key."""
 
     def __post_init__(self) -> None:
-        # The predicted host starts as the observed one; each stage edits it as its operations would.
-        current = self.have.config.model_dump(exclude_none=True)
-        self.phys = {name_key(item["name"]): item for item in current.get("physical_adapters", [])}
-        self.switches = {name_key(item["name"]): item for item in current.get("switches", [])}
-        self.adapters = {adapter_key(item): item for item in current.get("vm_adapters", [])}
+        # The predicted host starts as the observed one (copies: each stage edits them as its
+        # operations would).
+        config = self.have.config
+        self.phys = {name_key(item.name): item.model_copy(deep=True) for item in config.physical_adapters or []}
+        self.switches = {name_key(item.name): item.model_copy(deep=True) for item in config.switches or []}
+        self.adapters = {adapter_key(item): item.model_copy(deep=True) for item in config.vm_adapters or []}
 
     @property
     def replacing(self) -> bool:
@@ -282,12 +300,10 @@ class Context:
         self.operations.append(operation)
 
     def after_config(self) -> HostConfig:
-        return lenient_config(
-            {
-                "physical_adapters": list(self.phys.values()),
-                "switches": list(self.switches.values()),
-                "vm_adapters": list(self.adapters.values()),
-            }
+        return HostConfig.model_construct(
+            physical_adapters=list(self.phys.values()),
+            switches=list(self.switches.values()),
+            vm_adapters=list(self.adapters.values()),
         )
 
     def restart_required(self) -> list[str]:
@@ -298,15 +314,15 @@ class Context:
             if key in self.restarted or key not in self.phys:
                 continue
             configured = self.phys[key]
-            if nic.differs_from(configured.get("sriov_enabled"), configured.get("num_vfs")):
+            if nic.differs_from(configured.sriov_enabled, configured.num_vfs):
                 pending.append(nic.name)
         return pending
 
-    def vf_capacity(self, switch: dict) -> int | None:
+    def vf_capacity(self, switch: SwitchConfig) -> int | None:
         """VFs an IOV switch can hand out after the plan: the switch's count, else its NICs' NumVFs."""
-        key = name_key(switch["name"])
-        facts = self.have.switch(switch["name"])
-        nic_keys = [name_key(nic) for nic in switch.get("net_adapter_names") or []]
+        key = name_key(switch.name)
+        facts = self.have.switch(switch.name)
+        nic_keys = [name_key(nic) for nic in switch.net_adapter_names or []]
         nics_changed = any(
             key_ in self.restarted for key_ in nic_keys
         )
@@ -321,27 +337,27 @@ class Context:
             enabled = nic.sriov_enabled
             num_vfs = nic.num_vfs
             if nic_key in self.restarted and nic_key in self.phys:
-                enabled = self.phys[nic_key].get("sriov_enabled", enabled)
-                num_vfs = self.phys[nic_key].get("num_vfs", num_vfs)
+                enabled = known(self.phys[nic_key].sriov_enabled, enabled)
+                num_vfs = known(self.phys[nic_key].num_vfs, num_vfs)
             if num_vfs is None:
                 continue
             found = True
             total += num_vfs if enabled is not False else 0
         return total if found else None
 
-    def _why_no_vfs(self, switch: dict) -> str:
+    def _why_no_vfs(self, switch: SwitchConfig) -> str:
         host = self.have.host
         if host.iov_support is False:
             return "the host cannot use SR-IOV: %s" % (" ".join(host.iov_support_reasons) or "no reason given")
-        facts = self.have.switch(switch["name"])
-        if facts is not None and name_key(switch["name"]) not in self.recreating and facts.iov_support is False:
+        facts = self.have.switch(switch.name)
+        if facts is not None and name_key(switch.name) not in self.recreating and facts.iov_support is False:
             return "its physical adapter cannot use SR-IOV: %s" % (" ".join(facts.iov_support_reasons) or "no reason given")
         return "SR-IOV is off or NumVFs is 0 on its physical adapters"
 
     def warn_oversubscription(self) -> None:
         running = {name_key(vm.name) for vm in self.have.vms if vm.running}
         for switch in self.switches.values():
-            if not switch.get("enable_iov"):
+            if not switch.enable_iov:
                 continue
             capacity = self.vf_capacity(switch)
             if capacity is None:
@@ -349,18 +365,18 @@ class Context:
             asking = [
                 item
                 for item in self.adapters.values()
-                if not item.get("management_os")
-                and name_key(item.get("vm_name") or "") in running
-                and item.get("switch_name") is not None
-                and name_key(item["switch_name"]) == name_key(switch["name"])
-                and (item.get("iov_weight") or 0) > 0
+                if not item.management_os
+                and name_key(item.vm_name or "") in running
+                and item.switch_name is not None
+                and name_key(item.switch_name) == name_key(switch.name)
+                and (item.iov_weight or 0) > 0
             ]
             if len(asking) <= capacity:
                 continue
             if capacity == 0:
                 self.warnings.append(
                     "Switch '%s' has no virtual functions to give (%s): %s stay on the synthetic path."
-                    % (switch["name"], self._why_no_vfs(switch),
+                    % (switch.name, self._why_no_vfs(switch),
                        ", ".join(adapter_label(item) for item in asking))
                 )
                 continue
@@ -369,10 +385,10 @@ class Context:
             order = {adapter.key(): index for index, adapter in enumerate(self.have.adapters)}
             vm_order = {name_key(vm.name): index for index, vm in enumerate(self.have.vms)}
 
-            def rank(item: dict) -> tuple:
+            def rank(item: VmAdapterConfig) -> tuple:
                 facts = self.have.adapter(adapter_key(item))
                 holds_vf = bool(facts is not None and (facts.iov_usage or 0) > 0)
-                return (-item["iov_weight"], not holds_vf, vm_order.get(name_key(item["vm_name"]), 0),
+                return (-item.iov_weight, not holds_vf, vm_order.get(name_key(item.vm_name), 0),
                         order.get(adapter_key(item), 0))
 
             ranked = sorted(asking, key=rank)
@@ -382,10 +398,10 @@ class Context:
                 "synthetic path (lowest weight first): %s. Lower iov_weight to 0 on adapters that do not need SR-IOV, "
                 "or raise num_vfs on the physical adapter."
                 % (
-                    switch["name"],
+                    switch.name,
                     capacity,
                     len(asking),
-                    ", ".join("%s (weight %d)" % (adapter_label(item), item["iov_weight"]) for item in synthetic),
+                    ", ".join("%s (weight %d)" % (adapter_label(item), item.iov_weight) for item in synthetic),
                 )
             )
 
@@ -400,15 +416,14 @@ def resolve_mode(ctx: Context, mode: str | None, iov: bool) -> str:
     return mode
 
 
-def new_vnic(ctx: Context, switch_name: str) -> dict:
-    """The management-OS adapter Hyper-V creates with a switch, as the next read will show it."""
-    item: dict[str, t.Any] = {"management_os": True, "name": switch_name, "switch_name": switch_name}
-    for option in ctx.have.new_adapter_options(True):
-        item[option] = ADAPTER_DEFAULTS[option]
-    return item
+def new_vnic(ctx: Context, name: str, switch_name: str | None = None) -> VmAdapterConfig:
+    """A management-OS adapter named ``name`` as Hyper-V creates it (with a switch of that name,
+    or added to ``switch_name``), as the next read will show it."""
+    defaults = {option: ADAPTER_DEFAULTS[option] for option in ctx.have.new_adapter_options(True)}
+    return VmAdapterConfig.model_construct(management_os=True, name=name, switch_name=switch_name or name, **defaults)
 
 
-def find_adapter(ctx: Context, item: t.Any) -> dict | None:
+def find_adapter(ctx: Context, item: t.Any) -> VmAdapterConfig | None:
     """The predicted adapter ``item`` (an item or a recreate record entry) names, or None."""
     identity = AdapterIdentity.of(item)
     return next((current for current in ctx.adapters.values() if identity.matches(current)), None)
@@ -433,17 +448,17 @@ def unnamed_removals(ctx: Context, where: str, switch_name: str, vnics: list[str
 def drop_vnics(ctx: Context, switch_name: str) -> list[str]:
     dropped = []
     for key, item in list(ctx.adapters.items()):
-        if item.get("management_os") and name_key(item.get("switch_name") or "") == name_key(switch_name):
-            dropped.append(item["name"])
+        if item.management_os and name_key(item.switch_name or "") == name_key(switch_name):
+            dropped.append(item.name)
             del ctx.adapters[key]
     return dropped
 
 
-def attached_to(ctx: Context, switch_name: str) -> list[dict]:
+def attached_to(ctx: Context, switch_name: str) -> list[VmAdapterConfig]:
     return [
         item
         for item in ctx.adapters.values()
-        if item.get("switch_name") is not None and name_key(item["switch_name"]) == name_key(switch_name)
+        if item.switch_name is not None and name_key(item.switch_name) == name_key(switch_name)
     ]
 
 

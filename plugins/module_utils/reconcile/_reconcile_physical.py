@@ -15,8 +15,9 @@ from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile_
     Context,
     Operation,
     physical_command,
+    settings_of,
 )
-from ansible_collections.sriov.hyperv.plugins.module_utils.spec._spec import did_you_mean, name_key
+from ansible_collections.sriov.hyperv.plugins.module_utils.spec._spec import PhysicalAdapterConfig, did_you_mean, name_key
 
 # Hyper-V's explanation of each SriovSupport value (Get-NetAdapterSriov help), quoted in errors.
 SRIOV_SUPPORT_REASONS = {
@@ -74,7 +75,7 @@ def plan_physical(ctx: Context) -> None:
             unknown_nic(ctx, where + ".name", item.name)
             continue
         named.add(name_key(nic.name))
-        given = {option: getattr(item, option) for option in PHYSICAL_PARAMETERS if getattr(item, option) is not None}
+        given = settings_of(item, PHYSICAL_PARAMETERS)
         if ctx.state == "deleted":
             desired = _nic_defaults(nic)
         else:
@@ -82,8 +83,8 @@ def plan_physical(ctx: Context) -> None:
             if ctx.replacing:
                 for option, value in _nic_defaults(nic).items():
                     desired.setdefault(option, value)
-        current = ctx.phys.get(name_key(nic.name), {})
-        asked = {option: value for option, value in given.items() if current.get(option) != value}
+        current = ctx.phys.get(name_key(nic.name))
+        asked = {option: value for option, value in given.items() if getattr(current, option, None) != value}
         if asked.get("sriov_enabled") or asked.get("num_vfs"):
             reason = nic_not_capable(nic)
             if reason:
@@ -106,18 +107,18 @@ def plan_physical(ctx: Context) -> None:
 
 
 def _apply_physical(ctx: Context, nic: NicFacts, desired: dict, named_in_task: bool) -> None:
+    """Bring the predicted adapter to ``desired`` (option -> value) with one Set-NetAdapterSriov."""
     key = name_key(nic.name)
-    current = ctx.phys.setdefault(key, {"name": nic.name})
-    changes = {option: value for option, value in desired.items() if current.get(option) != value}
+    current = ctx.phys.setdefault(key, PhysicalAdapterConfig.model_construct(name=nic.name))
+    changes = {option: value for option, value in desired.items() if getattr(current, option) != value}
     restart = ctx.policy.restart
     # With restart opted in, a value that is configured but not yet effective is made effective.
     restart_pending = restart and named_in_task and nic.pending and not changes
     if not changes and not restart_pending:
         return
-    values = changes if changes else {
-        option: current[option] for option in PHYSICAL_PARAMETERS if current.get(option) is not None
-    }
-    current.update(changes)
+    values = changes if changes else settings_of(current, PHYSICAL_PARAMETERS)
+    for option, value in changes.items():
+        setattr(current, option, value)
     if restart:
         ctx.restarted.add(key)
         ctx.wait_for_nics.append(nic.name)

@@ -30,6 +30,7 @@ from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile_
     resolve_mode,
     set_after_creation,
     settings_key,
+    settings_of,
     switch_command,
 )
 from ansible_collections.sriov.hyperv.plugins.module_utils.spec._identity import AdapterIdentity
@@ -43,6 +44,9 @@ from ansible_collections.sriov.hyperv.plugins.module_utils.spec._spec import (
     PARKING_PREFIX,
     PARKING_RUN_SEPARATOR,
     SWITCH_DEFAULTS,
+    SwitchConfig,
+    VmAdapterConfig,
+    lenient,
     name_key,
 )
 
@@ -88,15 +92,14 @@ def in_progress_text(parking, now: float) -> str:
     )
 
 
-def _vnic_settings(ctx: Context, item: dict) -> dict:
-    """The settings of a management-OS adapter worth restoring after it is re-added."""
+def _vnic_settings(ctx: Context, item: VmAdapterConfig) -> dict:
+    """The settings (option -> value) of a management-OS adapter worth restoring after it is re-added."""
     supported = ctx.have.options_of(adapter_key(item), True)
     # A re-added adapter starts from Hyper-V's defaults: only the settings that differ need sending.
     return {
-        option: item[option]
-        for option in (*ADAPTER_PROPERTIES, *ADAPTER_BANDWIDTH_MODES)
-        if option in item and option in supported and option not in IOV_ADAPTER_OPTIONS
-        and item[option] != ADAPTER_DEFAULTS.get(option)
+        option: value
+        for option, value in settings_of(item, (*ADAPTER_PROPERTIES, *ADAPTER_BANDWIDTH_MODES)).items()
+        if option in supported and option not in IOV_ADAPTER_OPTIONS and value != ADAPTER_DEFAULTS.get(option)
     }
 
 
@@ -105,10 +108,10 @@ def _vnic_settings(ctx: Context, item: dict) -> dict:
 NOT_CARRIED_OVER = "VLAN, maximum bandwidth, ACL, port-mirroring and isolation settings of host vNICs"
 
 
-def _vnic_record(ctx: Context, item: dict) -> dict:
+def _vnic_record(ctx: Context, item: VmAdapterConfig) -> dict:
     """A host vNIC as the recreate record keeps it: name, settings, and what the host shows that
     a plain Add-VMNetworkAdapter would lose (its MAC address, an IEEE priority tag)."""
-    record = {"name": item["name"], "settings": _vnic_settings(ctx, item)}
+    record = {"name": item.name, "settings": _vnic_settings(ctx, item)}
     facts = ctx.have.adapter(adapter_key(item))
     if facts is not None and facts.mac_address:
         record["mac_address"] = str(facts.mac_address).replace("-", "").replace(":", "").upper()
@@ -125,9 +128,10 @@ def _for_mode(vnic: dict, mode: str | None) -> dict:
     return {**vnic, "settings": settings}
 
 
-def _creation_values(ctx: Context, switch: dict) -> dict:
-    """New-VMSwitch option values that rebuild ``switch`` as predicted (mode left to Hyper-V when default)."""
-    values = dict(switch)
+def _creation_values(ctx: Context, switch: SwitchConfig) -> dict:
+    """New-VMSwitch option values (as the recreate record keeps them) that rebuild ``switch`` as
+    predicted (mode left to Hyper-V when default)."""
+    values = switch.model_dump(exclude_none=True)
     if values.get("minimum_bandwidth_mode") == resolve_mode(ctx, "default", bool(values.get("enable_iov"))):
         values["minimum_bandwidth_mode"] = "default"
     if values.get("switch_type") != "external":
@@ -168,23 +172,24 @@ def reconnect_commands(target: str, vm_adapters: list[dict], vnics: list[dict], 
     return commands
 
 
-def build_recreate(ctx: Context, current: dict, after: dict, diffs: list) -> None:
-    name = current["name"]
+def build_recreate(ctx: Context, current: SwitchConfig, after: SwitchConfig, diffs: list) -> None:
+    """Rebuild the switch ``current`` as ``after`` (``diffs``: the creation-only changes that need it)."""
+    name = current.name
     key = name_key(name)
     run = ctx.policy.run_id
     parking = parking_name(name, run)
     attached = attached_to(ctx, name)
     # Each with its MAC address where its name is not unique, so that every reconnect reaches it alone.
-    vm_adapters = [AdapterIdentity.of(item).fields() for item in attached if not item.get("management_os")]
-    vnics_before = [_vnic_record(ctx, item) for item in attached if item.get("management_os")]
-    keep_vnics = after.get("allow_management_os") or after.get("switch_type") == "internal"
-    vnics_after = [_for_mode(vnic, after.get("minimum_bandwidth_mode")) for vnic in vnics_before] if keep_vnics else []
+    vm_adapters = [AdapterIdentity.of(item).fields() for item in attached if not item.management_os]
+    vnics_before = [_vnic_record(ctx, item) for item in attached if item.management_os]
+    keep_vnics = after.allow_management_os or after.switch_type == "internal"
+    vnics_after = [_for_mode(vnic, after.minimum_bandwidth_mode) for vnic in vnics_before] if keep_vnics else []
     creation = _creation_values(ctx, after)
     original = _creation_values(ctx, current)
     record = {
         "target": name,
         "switch": creation,
-        "after": after,
+        "after": after.model_dump(exclude_none=True),
         "vm_adapters": vm_adapters,
         "management_os": vnics_after,
         # Who is at work, since when and until when (see LEASE_SECONDS).
@@ -193,7 +198,7 @@ def build_recreate(ctx: Context, current: dict, after: dict, diffs: list) -> Non
         "expires": ctx.policy.now + LEASE_SECONDS,
         # The original switch, so that a resume that cannot finish can put it back.
         "original": original,
-        "before": dict(current),
+        "before": current.model_dump(exclude_none=True),
         "original_vnics": vnics_before,
     }
     park = [Command("New-VMSwitch", {"Name": parking, "SwitchType": "Private", "Notes": parking_notes(record)})]
@@ -226,11 +231,11 @@ def build_recreate(ctx: Context, current: dict, after: dict, diffs: list) -> Non
     del ctx.switches[key]
     ctx.switches[key] = after
     for item in attached:
-        if item.get("management_os"):
+        if item.management_os:
             del ctx.adapters[adapter_key(item)]
             if vnics_after:
                 ctx.adapters[adapter_key(item)] = item
-    if after.get("allow_management_os") and not vnics_before and after.get("switch_type") == "external":
+    if after.allow_management_os and not vnics_before and after.switch_type == "external":
         vnic = new_vnic(ctx, name)
         ctx.adapters.setdefault(adapter_key(vnic), vnic)
     ctx.recreating.add(key)
@@ -254,15 +259,13 @@ def build_recreate(ctx: Context, current: dict, after: dict, diffs: list) -> Non
                 "record": record,
                 "steps": {"park": park, "swap": swap, "finish": finish},
                 "original": original,
-                "original_switch": dict(current),
+                "original_switch": current.model_dump(exclude_none=True),
                 "original_vnics": vnics_before,
                 "vm_adapters": vm_adapters,
                 "settings": {
-                    settings_key(item): {
-                        option: value for option, value in item.items() if option in ADAPTER_PROPERTIES
-                    }
+                    settings_key(item): settings_of(item, ADAPTER_PROPERTIES)
                     for item in attached
-                    if not item.get("management_os")
+                    if not item.management_os
                 },
             },
         )
@@ -274,6 +277,13 @@ def _running(ctx: Context, vm_name: str) -> bool:
     return vm is not None and vm.running
 
 
+def _recorded_settings(vnic: dict) -> dict:
+    """The settings a recreate record keeps for a host vNIC, of the options this collection knows
+    (a record written by another version may name others: no command could carry them)."""
+    return {option: value for option, value in (vnic.get("settings") or {}).items()
+            if option in VmAdapterConfig.model_fields}
+
+
 def _vnic_fixes(ctx: Context, vnics: list[dict]) -> list[Command]:
     """Set-VMNetworkAdapter for recorded host vNICs that exist but do not show their recorded
     settings: the record holds every setting until the host shows it back."""
@@ -282,11 +292,12 @@ def _vnic_fixes(ctx: Context, vnics: list[dict]) -> list[Command]:
         current = ctx.adapters.get(("management_os", name_key(vnic["name"])))
         if current is None:
             continue
-        settings = vnic.get("settings") or {}
-        changes = {option: value for option, value in settings.items() if current.get(option) != value}
+        changes = {option: value for option, value in _recorded_settings(vnic).items()
+                   if getattr(current, option) != value}
         if changes:
             commands.extend(adapter_commands({"management_os": True, "name": vnic["name"]}, changes, None))
-            current.update(changes)
+            for option, value in changes.items():
+                setattr(current, option, value)
         facts = ctx.have.adapter(("management_os", name_key(vnic["name"])))
         if vnic.get("ieee_priority_tag") and facts is not None and (facts.ieee_priority_tag or "").lower() != "on":
             commands.append(Command("Set-VMNetworkAdapter", {"ManagementOS": SWITCH, "Name": vnic["name"],
@@ -346,11 +357,11 @@ def _plan_resume(ctx: Context, records: list) -> None:
     if back:
         creation = dict(original)
         vnics = list(record.get("original_vnics") or [])
-        predicted = dict(record.get("before") or {"name": target})
+        predicted = lenient(SwitchConfig, dict(record.get("before") or {"name": target}))
     else:
         creation = dict(record.get("switch") or {"name": target})
         vnics = list(record.get("management_os") or [])
-        predicted = dict(record.get("after") or {"name": target})
+        predicted = lenient(SwitchConfig, dict(record.get("after") or {"name": target}))
     missing_vnics = [vnic for vnic in vnics if ("management_os", name_key(vnic["name"])) not in ctx.adapters]
     # Settings of vNICs that exist are checked before any is re-added (a re-added one gets its
     # settings with its Add-VMNetworkAdapter).
@@ -366,10 +377,7 @@ def _plan_resume(ctx: Context, records: list) -> None:
                 if ("management_os", name_key(vnic["name"])) not in ctx.adapters])
         ctx.switches[key] = predicted
     else:
-        moved = [
-            item for item in recorded_adapters
-            if name_key((find_adapter(ctx, item) or {}).get("switch_name") or "") != key
-        ]
+        moved = [item for item in recorded_adapters if name_key(find_adapter(ctx, item).switch_name or "") != key]
         commands = reconnect_commands(target, moved, missing_vnics)
     removals = [switch_command("Remove-VMSwitch", item.switch_name, {"Force": SWITCH}) for item in records]
     own = [item for item in records if item.run and item.run == ctx.policy.run_id]
@@ -389,16 +397,18 @@ def _plan_resume(ctx: Context, records: list) -> None:
         "fallback": fallback + removals if fallback is not None else None,
     }
     for item in recorded_adapters:
-        (find_adapter(ctx, item) or {})["switch_name"] = target
+        find_adapter(ctx, item).switch_name = target
     for vnic in missing_vnics:
-        item = new_vnic(ctx, vnic["name"])
-        item.update(vnic.get("settings") or {}, switch_name=target)
+        item = new_vnic(ctx, vnic["name"], target)
+        for option, value in _recorded_settings(vnic).items():
+            setattr(item, option, value)
         ctx.adapters[("management_os", name_key(vnic["name"]))] = item
     if vnics:
         # Host adapters on a switch are what makes it allow the management OS (and Internal).
-        ctx.switches[key]["allow_management_os"] = True
-        if ctx.switches[key].get("switch_type") == "private":
-            ctx.switches[key]["switch_type"] = "internal"
+        switch = ctx.switches[key]
+        switch.allow_management_os = True
+        if switch.switch_type == "private":
+            switch.switch_type = "internal"
     names = ", ".join("'%s'" % item.switch_name for item in records)
     ctx.recreated.append(target)
     if back:

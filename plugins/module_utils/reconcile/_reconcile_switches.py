@@ -20,6 +20,7 @@ from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile_
     adapter_label,
     attached_to,
     drop_vnics,
+    known,
     new_switch_command,
     new_vnic,
     resolve_mode,
@@ -57,10 +58,10 @@ PLAIN_SETTABLE = tuple(option for option in PLAIN_OPTIONS if option not in CREAT
 
 def _bound_elsewhere(ctx: Context, nic_name: str, switch_key: str) -> str | None:
     for key, switch in ctx.switches.items():
-        if key == switch_key or switch.get("switch_type") != "external":
+        if key == switch_key or switch.switch_type != "external":
             continue
-        if any(name_key(name) == name_key(nic_name) for name in switch.get("net_adapter_names") or []):
-            return switch["name"]
+        if any(name_key(name) == name_key(nic_name) for name in switch.net_adapter_names or []):
+            return switch.name
     return None
 
 
@@ -92,6 +93,7 @@ def _check_nics(ctx: Context, where: str, nics: list[str], switch_key: str, iov:
 
 
 def _check_switch_options(ctx: Context, where: str, given: dict) -> bool:
+    """Whether this host has every option ``given`` (option -> value) names; a problem for each it lacks."""
     ok = True
     for option, prop_name in SWITCH_PROPERTIES.items():
         if option in given and not ctx.have.supports_switch_option(option):
@@ -103,28 +105,28 @@ def _check_switch_options(ctx: Context, where: str, given: dict) -> bool:
     return ok
 
 
-def _remove_switch(ctx: Context, switch: dict) -> None:
-    key = name_key(switch["name"])
-    attached_vms = [item for item in attached_to(ctx, switch["name"]) if not item.get("management_os")]
+def _remove_switch(ctx: Context, switch: SwitchConfig) -> None:
+    key = name_key(switch.name)
+    attached_vms = [item for item in attached_to(ctx, switch.name) if not item.management_os]
     for item in attached_vms:
-        item.pop("switch_name", None)
-    dropped = drop_vnics(ctx, switch["name"])
+        item.switch_name = None
+    dropped = drop_vnics(ctx, switch.name)
     del ctx.switches[key]
     ctx.removed_switches.add(key)
     if attached_vms:
         ctx.warnings.append(
             "Removing switch '%s' %s these adapters disconnected: %s."
-            % (switch["name"], ctx.will("leaves", "would leave"), ", ".join(adapter_label(item) for item in attached_vms))
+            % (switch.name, ctx.will("leaves", "would leave"), ", ".join(adapter_label(item) for item in attached_vms))
         )
-    summary = "remove switch '%s'" % switch["name"]
+    summary = "remove switch '%s'" % switch.name
     if dropped:
         summary += " (and its management-OS adapters %s)" % ", ".join("'%s'" % name for name in dropped)
     ctx.add(
         Operation(
             stage=STAGE_SWITCHES,
             action="remove",
-            target=switch["name"],
-            commands=[switch_command("Remove-VMSwitch", switch["name"], {"Force": SWITCH})],
+            target=switch.name,
+            commands=[switch_command("Remove-VMSwitch", switch.name, {"Force": SWITCH})],
             summary=summary,
             details={"order": 0},
         )
@@ -132,6 +134,7 @@ def _remove_switch(ctx: Context, switch: dict) -> None:
 
 
 def _create_switch(ctx: Context, where: str, given: dict) -> None:
+    """Create the switch the task item ``given`` (option -> value) describes."""
     name = given["name"]
     key = name_key(name)
     nics = given.get("net_adapter_names")
@@ -155,29 +158,30 @@ def _create_switch(ctx: Context, where: str, given: dict) -> None:
         return
     iov = bool(given.get("enable_iov"))
     warn_host_iov(ctx, name, iov)
-    after: dict[str, t.Any] = {"name": name, "switch_type": switch_type}
-    if switch_type == "external":
-        after["net_adapter_names"] = list(nics)
-    after["enable_iov"] = iov
-    after["allow_management_os"] = (
-        given.get("allow_management_os", True) if switch_type == "external" else switch_type == "internal"
+    after = SwitchConfig.model_construct(
+        name=name,
+        switch_type=switch_type,
+        net_adapter_names=list(nics) if switch_type == "external" else None,
+        enable_iov=iov,
+        allow_management_os=(
+            given.get("allow_management_os", True) if switch_type == "external" else switch_type == "internal"),
+        minimum_bandwidth_mode=resolve_mode(ctx, given.get("minimum_bandwidth_mode"), iov),
     )
-    after["minimum_bandwidth_mode"] = resolve_mode(ctx, given.get("minimum_bandwidth_mode"), iov)
-    if not _default_flow_fits(ctx, where, name, given, after["minimum_bandwidth_mode"]):
+    if not _default_flow_fits(ctx, where, name, given, after.minimum_bandwidth_mode):
         return
     defaults = _switch_defaults(ctx, switch_type, nics)
     for option in ("enable_embedded_teaming",) + PLAIN_OPTIONS:
         if option in defaults or option in given:
-            after[option] = given.get(option, defaults.get(option))
-    if after.get("enable_embedded_teaming"):
+            setattr(after, option, given.get(option, defaults.get(option)))
+    if after.enable_embedded_teaming:
         # New-VMSwitch has no load-balancing parameter: a new team gets Dynamic (set_after_creation).
-        after["load_balancing_algorithm"] = given.get("load_balancing_algorithm", "dynamic")
+        after.load_balancing_algorithm = given.get("load_balancing_algorithm", "dynamic")
     elif given.get("load_balancing_algorithm") is not None:
         _not_a_team(ctx, where, name)
         return
-    commands = [new_switch_command(given)] + set_after_creation(name, after, defaults)
+    commands = [new_switch_command(given)] + set_after_creation(name, after.model_dump(exclude_none=True), defaults)
     ctx.switches[key] = after
-    if after["allow_management_os"]:
+    if after.allow_management_os:
         vnic = new_vnic(ctx, name)
         ctx.adapters[adapter_key(vnic)] = vnic
     ctx.add(
@@ -219,15 +223,17 @@ def _switch_defaults(ctx: Context, type_after: str, nics_after: list | None) -> 
     return defaults
 
 
-def _update_switch(ctx: Context, where: str, current: dict, given: dict) -> None:
-    name = current["name"]
+def _update_switch(ctx: Context, where: str, current: SwitchConfig, given: dict) -> None:
+    """Bring the predicted switch ``current`` to the task item ``given`` (option -> value): in place,
+    by a recreate, or refused."""
+    name = current.name
     key = name_key(name)
     desired = {option: value for option, value in given.items() if option != "name"}
     type_after = desired.get("switch_type") or (
-        "external" if desired.get("net_adapter_names") else current.get("switch_type")
+        "external" if desired.get("net_adapter_names") else current.switch_type
     )
     nics_after = (
-        desired.get("net_adapter_names", current.get("net_adapter_names")) if type_after == "external" else None
+        desired.get("net_adapter_names", current.net_adapter_names) if type_after == "external" else None
     )
     if ctx.replacing:
         # A creation-only setting the task does not name is kept: resetting it would mean a
@@ -244,10 +250,10 @@ def _update_switch(ctx: Context, where: str, current: dict, given: dict) -> None
             "net_adapter_names." % (where, name)
         )
         return
-    iov_before = bool(current.get("enable_iov"))
+    iov_before = bool(current.enable_iov)
     iov_after = bool(desired.get("enable_iov", iov_before))
     nics_changed = nics_after is not None and sorted(map(name_key, nics_after)) != sorted(
-        map(name_key, current.get("net_adapter_names") or [])
+        map(name_key, current.net_adapter_names or [])
     )
     if nics_changed or (iov_after and not iov_before):
         if not _check_nics(ctx, where, list(nics_after or []), key, iov_after):
@@ -269,7 +275,7 @@ def _update_switch(ctx: Context, where: str, current: dict, given: dict) -> None
     diffs: list[tuple[str, t.Any, t.Any]] = []
     if iov_after != iov_before:
         diffs.append(("enable_iov", iov_before, iov_after))
-    mode_before = current.get("minimum_bandwidth_mode")
+    mode_before = current.minimum_bandwidth_mode
     if "minimum_bandwidth_mode" in desired:
         mode_after = resolve_mode(ctx, desired["minimum_bandwidth_mode"], iov_after)
     elif iov_after != iov_before:
@@ -282,9 +288,9 @@ def _update_switch(ctx: Context, where: str, current: dict, given: dict) -> None
     if not _default_flow_fits(ctx, where, name, given, mode_after):
         return
     for option in PLAIN_CREATION_ONLY:
-        if desired.get(option, current.get(option)) != current.get(option):
-            diffs.append((option, current.get(option), desired[option]))
-    teaming_before = current.get("enable_embedded_teaming")
+        if desired.get(option, getattr(current, option)) != getattr(current, option):
+            diffs.append((option, getattr(current, option), desired[option]))
+    teaming_before = current.enable_embedded_teaming
     teaming_after = desired.get("enable_embedded_teaming", teaming_before)
     if len(nics_after or []) > 1 and not teaming_after:
         if desired.get("enable_embedded_teaming") is False:
@@ -296,32 +302,25 @@ def _update_switch(ctx: Context, where: str, current: dict, given: dict) -> None
         teaming_after = True
     if teaming_after != teaming_before and teaming_before is not None:
         diffs.append(("enable_embedded_teaming", teaming_before, teaming_after))
-    allow_before = current.get("allow_management_os")
+    allow_before = current.allow_management_os
     allow_after = desired.get("allow_management_os", allow_before) if type_after == "external" else (
         type_after == "internal"
     )
-    after = dict(current)
-    after.update(
-        {
-            "switch_type": type_after,
-            "enable_iov": iov_after,
-            "minimum_bandwidth_mode": mode_after,
-            "allow_management_os": allow_after,
-        }
-    )
-    if type_after == "external":
-        after["net_adapter_names"] = list(nics_after or [])
-    else:
-        after.pop("net_adapter_names", None)
+    after = current.model_copy(update={
+        "switch_type": type_after,
+        "enable_iov": iov_after,
+        "minimum_bandwidth_mode": mode_after,
+        "allow_management_os": allow_after,
+        "net_adapter_names": list(nics_after or []) if type_after == "external" else None,
+    })
     for option in PLAIN_OPTIONS:
-        if desired.get(option, current.get(option)) is not None:
-            after[option] = desired.get(option, current.get(option))
+        setattr(after, option, desired.get(option, getattr(current, option)))
     for option, mode in DEFAULT_FLOW_MODES.items():
         if mode != mode_after:
             # A recreate into another mode leaves the old mode's reservation behind.
-            after.pop(option, None)
+            setattr(after, option, None)
     if teaming_after is not None:
-        after["enable_embedded_teaming"] = teaming_after
+        after.enable_embedded_teaming = teaming_after
     if diffs and iov_after and mode_after in ("weight", "absolute"):
         # The new switch would be created with both; the host refuses that combination, so the
         # recreate would only remove the switch and put it back (docs/emulator.md, reference 2.3).
@@ -335,15 +334,15 @@ def _update_switch(ctx: Context, where: str, current: dict, given: dict) -> None
     if teaming_after and type_after == "external":
         # Not creation-only: Set-VMSwitchTeam changes it in place. Hyper-V's default is Dynamic.
         # A switch that becomes a team (a recreate) starts with Hyper-V's Dynamic too.
-        lb_default = "dynamic" if ctx.replacing or not teaming_before else current.get("load_balancing_algorithm")
+        lb_default = "dynamic" if ctx.replacing or not teaming_before else current.load_balancing_algorithm
         lb_after = desired.get("load_balancing_algorithm", lb_default)
         if lb_after is not None:
-            after["load_balancing_algorithm"] = lb_after
+            after.load_balancing_algorithm = lb_after
     else:
         if desired.get("load_balancing_algorithm") is not None:
             _not_a_team(ctx, where, name)
             return
-        after.pop("load_balancing_algorithm", None)
+        after.load_balancing_algorithm = None
     if diffs:
         attached = attached_to(ctx, name)
         if ctx.policy.creation_only_changes == "fail":
@@ -352,29 +351,30 @@ def _update_switch(ctx: Context, where: str, current: dict, given: dict) -> None
             )
             return
         warn_host_iov(ctx, name, iov_after and not iov_before)
-        keeps_vnics = after.get("allow_management_os") or after.get("switch_type") == "internal"
-        vnics = [item["name"] for item in attached if item.get("management_os")]
+        keeps_vnics = after.allow_management_os or after.switch_type == "internal"
+        vnics = [item.name for item in attached if item.management_os]
         if not keeps_vnics and not unnamed_removals(ctx, where, name, vnics,
                                                     desired.get("remove_management_os_adapters")):
             return
         build_recreate(ctx, current, after, diffs)
         return
-    if current.get("allow_management_os") and not after["allow_management_os"]:
-        vnics = [item["name"] for item in attached_to(ctx, name) if item.get("management_os")]
+    if current.allow_management_os and not after.allow_management_os:
+        vnics = [item.name for item in attached_to(ctx, name) if item.management_os]
         if not unnamed_removals(ctx, where, name, vnics, desired.get("remove_management_os_adapters")):
             return
     _set_switch(ctx, current, after, desired)
 
 
-def _set_switch(ctx: Context, current: dict, after: dict, desired: dict) -> None:
-    name = current["name"]
+def _set_switch(ctx: Context, current: SwitchConfig, after: SwitchConfig, desired: dict) -> None:
+    """Change the switch ``current`` into ``after`` in place (Set-VMSwitch, Set-VMSwitchTeam)."""
+    name = current.name
     key = name_key(name)
     parameters: dict[str, t.Any] = {}
     team: dict[str, t.Any] = {}
     changed: list[str] = []
-    type_before, type_after = current.get("switch_type"), after["switch_type"]
-    nics_before = current.get("net_adapter_names") or []
-    nics_after = after.get("net_adapter_names") or []
+    type_before, type_after = current.switch_type, after.switch_type
+    nics_before = current.net_adapter_names or []
+    nics_after = after.net_adapter_names or []
     nic_parameter = SWITCH_PARAMETERS["net_adapter_names"]
     if type_after != type_before:
         changed.append("type %s -> %s" % (type_before, type_after))
@@ -384,33 +384,34 @@ def _set_switch(ctx: Context, current: dict, after: dict, desired: dict) -> None
             parameters[SWITCH_PARAMETERS["switch_type"]] = to_host("switch_type", type_after, SwitchConfig)
     elif type_after == "external" and sorted(map(name_key, nics_after)) != sorted(map(name_key, nics_before)):
         changed.append("physical adapters %s" % ", ".join(nics_after))
-        if after.get("enable_embedded_teaming"):
+        if after.enable_embedded_teaming:
             team[nic_parameter] = list(nics_after)
         else:
             parameters[nic_parameter] = list(nics_after)
-    if type_after == "external" and "allow_management_os" in desired and after["allow_management_os"] != bool(
-        current.get("allow_management_os")
+    if type_after == "external" and "allow_management_os" in desired and after.allow_management_os != bool(
+        current.allow_management_os
     ):
-        parameters[SWITCH_PARAMETERS["allow_management_os"]] = after["allow_management_os"]
-        changed.append("allow_management_os %s" % after["allow_management_os"])
+        parameters[SWITCH_PARAMETERS["allow_management_os"]] = after.allow_management_os
+        changed.append("allow_management_os %s" % after.allow_management_os)
     # The algorithm is left alone when the prediction has none (not a team, or not known).
     settable = ("load_balancing_algorithm",) + PLAIN_SETTABLE
-    differing = [option for option in settable if after.get(option) is not None
-                 and after[option] != current.get(option, SWITCH_DEFAULTS.get(option))]
-    changed += [_described(option, after[option]) for option in differing]
-    commands = set_switch_commands(name, after, differing, {"Set-VMSwitch": parameters, "Set-VMSwitchTeam": team})
+    differing = [option for option in settable if getattr(after, option) is not None
+                 and getattr(after, option) != known(getattr(current, option), SWITCH_DEFAULTS.get(option))]
+    changed += [_described(option, getattr(after, option)) for option in differing]
+    commands = set_switch_commands(name, after.model_dump(exclude_none=True), differing,
+                                   {"Set-VMSwitch": parameters, "Set-VMSwitchTeam": team})
     if not commands:
         return
     ctx.switches[key] = after
-    had_vnic = bool(current.get("allow_management_os"))
-    if had_vnic and not after["allow_management_os"]:
+    had_vnic = bool(current.allow_management_os)
+    if had_vnic and not after.allow_management_os:
         dropped = drop_vnics(ctx, name)
         if dropped:
             ctx.warnings.append(
                 "Switch '%s' no longer allows the management OS: its management-OS adapters %s %s."
                 % (name, ", ".join("'%s'" % item for item in dropped), ctx.will("are removed", "would be removed"))
             )
-    elif not had_vnic and after["allow_management_os"]:
+    elif not had_vnic and after.allow_management_os:
         vnic = new_vnic(ctx, name)
         ctx.adapters.setdefault(adapter_key(vnic), vnic)
     ctx.add(
