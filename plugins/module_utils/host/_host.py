@@ -37,6 +37,7 @@ from ansible_collections.sriov.hyperv.plugins.module_utils.transport._runner imp
     render_step,
     statement_of,
 )
+from ansible_collections.sriov.hyperv.plugins.module_utils.spec._identity import AdapterIdentity
 from ansible_collections.sriov.hyperv.plugins.module_utils.spec._spec import name_key
 
 if t.TYPE_CHECKING:  # pragma: no cover
@@ -299,13 +300,13 @@ def _host_snapshot(observed: Observed) -> tuple:
 def _parked_text(observed: Observed, record: t.Any) -> str:
     """Which adapters wait on a parking switch, where, and which run finishes the job."""
     parked = sorted(
-        "adapter '%s' of VM '%s'" % (adapter.name, adapter.vm_name)
+        adapter.label()
         for adapter in observed.adapters
         if not adapter.management_os and name_key(adapter.switch_name or "") == name_key(record.switch_name)
     )
     vnics = [
         item["name"] for item in record.record.get("management_os") or []
-        if observed.adapter(("management_os", name_key(item["name"]))) is None
+        if observed.adapter(AdapterIdentity.management_os_adapter(item["name"]).key()) is None
     ]
     text = "The recreate of switch '%s' is not finished: parking switch '%s' holds %s" % (
         record.target, record.switch_name, ", ".join(parked) if parked else "no VM adapter")

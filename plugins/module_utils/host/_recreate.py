@@ -32,9 +32,7 @@ from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile_
     Operation,
     RecreateInProgressError,
     adapter_commands,
-    adapter_label,
     adapter_statement,
-    settings_key,
     switch_command,
 )
 from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile_recreate import (
@@ -76,7 +74,7 @@ def _switch_name(adapter: VmAdapterConfig | None) -> str:
 
 
 def _has_vnic(observed: Observed, name: str) -> bool:
-    return bool(observed.adapters_named(AdapterIdentity(name=name, management_os=True)))
+    return bool(observed.adapters_named(AdapterIdentity.management_os_adapter(name)))
 
 
 def _problems_after_swap(observed: Observed, details: dict) -> list[str]:
@@ -94,10 +92,10 @@ def _problems_after_swap(observed: Observed, details: dict) -> list[str]:
     for item in record["vm_adapters"]:
         adapter = _vm_adapter(observed, item)
         if adapter is not None and _switch_name(adapter) != name_key(target):
-            problems.append("%s is not connected to '%s'" % (adapter_label(item), target))
+            problems.append("%s is not connected to '%s'" % (AdapterIdentity.of(item).label(), target))
     for vnic in record["management_os"]:
         if not _has_vnic(observed, vnic["name"]):
-            problems.append("management-OS adapter '%s' is missing" % vnic["name"])
+            problems.append("%s is missing" % AdapterIdentity.management_os_adapter(vnic["name"]).label())
     return problems
 
 
@@ -106,7 +104,7 @@ def _settings_fixes(observed: Observed, details: dict) -> list[Command]:
     commands: list[Command] = []
     for item in details["record"]["vm_adapters"]:
         adapter = _vm_adapter(observed, item)
-        wanted = details["settings"].get(settings_key(item)) or {}
+        wanted = details["settings"].get(AdapterIdentity.of(item).record_key()) or {}
         if adapter is None:
             continue
         changes = {option: value for option, value in wanted.items() if getattr(adapter, option, None) != value}
@@ -137,13 +135,13 @@ def _rollback(runner: Runner, details: dict, observed: Observed | None = None) -
         getattr(switch, option) == original.get(option) for option in CREATION_ONLY_SWITCH_OPTIONS if option in original
     )
     commands: list[Command] = []
-    current = {settings_key(item): _vm_adapter(observed, item) for item in details["vm_adapters"]}
-    vm_adapters = [item for item in details["vm_adapters"] if current[settings_key(item)] is not None]
+    current = {AdapterIdentity.of(item).record_key(): _vm_adapter(observed, item) for item in details["vm_adapters"]}
+    vm_adapters = [item for item in details["vm_adapters"] if current[AdapterIdentity.of(item).record_key()] is not None]
     if is_original:
         commands.extend(reconnect_commands(
             target,
             [item for item in vm_adapters
-             if _switch_name(current[settings_key(item)]) != name_key(target)],
+             if _switch_name(current[AdapterIdentity.of(item).record_key()]) != name_key(target)],
             [vnic for vnic in details["original_vnics"] if not _has_vnic(observed, vnic["name"])],
         ))
     else:
@@ -164,7 +162,7 @@ def _rollback(runner: Runner, details: dict, observed: Observed | None = None) -
         left.append("switch '%s' is missing" % target)
     for item in vm_adapters:
         if _switch_name(_vm_adapter(observed, item)) != name_key(target):
-            left.append("%s is not back on '%s'" % (adapter_label(item), target))
+            left.append("%s is not back on '%s'" % (AdapterIdentity.of(item).label(), target))
     if left:
         return left
     fixes = _settings_fixes(observed, details)
@@ -271,7 +269,7 @@ def _unheard(name: str, record: dict, released: bool) -> str:
     wait there, and which run finishes the job (the host cannot be asked)."""
     vnics = [vnic["name"] for vnic in record.get("management_os") or []]
     text = "Parking switch '%s' (if the host got that far) holds %s%s" % (
-        name, ", ".join(adapter_label(item) for item in record.get("vm_adapters") or []) or "no VM adapter",
+        name, ", ".join(AdapterIdentity.of(item).label() for item in record.get("vm_adapters") or []) or "no VM adapter",
         ", and records host vNICs %s to re-add" % ", ".join("'%s'" % vnic for vnic in vnics) if vnics else "")
     if released:
         return text + ". Run this task again, or %s: it finishes that recreate first." % finishing_task(record)

@@ -30,12 +30,14 @@ from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile_
     adapter_commands,
     new_switch_command,
     physical_command,
+    settings_of,
 )
 from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile_physical import plan_physical
 from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile_recreate import plan_resume
 from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile_switches import plan_switches
 from ansible_collections.sriov.hyperv.plugins.module_utils.transport._runner import render_step
 from ansible_collections.sriov.hyperv.plugins.module_utils.spec._spec import (
+    ADAPTER_OPTIONS,
     HostConfig,
     SpecValidationError,
 )
@@ -111,15 +113,12 @@ def render(want: HostConfig) -> list[str]:
     """Commands for ``rendered``: as if applied to a host that has none of the named items."""
     commands = []
     for nic in want.physical_adapters or []:
-        values = {option: getattr(nic, option) for option in PHYSICAL_PARAMETERS
-                  if getattr(nic, option) is not None}
+        values = settings_of(nic, PHYSICAL_PARAMETERS)
         if values:
             commands.append(physical_command(nic.name, values, restart=False))
     for switch in want.switches or []:
         commands.append(new_switch_command(switch.model_dump(exclude_none=True)))
     for adapter in want.vm_adapters or []:
-        values = adapter.model_dump(exclude_none=True)
-        for identity in ("vm_name", "management_os", "name"):
-            values.pop(identity, None)
+        values = settings_of(adapter, ADAPTER_OPTIONS)
         commands.extend(adapter_commands(adapter, values, connect=values.get("switch_name")))
     return [render_step(command) for command in commands]

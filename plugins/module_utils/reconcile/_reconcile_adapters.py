@@ -18,8 +18,6 @@ from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile_
     Context,
     Operation,
     adapter_commands,
-    adapter_key,
-    adapter_label,
     find_adapter,
     known,
     settings_of,
@@ -60,7 +58,7 @@ def _resolve(ctx: Context, where: str, item: t.Any) -> tuple | None:
         # A host adapter this plan creates (with its switch) can be configured in the same run.
         predicted = find_adapter(ctx, item)
         if predicted is not None:
-            return adapter_key(predicted)
+            return predicted.key()
     if not found and identity.mac_address is not None:
         same_name = ctx.have.adapters_named(identity.narrowed(None))
         if same_name:
@@ -215,7 +213,7 @@ def _reconcile_adapter(ctx: Context, where: str | None, current: VmAdapterConfig
                        explicit: dict) -> None:
     """Bring the predicted adapter ``current`` to ``desired`` (option -> value); ``explicit`` is
     what the task itself gives (without the defaults of a reset)."""
-    label = adapter_label(current)
+    label = current.label()
     connect = None
     wanted_switch = desired.get("switch_name")
     if wanted_switch is not None and name_key(wanted_switch) != name_key(current.switch_name or ""):

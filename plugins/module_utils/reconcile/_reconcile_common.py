@@ -243,19 +243,6 @@ def adapter_commands(adapter: t.Any, values: dict, connect: str | None) -> list[
     return commands
 
 
-def adapter_label(item: t.Any) -> str:
-    return AdapterIdentity.of(item).label()
-
-
-def adapter_key(item: t.Any) -> tuple:
-    return AdapterIdentity.of(item).key()
-
-
-def settings_key(item: t.Any) -> str:
-    """An adapter's identity as a text key (for records kept as JSON-like dicts)."""
-    return "/".join(str(part) for part in AdapterIdentity.of(item).key())
-
-
 @dataclasses.dataclass
 class Context:
     """The planning state: what the host will look like, and what was found on the way."""
@@ -286,7 +273,7 @@ class Context:
         config = self.have.config
         self.phys = {name_key(item.name): item.model_copy(deep=True) for item in config.physical_adapters or []}
         self.switches = {name_key(item.name): item.model_copy(deep=True) for item in config.switches or []}
-        self.adapters = {adapter_key(item): item.model_copy(deep=True) for item in config.vm_adapters or []}
+        self.adapters = {item.key(): item.model_copy(deep=True) for item in config.vm_adapters or []}
 
     @property
     def replacing(self) -> bool:
@@ -377,7 +364,7 @@ class Context:
                 self.warnings.append(
                     "Switch '%s' has no virtual functions to give (%s): %s stay on the synthetic path."
                     % (switch.name, self._why_no_vfs(switch),
-                       ", ".join(adapter_label(item) for item in asking))
+                       ", ".join(item.label() for item in asking))
                 )
                 continue
             # The emulator's policy (docs/emulator.md, "VF allocation"): higher weight wins; among
@@ -386,10 +373,10 @@ class Context:
             vm_order = {name_key(vm.name): index for index, vm in enumerate(self.have.vms)}
 
             def rank(item: VmAdapterConfig) -> tuple:
-                facts = self.have.adapter(adapter_key(item))
+                facts = self.have.adapter(item.key())
                 holds_vf = bool(facts is not None and (facts.iov_usage or 0) > 0)
                 return (-item.iov_weight, not holds_vf, vm_order.get(name_key(item.vm_name), 0),
-                        order.get(adapter_key(item), 0))
+                        order.get(item.key(), 0))
 
             ranked = sorted(asking, key=rank)
             synthetic = ranked[capacity:][::-1]
@@ -401,7 +388,7 @@ class Context:
                     switch.name,
                     capacity,
                     len(asking),
-                    ", ".join("%s (weight %d)" % (adapter_label(item), item.iov_weight) for item in synthetic),
+                    ", ".join("%s (weight %d)" % (item.label(), item.iov_weight) for item in synthetic),
                 )
             )
 

@@ -20,8 +20,6 @@ from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile_
     Operation,
     RecreateInProgressError,
     adapter_commands,
-    adapter_key,
-    adapter_label,
     adapter_statement,
     attached_to,
     find_adapter,
@@ -29,12 +27,11 @@ from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile_
     new_vnic,
     resolve_mode,
     set_after_creation,
-    settings_key,
     settings_of,
     switch_command,
 )
 from ansible_collections.sriov.hyperv.plugins.module_utils.spec._identity import AdapterIdentity
-from ansible_collections.sriov.hyperv.plugins.module_utils.transport._runner import SWITCH, Command
+from ansible_collections.sriov.hyperv.plugins.module_utils.transport._runner import SWITCH, Command, Step
 from ansible_collections.sriov.hyperv.plugins.module_utils.spec._spec import (
     ADAPTER_BANDWIDTH_MODES,
     ADAPTER_DEFAULTS,
@@ -94,7 +91,7 @@ def in_progress_text(parking, now: float) -> str:
 
 def _vnic_settings(ctx: Context, item: VmAdapterConfig) -> dict:
     """The settings (option -> value) of a management-OS adapter worth restoring after it is re-added."""
-    supported = ctx.have.options_of(adapter_key(item), True)
+    supported = ctx.have.options_of(item.key(), True)
     # A re-added adapter starts from Hyper-V's defaults: only the settings that differ need sending.
     return {
         option: value
@@ -112,7 +109,7 @@ def _vnic_record(ctx: Context, item: VmAdapterConfig) -> dict:
     """A host vNIC as the recreate record keeps it: name, settings, and what the host shows that
     a plain Add-VMNetworkAdapter would lose (its MAC address, an IEEE priority tag)."""
     record = {"name": item.name, "settings": _vnic_settings(ctx, item)}
-    facts = ctx.have.adapter(adapter_key(item))
+    facts = ctx.have.adapter(item.key())
     if facts is not None and facts.mac_address:
         record["mac_address"] = str(facts.mac_address).replace("-", "").replace(":", "").upper()
     if facts is not None and (facts.ieee_priority_tag or "").lower() == "on":
@@ -165,11 +162,20 @@ def reconnect_commands(target: str, vm_adapters: list[dict], vnics: list[dict], 
                 # keeps DHCP reservations and firewall rules that name it.
                 parameters["StaticMacAddress"] = vnic["mac_address"]
             commands.append(Command("Add-VMNetworkAdapter", parameters))
-        commands.extend(adapter_commands({"management_os": True, "name": vnic["name"]}, vnic.get("settings") or {}, None))
+        commands.extend(adapter_commands(_vnic_identity(vnic), vnic.get("settings") or {}, None))
         if vnic.get("ieee_priority_tag"):
-            commands.append(Command("Set-VMNetworkAdapter", {"ManagementOS": SWITCH, "Name": vnic["name"],
-                                                             "IeeePriorityTag": vnic["ieee_priority_tag"]}))
+            commands.append(_priority_tag_command(vnic))
     return commands
+
+
+def _vnic_identity(vnic: dict) -> AdapterIdentity:
+    """The host vNIC a recreate record entry names."""
+    return AdapterIdentity.management_os_adapter(vnic["name"])
+
+
+def _priority_tag_command(vnic: dict) -> Step:
+    """The recorded IEEE priority tag back on a re-added host vNIC (not a managed option: carried over)."""
+    return adapter_statement(_vnic_identity(vnic), "Set-VMNetworkAdapter", {"IeeePriorityTag": vnic["ieee_priority_tag"]})
 
 
 def build_recreate(ctx: Context, current: SwitchConfig, after: SwitchConfig, diffs: list) -> None:
@@ -232,12 +238,12 @@ def build_recreate(ctx: Context, current: SwitchConfig, after: SwitchConfig, dif
     ctx.switches[key] = after
     for item in attached:
         if item.management_os:
-            del ctx.adapters[adapter_key(item)]
+            del ctx.adapters[item.key()]
             if vnics_after:
-                ctx.adapters[adapter_key(item)] = item
+                ctx.adapters[item.key()] = item
     if after.allow_management_os and not vnics_before and after.switch_type == "external":
         vnic = new_vnic(ctx, name)
-        ctx.adapters.setdefault(adapter_key(vnic), vnic)
+        ctx.adapters.setdefault(vnic.key(), vnic)
     ctx.recreating.add(key)
     ctx.recreated.append(name)
     ctx.add(
@@ -250,7 +256,7 @@ def build_recreate(ctx: Context, current: SwitchConfig, after: SwitchConfig, dif
             % (
                 name,
                 ", ".join("%s %s -> %s" % (option, old, new) for option, old, new in diffs),
-                ", ".join(adapter_label(item) for item in attached) or "no adapters",
+                ", ".join(item.label() for item in attached) or "no adapters",
             ),
             details={
                 "order": 2,
@@ -263,7 +269,7 @@ def build_recreate(ctx: Context, current: SwitchConfig, after: SwitchConfig, dif
                 "original_vnics": vnics_before,
                 "vm_adapters": vm_adapters,
                 "settings": {
-                    settings_key(item): settings_of(item, ADAPTER_PROPERTIES)
+                    item.identity().record_key(): settings_of(item, ADAPTER_PROPERTIES)
                     for item in attached
                     if not item.management_os
                 },
@@ -284,24 +290,23 @@ def _recorded_settings(vnic: dict) -> dict:
             if option in VmAdapterConfig.model_fields}
 
 
-def _vnic_fixes(ctx: Context, vnics: list[dict]) -> list[Command]:
+def _vnic_fixes(ctx: Context, vnics: list[dict]) -> list[Step]:
     """Set-VMNetworkAdapter for recorded host vNICs that exist but do not show their recorded
     settings: the record holds every setting until the host shows it back."""
-    commands: list[Command] = []
+    commands: list[Step] = []
     for vnic in vnics:
-        current = ctx.adapters.get(("management_os", name_key(vnic["name"])))
+        current = ctx.adapters.get(_vnic_identity(vnic).key())
         if current is None:
             continue
         changes = {option: value for option, value in _recorded_settings(vnic).items()
                    if getattr(current, option) != value}
         if changes:
-            commands.extend(adapter_commands({"management_os": True, "name": vnic["name"]}, changes, None))
+            commands.extend(adapter_commands(_vnic_identity(vnic), changes, None))
             for option, value in changes.items():
                 setattr(current, option, value)
-        facts = ctx.have.adapter(("management_os", name_key(vnic["name"])))
+        facts = ctx.have.adapter(_vnic_identity(vnic).key())
         if vnic.get("ieee_priority_tag") and facts is not None and (facts.ieee_priority_tag or "").lower() != "on":
-            commands.append(Command("Set-VMNetworkAdapter", {"ManagementOS": SWITCH, "Name": vnic["name"],
-                                                             "IeeePriorityTag": vnic["ieee_priority_tag"]}))
+            commands.append(_priority_tag_command(vnic))
     return commands
 
 
@@ -362,7 +367,7 @@ def _plan_resume(ctx: Context, records: list) -> None:
         creation = dict(record.get("switch") or {"name": target})
         vnics = list(record.get("management_os") or [])
         predicted = lenient(SwitchConfig, dict(record.get("after") or {"name": target}))
-    missing_vnics = [vnic for vnic in vnics if ("management_os", name_key(vnic["name"])) not in ctx.adapters]
+    missing_vnics = [vnic for vnic in vnics if _vnic_identity(vnic).key() not in ctx.adapters]
     # Settings of vNICs that exist are checked before any is re-added (a re-added one gets its
     # settings with its Add-VMNetworkAdapter).
     fixes = _vnic_fixes(ctx, vnics)
@@ -374,7 +379,7 @@ def _plan_resume(ctx: Context, records: list) -> None:
             # Should the recorded switch keep failing to be created, the original one comes back.
             fallback = rebuild_commands(target, dict(original), recorded_adapters, [
                 vnic for vnic in record.get("original_vnics") or []
-                if ("management_os", name_key(vnic["name"])) not in ctx.adapters])
+                if _vnic_identity(vnic).key() not in ctx.adapters])
         ctx.switches[key] = predicted
     else:
         moved = [item for item in recorded_adapters if name_key(find_adapter(ctx, item).switch_name or "") != key]
@@ -402,7 +407,7 @@ def _plan_resume(ctx: Context, records: list) -> None:
         item = new_vnic(ctx, vnic["name"], target)
         for option, value in _recorded_settings(vnic).items():
             setattr(item, option, value)
-        ctx.adapters[("management_os", name_key(vnic["name"]))] = item
+        ctx.adapters[_vnic_identity(vnic).key()] = item
     if vnics:
         # Host adapters on a switch are what makes it allow the management OS (and Internal).
         switch = ctx.switches[key]

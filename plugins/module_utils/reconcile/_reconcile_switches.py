@@ -16,8 +16,6 @@ from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile_
     SWITCH_PARAMETERS,
     Context,
     Operation,
-    adapter_key,
-    adapter_label,
     attached_to,
     drop_vnics,
     known,
@@ -116,7 +114,7 @@ def _remove_switch(ctx: Context, switch: SwitchConfig) -> None:
     if attached_vms:
         ctx.warnings.append(
             "Removing switch '%s' %s these adapters disconnected: %s."
-            % (switch.name, ctx.will("leaves", "would leave"), ", ".join(adapter_label(item) for item in attached_vms))
+            % (switch.name, ctx.will("leaves", "would leave"), ", ".join(item.label() for item in attached_vms))
         )
     summary = "remove switch '%s'" % switch.name
     if dropped:
@@ -183,7 +181,7 @@ def _create_switch(ctx: Context, where: str, given: dict) -> None:
     ctx.switches[key] = after
     if after.allow_management_os:
         vnic = new_vnic(ctx, name)
-        ctx.adapters[adapter_key(vnic)] = vnic
+        ctx.adapters[vnic.key()] = vnic
     ctx.add(
         Operation(
             stage=STAGE_SWITCHES,
@@ -347,7 +345,7 @@ def _update_switch(ctx: Context, where: str, current: SwitchConfig, given: dict)
         attached = attached_to(ctx, name)
         if ctx.policy.creation_only_changes == "fail":
             ctx.refusals.append(
-                {"switch": name, "settings": diffs, "attached": [adapter_label(item) for item in attached]}
+                {"switch": name, "settings": diffs, "attached": [item.label() for item in attached]}
             )
             return
         warn_host_iov(ctx, name, iov_after and not iov_before)
@@ -413,7 +411,7 @@ def _set_switch(ctx: Context, current: SwitchConfig, after: SwitchConfig, desire
             )
     elif not had_vnic and after.allow_management_os:
         vnic = new_vnic(ctx, name)
-        ctx.adapters.setdefault(adapter_key(vnic), vnic)
+        ctx.adapters.setdefault(vnic.key(), vnic)
     ctx.add(
         Operation(
             stage=STAGE_SWITCHES,

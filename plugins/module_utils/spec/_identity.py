@@ -67,6 +67,11 @@ class AdapterIdentity:
             mac_address=normalize_mac(mac) if mac else None,
         )
 
+    @classmethod
+    def management_os_adapter(cls, name: str) -> "AdapterIdentity":
+        """The management OS's adapter (host vNIC) ``name``."""
+        return cls(name=name, management_os=True)
+
     def name_key(self) -> tuple:
         """VM and name as Hyper-V compares them, without the MAC address."""
         if self.management_os:
@@ -76,6 +81,10 @@ class AdapterIdentity:
     def key(self) -> tuple:
         """The whole identity: ``name_key()``, plus the MAC address when narrowed by one."""
         return self.name_key() + ((self.mac_address,) if self.mac_address else ())
+
+    def record_key(self) -> str:
+        """``key()`` as one text (``vm/WEB01/NETWORK ADAPTER``), for records kept as JSON objects."""
+        return "/".join(str(part) for part in self.key())
 
     def narrowed(self, mac_address: t.Optional[str]) -> "AdapterIdentity":
         return dataclasses.replace(self, mac_address=normalize_mac(mac_address) if mac_address else None)

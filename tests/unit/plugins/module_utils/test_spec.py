@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import os
+import pathlib
+import re
 import subprocess
 import sys
 import textwrap
@@ -11,6 +13,8 @@ import textwrap
 import pytest
 
 from ansible_collections.sriov.hyperv.plugins.module_utils.transport._errors import HyperVError
+from ansible_collections.sriov.hyperv.plugins.module_utils.spec import _identity
+from ansible_collections.sriov.hyperv.plugins.module_utils.spec._identity import AdapterIdentity
 from ansible_collections.sriov.hyperv.plugins.module_utils.spec._spec import (
     HostConfig,
     SpecValidationError,
@@ -219,3 +223,26 @@ def test_module_utils_import_without_pydantic():
                             env={**os.environ, "PYTHONPATH": os.pathsep.join(paths)}, check=False)
     assert result.returncode == 0, result.stderr
     assert "refused: pydantic is required" in result.stdout
+
+
+def test_a_host_vnic_has_one_identity_key_record_key_and_label():
+    vnic = AdapterIdentity.management_os_adapter("vEthernet (SMB)")
+    assert vnic == AdapterIdentity.of({"management_os": True, "name": "vEthernet (SMB)"})
+    assert vnic.key() == ("management_os", "VETHERNET (SMB)")
+    assert vnic.record_key() == "management_os/VETHERNET (SMB)"
+    assert vnic.label() == "management-OS adapter 'vEthernet (SMB)'"
+    narrowed = AdapterIdentity.of({"vm_name": "web01", "name": "n", "mac_address": "00-15-5D-00-00-01"})
+    assert narrowed.record_key() == "vm/WEB01/N/00155D000001"
+
+
+def test_adapter_identity_is_spelled_in_one_module():
+    """Keys and labels of an adapter come from AdapterIdentity (spec/_identity.py) alone: no other
+    module builds an identity tuple or words an adapter's label itself."""
+    root = pathlib.Path(_identity.__file__).resolve().parent.parent
+    spelled = re.compile(r"""\(\s*["'](?:management_os|vm)["']\s*,|of VM '%s'|management-OS adapter '%s'""")
+    found = [
+        "%s:%d" % (path.relative_to(root), number)
+        for path in sorted(root.rglob("*.py")) if path.name != "_identity.py"
+        for number, line in enumerate(path.read_text().splitlines(), 1) if spelled.search(line)
+    ]
+    assert found == []
