@@ -312,7 +312,16 @@ class Observed:
 
     def adapters_named(self, identity: AdapterIdentity) -> list[AdapterFacts]:
         """The adapters with ``identity``'s VM and name, narrowed by its MAC address when it has one."""
-        found = [adapter for adapter in self.adapters if adapter.identity().name_key() == identity.name_key()]
+        items = self.adapters
+        signature = (id(items), len(items))
+        cached = self._indexes.get("adapters_named")
+        if cached is None or cached[0] != signature:
+            # Indexed as _lookup is, but every adapter of a name, in the host's order.
+            index: dict = {}
+            for adapter in items:
+                index.setdefault(adapter.identity().name_key(), []).append(adapter)
+            cached = self._indexes["adapters_named"] = (signature, index)
+        found = list(cached[1].get(identity.name_key(), ()))
         if identity.mac_address is None:
             return found
         return [adapter for adapter in found if adapter.full_identity() == identity]
