@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import typing as t
 
 from hyperv_sriov_emulator import engine
 from hyperv_sriov_emulator.model import HostState
 from hyperv_sriov_emulator.psobj import PSObj, to_plain
 from hyperv_sriov_emulator.scenario import load_scenario_text
+from hyperv_sriov_emulator.server import Engine, EmulatorServer, ServeOptions
 
 SWITCH = None
 
@@ -31,6 +33,22 @@ def ok(host: HostState, *statements: t.Any) -> list[PSObj]:
     assert result.terminating is None, result.terminating
     assert result.errors == [], result.errors
     return result.output
+
+
+@contextlib.contextmanager
+def serving(hosts: list[HostState], work_dir: t.Any) -> t.Iterator[dict[str, t.Any]]:
+    """The emulator's server for HOSTS on real sockets (ephemeral ports, state under WORK_DIR):
+    its ready-file data (``ready["hosts"][i]`` for ``wsman_kwargs``), stopped on exit."""
+    server = EmulatorServer(
+        hosts,
+        ServeOptions(work_dir=str(work_dir)),
+        Engine(engine.invoke, engine.CommandSpec, lambda host: host.to_dict()),
+    )
+    ready = server.start()
+    try:
+        yield ready
+    finally:
+        server.stop()
 
 
 def plain(obj: PSObj) -> dict[str, t.Any]:

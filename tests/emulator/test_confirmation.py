@@ -13,13 +13,11 @@ HostFunctionNotImplemented,Microsoft.PowerShell.Commands.WriteHostCommand", publ
 from __future__ import annotations
 
 import pytest
-from emulator_helpers import SWITCH, cmd, ok, run
+from emulator_helpers import SWITCH, cmd, ok, run, serving
 from pypsrp.powershell import PowerShell, RunspacePool
 from pypsrp.wsman import WSMan
 
-from hyperv_sriov_emulator import engine
 from hyperv_sriov_emulator.scenario import load_scenario, load_scenario_text
-from hyperv_sriov_emulator.server import Engine, EmulatorServer, ServeOptions
 from hyperv_sriov_emulator.server.client import wsman_kwargs
 
 PROMPT_FAILED = ("A command that prompts the user failed because the host program or the command type does not "
@@ -84,14 +82,8 @@ def test_stop_vm_force_turns_it_off():
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
-    server = EmulatorServer(
-        [load_scenario("capable")[0]],
-        ServeOptions(work_dir=str(tmp_path_factory.mktemp("confirm"))),
-        Engine(engine.invoke, engine.CommandSpec, lambda host: host.to_dict()),
-    )
-    ready = server.start()
-    yield ready
-    server.stop()
+    with serving([load_scenario("capable")[0]], tmp_path_factory.mktemp("confirm")) as ready:
+        yield ready
 
 
 def test_over_psrp_the_prompt_fails_the_pipeline(served):

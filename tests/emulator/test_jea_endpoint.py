@@ -11,14 +11,13 @@ from __future__ import annotations
 import json
 
 import pytest
-from emulator_helpers import SWITCH, cmd, ok, run
+from emulator_helpers import SWITCH, cmd, ok, run, serving
 from pypsrp.powershell import PowerShell, RunspacePool
 from pypsrp.wsman import WSMan
 
 from hyperv_sriov_emulator import engine
 from hyperv_sriov_emulator.inprocess import object_data
 from hyperv_sriov_emulator.scenario import load_scenario
-from hyperv_sriov_emulator.server import Engine, EmulatorServer, ServeOptions
 from hyperv_sriov_emulator.server.client import wsman_kwargs
 
 SELECTED_SWITCH = ("Selected.Microsoft.HyperV.PowerShell.VMSwitch",
@@ -303,14 +302,8 @@ def test_get_command_knows_the_host_version(ws2016):
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
-    server = EmulatorServer(
-        [load_scenario("capable")[0]],
-        ServeOptions(work_dir=str(tmp_path_factory.mktemp("jea"))),
-        Engine(engine.invoke, engine.CommandSpec, lambda host: host.to_dict()),
-    )
-    ready = server.start()
-    yield ready
-    server.stop()
+    with serving([load_scenario("capable")[0]], tmp_path_factory.mktemp("jea")) as ready:
+        yield ready
 
 
 def test_selected_objects_travel_as_custom_objects(served):
