@@ -39,6 +39,18 @@ def _new_switch(ps, name, stop=False):
     return ps
 
 
+def _two_switches_cut_off(ready, before, after):
+    """Create switch BEFORE then AFTER in one pipeline whose connection the armed fault drops;
+    the switch names the host has afterwards."""
+    with WSMan(**ready.wsman_kwargs()) as wsman, RunspacePool(wsman) as pool:
+        ps = PowerShell(pool)
+        _new_switch(ps, before).add_statement()
+        _new_switch(ps, after)
+        with pytest.raises(requests.exceptions.ConnectionError):
+            ps.invoke()
+    return _switch_names(ready)
+
+
 def test_non_terminating_cmdlet_fault_writes_an_error_and_the_pipeline_goes_on(ready):
     armed = _arm(ready, "--cmdlet", "New-VMSwitch", "--message", "Not enough VMQ resources",
                  "--category", "ResourceUnavailable")
@@ -117,13 +129,7 @@ def test_drop_at_request_closes_the_connection_without_an_answer(ready):
 def test_drop_on_cmdlet_happens_after_the_write_and_stops_the_rest(ready):
     before, after = "b-%s" % uuid.uuid4().hex[:6], "a-%s" % uuid.uuid4().hex[:6]
     _arm(ready, "--drop-on-cmdlet", "New-VMSwitch")
-    with WSMan(**ready.wsman_kwargs()) as wsman, RunspacePool(wsman) as pool:
-        ps = PowerShell(pool)
-        _new_switch(ps, before).add_statement()
-        _new_switch(ps, after)
-        with pytest.raises(requests.exceptions.ConnectionError):
-            ps.invoke()
-    names = _switch_names(ready)
+    names = _two_switches_cut_off(ready, before, after)
     assert before in names
     assert after not in names
 
@@ -133,13 +139,7 @@ def test_drop_on_cmdlet_runs_on_finishes_the_pipeline_and_only_the_answer_is_los
     before, after = "b-%s" % uuid.uuid4().hex[:6], "a-%s" % uuid.uuid4().hex[:6]
     armed = _arm(ready, "--drop-on-cmdlet", "New-VMSwitch", "--runs-on")
     assert armed["faults"] == [{"kind": "drop-on-cmdlet", "cmdlet": "New-VMSwitch", "runs_on": True}]
-    with WSMan(**ready.wsman_kwargs()) as wsman, RunspacePool(wsman) as pool:
-        ps = PowerShell(pool)
-        _new_switch(ps, before).add_statement()
-        _new_switch(ps, after)
-        with pytest.raises(requests.exceptions.ConnectionError):
-            ps.invoke()
-    names = _switch_names(ready)
+    names = _two_switches_cut_off(ready, before, after)
     assert before in names and after in names
 
 
