@@ -165,7 +165,11 @@ def _as_2012r2_words_it(record: PSError) -> PSError:
 def invoke(host: HostState, statements: t.Sequence[t.Sequence[CommandSpec]]) -> InvocationResult:
     result = _invoke(host, statements)
     if host.os_version == "2012r2":
-        result.errors = [_as_2012r2_words_it(record) for record in result.errors]
+        # The wire sends ``stream``; rewriting only ``errors`` would leave the old wording there.
+        # Slice assignment keeps both lists the journalled ones and journals nothing twice.
+        result.stream[:] = [(kind, _as_2012r2_words_it(item) if kind == "error" else item)
+                            for kind, item in result.stream]
+        result.errors[:] = [item for kind, item in result.stream if kind == "error"]
         if result.terminating is not None:
             result.terminating = _as_2012r2_words_it(result.terminating)
     return result

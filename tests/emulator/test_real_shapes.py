@@ -96,3 +96,14 @@ def test_2012r2_fqids_name_the_command_class_in_full():
     assert record.fqid == "InvalidParameter,Microsoft.HyperV.PowerShell.Commands.GetVMSwitchCommand"
     (record,) = run(load_scenario("capable")[0], cmd("Get-VMSwitch", "ghost")).errors
     assert record.fqid == "InvalidParameter,Microsoft.HyperV.PowerShell.Commands.GetVMSwitch"
+
+
+def test_2012r2_fqids_reach_the_stream_the_wire_sends():
+    # The PSRP server sends result.stream (objects and records in the order written), so the
+    # 2012 R2 wording must be in it, not only in result.errors.
+    host = load_scenario("capable")[0]
+    host.os_version = "2012r2"
+    result = run(host, cmd("Get-VMSwitch", "ghost"))
+    (record,) = [item for kind, item in result.stream if kind == "error"]
+    assert record.fqid == "InvalidParameter,Microsoft.HyperV.PowerShell.Commands.GetVMSwitchCommand"
+    assert list(result.errors) == [record]
