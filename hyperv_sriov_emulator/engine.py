@@ -12,11 +12,11 @@ import dataclasses
 import logging
 import typing as t
 
-from . import binding
+from . import binding, wildcard
 from .binding import PSErrorException
-from .cmdlets import lookup
+from .cmdlets import REGISTRY, lookup
 from .cmdlets.base import CmdletDef, Context
-from .model import HostState
+from .model import HostState, versions
 from .psobj import PSError, PSInformational, PSObj, TypedList
 
 log = logging.getLogger(__name__)
@@ -278,13 +278,13 @@ def command_metadata(host: HostState, names: t.Sequence[str], command_type: int,
     (wildcards, any case), a CommandTypes mask (Function 2, Cmdlet 8) and module patterns.
     Each as (name, module, "Cmdlet" | "Function", [(parameter, .NET type, aliases, is a switch)]).
     Hyper-V's and the core cmdlets are compiled cmdlets; the NetAdapter module's are CDXML functions."""
-    import fnmatch  # pylint: disable=import-outside-toplevel
-
-    from .cmdlets import REGISTRY  # pylint: disable=import-outside-toplevel
-    from .model import versions  # pylint: disable=import-outside-toplevel
-
     def hit(patterns: t.Sequence[str], value: str) -> bool:
-        return any(fnmatch.fnmatchcase(value.lower(), str(p).lower()) for p in patterns)
+        # PowerShell's WildcardPattern (backtick escapes, no ``[!...]`` negation), not fnmatch's;
+        # a pattern it cannot parse selects nothing rather than failing the whole request.
+        try:
+            return any(wildcard.is_match(str(p), value) for p in patterns)
+        except wildcard.InvalidPattern:
+            return False
 
     found = []
     for definition in sorted(REGISTRY.values(), key=lambda d: d.name.lower()):

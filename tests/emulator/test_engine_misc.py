@@ -129,3 +129,13 @@ def test_only_commands_that_write_report_a_mutation(capable):
     assert not engine.invoke(capable, [[engine.CommandSpec("Hyper-V\\Get-VMSwitch")]]).mutated
     created = engine.invoke(capable, [[engine.CommandSpec("New-VMSwitch", [("Name", "m"), ("SwitchType", "Private")])]])
     assert created.terminating is None and created.mutated
+
+
+def test_command_metadata_selects_by_powershell_wildcards(capable):
+    # WildcardPattern has no negation: [!G] is the set of "!" and "G" (wildcard.py's source).
+    found = engine.command_metadata(capable, ["[!G]et-VMSwitch"], 8, None)
+    assert [name for name, *_ in found] == ["Get-VMSwitch"]
+    # A backtick escapes: `* is a literal star, which no command name has.
+    assert engine.command_metadata(capable, ["Get-VMSwitch`*"], 8, None) == []
+    # An unparsable pattern selects nothing.
+    assert engine.command_metadata(capable, ["Get-VMSwitch["], 8, None) == []
