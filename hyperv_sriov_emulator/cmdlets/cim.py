@@ -117,7 +117,8 @@ def _netadapter(host: HostState, name: str, description: str, if_index: int, gui
         ("OperatingStatus", None),
         ("OperationalStatus", None),
         ("PrimaryStatus", None),
-        ("Status", None),
+        # The Status CIM property (CIM_ManagedSystemElement, null here) is left out: the module's
+        # Status member shadows it, one name with the member's value.
         ("StatusDescriptions", None),
         ("AvailableRequestedStates", None),
         ("EnabledDefault", UInt16(2)),
@@ -179,9 +180,6 @@ def _netadapter(host: HostState, name: str, description: str, if_index: int, gui
         ("NdisVersion", "6.85"),
         ("ifOperStatus", Enum(_GENERATED + "IF_OPER_STATUS", oper, _OPER_STATUS[oper])),
     ]
-    # The Status CIM property (CIM_ManagedSystemElement) is null; the module's Status member
-    # shadows it: one name, the member's value.
-    cim_props = [(key, value) for key, value in cim_props if key != "Status"]
     return cim_object(C_NETADAPTER, cim_props, members, _NETADAPTER_KEYS)
 
 
