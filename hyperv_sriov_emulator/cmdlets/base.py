@@ -81,6 +81,7 @@ def _as_the_module_binds(name: str, params: tuple[Param, ...]) -> tuple[tuple[Pa
     # mandatory parameter bind to it.
     unreachable = {s for pname, (_, named) in table.items() if pname not in own
                    for s, (mandatory, _, _) in named.items() if mandatory}
+    all_sets = {s for _, (_, named) in table.items() for s in named} - {"__AllParameterSets"} - unreachable
     by_name = hyperv_tables.BY_PROPERTY_NAME.get(name, frozenset())
     bound: list[Param] = []
     for param in params:
@@ -95,7 +96,6 @@ def _as_the_module_binds(name: str, params: tuple[Param, ...]) -> tuple[tuple[Pa
             bound.append(dataclasses.replace(param, aliases=aliases, sets=None, mandatory=every[0],
                                              position=every[1], pipeline=every[2]))
             continue
-        all_sets = {s for _, (_, named) in table.items() for s in named} - {"__AllParameterSets"} - unreachable
         per_set = {s: (v[0], v[1]) for s, v in sets.items() if s != "__AllParameterSets" and s not in unreachable}
         if every is not None:
             per_set.update({s: (every[0], every[1]) for s in all_sets if s not in per_set})
