@@ -45,6 +45,20 @@ def test_an_ambiguous_name_is_refused_before_any_write_listing_every_candidate(r
     assert run.state() == before
 
 
+def test_host_config_refuses_the_ambiguous_name_too(run):
+    # The same entry through host_config's list: refused before any write, in check mode and not.
+    before = run.state()
+    entry = dict(TASK)
+    for check in (True, False):
+        result = run(host_config, check=check, config={"vm_adapters": [entry]})
+        assert result["failed"] is True
+        assert "has 2 network adapters named 'Network Adapter'" in result["msg"]
+        assert "00155D0A0B01 (switch 'iov-ext', IovWeight 0), 00155D0A0B02 (switch 'backup-int'" in result["msg"]
+        assert "Add mac_address to this entry to pick one." in result["msg"]
+        assert "commands" not in result or result["commands"] == []
+    assert run.state() == before
+
+
 def test_mac_address_picks_one_in_check_mode_diff_and_the_run_alike(run):
     before = run.state()
     task = dict(TASK, mac_address="00-15-5d-0a-0b-02")
