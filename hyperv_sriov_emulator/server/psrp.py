@@ -30,6 +30,7 @@ from psrpcore.types import ApplicationPrivateData, PSRPMessageType, SessionCapab
 from .. import engine, psobj
 from ..faults import FaultBook
 from ..latency import LatencyProfile
+from ..model import versions
 from . import clixml, wsman
 
 log = logging.getLogger(__name__)
@@ -159,6 +160,11 @@ class Outbox:
         return chunks
 
 
+def _os_version(host: t.Any) -> str:
+    """The Windows release the endpoint's host models (the newest for a host object without one)."""
+    return getattr(host, "os_version", versions.DEFAULT_VERSION)
+
+
 # How long closing a shell waits for each of its pipelines to stop (seconds).
 PIPELINE_STOP_WAIT = 10.0
 
@@ -255,9 +261,7 @@ class Shell:
         self.id = shell_id
         self.owner = owner
         self.lock = threading.Lock()
-        from ..model import versions  # pylint: disable=import-outside-toplevel
-
-        version = getattr(endpoint.host, "os_version", versions.DEFAULT_VERSION)
+        version = _os_version(endpoint.host)
         self.pool = _Pool(version, versions.BUILD[version], versions.REVISION[version])
         self.outbox = Outbox()
         self.pipelines: dict[str, PipelineRun] = {}
@@ -378,9 +382,7 @@ class HostEndpoint:
         return shell
 
     def _os_build(self) -> str:
-        from ..model import versions  # pylint: disable=import-outside-toplevel
-
-        return versions.BUILD[getattr(self.host, "os_version", versions.DEFAULT_VERSION)]
+        return versions.BUILD[_os_version(self.host)]
 
     def _create(self, request: wsman.Request, user: str, client_ip: str, address: str) -> bytes:
         body = request.body
