@@ -586,6 +586,9 @@ class HostEndpoint:
                 continue
             self.latency.on_objects(len(result.output))
             merges = self._merges(statement, described)
+            # One InvocationInfo per command of the statement, not per record: building it binds
+            # the command's parameters again, and a statement may write a record per object.
+            invocations: dict[str, clixml.Invocation] = {}
             stream = getattr(result, "stream", None) or (
                 [("output", value) for value in result.output] + [("error", error) for error in result.errors])
             # Objects and records go out in the order they were written, as a host streams them.
@@ -596,11 +599,11 @@ class HostEndpoint:
                 if kind in _INFORMATIONAL:
                     message_type, option = _INFORMATIONAL[kind]
                     run.send(message_type, clixml.informational_record(
-                        item, self._invocation(item, statement, described),
+                        item, self._invocation(item, statement, described, cache=invocations),
                         extended=bool(run.stream_options & option)))
                     continue
                 command = self._command_of(item, statement)
-                invocation = self._invocation(item, statement, described)
+                invocation = self._invocation(item, statement, described, cache=invocations)
                 extended = bool(run.stream_options & _INFO_ERROR)
                 if merges.get(command.lower(), merges[None]):
                     run.send(PSRPMessageType.PipelineOutput,
@@ -666,11 +669,14 @@ class HostEndpoint:
         return merges
 
     def _invocation(self, error: psobj.PSError | psobj.PSInformational, statement: list[t.Any],
-                    described: list[tuple[str | None, str]], position: int | None = None) -> clixml.Invocation:
+                    described: list[tuple[str | None, str]], position: int | None = None,
+                    cache: dict[str, clixml.Invocation] | None = None) -> clixml.Invocation:
         """The InvocationInfo of the statement's command that wrote ``error``: found by its
         canonical name (else ``position``, else the first), named as the client spelled it, with
-        the named parameters the client sent."""
+        the named parameters the client sent. ``cache`` keeps them by command for one statement."""
         command = self._command_of(error, statement)
+        if cache is not None and command.lower() in cache:
+            return cache[command.lower()]
         index = next((i for i, (name, _action) in enumerate(described)
                       if name is not None and name.lower() == command.lower()), None)
         if index is None:
@@ -687,8 +693,11 @@ class HostEndpoint:
         # BoundParameters by canonical name; as the client named them when they do not bind.
         bound = tuple(canonical) if canonical is not None else tuple(
             (name, "True" if value is None else value) for name, value in sent_parameters if name is not None)
-        return clixml.Invocation(command, str(sent.command_text) if sent is not None else None, command_type,
-                                 index + 1, len(statement), bound)
+        invocation = clixml.Invocation(command, str(sent.command_text) if sent is not None else None, command_type,
+                                       index + 1, len(statement), bound)
+        if cache is not None:
+            cache[command.lower()] = invocation
+        return invocation
 
     @staticmethod
     def _command_of(error: psobj.PSError | psobj.PSInformational, statement: list[t.Any]) -> str:
