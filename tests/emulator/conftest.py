@@ -5,6 +5,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from emulator_helpers import serving  # noqa: E402
+
 from hyperv_sriov_emulator.scenario import load_scenario  # noqa: E402
 
 
@@ -26,3 +28,10 @@ def ws2016():
 @pytest.fixture
 def bios():
     return load_scenario("bios-blocked")[0]
+
+
+@pytest.fixture(scope="module")
+def capable_served(tmp_path_factory):
+    """The capable scenario served on real sockets, once per test module: its ready-file data."""
+    with serving([load_scenario("capable")[0]], tmp_path_factory.mktemp("capable")) as ready:
+        yield ready

@@ -12,12 +12,11 @@ HostFunctionNotImplemented,Microsoft.PowerShell.Commands.WriteHostCommand", publ
 
 from __future__ import annotations
 
-import pytest
-from emulator_helpers import SWITCH, cmd, ok, run, serving
+from emulator_helpers import SWITCH, cmd, ok, run
 from pypsrp.powershell import PowerShell, RunspacePool
 from pypsrp.wsman import WSMan
 
-from hyperv_sriov_emulator.scenario import load_scenario, load_scenario_text
+from hyperv_sriov_emulator.scenario import load_scenario_text
 from hyperv_sriov_emulator.server.client import wsman_kwargs
 
 PROMPT_FAILED = ("A command that prompts the user failed because the host program or the command type does not "
@@ -80,14 +79,8 @@ def test_stop_vm_force_turns_it_off():
     assert next(vm for vm in host.vms if vm.name == "appliance").state == "Off"
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory):
-    with serving([load_scenario("capable")[0]], tmp_path_factory.mktemp("confirm")) as ready:
-        yield ready
-
-
-def test_over_psrp_the_prompt_fails_the_pipeline(served):
-    with WSMan(**wsman_kwargs(served["hosts"][0])) as wsman, RunspacePool(wsman) as pool:
+def test_over_psrp_the_prompt_fails_the_pipeline(capable_served):
+    with WSMan(**wsman_kwargs(capable_served["hosts"][0])) as wsman, RunspacePool(wsman) as pool:
         ps = PowerShell(pool)
         ps.add_cmdlet("Remove-VMSwitch").add_parameter("Name", "lab-internal")
         ps.invoke()

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import json
 
-import pytest
-from emulator_helpers import SWITCH, cmd, ok, run, serving
+from emulator_helpers import SWITCH, cmd, ok, run
 from pypsrp.powershell import PowerShell, RunspacePool
 from pypsrp.wsman import WSMan
 
@@ -300,14 +299,8 @@ def test_get_command_knows_the_host_version(ws2016):
 
 # -- over the wire --------------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory):
-    with serving([load_scenario("capable")[0]], tmp_path_factory.mktemp("jea")) as ready:
-        yield ready
-
-
-def test_selected_objects_travel_as_custom_objects(served):
-    with WSMan(**wsman_kwargs(served["hosts"][0])) as wsman, RunspacePool(wsman) as pool:
+def test_selected_objects_travel_as_custom_objects(capable_served):
+    with WSMan(**wsman_kwargs(capable_served["hosts"][0])) as wsman, RunspacePool(wsman) as pool:
         ps = PowerShell(pool)
         ps.add_cmdlet("Get-VMNetworkAdapter").add_parameter("All")
         ps.add_cmdlet("Where-Object").add_parameter("Property", "VMName").add_parameter("EQ") \
