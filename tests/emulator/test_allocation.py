@@ -179,9 +179,7 @@ def test_status_reflects_requested_but_not_active(shortage):
     assert off["Status"] is None and off["StatusDescription"] is None
 
 
-def test_allocation_at_scale_is_fast():
-    import time
-
+def test_allocation_at_scale_hands_out_every_vf_and_takes_them_back():
     from emulator_helpers import host_from
 
     host = host_from("""
