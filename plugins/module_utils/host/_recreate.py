@@ -278,6 +278,14 @@ def _unheard(name: str, record: dict, released: bool) -> str:
                        utc(float(record.get("expires") or 0)), finishing_task(record)))
 
 
+def _lost_host(runner: Runner, error: HyperVError, name: str, record: dict) -> None:
+    """The connection went away during a recreate or a resume: the record on parking switch
+    ``name`` stays for the next run, given up if the host can still be reached so that the next
+    run need not wait for the lease; ``error`` is told what was left and how to finish."""
+    released = _release(runner, name, record)
+    error.details.update(released=released, parking=name, parked_text=_unheard(name, record, released))
+
+
 def _switch_still(operation: Operation) -> t.Callable[[Observed], str | None]:
     """For the election of a recreate: has the target switch been replaced since the plan?"""
     wanted_id = operation.details.get("switch_id")
@@ -305,11 +313,7 @@ def run_recreate(runner: Runner, operation: Operation, applied: list[str]) -> No
             error.details["released"] = _release(runner, details["parking"], details["record"])
         raise
     except HyperVError as error:
-        # The connection went away: the record stays for the next run, given up if the host can
-        # still be reached so that the next run need not wait for the lease.
-        released = _release(runner, details["parking"], details["record"])
-        error.details.update(released=released, parking=details["parking"],
-                             parked_text=_unheard(details["parking"], details["record"], released))
+        _lost_host(runner, error, details["parking"], details["record"])
         raise
 
 
@@ -379,7 +383,5 @@ def run_resume(runner: Runner, operation: Operation, applied: list[str]) -> None
     except (ApplyError, RecreateInProgressError):
         raise
     except HyperVError as error:
-        released = _release(runner, details["claim"], details["record"])
-        error.details.update(released=released, parking=details["claim"],
-                             parked_text=_unheard(details["claim"], details["record"], released))
+        _lost_host(runner, error, details["claim"], details["record"])
         raise
