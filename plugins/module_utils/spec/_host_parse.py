@@ -285,18 +285,23 @@ class Observed:
 
     _indexes: dict = dataclasses.field(default_factory=dict, init=False, repr=False, compare=False)
 
-    def _lookup(self, kind: str, key: t.Any, key_of: t.Callable[[t.Any], t.Any]) -> t.Any:
+    def _index(self, kind: str, name: str, key_of: t.Callable[[t.Any], t.Any]) -> dict:
         # The planner looks items up once per desired item and inside sort keys: a scan each time
-        # made planning quadratic in the host's size. The index is rebuilt when its list changes.
+        # made planning quadratic in the host's size. Each key maps to its items in the host's
+        # order; the index is rebuilt when its list changes.
         items = getattr(self, kind)
         signature = (id(items), len(items))
-        cached = self._indexes.get(kind)
+        cached = self._indexes.get(name)
         if cached is None or cached[0] != signature:
             index: dict = {}
             for item in items:
-                index.setdefault(key_of(item), item)  # the first wins, as a scan would find it
-            cached = self._indexes[kind] = (signature, index)
-        return cached[1].get(key)
+                index.setdefault(key_of(item), []).append(item)
+            cached = self._indexes[name] = (signature, index)
+        return cached[1]
+
+    def _lookup(self, kind: str, key: t.Any, key_of: t.Callable[[t.Any], t.Any]) -> t.Any:
+        found = self._index(kind, kind, key_of).get(key)
+        return found[0] if found else None  # the first wins, as a scan would find it
 
     def vm(self, name: str) -> VmFacts | None:
         return self._lookup("vms", name_key(name), lambda vm: name_key(vm.name))
@@ -312,16 +317,8 @@ class Observed:
 
     def adapters_named(self, identity: AdapterIdentity) -> list[AdapterFacts]:
         """The adapters with ``identity``'s VM and name, narrowed by its MAC address when it has one."""
-        items = self.adapters
-        signature = (id(items), len(items))
-        cached = self._indexes.get("adapters_named")
-        if cached is None or cached[0] != signature:
-            # Indexed as _lookup is, but every adapter of a name, in the host's order.
-            index: dict = {}
-            for adapter in items:
-                index.setdefault(adapter.identity().name_key(), []).append(adapter)
-            cached = self._indexes["adapters_named"] = (signature, index)
-        found = list(cached[1].get(identity.name_key(), ()))
+        index = self._index("adapters", "adapters_named", lambda adapter: adapter.identity().name_key())
+        found = list(index.get(identity.name_key(), ()))
         if identity.mac_address is None:
             return found
         return [adapter for adapter in found if adapter.full_identity() == identity]
