@@ -75,18 +75,22 @@ def bandwidth_read(adapters: Command) -> list[Command]:
     return [adapters, BANDWIDTH_SELECT]
 
 
-# Get-VMSwitchTeam comes last: Windows Server 2012 R2 has no such cmdlet, and a missing command
-# ends the pipeline, so everything else must already have been read when it fails.
+# The physical adapters and teams, read whole by every read, targeted or not. Get-VMSwitchTeam
+# comes last: Windows Server 2012 R2 has no such cmdlet, and a missing command ends the pipeline,
+# so everything else must already have been read when it fails.
+_PHYSICAL_STATEMENTS: list[list[Command]] = [
+    [Command("Get-NetAdapter", {"Physical": SWITCH})],
+    [Command("Get-NetAdapterSriov")],
+    [Command("Get-NetAdapterAdvancedProperty", {"RegistryKeyword": ["*SRIOV", "*NumVFs"]})],
+    [Command("Get-VMSwitchTeam")],
+]
 WHOLE_HOST_STATEMENTS: list[list[Command]] = [
     [Command("Get-VMHost")],
     [Command("Get-VM")],
     [Command("Get-VMSwitch")],
     [Command("Get-VMNetworkAdapter", {"All": SWITCH})],
     bandwidth_read(Command("Get-VMNetworkAdapter", {"All": SWITCH})),
-    [Command("Get-NetAdapter", {"Physical": SWITCH})],
-    [Command("Get-NetAdapterSriov")],
-    [Command("Get-NetAdapterAdvancedProperty", {"RegistryKeyword": ["*SRIOV", "*NumVFs"]})],
-    [Command("Get-VMSwitchTeam")],
+    *_PHYSICAL_STATEMENTS,
 ]
 """Every object the collection reads, with all its properties (see READ_STATEMENTS)."""
 READ_STATEMENTS: list[list[Command]] = _projected(WHOLE_HOST_STATEMENTS)
@@ -151,8 +155,7 @@ def read_statements(scope: "ReadScope | None" = None, project: bool = True) -> l
     readers = ([Command("Get-VMNetworkAdapter", {"VMName": names})] if names else []) + (
         [Command("Get-VMNetworkAdapter", {"ManagementOS": SWITCH})] if scope.management_os else [])
     statements += [[reader] for reader in readers] + [bandwidth_read(reader) for reader in readers]
-    # The physical adapters and teams as in the whole-host read (Get-VMSwitchTeam still last).
-    statements += WHOLE_HOST_STATEMENTS[5:]
+    statements += _PHYSICAL_STATEMENTS
     return _projected(statements) if project else statements
 
 
