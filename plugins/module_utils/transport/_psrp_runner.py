@@ -411,9 +411,7 @@ class PsrpRunner:
         if kerberos is not None:
             cls = _errors.AuthenticationError
             message = "%s: %s" % (where, kerberos)
-        elif isinstance(err, psrp_exceptions.AuthenticationError) or (
-            isinstance(err, psrp_exceptions.WinRMTransportError) and err.code == 401
-        ):
+        elif _refused(err):
             cls = _errors.AuthenticationError
             message = (
                 "%s: the host rejected the credentials of user '%s' (auth %s). Check username and "
@@ -514,11 +512,16 @@ _KERBEROS_PROBLEMS: tuple[tuple[str, str], ...] = (
 )
 
 
+def _refused(err: BaseException) -> bool:
+    """Whether the host refused the credentials (pypsrp's AuthenticationError, or HTTP 401)."""
+    return isinstance(err, psrp_exceptions.AuthenticationError) or (
+        isinstance(err, psrp_exceptions.WinRMTransportError) and err.code == 401
+    )
+
+
 def _kerberos_problem(err: BaseException, opts: ConnectionOptions) -> str | None:
     """The Kerberos cause of ``err`` as a sentence with its remedy, or None when it is not one."""
-    if isinstance(err, psrp_exceptions.AuthenticationError) or (
-        isinstance(err, psrp_exceptions.WinRMTransportError) and err.code == 401
-    ):
+    if _refused(err):
         if not opts.uses_kerberos:
             return None
         # The ticket was issued, so the domain knows the SPN, but the host could not use it.
