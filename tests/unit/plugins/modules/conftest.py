@@ -16,6 +16,7 @@ import typing as t
 
 import pytest
 
+from ansible.module_utils.common import warnings as _warnings
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.sriov.hyperv.plugins.module_utils.transport import _connection
@@ -48,6 +49,10 @@ class ModuleRunner:
         args["_ansible_check_mode"] = check
         args["_ansible_diff"] = diff
         self.capsys.readouterr()
+        # A module process starts with no warnings or deprecations; in one test process Ansible's
+        # module-level lists would carry an earlier run's into this run's result.
+        _warnings._global_warnings.clear()  # pylint: disable=protected-access
+        _warnings._global_deprecations.clear()  # pylint: disable=protected-access
         with patch_module_args(args), pytest.raises(SystemExit) as exited:
             module.main()
         out = self.capsys.readouterr().out
