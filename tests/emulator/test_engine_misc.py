@@ -134,7 +134,7 @@ def test_only_commands_that_write_report_a_mutation(capable):
 def test_command_metadata_selects_by_powershell_wildcards(capable):
     # WildcardPattern has no negation: [!G] is the set of "!" and "G" (wildcard.py's source).
     found = engine.command_metadata(capable, ["[!G]et-VMSwitch"], 8, None)
-    assert [name for name, *_ in found] == ["Get-VMSwitch"]
+    assert [entry[0] for entry in found] == ["Get-VMSwitch"]
     # A backtick escapes: `* is a literal star, which no command name has.
     assert engine.command_metadata(capable, ["Get-VMSwitch`*"], 8, None) == []
     # An unparsable pattern selects nothing.
