@@ -26,7 +26,6 @@ target: it prints the figures and the targets beside them.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import signal
@@ -342,9 +341,19 @@ def section_plays(workdir: str, curve: Emulator, fleet: Emulator, far: Emulator 
         "name": "no-op on 5 named adapters", "sriov.hyperv.host_config": {
             "state": "merged", "config": no_op_config(size, [1, size // 4, size // 2, 3 * size // 4, size], switches=False)}}])
     got = compare_plays(big, ping, targeted, forks, runs)
-    row("no-op on 5 named adapters of a %d-adapter host: extra, wall" % size, "%+6.2f s" % (got.play - got.ping),
-        "target <= 0.50 s of module time")
+    row("no-op on 5 named adapters of a %d-adapter host: extra over ping, wall" % size, "%+6.2f s" % (got.play - got.ping))
     row("  the same in CPU seconds", "%+6.2f s" % (got.play_cpu - got.ping_cpu))
+    module_time = []
+    args = dict(connection_args(curve.hosts["hv%d" % size]), state="merged",
+                config=no_op_config(size, [1, size // 4, size // 2, 3 * size // 4, size], switches=False))
+    for _run in range(runs):
+        started = time.perf_counter()
+        result = run_module("HOST_CONFIG", args)
+        module_time.append(time.perf_counter() - started)
+        if result.get("failed") or result.get("changed"):
+            raise SystemExit("the targeted no-op did not do what the benchmark expects: %s" % result)
+    row("  its module time (the run in the worker: validate, read, plan)", "%6.2f s" % median(module_time),
+        "target <= 0.50 s")
 
     names = sorted(fleet.hosts)
     fleet_inventory = fleet.inventory(os.path.join(workdir, "fleet.yml"), names)
@@ -365,27 +374,12 @@ def section_plays(workdir: str, curve: Emulator, fleet: Emulator, far: Emulator 
 # --- requests ---------------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def module_args(args: dict[str, t.Any]) -> t.Iterator[None]:
-    from ansible.module_utils.testing import patch_module_args
-
-    with patch_module_args(args):
-        yield
-
-
 def run_module(definition_name: str, args: dict[str, t.Any]) -> dict[str, t.Any]:
-    """One run of a module's real code in this process; its result."""
-    import io
-
+    """One run of a module in this process, as the action plugin runs it in a worker; its result."""
     from ansible_collections.sriov.hyperv.plugins.module_utils.edge import _module
 
-    out = io.StringIO()
-    with module_args(args), contextlib.redirect_stdout(out):
-        try:
-            _module.run_module(getattr(_module, definition_name))
-        except SystemExit:
-            pass
-    return json.loads(out.getvalue())
+    definition = getattr(_module, definition_name)
+    return _module.run_in_process(definition, definition_name.lower(), args)
 
 
 def connection_args(host: dict[str, t.Any]) -> dict[str, t.Any]:

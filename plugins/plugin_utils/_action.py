@@ -8,6 +8,10 @@ pass``. The action takes the connection options a task leaves out from the inven
 variables and runs the module on the controller, whatever
 ``ansible_connection`` says: the modules talk to the Hyper-V host themselves, over PSRP.
 
+The collection's own modules then run in the worker process itself (``_module.run_in_process``:
+the same validation, run and result as a module process, without starting one); async tasks and
+other collections' modules on this base run as a module process.
+
 The inventory is read the way Ansible's own psrp or winrm connection plugin reads it
 (``_connection_vars``). Precedence: task option (and module_defaults), then the inventory, then
 the module's ``HYPERV_*`` environment fallback (an option the inventory leaves at the plugin's
@@ -16,15 +20,23 @@ default is absent from the module args and falls through to the environment).
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import os
 import sys
 import typing as t
 
+from ansible import constants as C
 from ansible.module_utils.common.text.converters import to_text
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
+# Imported when Ansible loads the action class, which its linear and free strategies do once in
+# the main process (to read BYPASS_HOST_LOOP) before forking a worker per host: every worker then
+# starts with pydantic, the models and pypsrp already imported, instead of importing them again in
+# a module process per host (about half a second each).
+from ansible_collections.sriov.hyperv.plugins.module_utils.edge import _module
+from ansible_collections.sriov.hyperv.plugins.module_utils.transport import _psrp_runner  # noqa: F401  pylint: disable=unused-import
 from ansible_collections.sriov.hyperv.plugins.plugin_utils import _connection_vars
 
 _CONNECTION_VARIABLE = "ansible_connection"
@@ -141,6 +153,31 @@ class HyperVAction(ActionBase):
         local_vars.setdefault("ansible_facts", {})
         return local_vars
 
+    def _in_process_definition(self) -> _module.Definition | None:
+        """The collection's own module this task runs, which the action runs in its own process.
+
+        Other modules (a collection building on this action base) and async tasks (Ansible polls a
+        job file a module process writes) run as a module process, as before.
+        """
+        if self._task.async_val:
+            return None
+        namespace, _sep, name = (self._task.resolved_action or self._task.action or "").rpartition(".")
+        if namespace != "sriov.hyperv":
+            return None
+        return _module.DEFINITIONS.get(name)
+
+    def _run_in_process(self, definition: _module.Definition, module_args: dict[str, t.Any],
+                        task_vars: dict[str, t.Any]) -> dict[str, t.Any]:
+        """The module's run in this worker process, with the task's environment in effect as a
+        module process would have it (the HYPERV_* fallbacks, proxies, KRB5CCNAME)."""
+        environment: dict[str, t.Any] = {}
+        self._compute_environment_string(environment)
+        with _environment(environment):
+            return _module.run_in_process(
+                definition, self._task.resolved_action or self._task.action, module_args,
+                check_mode=bool(self._task.check_mode), diff=bool(self._task.diff),
+                inject_invocation=bool(C.config.get_config_value("INJECT_INVOCATION", variables=task_vars)))
+
     def run(self, tmp: str | None = None, task_vars: dict[str, t.Any] | None = None) -> dict[str, t.Any]:
         task_vars = task_vars or {}
         if self._task.async_val and self._connection.transport != "local":
@@ -157,6 +194,10 @@ class HyperVAction(ActionBase):
         del tmp
 
         module_args = self.resolve_module_args(task_vars)
+        definition = self._in_process_definition()
+        if definition is not None:
+            result.update(self._run_in_process(definition, module_args, task_vars))
+            return result
         module_name = self._task.resolved_action or self._task.action
         wrap_async = bool(self._task.async_val)
         module_result = self._execute_module(
@@ -169,3 +210,19 @@ class HyperVAction(ActionBase):
         if not wrap_async:
             self._remove_tmp_path(self._connection._shell.tmpdir)
         return result
+
+
+@contextlib.contextmanager
+def _environment(values: t.Mapping[str, t.Any]) -> t.Iterator[None]:
+    """``values`` set in ``os.environ`` for the block, then the environment as it was."""
+    saved = {name: os.environ.get(name) for name in values}
+    try:
+        for name, value in values.items():
+            os.environ[name] = to_text(value)
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value

@@ -213,7 +213,7 @@ def test_check_mode_and_diff_flow_through(tmp_path, host):
 
 
 def test_collection_module_runs_the_same_way(tmp_path, host, emulator):
-    """host_info through its one-line action plugin: inventory connection, controller-side run."""
+    """host_info through its one-line action plugin: inventory connection, run in the worker."""
     results, output = _run_playbook(
         tmp_path,
         {"hv": _inventory_host(host)},
@@ -223,7 +223,38 @@ def test_collection_module_runs_the_same_way(tmp_path, host, emulator):
     assert results["hv"].get("failed") is not True, results["hv"]
     assert results["hv"]["changed"] is False
     assert results["hv"]["host"]["name"] == _expected_host_name(emulator)
-    assert "ESTABLISH LOCAL CONNECTION" in output
+    # The collection's own module runs inside the worker: no module process, no shell command
+    # (the collecting play that follows copies a file on localhost, with both).
+    probe_play = output.split("PLAY [collect]")[0]
+    assert "EXEC /bin/sh" not in probe_play and "PUT " not in probe_play, probe_play[-3000:]
+    assert host["password"] not in output
+
+
+def _facts_only(result):
+    return {key: value for key, value in result.items()
+            if key not in ("ansible_job_id", "finished", "started", "results_file", "stdout", "stderr", "stdout_lines",
+                           "stderr_lines", "invocation", "_ansible_suppress_tmpdir_delete", "attempts")}
+
+
+def test_async_and_task_environment_give_the_same_run(tmp_path, host, emulator):
+    """An async task runs the module as a module process (Ansible polls its job file); a task's
+    environment reaches the in-worker run as it would reach a module process (the HYPERV_*
+    fallbacks). All three give the same result."""
+    plain, _output = _run_playbook(tmp_path, {"hv": _inventory_host(host)},
+                                   _play([{"sriov.hyperv.host_info": {}, "register": "probe"}]))
+    task = {"sriov.hyperv.host_info": {}, "async": 60, "poll": 1, "delegate_to": "localhost", "register": "probe"}
+    polled, output = _run_playbook(tmp_path, {"hv": _inventory_host(host)}, _play([task]),
+                                   args=["-vvv", "-e", "ansible_python_interpreter=%s" % sys.executable])
+    assert polled["hv"]["finished"] == 1
+    assert "EXEC /bin/sh" in output.split("PLAY [collect]")[0]  # the module process of the async job
+    assert _facts_only(polled["hv"]) == _facts_only(plain["hv"])
+
+    task = {"sriov.hyperv.host_info": {}, "register": "probe",
+            "environment": {"HYPERV_PASSWORD": host["password"], "HYPERV_USERNAME": host["username"]}}
+    from_environment, output = _run_playbook(
+        tmp_path, {"hv": _inventory_host(host, drop=("ansible_user", "ansible_password"))}, _play([task]),
+        args=["-vvvv"])
+    assert _facts_only(from_environment["hv"]) == _facts_only(plain["hv"])
     assert host["password"] not in output
 
 

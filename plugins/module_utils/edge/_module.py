@@ -3,19 +3,24 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The only layer that touches AnsibleModule: argument specs, one run of a module, one error edge.
 
-Private to the collection. Each module's ``main()`` hands one ``Definition`` to ``run_module``.
-Everything below this layer raises typed exceptions; ``run_module`` is the single place where an
-expected failure becomes ``fail_json``.
+Private to the collection. Each module's ``main()`` hands one ``Definition`` to ``run_module``
+(a module process); the action plugin hands the same ``Definition`` to ``run_in_process``. Both
+validate the args the same way and call ``outcome()``, the single place where an expected
+failure (a typed exception from the layers below) becomes a failed result.
 """
 
 from __future__ import annotations
 
 import copy
 import dataclasses
+import json
 import traceback
 import typing as t
 
 from ansible.module_utils.basic import AnsibleModule, _load_params, missing_required_lib
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.module_utils.common.parameters import remove_values
+from ansible.module_utils.errors import UnsupportedError
 
 from ansible_collections.sriov.hyperv.plugins.module_utils.edge import _argspec
 from ansible_collections.sriov.hyperv.plugins.module_utils.host import _export
@@ -222,9 +227,8 @@ def _in_option_terms(request: Request, exc: BaseException) -> BaseException:
     return _spec.SpecValidationError(problems)
 
 
-def _fail_from_exception(module: AnsibleModule, exc: BaseException, partial: dict[str, t.Any],
-                         request: Request) -> t.NoReturn:
-    """The one edge where an expected failure becomes a task failure (no traceback)."""
+def _failure(exc: BaseException, partial: dict[str, t.Any], request: Request) -> dict[str, t.Any]:
+    """The one edge where an expected failure becomes a failed result (no traceback)."""
     result = dict(partial)
     details = dict(getattr(exc, "details", None) or {})
     if details:
@@ -236,7 +240,29 @@ def _fail_from_exception(module: AnsibleModule, exc: BaseException, partial: dic
         if "after" in details:
             result["after"] = _view(details.pop("after"), request)
         result["error"] = details
-    module.fail_json(msg=str(exc), **result)
+    return dict(result, failed=True, msg=str(exc))
+
+
+class _Stop(Exception):
+    """The run ends with ``result`` (a failure that is not the host's: a missing library)."""
+
+    def __init__(self, result: dict[str, t.Any]) -> None:
+        super().__init__(result.get("msg"))
+        self.result = result
+
+
+@dataclasses.dataclass
+class Invocation:
+    """One run of a module: its validated params, the task's check and diff modes, and the
+    warnings the run gives (in the order given)."""
+
+    params: dict[str, t.Any]
+    check_mode: bool = False
+    diff: bool = False
+    warnings: list[str] = dataclasses.field(default_factory=list)
+
+    def warn(self, message: str) -> None:
+        self.warnings.append(message)
 
 
 def _pypsrp_status() -> tuple[bool, str | None]:
@@ -246,22 +272,26 @@ def _pypsrp_status() -> tuple[bool, str | None]:
     return getattr(_psrp_runner, "HAS_PYPSRP", True), getattr(_psrp_runner, "PYPSRP_IMPORT_ERROR", None)
 
 
-def _require(module: AnsibleModule, has: bool, library: str, error: str | None) -> None:
+def _require(has: bool, library: str, error: str | None) -> None:
     if not has:
-        module.fail_json(msg=missing_required_lib(library), exception=error)
+        stop = {"failed": True, "msg": missing_required_lib(library)}
+        if error:
+            stop["exception"] = error
+        raise _Stop(stop)
 
 
-def _require_kerberos(module: AnsibleModule) -> None:
+def _require_kerberos(invocation: Invocation) -> None:
     """Kerberos needs pypsrp's kerberos extra (gssapi, krb5); without it pyspnego would fall back
     to NTLM or fail deep inside the handshake."""
-    options = _connection.ConnectionOptions.from_params(module.params)
+    options = _connection.ConnectionOptions.from_params(invocation.params)
     if not options.uses_kerberos:
         return
     try:
         import gssapi  # noqa: F401  pylint: disable=unused-import,import-outside-toplevel
         import krb5  # noqa: F401  pylint: disable=unused-import,import-outside-toplevel
     except ImportError:
-        module.fail_json(
+        raise _Stop(dict(
+            failed=True,
             msg=missing_required_lib(
                 "pypsrp[kerberos]",
                 reason="auth %s%s: pip install 'pypsrp[kerberos]' (it builds gssapi and krb5 against the "
@@ -269,10 +299,10 @@ def _require_kerberos(module: AnsibleModule) -> None:
                 % (options.auth, " without a password" if options.auth == "negotiate" else ""),
             ),
             exception=traceback.format_exc(),
-        )
+        )) from None
 
 
-def _execute(module: AnsibleModule, request: Request, definition: Definition, partial: dict[str, t.Any]) -> dict[str, t.Any]:
+def _execute(invocation: Invocation, request: Request, definition: Definition, partial: dict[str, t.Any]) -> dict[str, t.Any]:
     if request.running_config is not None and not definition.info and request.state != "parsed":
         raise _errors.InvalidArgumentError(
             "running_config is read only with state: parsed (host_config) or by host_info; "
@@ -283,7 +313,7 @@ def _execute(module: AnsibleModule, request: Request, definition: Definition, pa
         return {"changed": False, "rendered": list(_reconcile.render(want))}
 
     has_pypsrp, pypsrp_error = _pypsrp_status()
-    _require(module, has_pypsrp, "pypsrp", pypsrp_error)
+    _require(has_pypsrp, "pypsrp", pypsrp_error)
     # merged/replaced of named adapters read those VMs' adapters only (see _host.targeted_scope);
     # an export holds the whole-host read and is read whole.
     scope = None
@@ -291,10 +321,10 @@ def _execute(module: AnsibleModule, request: Request, definition: Definition, pa
         # An export is read like a live host, without a connection (state parsed, host_info's audit).
         runner = _export.ExportRunner(request.running_config)
     else:
-        _require_kerberos(module)
-        for warning in _connection.ConnectionOptions.from_params(module.params).transport_warnings():
-            module.warn(warning)
-        runner = _connection.connect(module.params)
+        _require_kerberos(invocation)
+        for warning in _connection.ConnectionOptions.from_params(invocation.params).transport_warnings():
+            invocation.warn(warning)
+        runner = _connection.connect(invocation.params)
         if not definition.info:
             scope = _host.targeted_scope(request.state, request.config)
     try:
@@ -307,15 +337,15 @@ def _execute(module: AnsibleModule, request: Request, definition: Definition, pa
             return {"changed": False, "parsed": _config_dict(observed.config)}
 
         policy = _reconcile.Policy(creation_only_changes=request.creation_only_changes, restart=request.restart,
-                                   check_mode=module.check_mode)
+                                   check_mode=invocation.check_mode)
         plan = _reconcile.plan(want, observed, request.state, policy)
         # Decided from the plan before anything runs, so check mode and a real run agree.
         changed = bool(plan.changed)
         before = _view(observed.config, request)
         partial.update(before=before, commands=list(plan.commands()))
         for warning in plan.warnings:
-            module.warn(str(warning))
-        if changed and not module.check_mode:
+            invocation.warn(str(warning))
+        if changed and not invocation.check_mode:
             try:
                 applied = _host.apply_plan(runner, plan, observed, scope)
             except _errors.HyperVError as exc:
@@ -339,7 +369,7 @@ def _execute(module: AnsibleModule, request: Request, definition: Definition, pa
     }
     if request.section in (None, "switches"):
         result["recreated_switches"] = list(plan.recreated_switches)
-    if module._diff:
+    if invocation.diff:
         result["diff"] = {"before": before, "after": after}
     return result
 
@@ -387,28 +417,146 @@ def strict_type_problems(raw: t.Any, spec: t.Mapping[str, t.Mapping[str, t.Any]]
     return problems
 
 
-def run_module(definition: Definition) -> None:
-    spec = definition.argument_spec()
-    # Checked on the values as given, before Ansible converts them, and before anything connects.
-    problems = strict_type_problems(_load_params(), spec)
-    module = AnsibleModule(argument_spec=spec, supports_check_mode=True, **definition.rules)
-    if problems:
-        module.fail_json(msg=str(_spec.SpecValidationError(problems)), error={"problems": problems})
-    _require(module, _pydantic_compat.HAS_PYDANTIC, "pydantic", _pydantic_compat.PYDANTIC_IMPORT_ERROR)
+def outcome(definition: Definition, invocation: Invocation) -> dict[str, t.Any]:
+    """The result of one run of a module on validated params.
+
+    A failure is a result too: ``failed: true`` with ``msg`` (and ``exception``, a traceback, for
+    a defect or a missing library). Warnings are left in ``invocation.warnings``. Secrets are not
+    removed here: the caller does that (AnsibleModule, or ``run_in_process``).
+    """
     partial: dict[str, t.Any] = {"changed": False}
     request = Request(config={}, state="gathered")
     # Every failure the collection raises on purpose (validation, refusal, host, transport) is a
     # HyperVError; anything else is a defect: it still ends as a sentence that says what happened,
     # with the traceback kept for -vvv, never as a bare exception text such as "'name'".
     try:
-        request = definition.build(module.params)
-        result = _execute(module, request, definition, partial)
+        _require(_pydantic_compat.HAS_PYDANTIC, "pydantic", _pydantic_compat.PYDANTIC_IMPORT_ERROR)
+        request = definition.build(invocation.params)
+        return _execute(invocation, request, definition, partial)
+    except _Stop as stop:
+        return stop.result
     except _errors.HyperVError as exc:
-        _fail_from_exception(module, _in_option_terms(request, exc), partial, request)
+        return _failure(_in_option_terms(request, exc), partial, request)
     except Exception as exc:  # pylint: disable=broad-exception-caught
-        module.fail_json(
+        return dict(
+            partial, failed=True,
             msg="The module stopped at an unexpected %s (%s), a defect of the collection. Run the task again "
             "with -vvv for the traceback and report it; 'before' and 'commands' show how far the run got."
-            % (type(exc).__name__, _errors.redact(str(exc), [module.params.get("password")]) or "no message"),
-            exception=traceback.format_exc(), **partial)
+            % (type(exc).__name__, _errors.redact(str(exc), [invocation.params.get("password")]) or "no message"),
+            exception=traceback.format_exc())
+
+
+def run_module(definition: Definition) -> None:
+    """A module process's run: AnsibleModule reads and validates the args, and writes the result."""
+    spec = definition.argument_spec()
+    # Checked on the values as given, before Ansible converts them, and before anything connects.
+    problems = strict_type_problems(_load_params(), spec)
+    module = AnsibleModule(argument_spec=spec, supports_check_mode=True, **definition.rules)
+    if problems:
+        module.fail_json(msg=str(_spec.SpecValidationError(problems)), error={"problems": problems})
+    invocation = Invocation(params=module.params, check_mode=module.check_mode, diff=module._diff)
+    result = outcome(definition, invocation)
+    for warning in invocation.warnings:
+        module.warn(warning)
+    if result.pop("failed", False):
+        module.fail_json(**result)
     module.exit_json(**result)
+
+
+# --- one run in the calling process (the action plugin) -----------------------------------------
+
+# The collection's modules by name, for the action plugin that runs them without a module process.
+DEFINITIONS: dict[str, Definition] = {
+    "host_config": HOST_CONFIG,
+    "host_info": HOST_INFO,
+    "net_adapter_sriov": NET_ADAPTER_SRIOV,
+    "vm_network_adapter": VM_NETWORK_ADAPTER,
+    "vm_switch": VM_SWITCH,
+}
+
+# What AnsibleModule writes in place of a no_log option's value (ansible.module_utils.common.parameters).
+_NO_LOG_PLACEHOLDER = "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
+
+
+def no_log_values(spec: t.Mapping[str, t.Mapping[str, t.Any]], params: t.Mapping[str, t.Any] | None) -> set[str]:
+    """The values of every ``no_log`` option in ``params``, suboptions included, as text: what
+    AnsibleModule removes from a result (Ansible's own collector of them is private)."""
+    found: set[str] = set()
+    for name, option in spec.items():
+        value = (params or {}).get(name)
+        if value is None:
+            continue
+        if option.get("no_log"):
+            found.add(str(value))
+        elif option.get("options"):
+            for item in value if isinstance(value, list) else [value]:
+                if isinstance(item, t.Mapping):
+                    found |= no_log_values(option["options"], item)
+    return found
+
+
+def _json_form(text: str) -> str:
+    # JSON escapes a string character by character, so a secret inside any string of the result
+    # shows in the result's JSON text as the secret's own escaped form.
+    return json.dumps(text, ensure_ascii=False)[1:-1].lower()
+
+
+def as_module_result(result: dict[str, t.Any], secrets: t.Iterable[str]) -> dict[str, t.Any]:
+    """``result`` as a module process would return it: JSON types only (a tuple becomes a list),
+    and every no_log value removed exactly as AnsibleModule removes it.
+
+    Ansible's ``remove_values`` visits every node of a result (about half a second for the
+    1,000-adapter host's host_info). Here the result's JSON text, which the JSON round trip makes
+    anyway, is searched for each secret first, without regard to case (so a boolean or number
+    that equals a secret is found too); only when one may be in it does ``remove_values`` run, on
+    the whole result, as AnsibleModule's ``_return_formatted`` runs it (booleans and nulls at the
+    top level are kept).
+    """
+    text = json.dumps(result, ensure_ascii=False)
+    result = json.loads(text)
+    secrets = [str(secret) for secret in secrets if secret not in (None, "")]
+    if secrets:
+        folded = text.lower()
+        if any(_json_form(secret) in folded for secret in secrets):
+            preserved = {key: value for key, value in result.items() if value is None or isinstance(value, bool)}
+            result = remove_values(result, set(secrets))
+            result.update(preserved)
+    return result
+
+
+def run_in_process(definition: Definition, module_name: str, args: t.Mapping[str, t.Any], check_mode: bool = False,
+                   diff: bool = False, inject_invocation: bool = False) -> dict[str, t.Any]:
+    """One run of a module in the calling process; its result, as the module process would give it.
+
+    The action plugin calls this instead of starting a module process: no interpreter start, no
+    AnsiballZ payload, no second import of pydantic and pypsrp, no JSON round trip of a result
+    that can be megabytes. The args are validated against the same spec with the same rules
+    (Ansible's ``ArgumentSpecValidator``, which AnsibleModule uses, env fallbacks included), the
+    run is ``outcome()``, and no_log values are removed from everything returned.
+
+    ``args``: the task's module args (no ``_ansible_*`` keys). Returns the result dict (``failed``
+    and ``msg`` on failure; ``warnings`` when there are any; ``invocation`` when
+    ``inject_invocation``, Ansible's INJECT_INVOCATION setting).
+    """
+    spec = definition.argument_spec()
+    problems = strict_type_problems(dict(args), spec)
+    validated = ArgumentSpecValidator(spec, **definition.rules).validate(dict(args))
+    params = validated.validated_parameters
+    secrets = no_log_values(spec, params)
+    if validated.error_messages:
+        message = validated.errors.msg
+        if isinstance(validated.errors[0], UnsupportedError):
+            message = "Unsupported parameters for (%s) module: %s" % (module_name, message)
+        result: dict[str, t.Any] = {"failed": True, "msg": message}
+    elif problems:
+        result = {"failed": True, "msg": str(_spec.SpecValidationError(problems)), "error": {"problems": problems}}
+    else:
+        invocation = Invocation(params=params, check_mode=check_mode, diff=diff)
+        result = outcome(definition, invocation)
+        if invocation.warnings:
+            result["warnings"] = list(invocation.warnings)
+    if inject_invocation:
+        shown = {name: _NO_LOG_PLACEHOLDER if spec.get(name, {}).get("no_log") and value is not None else value
+                 for name, value in params.items()}
+        result["invocation"] = {"module_args": shown}
+    return as_module_result(result, secrets)
