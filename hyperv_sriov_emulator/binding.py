@@ -461,19 +461,42 @@ def prebind(sig: Signature, host_version: str, args: t.Sequence[tuple[str | None
     return Prebound(values, candidates, params)
 
 
+class _Tables(t.NamedTuple):
+    """What ``finish`` needs of a signature on one Windows version, worked out once: a pipeline of
+    a thousand objects binds a thousand times."""
+
+    available: dict[str, Param]
+    by_value: list[Param]
+    """The ByValue pipeline parameters the version has, a parameter of the object's own type
+    before one the object would be converted to (a VM object binds -VM, not -VMName as text)."""
+    mandatory: dict[str, list[str]]
+    """Per parameter set, the mandatory parameters the version has, in the signature's order."""
+
+
+def _tables(sig: Signature, host_version: str) -> _Tables:
+    cache = sig.__dict__.setdefault("_tables", {})
+    tables = cache.get(host_version)
+    if tables is None:
+        available = {p.name: p for p in sig.available(host_version)}
+        ordered = sorted(sig.params, key=lambda p: not p.type.startswith(("object", "psobject")))
+        present = [p for p in sig.params if versions.at_least(host_version, p.since)]
+        mandatory = {s: [p.name for p in present if p.mandatory_in(s)] for s in sig.set_names()}
+        tables = cache[host_version] = _Tables(
+            available, [p for p in ordered if p.pipeline and p.name in available], mandatory)
+    return tables
+
+
 def finish(sig: Signature, host_version: str, pre: Prebound, pipeline_object: t.Any = None,
            has_pipeline_object: bool = False) -> Bound:
     """Bind one pipeline object (if any), then pick the parameter set and check mandatory ones."""
     values = dict(pre.values)
     candidates = list(pre.candidates)
+    tables = _tables(sig, host_version)
     if has_pipeline_object:
-        available = {p.name: p for p in sig.available(host_version)}
+        available = tables.available
         bound_to = None
-        # As PowerShell does: a parameter whose type the object already has wins over one the
-        # object would have to be converted to (a VM object binds -VM, not -VMName as text).
-        ordered = sorted(sig.params, key=lambda p: not p.type.startswith(("object", "psobject")))
-        for p in ordered:
-            if not p.pipeline or p.name in values or p.name not in available:
+        for p in tables.by_value:
+            if p.name in values:
                 continue
             if not any(p.in_set(s) for s in candidates):
                 continue
@@ -500,25 +523,25 @@ def finish(sig: Signature, host_version: str, pre: Prebound, pipeline_object: t.
             exc.terminating = False
             raise exc
         candidates = [s for s in candidates if bound_to.in_set(s)]
-    complete = [
-        s for s in candidates
-        if all(p.name in values for p in sig.params if p.mandatory_in(s)
-               and versions.at_least(host_version, p.since))
-    ]
+    complete = [s for s in candidates if all(name in values for name in _mandatory(sig, tables, s, host_version))]
     if complete:
         chosen = sig.default_set if sig.default_set in complete else complete[0]
         return Bound(values, chosen)
     chosen = sig.default_set if sig.default_set in candidates else candidates[0]
-    missing = [
-        p.name for p in sig.params
-        if p.mandatory_in(chosen) and p.name not in values and versions.at_least(host_version, p.since)
-    ]
+    missing = [name for name in _mandatory(sig, tables, chosen, host_version) if name not in values]
     raise _error(
         sig,
         "MissingMandatoryParameter",
         "Cannot process command because of one or more missing mandatory parameters: %s."
         % " ".join(missing),
     )
+
+
+def _mandatory(sig: Signature, tables: _Tables, set_name: str, host_version: str) -> list[str]:
+    names = tables.mandatory.get(set_name)
+    if names is None:  # a set no parameter names (the signature's own default only)
+        names = [p.name for p in sig.params if p.mandatory_in(set_name) and versions.at_least(host_version, p.since)]
+    return names
 
 
 def _bind_by_property_name(sig: Signature, available: dict[str, Param], values: dict[str, t.Any],

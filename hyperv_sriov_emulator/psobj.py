@@ -84,6 +84,8 @@ class PSObj:
     def all_properties(self) -> list[tuple[str, t.Any]]:
         """Every property, as PowerShell lists them (extended first, then adapted ones whose name
         no extended member takes)."""
+        if not self.members:
+            return list(self.properties)
         taken = {name.lower() for name, _ in self.members}
         return list(self.members) + [(n, v) for n, v in self.properties if n.lower() not in taken]
 

@@ -18,12 +18,13 @@ Full CLR branch is 5.1's), and ``src/System.Management.Automation/engine/Interna
 from __future__ import annotations
 
 import math
+import operator
 import re
 import typing as t
 
-from ..binding import Bound, Param
+from ..binding import Bound, Param, PSErrorException
 from ..model import enums
-from ..psobj import Enum, Guid, Int32, PSError, PSObj, TypedList
+from ..psobj import Byte, Enum, Guid, Int32, Int64, PSError, PSObj, TypedList, UInt16, UInt32, UInt64
 from .. import psops
 from .base import REGISTRY, Context, cmdlet, has_wildcard, matches
 
@@ -58,13 +59,29 @@ def _base_type(value: t.Any) -> str:
     return "System.String"
 
 
+_TYPED_INTS = frozenset((Byte, UInt16, Int32, UInt32, Int64, UInt64))
+
+
 def _custom_text(members: list[tuple[str, t.Any]]) -> str:
     """A PSCustomObject's ToString(): ``@{Name=x; Id=y}``; a collection value shows its type."""
     if not members:
         return ""
     parts = []
     for name, value in members:
-        shown = _base_type(value) if psops.is_collection(value) else psops.to_text(value)
+        # The usual values by their exact type first (a selected adapter has thirty-odd of them).
+        kind = type(value)
+        if kind is str:
+            shown = value
+        elif value is None:
+            shown = ""
+        elif kind is bool:
+            shown = "True" if value else "False"
+        elif kind is Enum:
+            shown = value.name
+        elif kind in _TYPED_INTS:
+            shown = "%d" % value
+        else:
+            shown = _base_type(value) if psops.is_collection(value) else psops.to_text(value)
         parts.append("%s=%s" % (name, shown))
     return "@{%s}" % "; ".join(parts)
 
@@ -145,62 +162,115 @@ def _property_specs(ctx: Context, raw: t.Sequence[t.Any]) -> list[tuple[str | No
     return specs
 
 
-def _selected(ctx: Context, b: Bound, item: t.Any) -> list[tuple[str, t.Any]]:
+def _properties_of(value: t.Any) -> list[tuple[str, t.Any]]:
+    """Every property of a value by name, in order, as ``_names`` and ``_lookup`` see them."""
+    if isinstance(value, PSObj):
+        return value.all_properties()
+    if isinstance(value, dict):
+        return [(str(key), item) for key, item in value.items()]
+    if isinstance(value, str):
+        return [("Length", Int32(len(value)))]
+    return []
+
+
+class _Selection(t.NamedTuple):
+    """What Select-Object does with every object of one shape (the same property names in the
+    same order). ``steps``: (shown name, position in the object's properties, or -1 for a name
+    it lacks; None for a name already taken, whose error is written); ``expand``: the position
+    of the -ExpandProperty, or the record's (FQID, message) when it resolves to no property or
+    to several. ``failure``: the terminating error (an invalid wildcard) met after the steps."""
+
+    steps: list[tuple[str, int | None]]
+    expand: int | tuple[str, str] | None
+    failure: PSErrorException | None = None
+
+
+_NAME = operator.itemgetter(0)
+
+
+def _plan(ctx: Context, b: Bound, names: list[str]) -> _Selection:
+    """Select-Object's resolution of -Property, -ExcludeProperty and -ExpandProperty against an
+    object whose properties are ``names``: it depends on the names alone, so objects of one shape
+    share it (a thousand adapters resolve their thirty-odd names once, not a thousand times)."""
     specs = ctx.state.get("specs")
     if specs is None:
         specs = ctx.state["specs"] = _property_specs(ctx, b.get("Property") or [])
     excluded = b.get("ExcludeProperty") or []
-    chosen: list[tuple[str, t.Any]] = []
+    # The first of a name wins, as PSObj.find() does.
+    index: dict[str, tuple[str, int]] = {}
+    for position, name in enumerate(names):
+        index.setdefault(name.lower(), (name, position))
+
+    def resolve(pattern: str) -> list[str]:
+        if has_wildcard(pattern):
+            return [name for name in names if matches(pattern, name)]
+        hit = index.get(pattern.lower())
+        return [hit[0]] if hit is not None else []
+
+    steps: list[tuple[str, int | None]] = []
     taken: set[str] = set()
-    # One look at the object's properties, not one per selected name: a thousand adapters of
-    # eighty properties each made the lookups quadratic. The first of a name wins, as find() does.
-    index: dict[str, tuple[str, t.Any]] | None = None
-    if isinstance(item, PSObj):
-        index = {}
-        for name, value in item.all_properties():
-            index.setdefault(name.lower(), (name, value))
-    wild = ctx.state.get("wild")
-    if wild is None:
-        wild = ctx.state["wild"] = {pattern: has_wildcard(pattern) for _label, pattern in specs}
-    for label, pattern in specs:
-        if index is not None and not wild[pattern]:
-            hit = index.get(pattern.lower())
-            resolved = [hit[0]] if hit is not None else []
-        else:
-            resolved = _resolve(item, pattern)
-        if not resolved and not wild[pattern]:
-            resolved = [pattern]  # a literal name the object lacks: a property holding $null
-        for name in resolved:
-            if any(matches(x, name) for x in excluded):
-                continue
-            shown = label or name
-            if shown.lower() in taken:
-                ctx.error('The property cannot be processed because the property "%s" already exists.'
-                          % shown, "InvalidOperation", "AlreadyExistingUserSpecifiedPropertyNoExpand",
-                          target=item, exception_type=ARGUMENT_EXCEPTION)
-                continue
-            taken.add(shown.lower())
-            hit = index.get(name.lower()) if index is not None else None
-            chosen.append((shown, hit[1] if hit is not None else _lookup(item, name)[1]))
-    return chosen
+    try:
+        for label, pattern in specs:
+            resolved = resolve(pattern) or ([] if has_wildcard(pattern) else [pattern])
+            for name in resolved:
+                if any(matches(x, name) for x in excluded):
+                    continue
+                shown = label or name
+                if shown.lower() in taken:
+                    steps.append((shown, None))
+                    continue
+                taken.add(shown.lower())
+                hit = index.get(name.lower())
+                steps.append((shown, hit[1] if hit is not None else -1))
+        expand: int | tuple[str, str] | None = None
+        if b.get("ExpandProperty"):
+            found = resolve(b["ExpandProperty"])
+            if len(found) == 1:
+                expand = index[found[0].lower()][1]
+            else:
+                expand = (("ExpandPropertyNotFound", 'Property "%s" cannot be found.') if not found else
+                          ("MutlipleExpandProperties", 'Multiple properties cannot be expanded: "%s".'))
+    except PSErrorException as exc:
+        # Raised where the resolution met it: after the records of the steps before it.
+        return _Selection(steps, None, exc)
+    return _Selection(steps, expand)
+
+
+def _selection(ctx: Context, b: Bound, item: t.Any, properties: list[tuple[str, t.Any]]) -> _Selection:
+    if not isinstance(item, PSObj):
+        return _plan(ctx, b, [name for name, _ in properties])
+    plans = ctx.state.setdefault("plans", {})
+    shape = (tuple(map(_NAME, item.members)), tuple(map(_NAME, item.properties)))
+    plan = plans.get(shape)
+    if plan is None:
+        plan = plans[shape] = _plan(ctx, b, [name for name, _ in properties])
+    return plan
 
 
 def _select_one(ctx: Context, b: Bound, item: t.Any) -> None:
     if not b.get("Property") and not b.get("ExpandProperty"):
         ctx.write(item)
         return
-    chosen = _selected(ctx, b, item) if b.get("Property") else []
+    properties = _properties_of(item)
+    plan = _selection(ctx, b, item, properties)
+    chosen: list[tuple[str, t.Any]] = []
+    for shown, position in plan.steps:
+        if position is None:
+            ctx.error('The property cannot be processed because the property "%s" already exists.'
+                      % shown, "InvalidOperation", "AlreadyExistingUserSpecifiedPropertyNoExpand",
+                      target=item, exception_type=ARGUMENT_EXCEPTION)
+            continue
+        chosen.append((shown, properties[position][1] if position >= 0 else None))
+    if plan.failure is not None:
+        raise plan.failure
     if not b.get("ExpandProperty"):
         ctx.write(custom_object(chosen, "Selected." + _base_type(item)))
         return
-    name = b["ExpandProperty"]
-    resolved = _resolve(item, name)
-    if len(resolved) != 1:
-        fqid, text = (("ExpandPropertyNotFound", 'Property "%s" cannot be found.') if not resolved else
-                      ("MutlipleExpandProperties", 'Multiple properties cannot be expanded: "%s".'))
-        ctx.write_error(_error(ctx, text % name, "InvalidArgument", fqid, target=item))
+    if not isinstance(plan.expand, int):
+        fqid, text = plan.expand
+        ctx.write_error(_error(ctx, text % b["ExpandProperty"], "InvalidArgument", fqid, target=item))
         return
-    value = _lookup(item, resolved[0])[1]
+    value = properties[plan.expand][1]
     if value is None:
         return
     for element in (psops.items_of(value) if psops.is_collection(value) else [value]):

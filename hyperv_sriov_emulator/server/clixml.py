@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import functools
 import re
 import typing as t
 import uuid
@@ -58,15 +59,39 @@ _VISIBILITY_PUBLIC = 0
 _MSCORLIB = "mscorlib, Version=4.0.0.0, Culture=neutral, PublicKeyToken=b77a5c561934e089"
 
 
+# Whether a text needs any escaping at all: most of a read's strings (names, ids, type names) do not.
+_NEEDS_ESCAPE = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff\r\n]|_(?=x[0-9A-Fa-f]{4}_)")
+# Texts that recur in every object of a read (property names, type names, enum names) are written
+# once per process, not once per object; the caches are bounded, as a host's names are not.
+_CACHE_LIMIT = 4096
+
+
+def _bounded(cache: dict, key: t.Any, value: t.Any) -> t.Any:
+    if len(cache) >= _CACHE_LIMIT:
+        cache.clear()
+    cache[key] = value
+    return value
+
+
 def escape_text(text: str) -> str:
     """Escape a string the way CLIXML does: XML entities plus ``_xHHHH_`` for characters XML 1.0
     cannot carry (and for a literal ``_`` that would read as such an escape)."""
+    if _NEEDS_ESCAPE.search(text) is None:
+        return text
     text = _ESCAPE_RE.sub(lambda match: "_x%04X_" % ord(match.group(0)), text)
     return _xml_escape(text)
 
 
+_ATTRS: dict[str, str] = {}
+
+
 def _attr(name: str | None) -> str:
-    return "" if name is None else ' N="%s"' % _xml_escape(name, {'"': "&quot;"})
+    if name is None:
+        return ""
+    done = _ATTRS.get(name)
+    if done is None:
+        done = _bounded(_ATTRS, name, ' N="%s"' % _xml_escape(name, {'"': "&quot;"}))
+    return done
 
 
 class CimClassCache:
@@ -79,14 +104,20 @@ class CimClassCache:
         self.sent: set[str] = set()
 
 
+_CIM_CHAINS: dict[tuple[str, ...], list[tuple[str, str]]] = {}
+
+
 def _cim_classes(obj: psobj.PSObj) -> list[tuple[str, str]]:
     """(namespace, class) of a CIM instance's class chain, most derived first; [] for other objects."""
-    prefix = CIM_INSTANCE + "#"
-    chain = []
-    for name in obj.type_names:
-        if name.startswith(prefix) and "/" in name:
-            namespace, _, cim_class = name[len(prefix):].rpartition("/")
-            chain.append((namespace, cim_class))
+    chain = _CIM_CHAINS.get(obj.type_names)
+    if chain is None:
+        prefix = CIM_INSTANCE + "#"
+        chain = []
+        for name in obj.type_names:
+            if name.startswith(prefix) and "/" in name:
+                namespace, _, cim_class = name[len(prefix):].rpartition("/")
+                chain.append((namespace, cim_class))
+        _bounded(_CIM_CHAINS, tuple(obj.type_names), chain)
     return chain
 
 
@@ -127,6 +158,21 @@ def _class_hash(namespace: str, cim_class: str) -> int:
     return value - (1 << 32) if value >= (1 << 31) else value
 
 
+_TYPE_NAMES: dict[tuple[str, ...], str] = {}
+_ENUM_TAILS: dict[psobj.Enum, str] = {}
+
+
+@functools.lru_cache(maxsize=1024)
+def _enum_type_names(type_name: str) -> tuple[str, ...]:
+    return (type_name,) + ENUM_BASES
+
+
+@functools.lru_cache(maxsize=1024)
+def _list_type_names(type_name: str) -> tuple[str, ...]:
+    # An array derives from System.Array; a generic List<T> straight from System.Object.
+    return (type_name,) + (ARRAY_BASES if type_name.endswith("[]") else ("System.Object",))
+
+
 class _Writer:
     """Serialises one PSRP message: RefIds and type-name references are per message."""
 
@@ -142,20 +188,42 @@ class _Writer:
         return ref
 
     def type_names(self, names: t.Sequence[str]) -> None:
-        key = tuple(names)
+        key = names if type(names) is tuple else tuple(names)
         known = self._tn.get(key)
         if known is not None:
             self.parts.append('<TNRef RefId="%d" />' % known)
             return
         ref = len(self._tn)
         self._tn[key] = ref
-        self.parts.append('<TN RefId="%d">' % ref)
-        self.parts.extend("<T>%s</T>" % escape_text(name) for name in names)
-        self.parts.append("</TN>")
+        body = _TYPE_NAMES.get(key)
+        if body is None:
+            body = _bounded(_TYPE_NAMES, key, "".join("<T>%s</T>" % escape_text(name) for name in key))
+        self.parts.append('<TN RefId="%d">%s</TN>' % (ref, body))
 
     def value(self, value: t.Any, name: str | None = None) -> None:
         parts = self.parts
         n = _attr(name)
+        # The values every object is made of first, by their exact type (no subclass is among them).
+        kind = type(value)
+        if kind is str:
+            parts.append("<S%s>%s</S>" % (n, escape_text(value)))
+            return
+        tag = _INT_TAGS.get(kind)
+        if tag is not None:
+            parts.append("<%s%s>%d</%s>" % (tag, n, value, tag))
+            return
+        if kind is bool:
+            parts.append("<B%s>%s</B>" % (n, "true" if value else "false"))
+            return
+        if kind is psobj.Enum:
+            parts.append('<Obj%s RefId="%d">' % (n, self._next_ref()))
+            self.type_names(_enum_type_names(value.type_name))
+            tail = _ENUM_TAILS.get(value)
+            if tail is None:
+                tail = _bounded(_ENUM_TAILS, value, "<ToString>%s</ToString><I32>%d</I32></Obj>"
+                                % (escape_text(value.name), value.value))
+            parts.append(tail)
+            return
         if value is None:
             parts.append("<Nil%s />" % n)
         elif isinstance(value, bool):
@@ -205,8 +273,7 @@ class _Writer:
 
     def _list(self, type_name: str, items: t.Iterable[t.Any], n: str) -> None:
         self.parts.append('<Obj%s RefId="%d">' % (n, self._next_ref()))
-        # An array derives from System.Array; a generic List<T> straight from System.Object.
-        self.type_names((type_name,) + (ARRAY_BASES if type_name.endswith("[]") else ("System.Object",)))
+        self.type_names(_list_type_names(type_name))
         self.parts.append("<LST>")
         for item in items:
             self.value(item)

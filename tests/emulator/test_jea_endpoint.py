@@ -106,6 +106,44 @@ def test_select_object_calculated_property_by_name(capable):
     assert obj.members == [("Switch", "sriov-ext")]
 
 
+def test_select_object_resolves_each_shape_of_input_on_its_own(capable):
+    # Host vNICs (VMInternalNetworkAdapter) lack the Iov* properties VM adapters have: in one
+    # pipeline each object gets its own properties, a literal name it lacks as $null, and a
+    # wildcard only what it has (Select-Object.cs ProcessParameter, per input object).
+    objects = ok(capable, [cmd("Get-VMNetworkAdapter", All=SWITCH),
+                           cmd("Select-Object", Property=["Name", "IovWeight", "Iov*Requested"])])
+    shapes = {tuple(name for name, _value in o.members) for o in objects}
+    assert shapes == {("Name", "IovWeight", "IovQueuePairsRequested"), ("Name", "IovWeight")}
+    vm_adapter = next(o for o in objects if len(o.members) == 3)
+    host_vnic = next(o for o in objects if len(o.members) == 2)
+    assert int(vm_adapter.get("IovWeight")) == 100 and host_vnic.get("IovWeight") is None
+
+
+def test_select_object_exclude_and_a_taken_name_per_object(capable):
+    result = run(capable, [cmd("Get-VMSwitch"),
+                           cmd("Select-Object", Property=["Name", "Iov*", {"Name": "Name", "Expression": "Id"}],
+                               ExcludeProperty=["*Count", "IovSupport*"])])
+    assert result.terminating is None and len(result.output) == 3
+    assert [name for name, _value in result.output[0].members] == [
+        "Name", "IovEnabled", "IovQueuePairsInUse", "IovVirtualFunctionsInUse"]
+    # The calculated "Name" is taken by then: one record per input object, naming it.
+    assert [e.fqid for e in result.errors] == [
+        "AlreadyExistingUserSpecifiedPropertyNoExpand,Microsoft.PowerShell.Commands.SelectObjectCommand"] * 3
+    assert [e.target.get("Name") for e in result.errors] == ["sriov-ext", "mgmt-ext", "lab-internal"]
+
+
+def test_select_object_invalid_pattern_ends_the_pipeline_after_earlier_records(capable):
+    result = run(capable, [cmd("Get-VMSwitch"), cmd("Select-Object", Property=["Name", "IovEnabled"],
+                                                    ExcludeProperty=["Iov[*"])])
+    assert result.output == [] and result.errors == []
+    assert result.terminating.fqid.startswith("WildcardPattern_Invalid")
+    result = run(capable, [cmd("Get-VMSwitch"), cmd("Select-Object", Property=["Name", "Name"],
+                                                    ExpandProperty="Iov[*")])
+    assert result.output == []
+    assert [e.fqid.split(",")[0] for e in result.errors] == ["AlreadyExistingUserSpecifiedPropertyNoExpand"]
+    assert result.terminating.fqid.startswith("WildcardPattern_Invalid")
+
+
 # -- Where-Object, simplified syntax (InternalCommands.cs WhereObjectCommand; the operators'
 # -- rules: MicrosoftDocs/PowerShell-Docs about_Comparison_Operators) -----------------------------
 
