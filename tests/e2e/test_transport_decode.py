@@ -40,8 +40,8 @@ def test_fast_path_really_reads_the_output(emulator_factory, connection_options,
     """The comparison above is only worth something if the fast path is the one taken."""
     from ansible_collections.sriov.hyperv.plugins.module_utils.transport import _clixml
 
-    calls = []
-    parse = _clixml.parse_output
-    monkeypatch.setattr(_clixml, "parse_output", lambda text: calls.append(1) or parse(text))
+    read = []
+    parse = _clixml.parse_outputs
+    monkeypatch.setattr(_clixml, "parse_outputs", lambda bodies: read.extend(parse(bodies)) or read[-len(bodies):])
     result = _read(connection_options(emulator_factory().host()), True)
-    assert len(calls) == len(result.output) > 0
+    assert read == result.output and len(read) > 0

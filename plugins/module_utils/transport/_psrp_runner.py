@@ -16,7 +16,6 @@ import socket
 import traceback
 import typing as t
 import uuid
-from xml.etree import ElementTree as ET
 
 from ansible_collections.sriov.hyperv.plugins.module_utils.transport import _clixml, _errors
 from ansible_collections.sriov.hyperv.plugins.module_utils.transport._connection import ConnectionOptions
@@ -32,11 +31,14 @@ try:
     import requests
     from pypsrp import exceptions as psrp_exceptions
     from pypsrp.complex_objects import ComplexObject, GenericComplexObject, PSInvocationState
-    from pypsrp.powershell import PowerShell, RunspacePool
-    from pypsrp.serializer import Serializer, TaggedValue
+    from pypsrp.exceptions import FragmentError
+    from pypsrp.messages import Message, PipelineOutput
+    from pypsrp.powershell import Fragment, Fragmenter, PowerShell, RunspacePool
+    from pypsrp.serializer import TaggedValue
     from pypsrp.wsman import WSMan
 except ImportError:
-    Serializer = object  # the subclass below must still be definable for the import sanity test
+    # The subclasses below must still be definable for the import sanity test.
+    Fragmenter = Message = object
     HAS_PYPSRP = False
     PYPSRP_IMPORT_ERROR: str | None = traceback.format_exc()
 else:
@@ -219,27 +221,103 @@ def build_powershell(pool: t.Any, statements: t.Sequence[Statement]) -> t.Any:
     return ps
 
 
-class _OutputSerializer(Serializer):  # type: ignore[misc,valid-type]
-    """pypsrp's Serializer, with pipeline output read by ``_clixml`` straight into plain data.
+# [MS-PSRP] 2.2.1: a message's header is Destination and MessageType (little-endian UInt32 each),
+# then the RunspacePool's and the pipeline's GUIDs; its data may open with a UTF-8 byte order mark.
+_PIPELINE_OUTPUT = 0x00041004
+_MESSAGE_HEADER = 40
+_BOM = b"\xef\xbb\xbf"
 
-    pypsrp's ``Message.unpack`` hands a PIPELINE_OUTPUT message to ``deserialize`` as text with no
-    metadata, and every other message with its metadata; only the former takes the fast path.
-    A message outside ``_clixml``'s subset goes the usual way, so nothing is lost.
+
+class _OutputMessage(Message):  # type: ignore[misc,valid-type]
+    """A PIPELINE_OUTPUT message as pypsrp's ``Message.unpack`` would give it, its object read by
+    ``_clixml``: what ``RunspacePool._parse_responses`` and ``PowerShell.poll_invoke`` use of it
+    is ``message_type`` and ``data.data``."""
+
+    def __init__(self, header: bytes, obj: PSObjectData) -> None:  # pylint: disable=super-init-not-called
+        # Message.__init__ parses both GUIDs and serializes nothing we need: set the fields it sets.
+        self.destination = int.from_bytes(header[0:4], "little")
+        self.message_type = _PIPELINE_OUTPUT
+        self._ids = header[8:_MESSAGE_HEADER]
+        self.data = PipelineOutput(obj)
+        self._serializer = None
+
+    @property
+    def rpid(self) -> t.Any:
+        return uuid.UUID(bytes_le=self._ids[:16])
+
+    @property
+    def pid(self) -> t.Any:
+        return uuid.UUID(bytes_le=self._ids[16:])
+
+
+class _OutputFragmenter(Fragmenter):  # type: ignore[misc,valid-type]
+    """pypsrp's Fragmenter, with each Receive's PIPELINE_OUTPUT messages read by ``_clixml``.
+
+    ``Fragmenter.defragment`` (pypsrp.powershell, public) joins the fragments into messages as
+    pypsrp does; pypsrp's ``Message.unpack`` then costs more than reading the object itself (two
+    GUIDs parsed, the data decoded to text for a debug log line formatted whether logging is on
+    or not, then encoded again for the XML parser). Here the output messages of one Receive go
+    to ``_clixml.parse_outputs`` as the bytes they arrived in, in one XML parse; every other
+    message, and an output message outside ``_clixml``'s subset, goes through ``Message.unpack``
+    as before, so nothing is lost and the order of messages is kept.
     """
 
-    def deserialize(self, element: t.Any, metadata: t.Any = None, clear: bool = True) -> t.Any:
-        if metadata is None and isinstance(element, str):
-            try:
-                return _clixml.parse_output(element)
-            except (_clixml.Unsupported, ET.ParseError):
-                pass
-        return super().deserialize(element, metadata, clear)
+    def defragment(self, data: bytes) -> list[t.Any]:
+        whole = self._messages(data)
+        outputs = [index for index, message in enumerate(whole) if _is_output(message)]
+        read = _clixml.parse_outputs([_output_body(whole[index]) for index in outputs]) if outputs else []
+        fast = dict(zip(outputs, read))
+        messages = []
+        for index, message in enumerate(whole):
+            obj = fast.get(index)
+            if obj is not None:
+                messages.append(_OutputMessage(message[:_MESSAGE_HEADER], obj))
+            else:
+                messages.append(Message.unpack(message, self.serializer))
+        return messages
+
+    def _messages(self, data: bytes) -> list[bytes]:
+        """The messages completed by ``data``'s fragments ([MS-PSRP] 2.2.4), as pypsrp's
+        ``defragment`` joins them (same buffer, same check of each fragment's sequence number)."""
+        complete = []
+        rest = memoryview(data)  # slicing a memoryview copies nothing; slicing bytes copied the rest each time
+        while rest:
+            fragment, rest = Fragment.unpack(rest)
+            chunk = bytes(fragment.data)
+            incoming = self.incoming_buffer.get(fragment.object_id)
+            if incoming is None:
+                incoming = self.incoming_buffer[fragment.object_id] = {"data": b"", "id": 0}
+            if fragment.fragment_id != incoming["id"]:
+                raise FragmentError("Fragment Fragment Id: %d != Expected Fragment Id: %d"
+                                    % (fragment.fragment_id, incoming["id"]))
+            if fragment.start and fragment.end:
+                complete.append(chunk)
+                del self.incoming_buffer[fragment.object_id]
+            elif fragment.start:
+                incoming["data"] = chunk
+                incoming["id"] += 1
+            elif fragment.end:
+                complete.append(incoming["data"] + chunk)
+                del self.incoming_buffer[fragment.object_id]
+            else:
+                incoming["data"] += chunk
+                incoming["id"] += 1
+        return complete
+
+
+def _is_output(message: bytes) -> bool:
+    return len(message) > _MESSAGE_HEADER and int.from_bytes(message[4:8], "little") == _PIPELINE_OUTPUT
+
+
+def _output_body(message: bytes) -> bytes:
+    body = message[_MESSAGE_HEADER:]
+    return body[len(_BOM):] if body.startswith(_BOM) else body
 
 
 def _fast_decoding(pool: t.Any) -> None:
-    serializer = _OutputSerializer()
-    pool._serializer = serializer
-    pool._fragmenter.serializer = serializer
+    fragmenter = _OutputFragmenter(pool.connection.max_payload_size, pool._serializer)
+    fragmenter.max_size = pool._fragmenter.max_size
+    pool._fragmenter = fragmenter
 
 
 def wsman_kwargs(opts: ConnectionOptions) -> dict[str, t.Any]:

@@ -11,6 +11,8 @@ pypsrp's own deserializer plus the runner's conversion make of the same text.
 """
 from __future__ import annotations
 
+from xml.etree import ElementTree as ET
+
 import pytest
 
 from ansible_collections.sriov.hyperv.plugins.module_utils.transport import _clixml
@@ -18,6 +20,7 @@ from ansible_collections.sriov.hyperv.plugins.module_utils.transport import _psr
 from ansible_collections.sriov.hyperv.plugins.module_utils.transport._runner import PSObjectData
 
 pypsrp_serializer = pytest.importorskip("pypsrp.serializer")
+from ansible_collections.sriov.hyperv.tests.unit.plugins.module_utils import pool_wire  # noqa: E402  pylint: disable=wrong-import-position
 
 ENUM_TYPES = "<T>System.Enum</T><T>System.ValueType</T><T>System.Object</T>"
 
@@ -174,8 +177,9 @@ UNSUPPORTED = {
 def test_shapes_outside_the_subset_are_left_to_pypsrp(text):
     with pytest.raises(_clixml.Unsupported):
         _clixml.parse_output(text)
-    # The runner's serializer then hands the message to pypsrp, which still reads it.
-    read = _psrp_runner._OutputSerializer().deserialize(text)
+    assert _clixml.parse_outputs([text.encode(), ADAPTER.encode()])[0] is None
+    # The runner's pool then hands the message to pypsrp, which still reads it.
+    read = pool_wire.read_output(text)
     assert not isinstance(read, PSObjectData)
     assert _psrp_runner.to_object(read) == _through_pypsrp(text)
 
@@ -186,12 +190,58 @@ def test_a_secure_string_is_left_to_pypsrp():
         _clixml.parse_output("<SS>rTm4n3bxaFOIgdjhDDV5OA==</SS>")
 
 
-def test_the_runner_serializer_reads_output_messages_fast_and_others_as_pypsrp():
-    serializer = _psrp_runner._OutputSerializer()
-    assert serializer.deserialize(ADAPTER) == CASES["an adapter with enums, arrays, a reference and a note property"][1]
-    # With metadata (every other PSRP message) pypsrp reads it as before.
-    meta = pypsrp_serializer.ObjectMeta("Obj", object=pypsrp_serializer.GenericComplexObject)
-    assert not isinstance(serializer.deserialize(ADAPTER, meta), PSObjectData)
+def test_the_runner_pool_reads_output_messages_fast_and_others_as_pypsrp():
+    assert pool_wire.read_output(ADAPTER) == CASES["an adapter with enums, arrays, a reference and a note property"][1]
+    state = '<Obj RefId="0"><MS><I32 N="PipelineState">4</I32></MS></Obj>'
+    data = pool_wire.fragments(pool_wire.message(ADAPTER), pool_wire.message(state, pool_wire.PIPELINE_STATE))
+    fast, theirs = pool_wire.fast_pool().defragment(data), pool_wire.pypsrp_pool().defragment(data)
+    assert [item.message_type for item in fast] == [item.message_type for item in theirs]
+    assert isinstance(fast[0].data.data, PSObjectData)
+    assert type(fast[1].data) is type(theirs[1].data) and fast[1].data.state == theirs[1].data.state == 4
+    assert (fast[0].rpid, fast[0].pid) == (theirs[0].rpid, theirs[0].pid)
+
+
+# Every shape above, then again, so that RefIds repeat across messages (each message has its own).
+_EVERY_SHAPE = [text for text, _expected in CASES.values()] * 2 + list(UNSUPPORTED.values())
+
+
+@pytest.mark.parametrize("size", [64, 1000, 32768], ids=["tiny fragments", "some split", "whole messages"])
+def test_a_receive_of_many_messages_reads_as_pypsrp_reads_each(size):
+    wire = [pool_wire.message(text, bom=index % 2 == 0) for index, text in enumerate(_EVERY_SHAPE)]
+    cut = pool_wire.fragment_list(*wire, size=size)
+    # Two Receives, the second starting with the last fragment of a message that the first began
+    # when messages are cut.
+    middle = next((index for index in range(len(cut) // 2, len(cut)) if cut[index][16] == 2), len(cut) // 2)
+    receives = (b"".join(cut[:middle]), b"".join(cut[middle:]))
+    expected = [_through_pypsrp(text) for text in _EVERY_SHAPE]
+    assert pool_wire.outputs(pool_wire.fast_pool(), *receives) == expected
+    assert pool_wire.outputs(pool_wire.pypsrp_pool(), *receives) == expected
+
+
+@pytest.mark.parametrize("texts", [
+    ["<S>one</S><S>two</S>", "<S>three</S>"],  # one top-level element too many in the first
+    ["<S>one", "</S>"],  # halves of one element
+    ['<?xml version="1.0"?><S>one</S>', "<S>two</S>"],  # a declaration, allowed alone only
+], ids=["two elements in one message", "an element across two", "a declaration"])
+def test_messages_that_only_parse_together_are_read_one_by_one(texts):
+    data = pool_wire.fragments(*[pool_wire.message(text) for text in texts])
+    try:
+        expected: object = pool_wire.outputs(pool_wire.pypsrp_pool(), data)
+    except ET.ParseError:
+        expected = ET.ParseError
+    try:
+        read: object = pool_wire.outputs(pool_wire.fast_pool(), data)
+    except ET.ParseError:
+        read = ET.ParseError
+    assert read == expected
+    assert _clixml.parse_outputs([text.encode() for text in texts]) == [_alone(text) for text in texts]
+
+
+def _alone(text):
+    try:
+        return _clixml.parse_output(text)
+    except ET.ParseError:
+        return None
 
 
 @pytest.mark.parametrize("text, expected", [

@@ -16,6 +16,7 @@ from ansible_collections.sriov.hyperv.plugins.module_utils.transport._connection
 from ansible_collections.sriov.hyperv.plugins.module_utils.transport._runner import SWITCH, Command
 
 pypsrp_serializer = pytest.importorskip("pypsrp.serializer")
+from ansible_collections.sriov.hyperv.tests.unit.plugins.module_utils import pool_wire  # noqa: E402  pylint: disable=wrong-import-position
 
 SWITCH_XML = """<Obj RefId="0">
 <TN RefId="0"><T>Deserialized.Microsoft.HyperV.PowerShell.VMSwitch</T>
@@ -60,8 +61,8 @@ ERROR_XML = """<Obj RefId="0">
 
 
 def _deserialize(xml):
-    """As the runner's pool reads a PIPELINE_OUTPUT message (text, no metadata)."""
-    return _psrp_runner._OutputSerializer().deserialize(xml)
+    """As the runner's pool reads a PIPELINE_OUTPUT message."""
+    return pool_wire.read_output(xml)
 
 
 def test_fast_path_decodes_exactly_like_pypsrp():
