@@ -13,7 +13,7 @@ import dataclasses
 import json
 import typing as t
 
-from ansible_collections.sriov.hyperv.plugins.module_utils.spec._identity import AdapterIdentity
+from ansible_collections.sriov.hyperv.plugins.module_utils.spec._identity import AdapterIdentity, normalize_mac
 from ansible_collections.sriov.hyperv.plugins.module_utils.transport._runner import PSObjectData
 from ansible_collections.sriov.hyperv.plugins.module_utils.spec._spec import (
     ADAPTER_BANDWIDTH_MODES,
@@ -190,19 +190,24 @@ class AdapterFacts:
     name_unique: bool = True
     """False when another adapter of the same VM (or of the management OS) has this name."""
 
+    def _identity_with(self, mac_address: str | None) -> AdapterIdentity:
+        # AdapterIdentity.of this adapter's fields, built directly: planning and host_info ask a
+        # thousand adapters for it several times each.
+        management_os = bool(self.management_os) and not self.vm_name
+        return AdapterIdentity(name=str(self.name or ""), vm_name=None if management_os else self.vm_name,
+                               management_os=management_os, mac_address=mac_address)
+
     def full_identity(self) -> AdapterIdentity:
         """VM + name + this adapter's own MAC address (left out when the host shows none usable)."""
-        identity = AdapterIdentity.of({"name": self.name, "vm_name": self.vm_name,
-                                       "management_os": self.management_os})
         try:
-            return identity.narrowed(self.mac_address)
+            mac = normalize_mac(self.mac_address) if self.mac_address else None
         except ValueError:
-            return identity
+            mac = None
+        return self._identity_with(mac)
 
     def identity(self) -> AdapterIdentity:
         """VM + name, narrowed by the MAC address exactly where the name is not unique."""
-        full = self.full_identity()
-        return full.narrowed(None) if self.name_unique else full
+        return self._identity_with(None) if self.name_unique else self.full_identity()
 
     def key(self) -> tuple:
         return self.identity().key()
@@ -416,9 +421,26 @@ def _switch_settings(obj: PSObjectData) -> dict:
             if has_prop(obj, name) and DEFAULT_FLOW_MODES.get(option, mode) == mode}
 
 
+_LOWERED_TYPES: dict[tuple, frozenset] = {}
+
+
+def type_names_of(obj: PSObjectData) -> frozenset:
+    """The object's type names in lower case, as ``PSObjectData.is_a`` compares them. A host sends
+    a few kinds of object, a thousand of each: each kind's set is made once."""
+    key = tuple(obj.type_names)
+    found = _LOWERED_TYPES.get(key)
+    if found is None:
+        found = frozenset(name.lower() for name in key)
+        if len(_LOWERED_TYPES) < 1024:
+            _LOWERED_TYPES[key] = found
+    return found
+
+
 def is_of(obj: PSObjectData, type_name: str) -> bool:
     """``obj`` is a ``type_name``, or Select-Object's projection of one (``Selected.<type>``)."""
-    return obj.is_a(type_name) or obj.is_a(SELECTED + type_name)
+    names = type_names_of(obj)
+    wanted = type_name.lower()
+    return wanted in names or SELECTED.lower() + wanted in names
 
 
 def _supports(obj: PSObjectData, name: str) -> bool:
@@ -429,7 +451,10 @@ def _supports(obj: PSObjectData, name: str) -> bool:
 
 def _parse_adapter(obj: PSObjectData) -> AdapterFacts:
     management_os = bool(prop(obj, "IsManagementOs")) or is_of(obj, "Microsoft.HyperV.PowerShell.VMInternalNetworkAdapter")
-    supported = frozenset(option for option, name in ADAPTER_PROPERTIES.items() if _supports(obj, name))
+    if obj.type_names and obj.type_names[0].startswith(SELECTED):
+        supported = frozenset(option for option, name in ADAPTER_PROPERTIES.items() if prop(obj, name) is not None)
+    else:
+        supported = frozenset(option for option, name in ADAPTER_PROPERTIES.items() if has_prop(obj, name))
     return AdapterFacts(
         name=str(prop(obj, "Name")),
         vm_name=None if management_os else prop(obj, "VMName"),
@@ -627,6 +652,17 @@ def parse_parking(switch: SwitchFacts) -> ParkingRecord | None:
     return ParkingRecord(switch_name=switch.name, target=record["target"], record=record, switch_id=switch.id)
 
 
+def _kinds(*type_names: str) -> frozenset:
+    """The type names and their Select-Object projections, in lower case (see ``is_of``)."""
+    return frozenset(name.lower() for type_name in type_names for name in (type_name, SELECTED + type_name))
+
+
+_HV = "Microsoft.HyperV.PowerShell."
+_VMHOST, _TEAM, _SWITCH = (name.lower() for name in (_HV + "VMHost", _HV + "VMSwitchTeam", _HV + "VMSwitch"))
+_VM_TYPES = _kinds(_HV + "VirtualMachine")
+_ADAPTER_TYPES = _kinds(_HV + "VMNetworkAdapterBase", _HV + "VMNetworkAdapter", _HV + "VMInternalNetworkAdapter")
+
+
 def parse_observed(objects: list[PSObjectData]) -> Observed:
     """Everything the read returned, as typed records plus the gathered-shape config."""
     host = HostFacts()
@@ -635,21 +671,20 @@ def parse_observed(objects: list[PSObjectData]) -> Observed:
     adapters: list[tuple[PSObjectData, AdapterFacts]] = []
     teams: dict[str, tuple[list[str], list[str], t.Any]] = {}
     for obj in objects:
-        if obj.is_a("Microsoft.HyperV.PowerShell.VMHost"):
+        names = type_names_of(obj)
+        if _VMHOST in names:
             host = _parse_host(obj)
-        elif is_of(obj, "Microsoft.HyperV.PowerShell.VirtualMachine"):
+        elif not names.isdisjoint(_VM_TYPES):
             vms.append(_parse_vm(obj))
-        elif obj.is_a("Microsoft.HyperV.PowerShell.VMSwitchTeam"):
+        elif _TEAM in names:
             teams[name_key(str(prop(obj, "Name")))] = (
                 [str(item) for item in _as_list(prop(obj, "NetAdapterInterfaceDescription"))],
                 _guids(prop(obj, "NetAdapterInterfaceGuid")),
                 prop(obj, "LoadBalancingAlgorithm"),
             )
-        elif obj.is_a("Microsoft.HyperV.PowerShell.VMSwitch"):
+        elif _SWITCH in names:
             switches.append(_parse_switch(obj))
-        elif is_of(obj, "Microsoft.HyperV.PowerShell.VMNetworkAdapterBase") or is_of(
-            obj, "Microsoft.HyperV.PowerShell.VMNetworkAdapter"
-        ) or is_of(obj, "Microsoft.HyperV.PowerShell.VMInternalNetworkAdapter"):
+        elif not names.isdisjoint(_ADAPTER_TYPES):
             adapters.append((obj, _parse_adapter(obj)))
     nics = _parse_nics(objects)
     named: dict[tuple, int] = {}

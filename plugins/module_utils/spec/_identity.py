@@ -34,12 +34,19 @@ def normalize_mac(value: t.Any) -> str:
 
 def _name_key(name: str) -> str:
     # The same rule as _spec.name_key (kept here so that this module stands alone): .NET's ordinal
-    # ignore-case comparison changes no character into two.
+    # ignore-case comparison changes no character into two. No ASCII character becomes two, so
+    # an ASCII name (nearly all) needs no look at each character.
+    if name.isascii():
+        return name.upper()
     return "".join(char.upper() if len(char.upper()) == 1 else char for char in name)
 
 
+# dict first: the common case, told without the Mapping ABC's subclass hooks.
+_MAPPINGS = (dict, t.Mapping)
+
+
 def _get(item: t.Any, field: str) -> t.Any:
-    if isinstance(item, t.Mapping):
+    if isinstance(item, _MAPPINGS):
         return item.get(field)
     return getattr(item, field, None)
 

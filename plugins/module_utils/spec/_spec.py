@@ -402,11 +402,9 @@ def from_host(name: str, value: t.Any, model: t.Any = VmAdapterConfig) -> t.Any:
     """
     if value is None:
         return None
-    spelled = declared(model, name).get("host_values")
-    if spelled:
-        by_text = {str(theirs).lower(): mine for mine, theirs in spelled.items()}
+    by_text, low = _host_reading(model, name)
+    if by_text:
         return by_text.get(str(value).lower(), str(value).lower())
-    low, _high = bounds(model, name)
     if low is None:
         return value
     if isinstance(value, (list, tuple)):
@@ -416,6 +414,15 @@ def from_host(name: str, value: t.Any, model: t.Any = VmAdapterConfig) -> t.Any:
     except (TypeError, ValueError):
         return None
     return number if number >= low else None
+
+
+@functools.lru_cache(maxsize=None)
+def _host_reading(model: t.Any, name: str) -> tuple[dict, t.Any]:
+    """How ``from_host`` reads an option: its host spellings (lower case -> the model's value), and
+    the least number it takes. Fields are declared once: a thousand adapters need not rebuild it."""
+    spelled = declared(model, name).get("host_values")
+    by_text = {str(theirs).lower(): mine for mine, theirs in spelled.items()} if spelled else {}
+    return by_text, None if by_text else bounds(model, name)[0]
 
 
 def to_host(name: str, value: t.Any, model: t.Any = VmAdapterConfig) -> t.Any:
@@ -429,7 +436,9 @@ def to_host(name: str, value: t.Any, model: t.Any = VmAdapterConfig) -> t.Any:
 def name_key(name: str) -> str:
     """A name as Hyper-V compares it: case-insensitively, one character at a time."""
     # str.upper() turns some characters into two ("ß" -> "SS"); .NET's ordinal ignore-case
-    # comparison does not, so keep those characters as they are.
+    # comparison does not, so keep those characters as they are. No ASCII character does.
+    if name.isascii():
+        return name.upper()
     return "".join(char.upper() if len(char.upper()) == 1 else char for char in name)
 
 
