@@ -198,6 +198,13 @@ def test_names_compare_like_hyper_v():
     assert name_key("straße") != name_key("STRASSE")
 
 
+@pytest.mark.parametrize("name", ["vm1", "Network Adapter", "web[1]_x0009_`*", "", "Über", "straße", "ŉ-ǰ", "ﬀ"])
+def test_name_keys_of_ascii_and_other_names_follow_one_rule(name):
+    # ASCII names take a shortcut; every name must come out as the per-character rule says.
+    rule = "".join(char.upper() if len(char.upper()) == 1 else char for char in name)
+    assert name_key(name) == _identity._name_key(name) == rule
+
+
 def test_module_utils_import_without_pydantic():
     # ansible-test's sanity import test runs module_utils with only ansible-core installed.
     root = os.path.abspath(os.path.join(os.path.dirname(__file__), *([os.pardir] * 4)))
@@ -246,3 +253,28 @@ def test_adapter_identity_is_spelled_in_one_module():
         for number, line in enumerate(path.read_text().splitlines(), 1) if spelled.search(line)
     ]
     assert found == []
+
+
+@pytest.mark.parametrize("fields", [
+    {"name": "Network Adapter", "vm_name": "web01", "mac_address": "00155D0A0B0C"},
+    {"name": "Network Adapter", "vm_name": "web01", "mac_address": "00-15-5d-0a-0b-0c"},
+    {"name": "Network Adapter", "vm_name": "web01", "mac_address": "not a mac"},
+    {"name": "Network Adapter", "vm_name": "web01", "mac_address": ""},
+    {"name": "vEthernet", "vm_name": None, "management_os": True, "mac_address": "00155D0A0B0D"},
+    {"name": "odd", "vm_name": "web01", "management_os": True},
+    {"name": None, "vm_name": None},
+])
+@pytest.mark.parametrize("unique", [True, False])
+def test_an_observed_adapter_identity_is_that_of_its_fields(fields, unique):
+    from ansible_collections.sriov.hyperv.plugins.module_utils.spec._host_parse import AdapterFacts
+
+    facts = AdapterFacts(**fields, name_unique=unique)
+    # The rule in words: VM + name as AdapterIdentity.of reads them, narrowed by the adapter's MAC
+    # address when it is a usable one, and only where the name is not unique.
+    plain = _identity.AdapterIdentity.of({key: fields.get(key) for key in ("name", "vm_name", "management_os")})
+    try:
+        full = plain.narrowed(fields.get("mac_address"))
+    except ValueError:
+        full = plain
+    assert facts.full_identity() == full
+    assert facts.identity() == (plain if unique else full)
