@@ -195,10 +195,12 @@ def median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
 
-def read_once(emulator: Emulator, host: dict[str, t.Any], fast: bool = True) -> tuple[float, float, float, int]:
+def read_once(emulator: Emulator, host: dict[str, t.Any], fast: bool = True) -> tuple[float, float, float, int, float]:
     """One whole-host read on an open pool: (wall seconds, controller CPU seconds, emulator CPU
-    seconds, objects). CPU seconds hold still on a loaded machine where wall time does not."""
-    from ansible_collections.sriov.hyperv.plugins.module_utils.host import _host
+    seconds, objects, controller CPU seconds of parsing it and making host_info's facts of it).
+    CPU seconds hold still on a loaded machine where wall time does not."""
+    from ansible_collections.sriov.hyperv.plugins.module_utils.host import _facts, _host
+    from ansible_collections.sriov.hyperv.plugins.module_utils.spec._host_parse import parse_observed
     from ansible_collections.sriov.hyperv.plugins.module_utils.transport._psrp_runner import PsrpRunner
 
     runner = PsrpRunner(options_for(host))
@@ -211,7 +213,10 @@ def read_once(emulator: Emulator, host: dict[str, t.Any], fast: bool = True) -> 
         result = runner.run(_host.READ_STATEMENTS)
         wall = time.perf_counter() - started
         cpu = time.process_time() - cpu
-        return wall, cpu, emulator.cpu() - server, len(result.output)
+        server = emulator.cpu() - server
+    parsing = time.process_time()
+    _facts.host_facts(parse_observed(result.output))
+    return wall, cpu, server, len(result.output), time.process_time() - parsing
 
 
 def section_decode(emulator: Emulator, sizes: list[int], runs: int, compare_pypsrp: bool) -> None:
@@ -220,10 +225,13 @@ def section_decode(emulator: Emulator, sizes: list[int], runs: int, compare_pyps
     for size in sizes:
         samples = [read_once(emulator, emulator.hosts["hv%d" % size]) for _run in range(runs)]
         wall, cpu, server = (median([s[index] for s in samples]) for index in range(3))
+        parsing = median([s[4] for s in samples])
         per_adapter.append(cpu / size)
         row("read of %d adapters (%d objects): wall" % (size, samples[0][3]), "%7.0f ms" % (wall * 1000))
         row("  controller CPU (per adapter) / emulator CPU", "%7.0f ms (%3.0f us) / %.0f ms" % (
             cpu * 1000, cpu / size * 1e6, server * 1000))
+        row("  controller CPU of parse_observed + host_facts (per adapter)", "%7.0f ms (%3.0f us)" % (
+            parsing * 1000, parsing / size * 1e6))
     if len(per_adapter) > 1:
         row("linearity: controller CPU per adapter, largest / smallest", "%.2f" % (per_adapter[-1] / per_adapter[0]),
             "linear: about 1 (below: fixed costs spread)")
