@@ -138,6 +138,33 @@ def _structure(types: tuple[str, ...]) -> t.Any:
     return None
 
 
+def _guid(text: str | None) -> str:
+    text = text or ""
+    # The canonical form (MS-PSRP 2.2.5.1.18) needs no parsing; any other goes through UUID.
+    return text.lower() if len(text) == 36 else str(uuid.UUID(text))
+
+
+def _text(text: str | None) -> str | None:
+    return text
+
+
+# Primitive elements (MS-PSRP 2.2.5.1) by tag: how each reads its text.
+_PRIMITIVES: dict[str, t.Callable[[t.Any], t.Any]] = {
+    **dict.fromkeys(_STRING_TAGS, decode_string),
+    **dict.fromkeys(_INTEGER_TAGS, int),
+    **dict.fromkeys(_TEXT_TAGS, _text),
+    "B": lambda text: (text or "").lower() == "true",
+    "Nil": lambda text: None,
+    "G": _guid,
+    "Sg": float,
+    "Db": float,
+    "ToString": decode_string,
+    "C": lambda text: chr(int(text)),
+    "BA": lambda text: base64.b64decode(text or "").hex(),
+}
+_CIM_METADATA = frozenset(("__ClassMetadata", "__InstanceMetadata"))
+
+
 class _Reader:
     """One message's reference tables (RefId scopes are per message)."""
 
@@ -149,38 +176,29 @@ class _Reader:
 
     def value(self, element: ET.Element, items: t.Any = None) -> t.Any:
         """A property's plain value; ``items`` is the reading of objects a list prescribes."""
+        read = _PRIMITIVES.get(element.tag)
+        if read is not None:
+            return read(element.text)
         tag = element.tag
-        if tag in _STRING_TAGS:
-            return decode_string(element.text)
-        if tag in _INTEGER_TAGS:
-            return int(element.text)  # type: ignore[arg-type]
-        if tag == "B":
-            return (element.text or "").lower() == "true"
-        if tag == "Nil":
-            return None
         if tag == "Obj":
             return self.nested(element, items)
-        if tag == "G":
-            text = element.text or ""
-            # The canonical form (MS-PSRP 2.2.5.1.18) needs no parsing; any other goes through UUID.
-            return text.lower() if len(text) == 36 else str(uuid.UUID(text))
-        if tag in _TEXT_TAGS:
-            return element.text
-        if tag in ("Sg", "Db"):
-            return float(element.text)  # type: ignore[arg-type]
         if tag == "Ref":
             try:
                 return self.objects[element.attrib["RefId"]]
             except KeyError:
                 # Defined inside an object read as its ToString only: let pypsrp read it all.
                 raise Unsupported("a reference into a nested object") from None
-        if tag == "ToString":
-            return decode_string(element.text)
-        if tag == "C":
-            return chr(int(element.text))  # type: ignore[arg-type]
-        if tag == "BA":
-            return base64.b64decode(element.text or "").hex()
         raise Unsupported("element <%s>" % tag)
+
+    def properties(self, bag: ET.Element, into: dict[str, t.Any], skip: frozenset = frozenset()) -> None:
+        """The named values of a ``Props`` or ``MS`` element, but those named in ``skip``."""
+        for item in bag:
+            name = item.attrib["N"]
+            if name in skip:
+                continue
+            # Primitives (most properties) read here, without a call of ``value`` each.
+            read = _PRIMITIVES.get(item.tag)
+            into[name] = read(item.text) if read is not None else self.value(item)
 
     def types_of(self, element: ET.Element) -> list[str]:
         for child in element:
@@ -260,14 +278,10 @@ class _Reader:
         for child in element:  # in document order: a Ref may point back to any earlier object
             tag = child.tag
             if tag == "Props":
-                for item in child:
-                    adapted[item.attrib["N"]] = self.value(item)
+                self.properties(child, adapted)
             elif tag == "MS":
-                for item in child:
-                    if item.attrib["N"] in ("__ClassMetadata", "__InstanceMetadata"):
-                        # CIM serialization metadata, not a property (PowerShell drops it too).
-                        continue
-                    extended[item.attrib["N"]] = self.value(item)
+                # CIM serialization metadata are notes, not properties (PowerShell drops them too).
+                self.properties(child, extended, _CIM_METADATA)
             elif tag == "ToString":
                 to_string = decode_string(child.text)
             # An enum's value and any other child are not part of the contract's plain data; a
