@@ -363,8 +363,7 @@ class Context:
             if capacity == 0:
                 self.warnings.append(
                     "Switch '%s' has no virtual functions to give (%s): %s stay on the synthetic path."
-                    % (switch.name, self._why_no_vfs(switch),
-                       ", ".join(item.label() for item in asking))
+                    % (switch.name, self._why_no_vfs(switch), _listed([item.label() for item in asking]))
                 )
                 continue
             # The emulator's policy (docs/emulator.md, "VF allocation"): higher weight wins; among
@@ -388,9 +387,22 @@ class Context:
                     switch.name,
                     capacity,
                     len(asking),
-                    ", ".join("%s (weight %d)" % (item.label(), item.iov_weight) for item in synthetic),
+                    _listed(["%s (weight %d)" % (item.label(), item.iov_weight) for item in synthetic]),
                 )
             )
+
+
+# How many adapters a VF warning names before "and N more": a 1,000-adapter host with 64 VFs would
+# otherwise give a warning of 936 names (about 50 KB) on every run.
+_LISTED = 20
+
+
+def _listed(labels: list[str]) -> str:
+    """``labels`` joined; past ``_LISTED``, the first of them, a count of the rest and where to see all."""
+    if len(labels) <= _LISTED:
+        return ", ".join(labels)
+    return "%s and %d more (sriov.hyperv.host_info lists them all: switches[].virtual_functions." \
+        "requesting_without_vf)" % (", ".join(labels[:_LISTED]), len(labels) - _LISTED)
 
 
 # Switch helpers shared by the switch and recreate planners.

@@ -334,6 +334,34 @@ def test_shipped_vf_shortage_and_bios_blocked_warnings_match_the_host():
         assert synthetic and named == synthetic
 
 
+def test_a_vf_shortage_on_a_big_host_names_twenty_adapters_and_counts_the_rest():
+    from hyperv_sriov_emulator.scenario import load_scenario_text
+
+    from ansible_collections.sriov.hyperv.plugins.module_utils.host._facts import host_facts
+
+    # 100 running VMs asking for SR-IOV on a switch whose NIC gives 4 VFs: 96 stay synthetic.
+    host = load_scenario_text('''
+hosts:
+  - name: hv-big
+    physical_adapters: [{name: SLOT 1 Port 1, num_vfs: 4, max_vfs: 4}]
+    switches: [{name: sriov-ext, net_adapters: [SLOT 1 Port 1], enable_iov: true}]
+    vms:
+      - {name: "vm{n}", count: 100, state: Running,
+         adapters: [{name: Network Adapter, switch: sriov-ext, iov_weight: 50}]}
+''')[0]
+    have = read_host(runner_for(host))
+    warnings = plan(parse_config({}), have, "merged", Policy()).warnings
+    assert len(warnings) == 1
+    waiting = host_facts(have)["switches"][0]["virtual_functions"]["requesting_without_vf"]
+    assert len(waiting) == 96
+    # host_info's labels are "vm/adapter"; the warning's name each adapter in words.
+    listed = [label for label in waiting if "of VM '%s' (weight 50)" % label.split("/")[0] in warnings[0]]
+    assert len(listed) == 20
+    assert "and 76 more (sriov.hyperv.host_info lists them all: switches[].virtual_functions.requesting_without_vf)" \
+        in warnings[0]
+    assert len(warnings[0]) < 2000
+
+
 def _shipped(name):
     from hyperv_sriov_emulator.scenario import load_scenario
 
