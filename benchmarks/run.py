@@ -16,7 +16,8 @@ Sections:
 - plays: ``host_info`` on the 1,000-adapter host and a no-op ``host_config`` on 20 hosts x 50
   adapters and on 5 named adapters of the 1,000-adapter host, each beside a ping play;
 - requests: the HTTP requests of a no-op, a converge and a ``host_info`` run, by WSMan action;
-- imports: what a module process spends importing before it connects;
+- imports: what the action plugin imports once per ansible-playbook run (in its main process,
+  before the workers fork), and what ansible-core's own action base costs for scale;
 - latency: the same no-op and read under ``serve --latency-profile`` (docs/emulator-cli.md);
 - emulator: start-up time and memory of the emulator serving the 5,000-adapter host.
 
@@ -316,6 +317,25 @@ def compare_plays(inventory: str, baseline: str, play: str, forks: int, runs: in
                     median([p[1] for p in pings]), median([p[1] for p in plays]))
 
 
+def count_values(value: t.Any) -> int:
+    """The nodes of a result: every mapping, list and scalar in it."""
+    if isinstance(value, dict):
+        return 1 + sum(count_values(item) for item in value.values())
+    if isinstance(value, list):
+        return 1 + sum(count_values(item) for item in value)
+    return 1
+
+
+def core_result_cost(result: dict[str, t.Any]) -> float:
+    """CPU seconds ansible-core spends making a task result native for its callbacks (the main
+    process does it for every result it shows; its cost grows with the values, not the bytes)."""
+    from ansible.utils.vars import transform_to_native_types
+
+    cpu = time.process_time()
+    transform_to_native_types(result)
+    return time.process_time() - cpu
+
+
 def no_op_config(adapters: int, names: t.Iterable[int] | None = None, switches: bool = True) -> dict[str, t.Any]:
     """The host's own settings as a host_config ``config``. Without ``switches`` the task names
     only adapters, which is what lets host_config read only their VMs (a switch item makes it read
@@ -344,6 +364,17 @@ def section_plays(workdir: str, curve: Emulator, fleet: Emulator, far: Emulator 
     row("host_info play, %d-adapter host: extra over ping, wall" % size, "%+6.2f s (%.2f s)" % (got.play - got.ping, got.play),
         "target <= +0.50 s")
     row("  the same in CPU seconds (controller side, not the emulator)", "%+6.2f s" % (got.play_cpu - got.ping_cpu))
+    info_args = connection_args(curve.hosts["hv%d" % size])
+    in_worker, core = [], []
+    run_module("HOST_INFO", info_args)  # the worker has its imports done before it forks; so does this then
+    for _run in range(runs):
+        cpu = time.process_time()
+        result = run_module("HOST_INFO", info_args)
+        in_worker.append(time.process_time() - cpu)
+        core.append(core_result_cost(result))
+    row("  of which the run in the worker (read, decode, facts), CPU", "%6.2f s" % median(in_worker))
+    row("  and ansible-core's own pass over the result for the callback", "%6.2f s (%d values)" % (
+        median(core), count_values(result)))
 
     targeted = write_play(os.path.join(workdir, "targeted.yml"), [{
         "name": "no-op on 5 named adapters", "sriov.hyperv.host_config": {
@@ -429,7 +460,8 @@ def section_requests(fleet: Emulator, label: str = "", short: str = "") -> None:
 
 
 def section_imports(runs: int) -> None:
-    print("\nImports of a module process before it connects (CPU time, fresh interpreters, medians of %d)" % runs)
+    print("\nImports, once per ansible-playbook run in its main process (CPU time, fresh interpreters, medians of %d)"
+          % runs)
     env = ansible_env()
     env["PYTHONPATH"] = COLLECTIONS
 
@@ -441,16 +473,14 @@ def section_imports(runs: int) -> None:
             samples.append(float(done.stdout.strip().splitlines()[-1]))
         return median(samples)
 
-    basic = cost("import ansible.module_utils.basic")
-    row("ansible.module_utils.basic (every module pays it)", "%5.0f ms" % (basic * 1000))
+    base = cost("import ansible.plugins.action")
+    row("ansible.plugins.action (ansible-core's action base: every action pays it)", "%5.0f ms" % (base * 1000))
     for label, statement in [
-        ("host_config module, on top of basic", "import ansible.module_utils.basic; s = time.process_time(); "
-         "import ansible_collections.sriov.hyperv.plugins.modules.host_config"),
-        ("+ the transport (pypsrp, requests, cryptography)", "import ansible.module_utils.basic; "
-         "import ansible_collections.sriov.hyperv.plugins.modules.host_config; s = time.process_time(); "
-         "import ansible_collections.sriov.hyperv.plugins.module_utils.transport._psrp_runner"),
-        ("pydantic alone, on top of basic", "import ansible.module_utils.basic; s = time.process_time(); "
-         "import pydantic"),
+        ("the collection's action plugin on top (models, pydantic, pypsrp)", "import ansible.plugins.action; "
+         "s = time.process_time(); import ansible_collections.sriov.hyperv.plugins.plugin_utils._action"),
+        ("  of which pydantic alone", "import ansible.plugins.action; s = time.process_time(); import pydantic"),
+        ("  of which the transport (pypsrp, requests, cryptography)", "import ansible.plugins.action; "
+         "s = time.process_time(); import ansible_collections.sriov.hyperv.plugins.module_utils.transport._psrp_runner"),
     ]:
         row(label, "%5.0f ms" % (cost(statement) * 1000))
 
