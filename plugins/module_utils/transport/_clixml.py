@@ -289,6 +289,8 @@ class _Reader:
         type_names = [name[len(_DESERIALIZED):] if name.startswith(_DESERIALIZED) else name for name in names]
         if "System.Enum" in names or "Deserialized.System.Enum" in names:
             return PSObjectData(type_names=type_names, properties={}, to_string=to_string)
+        if not adapted:  # a selected object (Select-Object) has note properties only
+            return PSObjectData(type_names=type_names, properties=extended, to_string=to_string)
         for name, item in extended.items():
             adapted.setdefault(name, item)
         return PSObjectData(type_names=type_names, properties=adapted, to_string=to_string)
