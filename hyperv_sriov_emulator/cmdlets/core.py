@@ -70,7 +70,7 @@ def _custom_text(members: list[tuple[str, t.Any]]) -> str:
     for name, value in members:
         # The usual values by their exact type first (a selected adapter has thirty-odd of them).
         kind = type(value)
-        if kind is str:
+        if kind is str or kind is Guid:
             shown = value
         elif value is None:
             shown = ""
@@ -80,6 +80,10 @@ def _custom_text(members: list[tuple[str, t.Any]]) -> str:
             shown = value.name
         elif kind in _TYPED_INTS:
             shown = "%d" % value
+        elif kind is TypedList:
+            shown = value.type_name
+        elif kind is PSObj:
+            shown = value.to_string
         else:
             shown = _base_type(value) if psops.is_collection(value) else psops.to_text(value)
         parts.append("%s=%s" % (name, shown))

@@ -340,6 +340,27 @@ def adapter_status(view: View, adapter: NetworkAdapter, vm: VirtualMachine | Non
     return _STATUS_OK
 
 
+# The adapter properties a Windows Server version added (the others are on every version).
+_ADAPTER_SINCE = {
+    "VFDataPathActive": "2016", "VrssEnabled": "2016", "VrssEnabledRequested": "2016", "VmmqEnabled": "2016",
+    "VmmqEnabledRequested": "2016", "VrssMaxQueuePairs": "2016", "VrssMaxQueuePairsRequested": "2016",
+    "VrssMinQueuePairs": "2019", "VrssMinQueuePairsRequested": "2019", "VrssQueueSchedulingMode": "2019",
+    "VrssQueueSchedulingModeRequested": "2019", "VrssExcludePrimaryProcessor": "2019",
+    "VrssExcludePrimaryProcessorRequested": "2019", "VrssIndependentHostSpreading": "2019",
+    "VrssIndependentHostSpreadingRequested": "2019", "VrssVmbusChannelAffinityPolicy": "2019",
+    "VrssVmbusChannelAffinityPolicyRequested": "2019", "RscEnabled": "2022", "RscEnabledRequested": "2022",
+    "PacketDirectNumProcs": "2016", "PacketDirectModerationCount": "2016",
+    "PacketDirectModerationInterval": "2016", "FixSpeed10G": "2016", "DeviceNaming": "2016",
+    "NumaAwarePlacement": "2019", "ClusterMonitored": "2016", "AllowPacketDirect": "2016",
+    "ExtendedAclList": "2016",
+}
+# Per version index: the adapter properties that version lacks. adapter_object appends every
+# property and drops these after: a call per property to test its version cost more than the
+# property itself, a thousand adapters over.
+_ADAPTER_HIDDEN = [frozenset(name for name, since in _ADAPTER_SINCE.items() if index < _VERSION_INDEX[since])
+                   for index in range(len(versions.VERSIONS))]
+
+
 def adapter_object(view: View, adapter: NetworkAdapter) -> PSObj:
     host = view.host
     vm = view.vms.get(adapter.vm_id) if adapter.vm_id else None
@@ -350,21 +371,22 @@ def adapter_object(view: View, adapter: NetworkAdapter) -> PSObj:
     running = management or (vm is not None and vm.running)
     live = running and sw is not None
     vf = adapter.vf
-    p = _Props(view)
+    items: list[tuple[str, t.Any]] = []
+    add = items.append
     if not management:
-        p.add("IovWeight", UInt32(s["IovWeight"]))
-        p.add("IovQueuePairsRequested", UInt32(s["IovQueuePairsRequested"]))
-        p.add("IovInterruptModeration", enum(INTERRUPT_MODERATION, s["IovInterruptModeration"]))
-        p.add("IovQueuePairsAssigned", UInt32(vf.queue_pairs if vf else 0))
-        p.add("IovUsage", Int32(1 if vf else 0))
-        p.add("VirtualFunction", vf_reference(host, adapter, vm) if vf else None)
-    p.add("VFDataPathActive", bool(vf), "2016")
+        add(("IovWeight", UInt32(s["IovWeight"])))
+        add(("IovQueuePairsRequested", UInt32(s["IovQueuePairsRequested"])))
+        add(("IovInterruptModeration", enum(INTERRUPT_MODERATION, s["IovInterruptModeration"])))
+        add(("IovQueuePairsAssigned", UInt32(vf.queue_pairs if vf else 0)))
+        add(("IovUsage", Int32(1 if vf else 0)))
+        add(("VirtualFunction", vf_reference(host, adapter, vm) if vf else None))
+    add(("VFDataPathActive", bool(vf)))
     vmq_usage = 1 if (live and external and vf is None and int(s["VMQWeight"]) > 0) else 0
-    p.add("VMQueue", _VMQ_QUEUE if vmq_usage else None)
-    p.add("VMQWeight", UInt32(s["VMQWeight"]))
-    p.add("VmqUsage", Int32(vmq_usage))
-    p.add("IPsecOffloadMaxSA", Int64(s["IPsecOffloadMaxSA"]))
-    p.add("IPsecOffloadSAUsage", UInt32(0))
+    add(("VMQueue", _VMQ_QUEUE if vmq_usage else None))
+    add(("VMQWeight", UInt32(s["VMQWeight"])))
+    add(("VmqUsage", Int32(vmq_usage)))
+    add(("IPsecOffloadMaxSA", Int64(s["IPsecOffloadMaxSA"])))
+    add(("IPsecOffloadSAUsage", UInt32(0)))
     if management:
         cpu_cap = view.effective_queue_pairs_cap()
     else:
@@ -376,92 +398,95 @@ def adapter_object(view: View, adapter: NetworkAdapter) -> PSObj:
     min_req = int(s["VrssMinQueuePairsRequested"])
     # Without a running port there is no offload status and the getters fall back to their
     # defaults (True for the enabled flags, 0 for counts), as S4 shows.
-    p.add("VrssEnabled", vrss_req if live else True, "2016")
-    p.add("VrssEnabledRequested", vrss_req, "2016")
-    p.add("VmmqEnabled", (vmmq_req and external) if live else True, "2016")
-    p.add("VmmqEnabledRequested", vmmq_req, "2016")
-    p.add("VrssMaxQueuePairs", UInt32(max_eff), "2016")
-    p.add("VrssMaxQueuePairsRequested", UInt32(max_req), "2016")
-    p.add("VrssMinQueuePairs", UInt32(min(min_req, max_eff)), "2019")
-    p.add("VrssMinQueuePairsRequested", UInt32(min_req), "2019")
+    add(("VrssEnabled", vrss_req if live else True))
+    add(("VrssEnabledRequested", vrss_req))
+    add(("VmmqEnabled", (vmmq_req and external) if live else True))
+    add(("VmmqEnabledRequested", vmmq_req))
+    add(("VrssMaxQueuePairs", UInt32(max_eff)))
+    add(("VrssMaxQueuePairsRequested", UInt32(max_req)))
+    add(("VrssMinQueuePairs", UInt32(min(min_req, max_eff))))
+    add(("VrssMinQueuePairsRequested", UInt32(min_req)))
     mode = s["VrssQueueSchedulingModeRequested"]
-    p.add("VrssQueueSchedulingMode", enum(VRSS_SCHEDULING, mode if live else "StaticVrss"), "2019")
-    p.add("VrssQueueSchedulingModeRequested", enum(VRSS_SCHEDULING, mode), "2019")
+    add(("VrssQueueSchedulingMode", enum(VRSS_SCHEDULING, mode if live else "StaticVrss")))
+    add(("VrssQueueSchedulingModeRequested", enum(VRSS_SCHEDULING, mode)))
     excl = s["VrssExcludePrimaryProcessorRequested"]
-    p.add("VrssExcludePrimaryProcessor", bool(excl and live), "2019")
-    p.add("VrssExcludePrimaryProcessorRequested", excl, "2019")
+    add(("VrssExcludePrimaryProcessor", bool(excl and live)))
+    add(("VrssExcludePrimaryProcessorRequested", excl))
     spread = s["VrssIndependentHostSpreadingRequested"]
-    p.add("VrssIndependentHostSpreading", bool(spread and live), "2019")
-    p.add("VrssIndependentHostSpreadingRequested", spread, "2019")
+    add(("VrssIndependentHostSpreading", bool(spread and live)))
+    add(("VrssIndependentHostSpreadingRequested", spread))
     affinity = s["VrssVmbusChannelAffinityPolicyRequested"]
-    p.add("VrssVmbusChannelAffinityPolicy", enum(VRSS_AFFINITY, affinity if live else "Strong"), "2019")
-    p.add("VrssVmbusChannelAffinityPolicyRequested", enum(VRSS_AFFINITY, affinity), "2019")
+    add(("VrssVmbusChannelAffinityPolicy", enum(VRSS_AFFINITY, affinity if live else "Strong")))
+    add(("VrssVmbusChannelAffinityPolicyRequested", enum(VRSS_AFFINITY, affinity)))
     rsc = s["RscEnabledRequested"]
-    p.add("RscEnabled", bool(rsc and live), "2022")
-    p.add("RscEnabledRequested", rsc, "2022")
-    p.add("PacketDirectNumProcs", UInt32(s["PacketDirectNumProcs"]), "2016")
-    p.add("PacketDirectModerationCount", UInt32(s["PacketDirectModerationCount"]), "2016")
-    p.add("PacketDirectModerationInterval", UInt32(s["PacketDirectModerationInterval"]), "2016")
-    p.add("BandwidthPercentage", UInt32(0))
+    add(("RscEnabled", bool(rsc and live)))
+    add(("RscEnabledRequested", rsc))
+    add(("PacketDirectNumProcs", UInt32(s["PacketDirectNumProcs"])))
+    add(("PacketDirectModerationCount", UInt32(s["PacketDirectModerationCount"])))
+    add(("PacketDirectModerationInterval", UInt32(s["PacketDirectModerationInterval"])))
+    add(("BandwidthPercentage", UInt32(0)))
     for name in ("MacAddressSpoofing", "DhcpGuard", "RouterGuard", "IeeePriorityTag", "AllowTeaming"):
-        p.add(name, enum(ON_OFF, s[name]))
-    p.add("FixSpeed10G", enum(ON_OFF, s["FixSpeed10G"]), "2016")
-    p.add("DeviceNaming", enum(ON_OFF, s["DeviceNaming"]), "2016")
-    p.add("PortMirroringMode", enum(PORT_MIRRORING, s["PortMirroringMode"]))
-    p.add("VirtualSubnetId", UInt32(s["VirtualSubnetId"]))
-    p.add("DynamicIPAddressLimit", UInt32(s["DynamicIPAddressLimit"]))
-    p.add("StormLimit", UInt32(s["StormLimit"]))
-    p.add("NumaAwarePlacement", bool(s["NumaAwarePlacement"]), "2019")
-    p.add("ClusterMonitored", not management, "2016")
-    p.add("SwitchName", sw.name if sw else None)
-    p.add("SwitchId", Guid(sw.id) if sw else None)
+        add((name, enum(ON_OFF, s[name])))
+    add(("FixSpeed10G", enum(ON_OFF, s["FixSpeed10G"])))
+    add(("DeviceNaming", enum(ON_OFF, s["DeviceNaming"])))
+    add(("PortMirroringMode", enum(PORT_MIRRORING, s["PortMirroringMode"])))
+    add(("VirtualSubnetId", UInt32(s["VirtualSubnetId"])))
+    add(("DynamicIPAddressLimit", UInt32(s["DynamicIPAddressLimit"])))
+    add(("StormLimit", UInt32(s["StormLimit"])))
+    add(("NumaAwarePlacement", bool(s["NumaAwarePlacement"])))
+    add(("ClusterMonitored", not management))
+    add(("SwitchName", sw.name if sw else None))
+    add(("SwitchId", Guid(sw.id) if sw else None))
     if not management:
-        p.add("Connected", sw is not None)
-    p.add("AdapterId", adapter.id)
+        add(("Connected", sw is not None))
+    add(("AdapterId", adapter.id))
     if management:
-        p.add("DeviceId", "{%s}" % adapter.id.upper())
-    p.add("MacAddress", adapter.mac_address)
-    p.add("DynamicMacAddressEnabled", adapter.dynamic_mac)
-    p.add("IsLegacy", adapter.is_legacy)
-    p.add("IsSynthetic", not adapter.is_legacy)
-    p.add("IPAddresses", _NO_ADDRESSES)
+        add(("DeviceId", "{%s}" % adapter.id.upper()))
+    add(("MacAddress", adapter.mac_address))
+    add(("DynamicMacAddressEnabled", adapter.dynamic_mac))
+    add(("IsLegacy", adapter.is_legacy))
+    add(("IsSynthetic", not adapter.is_legacy))
+    add(("IPAddresses", _NO_ADDRESSES))
     status, description = adapter_status(view, adapter, vm)
-    p.add("Status", status)
-    p.add("StatusDescription", description)
-    p.add("MandatoryFeatureId", _NO_STRINGS)
-    p.add("MandatoryFeatureName", _NO_STRINGS)
-    p.add("PoolName", "")
-    p.add("TestReplicaPoolName", "")
-    p.add("TestReplicaSwitchName", "")
-    p.add("AllowPacketDirect", False, "2016")
-    p.add("AclList", _ACL_LIST)
-    p.add("ExtendedAclList", _EXTENDED_ACL_LIST, "2016")
-    p.add("IsolationSetting", _ISOLATION)
-    p.add("RoutingDomainList", _ROUTING_DOMAIN_LIST)
-    p.add("BandwidthSetting", _bandwidth_setting(view, adapter, vm))
-    p.add("VlanSetting", _UNTAGGED)
-    p.add("IsManagementOs", management)
-    p.add("IsExternalAdapter", False)
-    p.add("Name", adapter.name)
+    add(("Status", status))
+    add(("StatusDescription", description))
+    add(("MandatoryFeatureId", _NO_STRINGS))
+    add(("MandatoryFeatureName", _NO_STRINGS))
+    add(("PoolName", ""))
+    add(("TestReplicaPoolName", ""))
+    add(("TestReplicaSwitchName", ""))
+    add(("AllowPacketDirect", False))
+    add(("AclList", _ACL_LIST))
+    add(("ExtendedAclList", _EXTENDED_ACL_LIST))
+    add(("IsolationSetting", _ISOLATION))
+    add(("RoutingDomainList", _ROUTING_DOMAIN_LIST))
+    add(("BandwidthSetting", _bandwidth_setting(view, adapter, vm)))
+    add(("VlanSetting", _UNTAGGED))
+    add(("IsManagementOs", management))
+    add(("IsExternalAdapter", False))
+    add(("Name", adapter.name))
     # VMId and VMSnapshotId are System.Guid, not nullable (stub): Guid.Empty where there is none.
     if management:
-        p.add("Id", "Microsoft:%s" % adapter.id.upper())
-        p.add("VMName", None)
-        p.add("VMId", GUID_EMPTY)
+        add(("Id", "Microsoft:%s" % adapter.id.upper()))
+        add(("VMName", None))
+        add(("VMId", GUID_EMPTY))
     else:
-        p.add("Id", "Microsoft:%s\\%s" % (vm.id.upper(), adapter.id.upper()))
-        p.add("VMName", vm.name)
-        p.add("VMId", Guid(vm.id))
-    p.add("VMSnapshotId", GUID_EMPTY)
-    p.add("VMSnapshotName", "")
-    p.add("IsTemplate", False)
-    p.add("CimSession", CIM_SESSION)
-    p.add("ComputerName", host.name)
-    p.add("IsDeleted", False)
+        add(("Id", "Microsoft:%s\\%s" % (vm.id.upper(), adapter.id.upper())))
+        add(("VMName", vm.name))
+        add(("VMId", Guid(vm.id)))
+    add(("VMSnapshotId", GUID_EMPTY))
+    add(("VMSnapshotName", ""))
+    add(("IsTemplate", False))
+    add(("CimSession", CIM_SESSION))
+    add(("ComputerName", host.name))
+    add(("IsDeleted", False))
+    hidden = _ADAPTER_HIDDEN[view.vi]
+    if hidden:
+        items = [(n, v) for n, v in items if n not in hidden]
     if management:
-        return PSObj(T_HOST_ADAPTER, [(n, v) for n, v in p.items if n in HOST_VNIC_PROPERTIES],
+        return PSObj(T_HOST_ADAPTER, [(n, v) for n, v in items if n in HOST_VNIC_PROPERTIES],
                      _adapter_to_string(adapter, vm))
-    return PSObj(T_VM_ADAPTER, p.items, _adapter_to_string(adapter, vm))
+    return PSObj(T_VM_ADAPTER, items, _adapter_to_string(adapter, vm))
 
 
 def _bandwidth_setting(view: View, adapter: NetworkAdapter, vm: VirtualMachine | None) -> PSObj | None:
