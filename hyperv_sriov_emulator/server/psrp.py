@@ -96,19 +96,35 @@ class Outbox:
         """Bytes waiting (before fragment headers)."""
         self.finished = False
         self.dropped = False
+        self._batching: list[int] = []
+        """The budgets of the Receives waiting for a fuller answer (``wait_batch``)."""
 
     def put_message(self, message: bytes) -> None:
         with self.cond:
-            self._queue.append([next(_object_ids), message, 0, 0])
-            self.queued += len(message)
-            self.cond.notify_all()
+            self._put([next(_object_ids), message, 0, 0], len(message))
 
     def put_fragments(self, data: bytes) -> None:
         """Already fragmented bytes (what psrpcore produces for pool messages)."""
         with self.cond:
-            self._queue.append([None, data, 0, 0])
-            self.queued += len(data)
+            self._put([None, data, 0, 0], len(data))
+
+    def _put(self, entry: list, size: int) -> None:
+        was_empty = not self._queue
+        self._queue.append(entry)
+        self.queued += size
+        # Wake a waiting Receive only when what it waits for may have come: something after
+        # nothing, or a full answer. Waking it for every message of a thousand-object read
+        # switched threads a thousand times for nothing.
+        if was_empty or (self._batching and self.queued >= min(self._batching)):
             self.cond.notify_all()
+
+    def wait_batch(self, budget: int, timeout: float) -> bool:
+        """Wait (holding ``cond``) until ``budget`` bytes are queued or the output is finished."""
+        self._batching.append(budget)
+        try:
+            return self.cond.wait_for(lambda: self.finished or self.queued >= budget, timeout=timeout)
+        finally:
+            self._batching.remove(budget)
 
     def finish(self, dropped: bool = False) -> None:
         with self.cond:
@@ -180,11 +196,16 @@ class PipelineRun:
         self.server_pipeline = ServerPipeline(shell.pool, self.uuid)
         # CIM class declarations travel once per pipeline, as on a host.
         self.cim = clixml.CimClassCache(shell.endpoint.machine)
+        self._heads: dict[PSRPMessageType, bytes] = {}
+        """Each message type's 40-byte header and BOM: the same for every message of the pipeline."""
         self.stream_options = 0
         """The client's RemoteStreamOptions (MS-PSRP 2.2.3.8): which records carry invocation info."""
 
     def send(self, message_type: PSRPMessageType, data: bytes) -> None:
-        self.outbox.put_message(_message(message_type, data, self.shell.pool.runspace_pool_id, self.uuid))
+        head = self._heads.get(message_type)
+        if head is None:
+            head = self._heads[message_type] = _message(message_type, b"", self.shell.pool.runspace_pool_id, self.uuid)
+        self.outbox.put_message(head + data)
 
     def start(self, commands: list[t.Any]) -> None:
         self.thread = threading.Thread(
@@ -459,7 +480,7 @@ class HostEndpoint:
             if outbox.cond.wait_for(outbox.ready, timeout=wait) and run is not None:
                 # Batch: a pipeline's statements usually finish within milliseconds, and one
                 # full answer costs the client far less than a Receive per statement.
-                outbox.cond.wait_for(lambda: outbox.finished or outbox.queued >= budget, timeout=BATCH_WAIT)
+                outbox.wait_batch(budget, BATCH_WAIT)
             chunks = outbox.take(budget)
             if not chunks:
                 if outbox.dropped:
