@@ -109,15 +109,16 @@ _CIM_CHAINS: dict[tuple[str, ...], list[tuple[str, str]]] = {}
 
 def _cim_classes(obj: psobj.PSObj) -> list[tuple[str, str]]:
     """(namespace, class) of a CIM instance's class chain, most derived first; [] for other objects."""
-    chain = _CIM_CHAINS.get(obj.type_names)
+    names = obj.type_names if type(obj.type_names) is tuple else tuple(obj.type_names)
+    chain = _CIM_CHAINS.get(names)
     if chain is None:
         prefix = CIM_INSTANCE + "#"
         chain = []
-        for name in obj.type_names:
+        for name in names:
             if name.startswith(prefix) and "/" in name:
                 namespace, _, cim_class = name[len(prefix):].rpartition("/")
                 chain.append((namespace, cim_class))
-        _bounded(_CIM_CHAINS, tuple(obj.type_names), chain)
+        _bounded(_CIM_CHAINS, names, chain)
     return chain
 
 
