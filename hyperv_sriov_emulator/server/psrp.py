@@ -311,8 +311,10 @@ class Shell:
         if name == "CreatePipelineEvent":
             run = self.pipelines.get(str(event.pipeline_id).upper())
             if run is not None:
-                run.stream_options = int(getattr(event.pipeline, "remote_stream_options", 0) or 0)
-                run.start(list(event.pipeline.commands))
+                # ``event.pipeline`` rebuilds the pipeline from the message's objects at every use.
+                pipeline = event.pipeline
+                run.stream_options = int(getattr(pipeline, "remote_stream_options", 0) or 0)
+                run.start(list(pipeline.commands))
         elif name == "GetCommandMetadataEvent":
             run = self.pipelines.get(str(event.pipeline_id).upper())
             if run is not None:
