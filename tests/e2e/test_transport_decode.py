@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.sriov.hyperv.plugins.module_utils.host import _host
+from ansible_collections.sriov.hyperv.plugins.module_utils.spec._spec import config_to_dict
 from ansible_collections.sriov.hyperv.plugins.module_utils.transport._psrp_runner import PsrpRunner
 from hyperv_sriov_emulator.scenario import shipped_scenarios
 
@@ -34,6 +35,27 @@ def test_fast_decoding_equals_pypsrp_on_every_host(emulator_factory, connection_
         for mine, theirs in zip(fast.output, reference.output):
             assert mine == theirs, (host["name"], theirs.type_names[:1], theirs.properties.get("Name"))
         assert fast.all_errors() == reference.all_errors()
+
+
+def _observed(options, fast, scope=None):
+    runner = PsrpRunner(options)
+    runner.fast_decode = fast
+    with runner:
+        observed = _host.read_host(runner, scope)
+    return (observed.host, observed.vms, observed.switches, observed.adapters, observed.nics, observed.parking,
+            config_to_dict(observed.config))
+
+
+@pytest.mark.parametrize("scenario", shipped_scenarios())
+def test_fast_decoding_parses_into_the_same_observed(emulator_factory, connection_options, scenario):
+    """The whole-host read and a targeted one (two VMs and the host vNICs), as read_host sends them."""
+    ready = emulator_factory(scenario=scenario)
+    for host in ready.hosts:
+        options = connection_options(host)
+        whole = _observed(options, True)
+        assert whole == _observed(options, False)
+        scope = _host.ReadScope(tuple(vm.name for vm in whole[1][:2]), management_os=True)
+        assert _observed(options, True, scope) == _observed(options, False, scope)
 
 
 def test_fast_path_really_reads_the_output(emulator_factory, connection_options, monkeypatch):
