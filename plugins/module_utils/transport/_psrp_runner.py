@@ -315,8 +315,13 @@ def _output_body(message: bytes) -> bytes:
 
 
 def _fast_decoding(pool: t.Any) -> None:
-    fragmenter = _OutputFragmenter(pool.connection.max_payload_size, pool._serializer)
-    fragmenter.max_size = pool._fragmenter.max_size
+    """Read the pool's output through ``_OutputFragmenter``. The pool keeps its fragmenter in
+    ``_fragmenter`` (pypsrp 0.x); a pypsrp that keeps it elsewhere is left to read as it does."""
+    current = getattr(pool, "_fragmenter", None)
+    if not isinstance(current, Fragmenter) or isinstance(current, _OutputFragmenter):
+        return
+    fragmenter = _OutputFragmenter(0, current.serializer)
+    fragmenter.max_size = current.max_size  # as the pool set it (it sets it again once open)
     pool._fragmenter = fragmenter
 
 

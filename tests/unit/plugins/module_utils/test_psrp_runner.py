@@ -230,3 +230,26 @@ def test_transport_warnings(options, expected):
     assert len(warnings) == len(expected)
     for warning, text in zip(warnings, expected):
         assert text in warning and "Pw-123456" not in warning
+
+
+def test_fast_decoding_takes_over_pypsrps_fragmenter_only():
+    from pypsrp.powershell import Fragmenter
+
+    class Pool:  # what _fast_decoding uses of a RunspacePool
+        _fragmenter = Fragmenter(153600, pypsrp_serializer.Serializer())
+
+    pool = Pool()
+    original = pool._fragmenter
+    _psrp_runner._fast_decoding(pool)
+    assert isinstance(pool._fragmenter, _psrp_runner._OutputFragmenter)
+    assert (pool._fragmenter.max_size, pool._fragmenter.serializer) == (original.max_size, original.serializer)
+    taken = pool._fragmenter
+    _psrp_runner._fast_decoding(pool)
+    assert pool._fragmenter is taken
+
+    class Elsewhere:  # a pypsrp that keeps its fragmenter under another name reads as it does
+        pass
+
+    elsewhere = Elsewhere()
+    _psrp_runner._fast_decoding(elsewhere)
+    assert not hasattr(elsewhere, "_fragmenter")
