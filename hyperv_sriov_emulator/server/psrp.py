@@ -311,8 +311,9 @@ class Shell:
         if name == "CreatePipelineEvent":
             run = self.pipelines.get(str(event.pipeline_id).upper())
             if run is not None:
-                # ``event.pipeline`` rebuilds the pipeline from the message's objects at every use.
-                pipeline = event.pipeline
+                # ``event.pipeline`` rebuilds the pipeline from the message's objects at every use;
+                # psrpcore's pool has already built it once, as the pipeline's metadata.
+                pipeline = run.server_pipeline.metadata or event.pipeline
                 run.stream_options = int(getattr(pipeline, "remote_stream_options", 0) or 0)
                 run.start(list(pipeline.commands))
         elif name == "GetCommandMetadataEvent":
