@@ -497,8 +497,10 @@ def no_log_values(spec: t.Mapping[str, t.Mapping[str, t.Any]], params: t.Mapping
 
 def _json_form(text: str) -> str:
     # JSON escapes a string character by character, so a secret inside any string of the result
-    # shows in the result's JSON text as the secret's own escaped form.
-    return json.dumps(text, ensure_ascii=False)[1:-1].lower()
+    # shows in the result's JSON text as the secret's own escaped form. casefold, not lower: lower
+    # maps a capital sigma by its context (final or not), so a secret ending in one would not be
+    # found inside a longer name; casefold maps each character alone.
+    return json.dumps(text, ensure_ascii=False)[1:-1].casefold()
 
 
 def as_module_result(result: dict[str, t.Any], secrets: t.Iterable[str]) -> dict[str, t.Any]:
@@ -516,7 +518,7 @@ def as_module_result(result: dict[str, t.Any], secrets: t.Iterable[str]) -> dict
     result = json.loads(text)
     secrets = [str(secret) for secret in secrets if secret not in (None, "")]
     if secrets:
-        folded = text.lower()
+        folded = text.casefold()
         if any(_json_form(secret) in folded for secret in secrets):
             preserved = {key: value for key, value in result.items() if value is None or isinstance(value, bool)}
             result = remove_values(result, set(secrets))

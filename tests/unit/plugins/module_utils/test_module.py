@@ -166,3 +166,30 @@ def test_one_item_is_found_by_identity_without_regard_to_case(section, wanted, e
     }
     found = _module._one_item(config, section, wanted)
     assert found == ({} if expected_index is None else config[section][expected_index])
+
+
+@pytest.mark.parametrize(
+    ("secret", "shown"),
+    [
+        # A capital sigma lowercases by its context (final or not): alone at the secret's end it
+        # would fold to a final sigma, inside a longer name to an ordinary one.
+        ("ΚΩΔΙΚΟΣ", "lab-ΚΩΔΙΚΟΣA"),
+        ("ΚΩΔΙΚΟΣ", "ΚΩΔΙΚΟΣ"),
+        ("Straße", "vm-Straße-01"),
+        ("İstanbul", "İstanbul-sw"),
+        ("ext", "sriov-ext"),
+        ('pa"ss\\', 'x-pa"ss\\-y'),
+        ("true", True),
+        ("True", True),
+        ("50", 50),
+    ],
+)
+def test_secrets_are_removed_as_ansible_module_removes_them(secret, shown):
+    # What AnsibleModule's exit_json does with the same result and no_log value
+    # (ansible.module_utils.basic.AnsibleModule._return_formatted).
+    result = {"changed": False, "after": {"name": shown, "items": [shown]}, "msg": "done"}
+    expected = _module.remove_values(result, {secret})
+    got = _module.as_module_result(result, [secret])
+    assert got == expected
+    if isinstance(shown, str):
+        assert secret not in repr(got)
