@@ -286,6 +286,19 @@ def _lost_host(runner: Runner, error: HyperVError, name: str, record: dict) -> N
     error.details.update(released=released, parking=name, parked_text=_unheard(name, record, released))
 
 
+def _release_after_stop(runner: Runner, name: str, record: dict) -> None:
+    """The run was stopped mid-recreate by something other than the host: Ansible's task
+    ``timeout`` (raised inside the worker, which runs the module in process), an interrupt, a
+    defect. The record on parking switch ``name`` stays for the next run and is given up, as after
+    a lost connection, so that the next run finishes the recreate at once instead of waiting out
+    the lease with the VMs' adapters on the parking switch. Best effort: the stop is what the run
+    reports, so nothing raised here replaces it."""
+    try:
+        _release(runner, name, record)
+    except Exception:  # pylint: disable=broad-exception-caught
+        pass
+
+
 def _switch_still(operation: Operation) -> t.Callable[[Observed], str | None]:
     """For the election of a recreate: has the target switch been replaced since the plan?"""
     wanted_id = operation.details.get("switch_id")
@@ -314,6 +327,9 @@ def run_recreate(runner: Runner, operation: Operation, applied: list[str]) -> No
         raise
     except HyperVError as error:
         _lost_host(runner, error, details["parking"], details["record"])
+        raise
+    except BaseException:
+        _release_after_stop(runner, details["parking"], details["record"])
         raise
 
 
@@ -384,4 +400,7 @@ def run_resume(runner: Runner, operation: Operation, applied: list[str]) -> None
         raise
     except HyperVError as error:
         _lost_host(runner, error, details["claim"], details["record"])
+        raise
+    except BaseException:
+        _release_after_stop(runner, details["claim"], details["record"])
         raise

@@ -11,6 +11,9 @@ import sys
 import typing as t
 
 import pytest
+# What Ansible raises inside the worker when a task's ``timeout`` runs out (a BaseException, so
+# that no ``except Exception`` of the code it interrupts takes it).
+from ansible._internal._errors._task_timeout import TaskTimeoutError
 
 from ansible_collections.sriov.hyperv.plugins.module_utils.transport._errors import HostUnreachableError
 from ansible_collections.sriov.hyperv.plugins.module_utils.transport._runner import (
@@ -61,9 +64,10 @@ class CountingRunner:
 
 class FailAt(CountingRunner):
     """Runs statements one by one; at the first command matching ``match`` it fails like the host
-    would (``fail``) or drops the connection (``drop``), the statements after it not run; or it
-    silently does not run that statement and goes on (``skip``), like a host whose command had no
-    effect."""
+    would (``fail``), drops the connection (``drop``) or is stopped by Ansible's task ``timeout``
+    (``timeout``: the exception Ansible raises in the worker running the module in process), the
+    statements after it not run; or it silently does not run that statement and goes on
+    (``skip``), like a host whose command had no effect."""
 
     def __init__(self, inner, match: t.Callable[[Command], bool], mode: str = "fail", once: bool = True) -> None:
         super().__init__(inner)
@@ -84,6 +88,8 @@ class FailAt(CountingRunner):
                     continue
                 if self.mode == "drop":
                     raise HostUnreachableError("Failed to reach host 'HV1': the connection was reset.")
+                if self.mode == "timeout":
+                    raise TaskTimeoutError(5)
                 return RunResult(output, errors, ErrorRecordData(
                     message="Injected failure of %s." % statement[0].name, category="NotSpecified",
                     fqid="Injected,Microsoft.HyperV.PowerShell.Commands.NewVMSwitch", command=statement[0].name))

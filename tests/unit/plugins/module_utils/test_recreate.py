@@ -10,6 +10,7 @@ import pytest
 from ansible_collections.sriov.hyperv.tests.unit.plugins.module_utils.host_emulated import (
     CountingRunner,
     FailAt,
+    TaskTimeoutError,
     make_host,
     ops,
     runner_for,
@@ -482,3 +483,53 @@ def test_two_runs_that_resume_one_interrupted_recreate_are_sorted_out_by_their_c
     # A run that reads the host now stops before writing, naming the claim in progress.
     with pytest.raises(RecreateInProgressError, match="run run2"):
         plan(parse_config(TO_PLAIN), left, "merged", Policy(creation_only_changes="recreate", run_id="run4"))
+
+
+@pytest.mark.parametrize(
+    "stop_at",
+    [
+        pytest.param(lambda c: c.name == "Connect-VMNetworkAdapter" and c.parameters["SwitchName"] == PARKING,
+                     id="after-parking"),
+        pytest.param(lambda c: c.name == "New-VMSwitch" and c.parameters.get("Name") == "sriov", id="after-removal"),
+        pytest.param(lambda c: c.name == "Remove-VMSwitch" and c.parameters["Name"] == PARKING, id="before-cleanup"),
+    ],
+)
+def test_a_task_timeout_mid_recreate_gives_the_record_up(stop_at):
+    # The action runs the module in Ansible's worker, so a task's `timeout:` stops the run between
+    # two pipelines. The record stays on the parking switch, given up like after a lost
+    # connection: the next run finishes at once instead of refusing until the lease runs out.
+    host = make_host()
+    runner = FailAt(runner_for(host), stop_at, mode="timeout")
+    have = read_host(runner)
+    with pytest.raises(TaskTimeoutError):
+        apply_plan(runner, plan(parse_config(TO_PLAIN), have, "merged", RECREATE), have)
+    interrupted = read_host(runner_for(host))
+    assert [record.target for record in interrupted.parking] == ["sriov"]
+    assert [record.record["expires"] for record in interrupted.parking] == [0]
+    follow_up = plan(parse_config(TO_PLAIN), interrupted, "merged", Policy(creation_only_changes="recreate", run_id="run2"))
+    assert follow_up.operations[0].action == "resume"
+    finished = apply_plan(runner_for(host), follow_up, interrupted)
+    assert finished.switch("sriov").iov_enabled is False and finished.parking == []
+    assert adapters_of(finished, "sriov") == [("db01", "Network Adapter"), ("host", "sriov"),
+                                              ("web01", "Network Adapter")]
+
+
+def test_a_task_timeout_mid_resume_gives_the_record_up():
+    host = make_host()
+    runner = FailAt(runner_for(host), lambda c: c.name == "New-VMSwitch" and c.parameters.get("Name") == "sriov",
+                    mode="drop")
+    have = read_host(runner)
+    with pytest.raises(HostUnreachableError):
+        apply_plan(runner, plan(parse_config(TO_PLAIN), have, "merged", RECREATE), have)
+    interrupted = read_host(runner_for(host))
+    resume = plan(parse_config(TO_PLAIN), interrupted, "merged", Policy(creation_only_changes="recreate", run_id="run2"))
+    assert resume.operations[0].action == "resume"
+    stopped = FailAt(runner_for(host), lambda c: c.name == "Remove-VMSwitch" and "parking" in c.parameters["Name"],
+                     mode="timeout")
+    with pytest.raises(TaskTimeoutError):
+        apply_plan(stopped, resume, interrupted)
+    left = read_host(runner_for(host))
+    assert left.parking and all(record.record["expires"] == 0 for record in left.parking)
+    again = plan(parse_config(TO_PLAIN), left, "merged", Policy(creation_only_changes="recreate", run_id="run3"))
+    finished = apply_plan(runner_for(host), again, left)
+    assert finished.switch("sriov").iov_enabled is False and finished.parking == []
