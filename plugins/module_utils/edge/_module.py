@@ -428,7 +428,9 @@ def outcome(definition: Definition, invocation: Invocation) -> dict[str, t.Any]:
     request = Request(config={}, state="gathered")
     # Every failure the collection raises on purpose (validation, refusal, host, transport) is a
     # HyperVError; anything else is a defect: it still ends as a sentence that says what happened,
-    # with the traceback kept for -vvv, never as a bare exception text such as "'name'".
+    # with the traceback kept in 'exception', never as a bare exception text such as "'name'".
+    # ansible-core 2.19 and later show a result's traceback only with DISPLAY_TRACEBACK (error or
+    # always), at any verbosity; -vvv alone no longer does.
     try:
         _require(_pydantic_compat.HAS_PYDANTIC, "pydantic", _pydantic_compat.PYDANTIC_IMPORT_ERROR)
         request = definition.build(invocation.params)
@@ -441,7 +443,8 @@ def outcome(definition: Definition, invocation: Invocation) -> dict[str, t.Any]:
         return dict(
             partial, failed=True,
             msg="The module stopped at an unexpected %s (%s), a defect of the collection. Run the task again "
-            "with -vvv for the traceback and report it; 'before' and 'commands' show how far the run got."
+            "with ANSIBLE_DISPLAY_TRACEBACK=error set for the traceback and report it; 'before' and 'commands' "
+            "show how far the run got."
             % (type(exc).__name__, _errors.redact(str(exc), [invocation.params.get("password")]) or "no message"),
             exception=traceback.format_exc())
 

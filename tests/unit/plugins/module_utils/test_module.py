@@ -193,3 +193,21 @@ def test_secrets_are_removed_as_ansible_module_removes_them(secret, shown):
     assert got == expected
     if isinstance(shown, str):
         assert secret not in repr(got)
+
+
+def test_a_defect_in_process_says_how_to_see_its_traceback_and_hides_the_password():
+    secret = "Defect-Pa55"
+
+    def broken_build(params):
+        raise KeyError("lookup of %s" % params["password"])
+
+    definition = _module.Definition(options=dict(_module.HOST_INFO.options), build=broken_build,
+                                    rules=_module.HOST_INFO.rules, info=True)
+    result = _module.run_in_process(definition, "sriov.hyperv.host_info",
+                                    {"hostname": "hv1", "password": secret})
+    assert result["failed"] is True
+    assert "unexpected KeyError" in result["msg"]
+    # ansible-core 2.19+ prints a result's traceback only with DISPLAY_TRACEBACK, whatever -v says.
+    assert "ANSIBLE_DISPLAY_TRACEBACK=error" in result["msg"] and "-vvv" not in result["msg"]
+    assert "Traceback (most recent call last)" in result["exception"] and "broken_build" in result["exception"]
+    assert secret not in repr(result)
