@@ -18,7 +18,7 @@ import traceback
 import typing as t
 
 from ansible.module_utils.basic import AnsibleModule, _load_params, missing_required_lib
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.module_utils.common.arg_spec import ModuleArgumentSpecValidator
 from ansible.module_utils.common.parameters import remove_values
 from ansible.module_utils.errors import UnsupportedError
 
@@ -536,8 +536,9 @@ def run_in_process(definition: Definition, module_name: str, args: t.Mapping[str
     The action plugin calls this instead of starting a module process: no interpreter start, no
     AnsiballZ payload, no second import of pydantic and pypsrp, no JSON round trip of a result
     that can be megabytes. The args are validated against the same spec with the same rules
-    (Ansible's ``ArgumentSpecValidator``, which AnsibleModule uses, env fallbacks included), the
-    run is ``outcome()``, and no_log values are removed from everything returned.
+    (Ansible's ``ModuleArgumentSpecValidator``, which AnsibleModule uses, env fallbacks included;
+    in a worker its alias and deprecation warnings go straight to Ansible's display), the run is
+    ``outcome()``, and no_log values are removed from everything returned.
 
     ``args``: the task's module args (no ``_ansible_*`` keys). Returns the result dict (``failed``
     and ``msg`` on failure; ``warnings`` when there are any; ``invocation`` when
@@ -545,7 +546,7 @@ def run_in_process(definition: Definition, module_name: str, args: t.Mapping[str
     """
     spec = definition.argument_spec()
     problems = strict_type_problems(dict(args), spec)
-    validated = ArgumentSpecValidator(spec, **definition.rules).validate(dict(args))
+    validated = ModuleArgumentSpecValidator(spec, **definition.rules).validate(dict(args))
     params = validated.validated_parameters
     secrets = no_log_values(spec, params)
     if validated.error_messages:

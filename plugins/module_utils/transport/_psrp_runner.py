@@ -644,7 +644,11 @@ def _root_text(err: BaseException) -> str:
     errno_at = text.find("[Errno")
     if errno_at >= 0:
         text = text[errno_at:]
-    text = text.rstrip(")\"' ")
+    # urllib3 wraps its reason as "...(Caused by X('...'))": drop the closing marks that no opening
+    # one in what is left matches, and keep a reason's own "(...)" such as "range(256)".
+    text = text.rstrip("\"' ")
+    while text.endswith(")") and text.count(")") > text.count("("):
+        text = text[:-1].rstrip("\"' ")
     return _errors._sentence(text) or type(err).__name__
 
 

@@ -253,3 +253,17 @@ def test_fast_decoding_takes_over_pypsrps_fragmenter_only():
     elsewhere = Elsewhere()
     _psrp_runner._fast_decoding(elsewhere)
     assert not hasattr(elsewhere, "_fragmenter")
+
+
+def test_a_reason_keeps_its_own_brackets_and_loses_urllib3s_wrapping():
+    import urllib3.exceptions
+
+    # What requests raises for a basic-auth password outside Latin-1, as the run reports it.
+    try:
+        "pässwörd€".encode("latin-1")
+    except UnicodeEncodeError as exc:
+        encode_error = exc
+    assert _psrp_runner._root_text(encode_error).endswith("ordinal not in range(256)")
+    wrapped = urllib3.exceptions.MaxRetryError(None, "/wsman", reason=urllib3.exceptions.NewConnectionError(
+        None, "Failed to establish a new connection: [Errno 111] Connection refused"))
+    assert _psrp_runner._root_text(wrapped) == "[Errno 111] Connection refused"
