@@ -549,6 +549,16 @@ class PsrpRunner:
                     err.code,
                     text,
                 )
+        elif isinstance(err, UnicodeEncodeError) and opts.auth == "basic":
+            # requests writes the HTTP Basic header in Latin-1 (requests.auth._basic_auth_str); the
+            # other auths carry the credentials as Unicode (NTLM, Kerberos through SPNEGO).
+            cls = _errors.InvalidArgumentError
+            which = "user name" if not _latin1(opts.username) else "password"
+            message = (
+                "%s: auth basic sends the user name and password in Latin-1, and the %s has a character "
+                "outside it. Use auth ntlm, negotiate or kerberos (ansible_psrp_auth), or a %s in Latin-1"
+                % (where, which, which)
+            )
         elif isinstance(err, ValueError):
             # pypsrp checks some combinations only when it builds the HTTP session.
             cls = _errors.InvalidArgumentError
@@ -628,6 +638,14 @@ def _kerberos_problem(err: BaseException, opts: ConnectionOptions) -> str | None
         if re.search(pattern, joined, re.I):
             return sentence % values
     return None
+
+
+def _latin1(text: str | None) -> bool:
+    try:
+        (text or "").encode("latin-1")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _root_text(err: BaseException) -> str:

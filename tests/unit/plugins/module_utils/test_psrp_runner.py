@@ -208,6 +208,20 @@ def test_missing_password_for_basic_is_an_option_error():
     assert "Fix the connection options" in caught.value.message
 
 
+@pytest.mark.parametrize("username, password, which", [
+    ("admin", "pässwörd€", "password"),
+    ("администратор", "Pw-123456", "user name"),
+])
+def test_basic_auth_outside_latin1_names_the_setting_and_the_auths_that_carry_it(username, password, which):
+    options = ConnectionOptions(hostname="127.0.0.1", port=_closed_port(), auth="basic", username=username,
+                                password=password)
+    with pytest.raises(_errors.InvalidArgumentError) as caught:
+        _psrp_runner.PsrpRunner(options).run([[Command("Get-VMHost")]])
+    assert "the %s has a character outside it" % which in caught.value.message
+    assert "Use auth ntlm, negotiate or kerberos" in caught.value.message
+    assert password not in caught.value.message + repr(caught.value.details)
+
+
 def test_missing_ca_file_names_the_option(tmp_path):
     missing = str(tmp_path / "ca.pem")
     options = ConnectionOptions(hostname="127.0.0.1", port=_closed_port(), ca_cert=missing)
