@@ -402,6 +402,10 @@ def strict_type_problems(raw: t.Any, spec: t.Mapping[str, t.Mapping[str, t.Any]]
         if kind in _SCALAR_TYPES and (isinstance(value, (dict, list)) or (kind == "int" and isinstance(value, bool))):
             problems.append("%s: %s was given, not %s. Write the value as %s." % (
                 where, _describe(value), _SCALAR_TYPES[kind], _SCALAR_TYPES[kind]))
+        elif kind == "str" and option.get("no_log") and isinstance(value, bool):
+            # YAML reads an unquoted true/yes/on as a boolean; Ansible would send the secret "True".
+            problems.append("%s: a boolean was given, not a string (YAML reads an unquoted true, yes or on as "
+                            "a boolean). Quote the value, in the task or the inventory (ansible_password)." % where)
         elif kind == "list" and isinstance(value, list):
             elements = option.get("elements")
             for index, element in enumerate(value):

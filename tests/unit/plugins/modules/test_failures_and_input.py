@@ -289,3 +289,12 @@ def test_a_resume_that_cannot_put_anything_back_names_the_parked_adapters_and_th
     assert emulated.switch(state, "sriov")["iov_enabled"] is False
     assert not [sw for sw in state["switches"] if sw["name"].startswith("sriov.hyperv")]
     assert emulated(host_config, **RECREATE_ARGS)["changed"] is False
+
+
+@pytest.mark.parametrize("value", [True, False])
+def test_an_unquoted_boolean_password_is_refused_before_connecting(emulated, value):
+    result = emulated(host_info, password=value)
+    assert result["failed"] is True
+    assert result["msg"].startswith("Invalid configuration: password: a boolean was given"), result["msg"]
+    assert "Quote the value" in result["msg"]
+    assert emulated.runners == []
