@@ -273,11 +273,9 @@ def test_a_reason_keeps_its_own_brackets_and_loses_urllib3s_wrapping():
     import urllib3.exceptions
 
     # What requests raises for a basic-auth password outside Latin-1, as the run reports it.
-    try:
+    with pytest.raises(UnicodeEncodeError) as encode_error:
         "pässwörd€".encode("latin-1")
-    except UnicodeEncodeError as exc:
-        encode_error = exc
-    assert _psrp_runner._root_text(encode_error).endswith("ordinal not in range(256)")
+    assert _psrp_runner._root_text(encode_error.value).endswith("ordinal not in range(256)")
     wrapped = urllib3.exceptions.MaxRetryError(None, "/wsman", reason=urllib3.exceptions.NewConnectionError(
         None, "Failed to establish a new connection: [Errno 111] Connection refused"))
     assert _psrp_runner._root_text(wrapped) == "[Errno 111] Connection refused"
