@@ -21,6 +21,7 @@ from its record (``_reconcile_recreate.plan_resume``).
 
 from __future__ import annotations
 
+import contextlib
 import time
 import typing as t
 
@@ -286,19 +287,6 @@ def _lost_host(runner: Runner, error: HyperVError, name: str, record: dict) -> N
     error.details.update(released=released, parking=name, parked_text=_unheard(name, record, released))
 
 
-def _release_after_stop(runner: Runner, name: str, record: dict) -> None:
-    """The run was stopped mid-recreate by something other than the host: Ansible's task
-    ``timeout`` (raised inside the worker, which runs the module in process), an interrupt, a
-    defect. The record on parking switch ``name`` stays for the next run and is given up, as after
-    a lost connection, so that the next run finishes the recreate at once instead of waiting out
-    the lease with the VMs' adapters on the parking switch. Best effort: the stop is what the run
-    reports, so nothing raised here replaces it."""
-    try:
-        _release(runner, name, record)
-    except Exception:  # pylint: disable=broad-exception-caught
-        pass
-
-
 def _switch_still(operation: Operation) -> t.Callable[[Observed], str | None]:
     """For the election of a recreate: has the target switch been replaced since the plan?"""
     wanted_id = operation.details.get("switch_id")
@@ -314,23 +302,42 @@ def _switch_still(operation: Operation) -> t.Callable[[Observed], str | None]:
     return still
 
 
+@contextlib.contextmanager
+def _record_given_up_on_a_stop(runner: Runner, name: str, record: dict) -> t.Iterator[None]:
+    """Around a recreate or a resume: when the host is lost (``_lost_host``) or the run is stopped
+    by anything else, this run's record on parking switch ``name`` is given up, so that the next
+    run finishes the recreate at once instead of waiting out the lease with the VMs' adapters on
+    the parking switch. A failure the run reports itself (ApplyError) or another run's election
+    passes through.
+
+    "Anything else" is Ansible's task ``timeout`` (raised inside the worker, which runs the module
+    in process), an interrupt or a defect: that stop is what the run reports, so the release is
+    best effort and nothing it raises replaces the stop."""
+    try:
+        yield
+    except (ApplyError, RecreateInProgressError):
+        raise
+    except HyperVError as error:
+        _lost_host(runner, error, name, record)
+        raise
+    except BaseException:
+        try:
+            _release(runner, name, record)
+        except Exception:  # pylint: disable=broad-exception-caught
+            pass
+        raise
+
+
 def run_recreate(runner: Runner, operation: Operation, applied: list[str]) -> None:
     details = operation.details
     details.setdefault("claim", details["parking"])
-    try:
-        _run_recreate(runner, operation, applied)
-    except RecreateInProgressError:
-        raise
-    except ApplyError as error:
-        if error.details.get("parking_left"):
-            error.details["released"] = _release(runner, details["parking"], details["record"])
-        raise
-    except HyperVError as error:
-        _lost_host(runner, error, details["parking"], details["record"])
-        raise
-    except BaseException:
-        _release_after_stop(runner, details["parking"], details["record"])
-        raise
+    with _record_given_up_on_a_stop(runner, details["parking"], details["record"]):
+        try:
+            _run_recreate(runner, operation, applied)
+        except ApplyError as error:
+            if error.details.get("parking_left"):
+                error.details["released"] = _release(runner, details["parking"], details["record"])
+            raise
 
 
 def _run_recreate(runner: Runner, operation: Operation, applied: list[str]) -> None:
@@ -372,7 +379,7 @@ def run_resume(runner: Runner, operation: Operation, applied: list[str]) -> None
             return "its parking switch is gone: another run finished the recreate"
         return None
 
-    try:
+    with _record_given_up_on_a_stop(runner, details["claim"], details["record"]):
         error = _error(run_writes(runner, steps["claim"])) if steps["claim"] else None
         if error is not None:
             raise ApplyError("Failed to %s: could not write this run's record (%s). Nothing was changed." % (
@@ -396,11 +403,3 @@ def run_resume(runner: Runner, operation: Operation, applied: list[str]) -> None
         raise ApplyError("Failed to %s: %s." % (operation.summary, error.rstrip(".")),
                          {"failed": operation.summary, "applied": list(applied), "parking": details["claim"],
                           "released": released})
-    except (ApplyError, RecreateInProgressError):
-        raise
-    except HyperVError as error:
-        _lost_host(runner, error, details["claim"], details["record"])
-        raise
-    except BaseException:
-        _release_after_stop(runner, details["claim"], details["record"])
-        raise

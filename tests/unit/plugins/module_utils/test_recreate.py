@@ -121,16 +121,18 @@ def test_a_refused_new_switch_is_rolled_back_too():
     assert len(adapters_of(restored, "sriov")) == 3 and restored.parking == []
 
 
-@pytest.mark.parametrize(
-    "drop_at",
-    [
-        pytest.param(lambda c: c.name == "Connect-VMNetworkAdapter" and c.parameters["SwitchName"] == PARKING,
-                     id="after-parking"),
-        pytest.param(lambda c: c.name == "New-VMSwitch" and c.parameters.get("Name") == "sriov", id="after-removal"),
-        pytest.param(lambda c: c.name == "Add-VMNetworkAdapter", id="after-reconnect"),
-        pytest.param(lambda c: c.name == "Remove-VMSwitch" and c.parameters["Name"] == PARKING, id="before-cleanup"),
-    ],
-)
+# The commands a recreate can be interrupted at, one per stage: parking the adapters, after the
+# removal, reconnecting them, before the parking switch goes.
+MID_RECREATE = [
+    pytest.param(lambda c: c.name == "Connect-VMNetworkAdapter" and c.parameters["SwitchName"] == PARKING,
+                 id="after-parking"),
+    pytest.param(lambda c: c.name == "New-VMSwitch" and c.parameters.get("Name") == "sriov", id="after-removal"),
+    pytest.param(lambda c: c.name == "Add-VMNetworkAdapter", id="after-reconnect"),
+    pytest.param(lambda c: c.name == "Remove-VMSwitch" and c.parameters["Name"] == PARKING, id="before-cleanup"),
+]
+
+
+@pytest.mark.parametrize("drop_at", MID_RECREATE)
 def test_a_lost_connection_is_finished_by_the_next_run(drop_at):
     host = make_host()
     runner = FailAt(runner_for(host), drop_at, mode="drop")
@@ -485,15 +487,7 @@ def test_two_runs_that_resume_one_interrupted_recreate_are_sorted_out_by_their_c
         plan(parse_config(TO_PLAIN), left, "merged", Policy(creation_only_changes="recreate", run_id="run4"))
 
 
-@pytest.mark.parametrize(
-    "stop_at",
-    [
-        pytest.param(lambda c: c.name == "Connect-VMNetworkAdapter" and c.parameters["SwitchName"] == PARKING,
-                     id="after-parking"),
-        pytest.param(lambda c: c.name == "New-VMSwitch" and c.parameters.get("Name") == "sriov", id="after-removal"),
-        pytest.param(lambda c: c.name == "Remove-VMSwitch" and c.parameters["Name"] == PARKING, id="before-cleanup"),
-    ],
-)
+@pytest.mark.parametrize("stop_at", MID_RECREATE)
 def test_a_task_timeout_mid_recreate_gives_the_record_up(stop_at):
     # The action runs the module in Ansible's worker, so a task's `timeout:` stops the run between
     # two pipelines. The record stays on the parking switch, given up like after a lost
