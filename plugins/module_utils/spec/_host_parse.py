@@ -10,6 +10,7 @@ PowerShell does. ``Observed.config`` is the host in the ``gathered`` shape of ``
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import typing as t
 
@@ -45,7 +46,7 @@ LOAD_BALANCING_NAMES = {"hypervport": "hyper_v_port", "dynamic": "dynamic", "4":
 # What a read asks the host for with Select-Object -Property: the properties parsed below, and each
 # option's host_property (ADAPTER_PROPERTIES). Select-Object gives a property the object lacks as
 # $null ("Select-Object", Microsoft.PowerShell.Utility docs), so on a selected object an option's
-# support is told by a non-null value (_supports).
+# support is told by a non-null value (_supported).
 VM_READ_PROPERTIES = ("Name", "VMName", "Id", "VMId", "State", "Generation")
 ADAPTER_READ_PROPERTIES = (
     "Name", "VMName", "VMId", "Id", "IsManagementOs", "SwitchName", "Connected", "MacAddress", "Status",
@@ -421,19 +422,15 @@ def _switch_settings(obj: PSObjectData) -> dict:
             if has_prop(obj, name) and DEFAULT_FLOW_MODES.get(option, mode) == mode}
 
 
-_LOWERED_TYPES: dict[tuple, frozenset] = {}
-
-
 def type_names_of(obj: PSObjectData) -> frozenset:
     """The object's type names in lower case, as ``PSObjectData.is_a`` compares them. A host sends
     a few kinds of object, a thousand of each: each kind's set is made once."""
-    key = tuple(obj.type_names)
-    found = _LOWERED_TYPES.get(key)
-    if found is None:
-        found = frozenset(name.lower() for name in key)
-        if len(_LOWERED_TYPES) < 1024:
-            _LOWERED_TYPES[key] = found
-    return found
+    return _lowered(tuple(obj.type_names))
+
+
+@functools.lru_cache(maxsize=1024)
+def _lowered(type_names: tuple) -> frozenset:
+    return frozenset(name.lower() for name in type_names)
 
 
 def is_of(obj: PSObjectData, type_name: str) -> bool:
@@ -443,18 +440,17 @@ def is_of(obj: PSObjectData, type_name: str) -> bool:
     return wanted in names or SELECTED.lower() + wanted in names
 
 
-def _supports(obj: PSObjectData, name: str) -> bool:
+def _supported(obj: PSObjectData, properties: t.Mapping[str, str]) -> frozenset:
+    """The options (of ``properties``: option -> host property) that ``obj``'s host supports: a
+    property it has; on a selected object, a property with a value (see VM_READ_PROPERTIES)."""
     if obj.type_names and obj.type_names[0].startswith(SELECTED):
-        return prop(obj, name) is not None
-    return has_prop(obj, name)
+        return frozenset(option for option, name in properties.items() if prop(obj, name) is not None)
+    return frozenset(option for option, name in properties.items() if has_prop(obj, name))
 
 
 def _parse_adapter(obj: PSObjectData) -> AdapterFacts:
     management_os = bool(prop(obj, "IsManagementOs")) or is_of(obj, "Microsoft.HyperV.PowerShell.VMInternalNetworkAdapter")
-    if obj.type_names and obj.type_names[0].startswith(SELECTED):
-        supported = frozenset(option for option, name in ADAPTER_PROPERTIES.items() if prop(obj, name) is not None)
-    else:
-        supported = frozenset(option for option, name in ADAPTER_PROPERTIES.items() if has_prop(obj, name))
+    supported = _supported(obj, ADAPTER_PROPERTIES)
     return AdapterFacts(
         name=str(prop(obj, "Name")),
         vm_name=None if management_os else prop(obj, "VMName"),

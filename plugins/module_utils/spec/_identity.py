@@ -15,6 +15,7 @@ refusal when it cannot tell), recreates (the adapters to reconnect) and messages
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 import typing as t
 
@@ -32,10 +33,12 @@ def normalize_mac(value: t.Any) -> str:
     return re.sub(r"[-:]", "", text).upper()
 
 
-def _name_key(name: str) -> str:
-    # The same rule as _spec.name_key (kept here so that this module stands alone): .NET's ordinal
-    # ignore-case comparison changes no character into two. No ASCII character becomes two, so
-    # an ASCII name (nearly all) needs no look at each character.
+@functools.lru_cache(maxsize=8192)
+def name_key(name: str) -> str:
+    """A name as Hyper-V compares it: case-insensitively, one character at a time."""
+    # str.upper() turns some characters into two ("ß" -> "SS"); .NET's ordinal ignore-case
+    # comparison does not, so keep those characters as they are. No ASCII character becomes two,
+    # so an ASCII name (nearly all) needs no look at each character.
     if name.isascii():
         return name.upper()
     return "".join(char.upper() if len(char.upper()) == 1 else char for char in name)
@@ -82,8 +85,8 @@ class AdapterIdentity:
     def name_key(self) -> tuple:
         """VM and name as Hyper-V compares them, without the MAC address."""
         if self.management_os:
-            return ("management_os", _name_key(self.name))
-        return ("vm", _name_key(self.vm_name or ""), _name_key(self.name))
+            return ("management_os", name_key(self.name))
+        return ("vm", name_key(self.vm_name or ""), name_key(self.name))
 
     def key(self) -> tuple:
         """The whole identity: ``name_key()``, plus the MAC address when narrowed by one."""

@@ -16,7 +16,11 @@ import functools
 import typing as t
 
 from ansible_collections.sriov.hyperv.plugins.module_utils.transport._errors import HyperVError
-from ansible_collections.sriov.hyperv.plugins.module_utils.spec._identity import AdapterIdentity, normalize_mac
+from ansible_collections.sriov.hyperv.plugins.module_utils.spec._identity import (
+    AdapterIdentity,
+    name_key,
+    normalize_mac,
+)
 from ansible_collections.sriov.hyperv.plugins.module_utils.spec._pydantic_compat import (
     BaseModel,
     ConfigDict,
@@ -430,16 +434,6 @@ def to_host(name: str, value: t.Any, model: t.Any = VmAdapterConfig) -> t.Any:
     takes it; None for a value the parameter has no spelling for (it is then not sent)."""
     spelled = declared(model, name).get("host_values")
     return spelled.get(value) if spelled else value
-
-
-@functools.lru_cache(maxsize=8192)
-def name_key(name: str) -> str:
-    """A name as Hyper-V compares it: case-insensitively, one character at a time."""
-    # str.upper() turns some characters into two ("ß" -> "SS"); .NET's ordinal ignore-case
-    # comparison does not, so keep those characters as they are. No ASCII character does.
-    if name.isascii():
-        return name.upper()
-    return "".join(char.upper() if len(char.upper()) == 1 else char for char in name)
 
 
 def close_matches(name: str, candidates: t.Iterable[str]) -> list[str]:
