@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible_collections.sriov.hyperv.plugins.module_utils.spec._identity import AdapterIdentity
+from ansible_collections.sriov.hyperv.plugins.module_utils.spec._identity import AdapterIdentity, some_labels
 from ansible_collections.sriov.hyperv.plugins.module_utils.spec._spec import config_to_dict, name_key
 
 # Reason codes, in the order they are checked. The host's own signals come first (the adapter's
@@ -296,7 +296,7 @@ def no_vf_reasons(
             NO_VF_AVAILABLE,
             "All %d virtual functions of switch '%s' are in use%s; an adapter with a higher iov_weight, or with "
             "the same weight that asked first, keeps its own.%s." % (
-                total, switch.name, " (held by %s)" % _some(holders) if holders else "", remedy),
+                total, switch.name, " (held by %s)" % some_labels(holders, _LISTED, "see holders") if holders else "", remedy),
             holders=list(holders),
         )]
     described = [text for text in adapter.status_description if text.strip() and text.strip().upper() != "OK"]
@@ -321,13 +321,6 @@ def _by_switch(adapters: t.Sequence[t.Any]) -> dict[str, list[t.Any]]:
 # How many names a message lists before "and N more": a switch with 64 VFs would otherwise repeat
 # 64 names in the message of every adapter waiting for one (``holders`` keeps them all).
 _LISTED = 8
-
-
-def _some(labels: t.Sequence[str]) -> str:
-    """``labels`` joined, the first ``_LISTED`` of them and a count of the rest."""
-    if len(labels) <= _LISTED:
-        return ", ".join(labels)
-    return "%s and %d more (see holders)" % (", ".join(labels[:_LISTED]), len(labels) - _LISTED)
 
 
 def _holders(adapters: t.Sequence[t.Any]) -> list[str]:

@@ -20,7 +20,7 @@ import uuid
 
 from ansible_collections.sriov.hyperv.plugins.module_utils.transport._errors import HyperVError
 from ansible_collections.sriov.hyperv.plugins.module_utils.spec._host_parse import Observed
-from ansible_collections.sriov.hyperv.plugins.module_utils.spec._identity import AdapterIdentity
+from ansible_collections.sriov.hyperv.plugins.module_utils.spec._identity import AdapterIdentity, some_labels
 from ansible_collections.sriov.hyperv.plugins.module_utils.transport._runner import SWITCH, Command, Step, wildcard_literal
 from ansible_collections.sriov.hyperv.plugins.module_utils.spec._spec import (
     ADAPTER_DEFAULTS,
@@ -363,7 +363,7 @@ class Context:
             if capacity == 0:
                 self.warnings.append(
                     "Switch '%s' has no virtual functions to give (%s): %s stay on the synthetic path."
-                    % (switch.name, self._why_no_vfs(switch), _listed([item.label() for item in asking]))
+                    % (switch.name, self._why_no_vfs(switch), some_labels([item.label() for item in asking], _LISTED, _ALL_WAITING))
                 )
                 continue
             # The emulator's policy (docs/emulator.md, "VF allocation"): higher weight wins; among
@@ -387,7 +387,8 @@ class Context:
                     switch.name,
                     capacity,
                     len(asking),
-                    _listed(["%s (weight %d)" % (item.label(), item.iov_weight) for item in synthetic]),
+                    some_labels(["%s (weight %d)" % (item.label(), item.iov_weight) for item in synthetic], _LISTED,
+                                _ALL_WAITING),
                 )
             )
 
@@ -395,14 +396,7 @@ class Context:
 # How many adapters a VF warning names before "and N more": a 1,000-adapter host with 64 VFs would
 # otherwise give a warning of 936 names (about 50 KB) on every run.
 _LISTED = 20
-
-
-def _listed(labels: list[str]) -> str:
-    """``labels`` joined; past ``_LISTED``, the first of them, a count of the rest and where to see all."""
-    if len(labels) <= _LISTED:
-        return ", ".join(labels)
-    return "%s and %d more (sriov.hyperv.host_info lists them all: switches[].virtual_functions." \
-        "requesting_without_vf)" % (", ".join(labels[:_LISTED]), len(labels) - _LISTED)
+_ALL_WAITING = "sriov.hyperv.host_info lists them all: switches[].virtual_functions.requesting_without_vf"
 
 
 # Switch helpers shared by the switch and recreate planners.

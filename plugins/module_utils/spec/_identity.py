@@ -123,3 +123,12 @@ class AdapterIdentity:
         if self.mac_address is None:
             return True
         return other.mac_address is None or other.mac_address == self.mac_address
+
+
+def some_labels(labels: t.Sequence[str], limit: int, where_all: str) -> str:
+    """``labels`` joined; past ``limit`` of them, the first ``limit``, a count of the rest and
+    ``where_all`` (where the whole list is). A message about a VF-starved switch of a big host
+    would otherwise name hundreds of adapters."""
+    if len(labels) <= limit:
+        return ", ".join(labels)
+    return "%s and %d more (%s)" % (", ".join(labels[:limit]), len(labels) - limit, where_all)
