@@ -222,20 +222,24 @@ def read_once(emulator: Emulator, host: dict[str, t.Any], fast: bool = True) -> 
 
 def section_decode(emulator: Emulator, sizes: list[int], runs: int, compare_pypsrp: bool) -> None:
     print("\nWhole-host read, one pipeline on an open pool (medians of %d)" % runs)
-    per_adapter = []
+    cpus = []
     for size in sizes:
         samples = [read_once(emulator, emulator.hosts["hv%d" % size]) for _run in range(runs)]
         wall, cpu, server = (median([s[index] for s in samples]) for index in range(3))
         parsing = median([s[4] for s in samples])
-        per_adapter.append(cpu / size)
+        cpus.append(cpu)
         row("read of %d adapters (%d objects): wall" % (size, samples[0][3]), "%7.0f ms" % (wall * 1000))
         row("  controller CPU (per adapter) / emulator CPU", "%7.0f ms (%3.0f us) / %.0f ms" % (
             cpu * 1000, cpu / size * 1e6, server * 1000))
         row("  controller CPU of parse_observed + host_facts (per adapter)", "%7.0f ms (%3.0f us)" % (
             parsing * 1000, parsing / size * 1e6))
-    if len(per_adapter) > 1:
-        row("linearity: controller CPU per adapter, largest / smallest", "%.2f" % (per_adapter[-1] / per_adapter[0]),
-            "linear: about 1 (below: fixed costs spread)")
+    if len(sizes) > 2:
+        # The cost of each further adapter between two sizes: equal along the curve when the read is
+        # linear (the per-adapter average of the smallest read also carries the fixed costs).
+        marginal = [(cpus[i + 1] - cpus[i]) / (sizes[i + 1] - sizes[i]) for i in range(len(sizes) - 1)]
+        row("linearity: controller CPU per further adapter, along the sizes",
+            " / ".join("%.0f" % (cost * 1e6) for cost in marginal) + " us", "")
+        row("  the last stretch / the first", "%.2f" % (marginal[-1] / marginal[0]), "linear: about 1")
     if compare_pypsrp and "hv1000" in emulator.hosts:
         fast = median([read_once(emulator, emulator.hosts["hv1000"])[1] for _run in range(runs)])
         slow = median([read_once(emulator, emulator.hosts["hv1000"], fast=False)[1] for _run in range(max(1, runs - 1))])
