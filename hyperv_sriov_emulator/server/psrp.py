@@ -708,12 +708,9 @@ class HostEndpoint:
         sent = statement[index] if index < len(statement) else None
         sent_parameters = [(str(name) if name is not None else None, clixml.to_python(value))
                            for name, value in (sent.parameters if sent else ())]
-        try:
-            command_type = engine.command_type(self.host, command)
-            canonical = engine.bound_parameters(self.host, self.command_spec(str(sent.command_text), sent_parameters)) \
-                if sent is not None else None
-        except Exception:  # a host without a cmdlet layer (a test's fake): a compiled cmdlet
-            command_type, canonical = "Cmdlet", None
+        command_type = engine.command_type(self.host, command)
+        canonical = engine.bound_parameters(self.host, self.command_spec(str(sent.command_text), sent_parameters)) \
+            if sent is not None else None
         # BoundParameters by canonical name; as the client named them when they do not bind.
         bound = tuple(canonical) if canonical is not None else tuple(
             (name, "True" if value is None else value) for name, value in sent_parameters if name is not None)
