@@ -60,7 +60,8 @@ _MSCORLIB = "mscorlib, Version=4.0.0.0, Culture=neutral, PublicKeyToken=b77a5c56
 
 
 # Whether a text needs any escaping at all: most of a read's strings (names, ids, type names) do not.
-_NEEDS_ESCAPE = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff\r\n]|_(?=x[0-9A-Fa-f]{4}_)")
+# Built from _ESCAPE_RE, so the two cannot drift apart; ``&<>`` are the entities ``escape`` writes.
+_NEEDS_ESCAPE = re.compile(_ESCAPE_RE.pattern + "|[&<>]")
 # Texts that recur in every object of a read (property names, type names, enum names) are written
 # once per process, not once per object; the caches are bounded, as a host's names are not.
 _CACHE_LIMIT = 4096

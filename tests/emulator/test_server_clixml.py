@@ -108,6 +108,16 @@ def test_text_is_escaped_and_round_trips():
     assert props["Notes"] == nasty
 
 
+@pytest.mark.parametrize("odd", ["<", ">", "&", "\r", "\n", "\x01", "\x1f", "\ufffe", "_x0041_"])
+def test_each_character_that_needs_escaping_is_escaped_alone(odd):
+    # One such character in otherwise plain text: escape_text's "nothing to escape" shortcut
+    # must not pass it through raw.
+    text = "plain %s text" % odd
+    assert clixml.escape_text(text) != text
+    props = _read(clixml.output_object(_switch(Notes=text))).adapted_properties
+    assert props["Notes"] == text
+
+
 def test_typed_array_of_enums_reads_as_a_list():
     status = psobj.TypedList(
         "Microsoft.HyperV.PowerShell.VMNetworkAdapterOperationalStatus[]",
