@@ -470,7 +470,8 @@ class _Tables(t.NamedTuple):
     """The ByValue pipeline parameters the version has, a parameter of the object's own type
     before one the object would be converted to (a VM object binds -VM, not -VMName as text)."""
     mandatory: dict[str, list[str]]
-    """Per parameter set, the mandatory parameters the version has, in the signature's order."""
+    """Per parameter set, the mandatory parameters the version has, in the signature's order: every
+    set ``set_names`` gives, so every candidate ``prebind`` leaves (the default set among them)."""
 
 
 def _tables(sig: Signature, host_version: str) -> _Tables:
@@ -523,25 +524,18 @@ def finish(sig: Signature, host_version: str, pre: Prebound, pipeline_object: t.
             exc.terminating = False
             raise exc
         candidates = [s for s in candidates if bound_to.in_set(s)]
-    complete = [s for s in candidates if all(name in values for name in _mandatory(sig, tables, s, host_version))]
+    complete = [s for s in candidates if all(name in values for name in tables.mandatory[s])]
     if complete:
         chosen = sig.default_set if sig.default_set in complete else complete[0]
         return Bound(values, chosen)
     chosen = sig.default_set if sig.default_set in candidates else candidates[0]
-    missing = [name for name in _mandatory(sig, tables, chosen, host_version) if name not in values]
+    missing = [name for name in tables.mandatory[chosen] if name not in values]
     raise _error(
         sig,
         "MissingMandatoryParameter",
         "Cannot process command because of one or more missing mandatory parameters: %s."
         % " ".join(missing),
     )
-
-
-def _mandatory(sig: Signature, tables: _Tables, set_name: str, host_version: str) -> list[str]:
-    names = tables.mandatory.get(set_name)
-    if names is None:  # a set no parameter names (the signature's own default only)
-        names = [p.name for p in sig.params if p.mandatory_in(set_name) and versions.at_least(host_version, p.since)]
-    return names
 
 
 def _bind_by_property_name(sig: Signature, available: dict[str, Param], values: dict[str, t.Any],
