@@ -42,6 +42,7 @@ class ModuleRunner:
         self.connections: list[dict[str, t.Any]] = []
         self.runners: list[t.Any] = []
         self._twin: t.Any = None
+        self._twin_runners: list[t.Any] = []
 
     def connect(self, params: t.Mapping[str, t.Any]) -> t.Any:
         if self._twin is not None:
@@ -53,7 +54,7 @@ class ModuleRunner:
         self.runners.append(runner)
         return runner
 
-    def _in_process(self, module: t.Any, args: dict[str, t.Any], twin: t.Any) -> tuple[dict[str, t.Any], t.Any]:
+    def _in_process(self, module: t.Any, args: dict[str, t.Any], twin: t.Any) -> dict[str, t.Any]:
         """The same run as the action plugin makes it, on ``twin`` (the host as it was before)."""
         name = module.__name__.rsplit(".", 1)[-1]
         plain = {key: value for key, value in args.items() if not key.startswith("_ansible_")}
@@ -64,7 +65,7 @@ class ModuleRunner:
         finally:
             self._twin = None
         assert all(runner.closed for runner in self._twin_runners)
-        return result, twin
+        return result
 
     def __call__(self, module: t.Any, check: bool = False, diff: bool = False, **args: t.Any) -> dict[str, t.Any]:
         """Run ``module.main()`` once; the result dict (``failed`` set when it failed)."""
@@ -99,7 +100,7 @@ class ModuleRunner:
         assert (exited.value.code != 0) == bool(result.get("failed")), result
         assert all(runner.closed for runner in self.runners)
         if twin is not None:
-            in_process, twin = self._in_process(module, args, twin)
+            in_process = self._in_process(module, args, twin)
             assert PASSWORD not in json.dumps(in_process, ensure_ascii=False)
             assert _comparable(in_process) == _comparable(result)
             assert twin.to_dict() == self.host.to_dict()
