@@ -83,9 +83,9 @@ def stop_vm(ctx: Context, b: Bound) -> None:
         target = "Saved" if b.get("Save") else "Off"
         if vm.state == target:
             # Already there (VirtualMachine.ChangeState; StopVM's shut down of a VM that is off).
+            # StopVM.cs writes the VM for -Passthru after every branch, this one too.
             ctx.warn(ALREADY_IN_STATE)
-            continue
-        if vm.state in ("Running", "Paused"):
+        elif vm.state in ("Running", "Paused"):
             if vm.state == "Running" and not vm.shutdown_service and not b.get("TurnOff") and not b.get("Save"):
                 # Without the guest's shutdown service Stop-VM can only turn the VM off, and it
                 # asks first unless -Force (Stop-VM help, -Force and -TurnOff).

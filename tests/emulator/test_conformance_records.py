@@ -306,6 +306,10 @@ hosts:
                     "machine to a running state.")]
     result = run(host, cmd("Stop-VM", Name="stopped", TurnOff=SWITCH))
     assert [r.message for r in result.informational] == ["The virtual machine is already in the specified state."]
+    # StopVM.cs writes the VM for -Passthru whichever branch ran, the already-off one included.
+    result = run(host, cmd("Stop-VM", Name="stopped", Passthru=SWITCH))
+    assert [r.message for r in result.informational] == ["The virtual machine is already in the specified state."]
+    assert [(o.get("Name"), o.get("State").name) for o in result.output] == [("stopped", "Off")]
     result = run(host, cmd("Stop-VM", Name="bare"))
     assert result.terminating.message.endswith(
         'Hyper-V can\'t shut down virtual machine "bare" because the Shutdown integration service is '
