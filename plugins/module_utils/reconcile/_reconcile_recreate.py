@@ -226,6 +226,17 @@ def build_recreate(ctx: Context, current: SwitchConfig, after: SwitchConfig, dif
             % (name, ctx.will("is recreated", "would be recreated"), ", ".join("'%s'" % item["name"] for item in vnics_after),
                ctx.will("are re-added", "would be re-added"), NOT_CARRIED_OVER, ctx.will("are not", "would not be"))
         )
+    lost = [
+        "'%s' (%s)" % (vnic["name"], ", ".join("%s %s" % (option, value) for option, value in sorted(vnic["settings"].items())
+                                               if option not in kept["settings"]))
+        for vnic, kept in zip(vnics_before, vnics_after) if kept["settings"] != vnic["settings"]
+    ]
+    if lost:
+        ctx.warnings.append(
+            "Switch '%s' %s with minimum_bandwidth_mode %s, which takes no such reservation: host vNICs %s %s it."
+            % (name, ctx.will("is recreated", "would be recreated"), after.minimum_bandwidth_mode, ", ".join(lost),
+               ctx.will("lose", "would lose"))
+        )
     if vnics_before and not vnics_after:
         ctx.warnings.append(
             "Switch '%s' %s without the management OS: its management-OS adapters %s %s."
@@ -240,7 +251,10 @@ def build_recreate(ctx: Context, current: SwitchConfig, after: SwitchConfig, dif
         if item.management_os:
             del ctx.adapters[item.key()]
             if vnics_after:
-                ctx.adapters[item.key()] = item
+                # Re-added without the minimum bandwidth the new mode cannot take (_for_mode).
+                ctx.adapters[item.key()] = item.model_copy(update={
+                    option: None for option, mode in ADAPTER_BANDWIDTH_MODES.items()
+                    if mode != after.minimum_bandwidth_mode})
     if after.allow_management_os and not vnics_before and after.switch_type == "external":
         vnic = new_vnic(ctx, name)
         ctx.adapters.setdefault(vnic.key(), vnic)

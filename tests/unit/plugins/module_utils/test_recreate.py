@@ -527,3 +527,34 @@ def test_a_task_timeout_mid_resume_gives_the_record_up():
     again = plan(parse_config(TO_PLAIN), left, "merged", Policy(creation_only_changes="recreate", run_id="run3"))
     finished = apply_plan(runner_for(host), again, left)
     assert finished.switch("sriov").iov_enabled is False and finished.parking == []
+
+
+@pytest.mark.parametrize("check_mode", [True, False])
+def test_a_recreate_into_another_bandwidth_mode_says_which_reservation_goes_and_predicts_it(check_mode):
+    # Field case 03: a SET switch in Absolute mode (Hyper-V's default on 2016 and later) rebuilt for
+    # IOV comes back in mode none, where a host vNIC can hold no minimum bandwidth: the run drops
+    # it (Set-VMNetworkAdapter would refuse it), so check mode must predict that and say so.
+    host = make_host()
+    team = ops.create_switch(host, "set", nic_names=["NIC2"], embedded_teaming=True)
+    vnic = next(a for a in host.management_adapters if a.switch_id == team.id)
+    vnic.settings["MinimumBandwidthAbsolute"] = 10**9
+    runner = runner_for(host)
+    have = read_host(runner)
+    assert have.switch("set").bandwidth_mode == "absolute"
+    wanted = {"switches": [{"name": "set", "enable_iov": True}]}
+    policy = Policy(creation_only_changes="recreate", run_id="run1", check_mode=check_mode)
+    result = plan(parse_config(wanted), have, "merged", policy)
+    predicted = next(item for item in snapshot_of(result.after)["vm_adapters"]
+                     if item.get("management_os") and item["name"] == "set")
+    assert "minimum_bandwidth_absolute" not in predicted
+    verb = "would lose" if check_mode else "lose"
+    assert [w for w in result.warnings if "host vNICs 'set' (minimum_bandwidth_absolute 1000000000) %s it" % verb in w]
+    if check_mode:
+        return
+    after = apply_plan(runner, result, have)
+    assert snapshot(after) == snapshot_of(result.after)
+    assert not plan(parse_config(wanted), after, "merged", RECREATE).changed
+
+
+def snapshot_of(config):
+    return config_to_dict(config)
