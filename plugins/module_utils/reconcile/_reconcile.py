@@ -13,6 +13,7 @@ docs/states.md is the user-facing description of what each state does.
 from __future__ import annotations
 
 import dataclasses
+import typing as t
 
 from ansible_collections.sriov.hyperv.plugins.module_utils.spec._host_parse import Observed
 from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile_adapters import plan_adapters
@@ -35,11 +36,12 @@ from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile_
 from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile_physical import plan_physical
 from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile_recreate import plan_resume
 from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile_switches import plan_switches
-from ansible_collections.sriov.hyperv.plugins.module_utils.transport._runner import render_step
+from ansible_collections.sriov.hyperv.plugins.module_utils.transport._runner import SWITCH, Command, render_step
 from ansible_collections.sriov.hyperv.plugins.module_utils.spec._spec import (
     ADAPTER_OPTIONS,
     HostConfig,
     SpecValidationError,
+    name_key,
 )
 
 STATES = ("merged", "replaced", "overridden", "deleted")
@@ -118,7 +120,29 @@ def render(want: HostConfig) -> list[str]:
             commands.append(physical_command(nic.name, values, restart=False))
     for switch in want.switches or []:
         commands.append(new_switch_command(switch.model_dump(exclude_none=True)))
+    switches = {name_key(switch.name): switch for switch in want.switches or []}
     for adapter in want.vm_adapters or []:
         values = settings_of(adapter, ADAPTER_OPTIONS)
-        commands.extend(adapter_commands(adapter, values, connect=values.get("switch_name")))
+        if not adapter.management_os:
+            commands.extend(adapter_commands(adapter, values, connect=values.get("switch_name")))
+            continue
+        # A host vNIC is not connected (Connect-VMNetworkAdapter has no -ManagementOS): New-VMSwitch
+        # adds the one named after the switch (an Internal switch always, an External one unless
+        # -AllowManagementOS $false); any other is added to its switch (Add-VMNetworkAdapter
+        # -ManagementOS; New-VMSwitch and Add-VMNetworkAdapter docs, hyperv-sriov.md §1).
+        switch_name = values.pop("switch_name", None)
+        if switch_name and not _adds_host_vnic(switches.get(name_key(switch_name)), adapter.name):
+            commands.append(Command("Add-VMNetworkAdapter", {"ManagementOS": SWITCH, "Name": adapter.name,
+                                                             "SwitchName": switch_name}))
+        commands.extend(adapter_commands(adapter, values, connect=None))
     return [render_step(command) for command in commands]
+
+
+def _adds_host_vnic(switch: t.Any, vnic_name: str) -> bool:
+    """Whether rendering ``switch`` (a SwitchConfig, or None) creates the host vNIC ``vnic_name``."""
+    if switch is None or name_key(switch.name) != name_key(vnic_name):
+        return False
+    if switch.switch_type == "internal":
+        return True
+    external = switch.switch_type == "external" or (switch.switch_type is None and switch.net_adapter_names)
+    return bool(external) and switch.allow_management_os is not False

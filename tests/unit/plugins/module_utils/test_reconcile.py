@@ -669,3 +669,26 @@ def test_an_adapter_whose_vm_and_switch_are_both_unknown_gets_two_lines():
         "config.vm_adapters[0].switch_name: switch 'nowhere' was not found on the host. Create it under switches, "
         "or use an existing switch.",
     ]
+
+
+def test_render_adds_host_vnics_instead_of_connecting_them():
+    # Connect-VMNetworkAdapter has no -ManagementOS (field case 08 fed gathered to rendered): a
+    # host vNIC named after its new switch comes with New-VMSwitch, any other is added to it.
+    commands = render(parse_config({
+        "switches": [{"name": "backup-int", "switch_type": "internal"},
+                     {"name": "ext", "net_adapter_names": ["P1"]},
+                     {"name": "ext-no-host", "net_adapter_names": ["P2"], "allow_management_os": False}],
+        "vm_adapters": [
+            {"management_os": True, "name": "backup-int", "switch_name": "backup-int", "vmq_weight": 50},
+            {"management_os": True, "name": "ext", "switch_name": "ext"},
+            {"management_os": True, "name": "LiveMigration", "switch_name": "ext", "vmq_weight": 0},
+            {"management_os": True, "name": "ext-no-host", "switch_name": "ext-no-host"},
+        ],
+    }))
+    assert not [command for command in commands if command.startswith("Connect-VMNetworkAdapter -ManagementOS")]
+    assert commands[3:] == [
+        "Set-VMNetworkAdapter -ManagementOS -Name 'backup-int' -VmqWeight 50",
+        "Add-VMNetworkAdapter -ManagementOS -Name 'LiveMigration' -SwitchName 'ext'",
+        "Set-VMNetworkAdapter -ManagementOS -Name 'LiveMigration' -VmqWeight 0",
+        "Add-VMNetworkAdapter -ManagementOS -Name 'ext-no-host' -SwitchName 'ext-no-host'",
+    ]
