@@ -126,6 +126,8 @@ class Signature:
     """The second half of binding FQIDs, e.g. ``Microsoft.HyperV.PowerShell.Commands.GetVMSwitch``."""
     default_set: str | None = None
     should_process: bool = False
+    tables: dict[str, "_Tables"] = dataclasses.field(default_factory=dict, init=False, repr=False, compare=False)
+    """``finish``'s tables per Windows version, filled on first use (``_tables``)."""
 
     def available(self, host_version: str) -> list[Param]:
         own = [p for p in self.params if versions.at_least(host_version, p.since)]
@@ -475,7 +477,7 @@ class _Tables(t.NamedTuple):
 
 
 def _tables(sig: Signature, host_version: str) -> _Tables:
-    cache = sig.__dict__.setdefault("_tables", {})
+    cache = sig.tables
     tables = cache.get(host_version)
     if tables is None:
         available = {p.name: p for p in sig.available(host_version)}
