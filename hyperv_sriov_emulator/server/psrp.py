@@ -596,8 +596,10 @@ class HostEndpoint:
 
             result = self.invoke(self.host, [specs])
             mutated = mutated or result.mutated
-            drop = next((mode for mode in (self.faults.take_drop_on_cmdlet(name) for name, _ in described
-                                           if name is not None) if mode is not None), None)
+            drop = None
+            for name, _action in described:
+                if name is not None and drop is None:
+                    drop = self.faults.take_drop_on_cmdlet(name)
             if drop is not None:
                 # The statement's changes are made; its answer is lost with the connection. The
                 # pipeline stops here, or (runs-on) goes on to its end unheard.
