@@ -14,6 +14,7 @@ import struct
 import threading
 import uuid
 
+import emulator_helpers
 import pytest
 import requests
 from pypsrp.complex_objects import GenericComplexObject
@@ -22,7 +23,6 @@ from pypsrp.wsman import WSMan
 
 from hyperv_sriov_emulator import engine
 from hyperv_sriov_emulator.scenario import load_scenario_text
-from hyperv_sriov_emulator.server import Engine, EmulatorServer, ServeOptions
 from hyperv_sriov_emulator.server.client import wsman_kwargs
 
 SCENARIO = """
@@ -53,17 +53,8 @@ BOM = b"\xef\xbb\xbf"
 @contextlib.contextmanager
 def serving(tmp_path_factory):
     """The emulator's server for SCENARIO: its ready-file hosts by name, stopped on exit."""
-    hosts = load_scenario_text(SCENARIO)
-    server = EmulatorServer(
-        hosts,
-        ServeOptions(work_dir=str(tmp_path_factory.mktemp("conformance"))),
-        Engine(engine.invoke, engine.CommandSpec, lambda host: host.to_dict()),
-    )
-    ready = server.start()
-    try:
+    with emulator_helpers.serving(load_scenario_text(SCENARIO), tmp_path_factory.mktemp("conformance")) as ready:
         yield {host["name"]: host for host in ready["hosts"]}
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")
