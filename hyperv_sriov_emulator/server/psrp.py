@@ -584,7 +584,7 @@ class HostEndpoint:
             if fault_hit is not None:
                 fault, action, position = fault_hit
                 error = fault.error()
-                invocation = self._invocation(error, statement, described, position)
+                invocation = self._invocation(error, statement, specs, described, position)
                 if fault.terminating or action == "Stop":
                     final_state = STATE_FAILED
                     final_error = (error, invocation)
@@ -625,11 +625,11 @@ class HostEndpoint:
                 if kind in _INFORMATIONAL:
                     message_type, option = _INFORMATIONAL[kind]
                     run.send(message_type, clixml.informational_record(
-                        item, self._invocation(item, statement, described, cache=invocations),
+                        item, self._invocation(item, statement, specs, described, cache=invocations),
                         extended=bool(run.stream_options & option)))
                     continue
                 command = self._command_of(item, statement)
-                invocation = self._invocation(item, statement, described, cache=invocations)
+                invocation = self._invocation(item, statement, specs, described, cache=invocations)
                 extended = bool(run.stream_options & _INFO_ERROR)
                 if merges.get(command.lower(), merges[None]):
                     run.send(PSRPMessageType.PipelineOutput,
@@ -640,7 +640,7 @@ class HostEndpoint:
             if result.terminating is not None:
                 final_state = STATE_FAILED
                 error = result.terminating
-                final_error = (error, self._invocation(error, statement, described))
+                final_error = (error, self._invocation(error, statement, specs, described))
                 break
 
         try:
@@ -695,11 +695,12 @@ class HostEndpoint:
         return merges
 
     def _invocation(self, error: psobj.PSError | psobj.PSInformational, statement: list[t.Any],
-                    described: list[tuple[str | None, str]], position: int | None = None,
+                    specs: list[t.Any], described: list[tuple[str | None, str]], position: int | None = None,
                     cache: dict[str, clixml.Invocation] | None = None) -> clixml.Invocation:
         """The InvocationInfo of the statement's command that wrote ``error``: found by its
         canonical name (else ``position``, else the first), named as the client spelled it, with
-        the named parameters the client sent. ``cache`` keeps them by command for one statement."""
+        the named parameters the client sent (``specs``: the statement's commands as the engine
+        got them). ``cache`` keeps them by command for one statement."""
         command = self._command_of(error, statement)
         if cache is not None and command.lower() in cache:
             return cache[command.lower()]
@@ -708,14 +709,13 @@ class HostEndpoint:
         if index is None:
             index = position - 1 if position is not None else 0
         sent = statement[index] if index < len(statement) else None
-        sent_parameters = [(str(name) if name is not None else None, clixml.to_python(value))
-                           for name, value in (sent.parameters if sent else ())]
+        spec = specs[index] if index < len(specs) else None
         command_type = engine.command_type(self.host, command)
-        canonical = engine.bound_parameters(self.host, self.command_spec(str(sent.command_text), sent_parameters)) \
-            if sent is not None else None
+        canonical = engine.bound_parameters(self.host, spec) if spec is not None else None
         # BoundParameters by canonical name; as the client named them when they do not bind.
         bound = tuple(canonical) if canonical is not None else tuple(
-            (name, "True" if value is None else value) for name, value in sent_parameters if name is not None)
+            (name, "True" if value is None else value) for name, value in (spec.parameters if spec else ())
+            if name is not None)
         invocation = clixml.Invocation(command, str(sent.command_text) if sent is not None else None, command_type,
                                        index + 1, len(statement), bound)
         if cache is not None:
