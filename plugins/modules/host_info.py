@@ -391,7 +391,8 @@ vm_adapters:
           V(iov_weight_zero),
           V(vm_not_running).
           Then the inferences -
-          V(no_vf_available) (every virtual function of the switch is in use; C(holders) names who holds them),
+          V(no_vf_available) (every virtual function of the switch is in use; the message names the first holders,
+          and the switch's RV(switches[].virtual_functions.holders) lists them all),
           V(guest_no_vf) (virtual functions are free and nothing on the host stands in the way, so the guest OS lacks
           SR-IOV support or a VF driver; the host's C(StatusDescription) is quoted when it says more than OK).
         - V(no_vf_available) and V(guest_no_vf) appear only when no earlier reason applies.

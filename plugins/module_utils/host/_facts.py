@@ -296,8 +296,9 @@ def no_vf_reasons(
             NO_VF_AVAILABLE,
             "All %d virtual functions of switch '%s' are in use%s; an adapter with a higher iov_weight, or with "
             "the same weight that asked first, keeps its own.%s." % (
-                total, switch.name, " (held by %s)" % some_labels(holders, _LISTED, "see holders") if holders else "", remedy),
-            holders=list(holders),
+                total, switch.name,
+                " (held by %s)" % some_labels(holders, _LISTED, "see the switch's virtual_functions.holders")
+                if holders else "", remedy),
         )]
     described = [text for text in adapter.status_description if text.strip() and text.strip().upper() != "OK"]
     return [_reason(
@@ -319,7 +320,9 @@ def _by_switch(adapters: t.Sequence[t.Any]) -> dict[str, list[t.Any]]:
 
 
 # How many names a message lists before "and N more": a switch with 64 VFs would otherwise repeat
-# 64 names in the message of every adapter waiting for one (``holders`` keeps them all).
+# 64 names in the message of every adapter waiting for one. The whole list is the switch's
+# ``virtual_functions.holders``, once: a copy in each waiting adapter's reason made the result grow
+# with adapters x VFs (60,000 of the 112,755 values of a 1,000-adapter host with 64 VFs).
 _LISTED = 8
 
 
