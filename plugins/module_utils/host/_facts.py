@@ -111,7 +111,9 @@ def physical_adapter_record(nic: t.Any, switch_name: str | None) -> dict[str, t.
 
 
 def _has_vf(adapter: t.Any) -> bool:
-    return _int(adapter.iov_usage) > 0 or adapter.virtual_function not in (None, "")
+    # IovUsage counts the VFs the port uses; VirtualFunction is non-null only when it is > 0
+    # (reference/hyperv-sriov.md section 1.6), and the read does not ask for it.
+    return _int(adapter.iov_usage) > 0
 
 
 def _connected(adapter: t.Any) -> bool:

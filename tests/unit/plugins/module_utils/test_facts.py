@@ -69,7 +69,7 @@ def test_everything_in_place_but_no_vf_blames_the_guest():
 
 
 def test_an_adapter_with_a_vf_has_no_reasons_and_reports_what_it_got():
-    facts = _facts.host_facts(healthy_host(iov_usage=1, virtual_function="VF 0", iov_queue_pairs_assigned=4,
+    facts = _facts.host_facts(healthy_host(iov_usage=1, iov_queue_pairs_assigned=4,
                                            vf_data_path_active=True))
     adapter = facts["vm_adapters"][0]
     assert adapter["no_vf_reasons"] == []
@@ -155,7 +155,7 @@ def test_sriov_enabled_but_waiting_for_restart_says_so():
 def test_no_vf_left_names_the_holders():
     observed = healthy_host()
     holder = AdapterFacts(name="Network Adapter", vm_name="db01", switch_name="sriov-ext", connected=True,
-                          iov_weight=50, iov_usage=1, virtual_function="VF 1")
+                          iov_weight=50, iov_usage=1)
     observed.adapters.append(holder)
     observed.vms.append(VmFacts(name="db01", state="Running"))
     observed.switches[0].iov_vf_count = 1

@@ -139,6 +139,20 @@ def test_vms_and_adapters_are_read_through_select_object():
     assert len(selected["Get-VMNetworkAdapter"]) * 2 < len(adapter.properties)
 
 
+@pytest.mark.parametrize("scenario", shipped_scenarios())
+def test_iov_usage_alone_tells_a_vf_holder(scenario):
+    # The read leaves out VirtualFunction (a CIM instance of about 3.6 KB an adapter): Hyper-V sets
+    # it only when IovUsage > 0 (reference/hyperv-sriov.md 1.6), which the facts rely on.
+    for host in load_scenario(scenario):
+        full = runner_for(host).run(read_statements(None, project=False))
+        adapters = [obj for obj in full.output if obj.is_a("Microsoft.HyperV.PowerShell.VMNetworkAdapter")]
+        assert adapters
+        for adapter in adapters:
+            assert (adapter.properties.get("VirtualFunction") is not None) == (adapter.properties["IovUsage"] > 0)
+    for statement in READ_STATEMENTS:
+        assert "VirtualFunction" not in statement[-1].parameters.get("Property", [])
+
+
 def test_options_a_2012_r2_host_lacks_stay_unsupported_through_the_projection():
     # Select-Object gives a property the object lacks as $null: that must not read as support.
     [host] = load_scenario_text("""
