@@ -16,6 +16,7 @@ from . import binding, wildcard
 from .binding import PSErrorException
 from .cmdlets import REGISTRY, lookup
 from .cmdlets.base import CmdletDef, Context
+from .cmdlets.objects import reusing as reusing_objects  # noqa: F401  (the server's pipelines use it)
 from .model import HostState, versions
 from .psobj import PSError, PSInformational, PSObj, TypedList
 
@@ -209,6 +210,7 @@ def _run_pipeline(host: HostState, statement: t.Sequence[CommandSpec], result: I
         prepared.append((definition, binding.prebind(definition.signature, host.os_version, list(spec.parameters))))
     if any(definition.writes for definition, _ in prepared):
         result.mutated = True
+        host.writes += 1
     errors, output, informational = result.errors, result.output, result.informational
     flowing: list[PSObj] | None = None
     for position, (definition, pre) in enumerate(prepared):
@@ -230,6 +232,7 @@ def _run_pipeline(host: HostState, statement: t.Sequence[CommandSpec], result: I
             # stays linear. Cmdlets that emit objects after a change reallocate before building them.
             if definition.writes:
                 host.reallocate()
+                host.writes += 1
         flowing = produced
 
 

@@ -4,7 +4,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import threading
 import typing as t
 
 from ..model import HostState, NetworkAdapter, VirtualMachine, VSwitch, versions
@@ -361,7 +363,40 @@ _ADAPTER_HIDDEN = [frozenset(name for name, since in _ADAPTER_SINCE.items() if i
                    for index in range(len(versions.VERSIONS))]
 
 
+_reuse = threading.local()
+
+
+@contextlib.contextmanager
+def reusing() -> t.Iterator[None]:
+    """Within the block, this thread's adapter objects are built once per state of the host.
+
+    A whole-host read asks Get-VMNetworkAdapter twice in one pipeline (the adapters, then their
+    BandwidthSetting); between them the host is the same unless a command wrote to it, which bumps
+    ``HostState.writes``. PSObj values are never changed once built (every cmdlet that derives an
+    object builds a new one), so the second statement can take the first one's objects. Scoped to
+    one pipeline's thread: state changed outside the engine (a test editing the model between
+    runs) is never served from an earlier pipeline.
+    """
+    previous = getattr(_reuse, "built", None)
+    _reuse.built = {}
+    try:
+        yield
+    finally:
+        _reuse.built = previous
+
+
 def adapter_object(view: View, adapter: NetworkAdapter) -> PSObj:
+    built = getattr(_reuse, "built", None)
+    if built is None:
+        return _adapter_object(view, adapter)
+    key = (id(view.host), view.host.writes, id(adapter))
+    entry = built.get(key)
+    if entry is None or entry[0] is not adapter:
+        entry = built[key] = (adapter, _adapter_object(view, adapter))
+    return entry[1]
+
+
+def _adapter_object(view: View, adapter: NetworkAdapter) -> PSObj:
     host = view.host
     vm = view.vms.get(adapter.vm_id) if adapter.vm_id else None
     management = adapter.vm_id is None

@@ -45,6 +45,9 @@ class HostState:
         self.management_adapters: list[NetworkAdapter] = []
         self.counters: dict[str, int] = {"id": 0, "mac": 0, "if_index": 10, "vf_seq": 0}
         self.lock = threading.RLock()
+        self.writes = 0
+        """Bumped before and after every command that changes the host (``engine``): objects built
+        at one count show the host as it still is at that count (``cmdlets.objects.reusing``)."""
 
     # -- identity -------------------------------------------------------------------------------
     @property

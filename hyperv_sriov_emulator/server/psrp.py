@@ -511,7 +511,11 @@ class HostEndpoint:
     # -- running a pipeline ---------------------------------------------------------------------
     def run_pipeline(self, run: PipelineRun, commands: list[t.Any]) -> None:
         try:
-            self._run_statements(run, commands)
+            # A pipeline's statements share the adapter objects built while nothing wrote to the
+            # host: a whole-host read's second Get-VMNetworkAdapter (BandwidthSetting) costs no
+            # second build of a thousand adapters.
+            with engine.reusing_objects():
+                self._run_statements(run, commands)
         except Exception as err:  # never leave a client polling forever
             log.exception("pipeline %s failed inside the emulator", run.command_id)
             run.send(PSRPMessageType.PipelineState, clixml.pipeline_state(

@@ -196,3 +196,41 @@ def test_set_cmdlets_do_not_exist_before_2016():
     host = basic_host(version="2012r2")
     assert run(host, cmd("Get-VMSwitchTeam")).terminating.fqid == "CommandNotFoundException"
     assert run(basic_host(version="2016"), cmd("Get-VMSwitchTeam")).terminating is None
+
+
+def test_a_pipeline_reuses_adapter_objects_until_something_writes(capable):
+    # A whole-host read asks Get-VMNetworkAdapter twice in one pipeline; the second statement takes
+    # the first one's objects (engine.reusing_objects) unless a command wrote to the host between
+    # them, in this pipeline or in another client's.
+    from hyperv_sriov_emulator import engine
+
+    def weights(objects):
+        return {plain(obj)["VMName"]: plain(obj)["IovWeight"] for obj in objects if plain(obj).get("VMName")}
+
+    every = cmd("Get-VMNetworkAdapter", All=SWITCH)
+    with engine.reusing_objects():
+        first = ok(capable, every)
+        again = ok(capable, every)
+        assert [id(obj) for obj in again] == [id(obj) for obj in first]
+        ok(capable, cmd("Set-VMNetworkAdapter", VMName="web01", IovWeight=7))
+        changed = ok(capable, every)
+        assert not {id(obj) for obj in changed} & {id(obj) for obj in first}
+        assert weights(changed)["web01"] == 7 != weights(first)["web01"]
+    # Outside a pipeline nothing is kept: a test that edits the model between runs reads the edit.
+    web01 = next(vm for vm in capable.vms if vm.name == "web01")
+    web01.adapters[0].settings["IovWeight"] = 3
+    assert weights(ok(capable, every))["web01"] == 3
+
+
+def test_a_write_inside_one_statement_is_not_served_stale(capable):
+    # Set-VMNetworkAdapter -Passthru builds its object after the change; the next read of the same
+    # pipeline must see the change and the VF allocation made after it.
+    from hyperv_sriov_emulator import engine
+
+    with engine.reusing_objects():
+        before = {plain(o)["VMName"]: plain(o)["IovWeight"] for o in ok(capable, cmd("Get-VMNetworkAdapter", All=SWITCH))
+                  if plain(o).get("VMName")}
+        ok(capable, cmd("Set-VMNetworkAdapter", VMName="web01", IovWeight=0, Passthru=SWITCH))
+        after = {plain(o)["VMName"]: (plain(o)["IovWeight"], plain(o)["IovUsage"])
+                 for o in ok(capable, cmd("Get-VMNetworkAdapter", All=SWITCH)) if plain(o).get("VMName")}
+    assert before["web01"] != 0 and after["web01"] == (0, 0)
