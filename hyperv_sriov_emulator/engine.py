@@ -210,12 +210,14 @@ def _run_pipeline(host: HostState, statement: t.Sequence[CommandSpec], result: I
         prepared.append((definition, binding.prebind(definition.signature, host.os_version, list(spec.parameters))))
     if any(definition.writes for definition, _ in prepared):
         result.mutated = True
-        host.writes += 1
     errors, output, informational = result.errors, result.output, result.informational
     flowing: list[PSObj] | None = None
     for position, (definition, pre) in enumerate(prepared):
         produced: list[t.Any] = output if position == len(prepared) - 1 else []
         state: dict[str, t.Any] = {}
+        # While a command changes the host, no adapter object is taken from those built before
+        # (`Get-VMNetworkAdapter | Set-VMNetworkAdapter -Passthru` writes the changed adapters).
+        host.writing = definition.writes
         try:
             sinks = (errors, produced, informational)
             if flowing is None:
@@ -233,6 +235,7 @@ def _run_pipeline(host: HostState, statement: t.Sequence[CommandSpec], result: I
             if definition.writes:
                 host.reallocate()
                 host.writes += 1
+                host.writing = False
         flowing = produced
 
 

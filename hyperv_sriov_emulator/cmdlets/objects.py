@@ -372,10 +372,11 @@ def reusing() -> t.Iterator[None]:
 
     A whole-host read asks Get-VMNetworkAdapter twice in one pipeline (the adapters, then their
     BandwidthSetting); between them the host is the same unless a command wrote to it, which bumps
-    ``HostState.writes``. PSObj values are never changed once built (every cmdlet that derives an
-    object builds a new one), so the second statement can take the first one's objects. Scoped to
-    one pipeline's thread: state changed outside the engine (a test editing the model between
-    runs) is never served from an earlier pipeline.
+    ``HostState.writes`` when it ends. While a writing command runs (``HostState.writing``) nothing
+    is reused, so its -Passthru objects show the change. PSObj values are never changed once built
+    (every cmdlet that derives an object builds a new one), so the second statement can take the
+    first one's objects. Scoped to one pipeline's thread: state changed outside the engine (a test
+    editing the model between runs) is never served from an earlier pipeline.
     """
     previous = getattr(_reuse, "built", None)
     _reuse.built = {}
@@ -387,7 +388,7 @@ def reusing() -> t.Iterator[None]:
 
 def adapter_object(view: View, adapter: NetworkAdapter) -> PSObj:
     built = getattr(_reuse, "built", None)
-    if built is None:
+    if built is None or view.host.writing:
         return _adapter_object(view, adapter)
     key = (id(view.host), view.host.writes, id(adapter))
     entry = built.get(key)

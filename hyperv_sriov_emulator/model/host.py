@@ -46,8 +46,11 @@ class HostState:
         self.counters: dict[str, int] = {"id": 0, "mac": 0, "if_index": 10, "vf_seq": 0}
         self.lock = threading.RLock()
         self.writes = 0
-        """Bumped before and after every command that changes the host (``engine``): objects built
-        at one count show the host as it still is at that count (``cmdlets.objects.reusing``)."""
+        """Bumped after every command that changes the host (``engine``): an object built at one
+        count, outside a writing command, shows the host as it still is at that count
+        (``cmdlets.objects.reusing``)."""
+        self.writing = False
+        """True while a command that changes the host runs: nothing built before is reused."""
 
     # -- identity -------------------------------------------------------------------------------
     @property
