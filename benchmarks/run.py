@@ -399,8 +399,9 @@ def section_plays(workdir: str, curve: Emulator, fleet: Emulator, far: Emulator 
         "name": "no-op on 5 named adapters", "sriov.hyperv.host_config": {
             "state": "merged", "config": no_op_config(size, [1, size // 4, size // 2, 3 * size // 4, size], switches=False)}}])
     got = compare_plays(big, ping, targeted, forks, runs)
-    row("no-op on 5 named adapters of a %d-adapter host: extra over ping, wall" % size, "%+6.2f s (%s)" % (
-        median(got.extra), got.spread(got.extra, "%+.2f").lstrip("; ")))
+    spread = got.spread(got.extra, "%+.2f").lstrip("; ")
+    row("no-op on 5 named adapters of a %d-adapter host: extra over ping, wall" % size, "%+6.2f s%s" % (
+        median(got.extra), " (%s)" % spread if spread else ""))
     row("  the same in CPU seconds", "%+6.2f s" % (got.play_cpu - got.ping_cpu))
     module_time = []
     args = dict(connection_args(curve.hosts["hv%d" % size]), state="merged",
