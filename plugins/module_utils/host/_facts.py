@@ -188,23 +188,27 @@ def no_vf_reasons(
     if adapter.management_os:
         return [_reason(MANAGEMENT_OS, "Host virtual network adapters of the management OS cannot use a virtual function.")]
     if not _connected(adapter) or switch is None:
-        return [_reason(NOT_CONNECTED, "The adapter is not connected to a virtual switch.")]
+        return [_reason(NOT_CONNECTED, "The adapter is not connected to a virtual switch. Connect it to an External "
+                                       "switch created with SR-IOV (its switch_name).")]
 
     reasons: list[dict[str, t.Any]] = []
+    capable_nics = [nic for nic in switch_nics if nic.sriov_listed and (nic.sriov_support or "").lower() == "supported"]
+    external = (switch.switch_type or "external") == "external"
     if adapter.is_legacy:
         # SR-IOV pairs a virtual function with the synthetic adapter (netvsc) in the guest: a legacy
         # (emulated) adapter never gets one (MicrosoftDocs windowsserverdocs, Hyper-V-feature-
         # compatibility-by-generation-and-guest.md; torvalds/linux, Documentation/networking/
-        # device_drivers/ethernet/microsoft/netvsc.rst).
+        # device_drivers/ethernet/microsoft/netvsc.rst). The new adapter goes on this switch only
+        # when this switch can give a VF at all; a Private switch never can.
+        where = ("switch '%s'" % switch.name if external and switch.iov_enabled
+                 else "an External switch created with SR-IOV")
         reasons.append(_reason(
             LEGACY_ADAPTER,
             "The adapter is a legacy network adapter (IsLegacy): SR-IOV works with synthetic network adapters only. "
-            "Add a network adapter (not legacy) to VM '%s' on switch '%s' and give it the iov_weight%s."
-            % (adapter.vm_name, switch.name, " (the VM must be off to add one)" if vm is not None and
+            "Add a network adapter (not legacy) to VM '%s' on %s and give it the iov_weight%s."
+            % (adapter.vm_name, where, " (the VM must be off to add one)" if vm is not None and
                vm.generation == 1 else ""),
         ))
-    capable_nics = [nic for nic in switch_nics if nic.sriov_listed and (nic.sriov_support or "").lower() == "supported"]
-    external = (switch.switch_type or "external") == "external"
     if not external:
         reasons.append(_reason(
             SWITCH_NOT_EXTERNAL,
@@ -241,17 +245,24 @@ def no_vf_reasons(
                 % (switch.name, ": " + " ".join(_sentence(r) for r in hyperv) if hyperv else "."),
                 hyperv_reasons=hyperv,
             ))
+    # SriovSupport names what is missing (MissingAcs, NoIoMmuSupport, MissingPfDriver ...: the
+    # NetAdapterSriov enum); a host-level cause is then fixed in firmware or the driver, and the
+    # switch can always be bound to another adapter (Set-VMSwitch -NetAdapterName).
+    rebind = ("Bind switch '%s' to a physical adapter that supports SR-IOV (net_adapter_names), or connect the "
+              "adapter to a switch that has one." % switch.name)
     for nic in switch_nics if external else []:
         if not nic.sriov_listed:
             reasons.append(_reason(
                 NIC_SRIOV_UNSUPPORTED,
-                "Physical adapter '%s' has no SR-IOV support (Get-NetAdapterSriov does not list it)." % nic.name,
+                "Physical adapter '%s' has no SR-IOV support (Get-NetAdapterSriov does not list it). %s"
+                % (nic.name, rebind),
                 adapter=nic.name,
             ))
         elif nic.sriov_support is not None and nic.sriov_support.lower() != "supported":
             reasons.append(_reason(
                 NIC_SRIOV_UNSUPPORTED,
-                "Physical adapter '%s' reports SR-IOV support '%s'." % (nic.name, nic.sriov_support),
+                "Physical adapter '%s' reports SR-IOV support '%s'. Fix what it names (firmware, BIOS or the adapter's "
+                "driver), or: %s" % (nic.name, nic.sriov_support, rebind[0].lower() + rebind[1:]),
                 adapter=nic.name,
             ))
         elif not nic.sriov_enabled:

@@ -86,7 +86,36 @@ def test_an_adapter_with_a_vf_has_no_reasons_and_reports_what_it_got():
 
 
 def test_not_connected_is_the_only_reason_for_a_disconnected_adapter():
-    assert codes(healthy_host(switch_name=None, connected=False)) == [_facts.NOT_CONNECTED]
+    observed = healthy_host(switch_name=None, connected=False)
+    assert codes(observed) == [_facts.NOT_CONNECTED]
+    [reason] = _facts.host_facts(observed)["vm_adapters"][0]["no_vf_reasons"]
+    assert "Connect it to an External switch created with SR-IOV (its switch_name)" in reason["message"]
+
+
+@pytest.mark.parametrize("switch_type, iov_enabled, named", [
+    ("external", True, True), ("private", False, False), ("internal", False, False), ("external", False, False)])
+def test_a_legacy_adapter_is_sent_to_a_switch_that_can_give_a_vf(switch_type, iov_enabled, named):
+    # The synthetic adapter that replaces a legacy one goes on this switch only when this switch can
+    # give a VF: on a Private, Internal or non-IOV switch it would get none either.
+    observed = healthy_host(is_legacy=True)
+    observed.switches[0].switch_type = switch_type
+    observed.switches[0].iov_enabled = iov_enabled
+    legacy = next(r for r in _facts.host_facts(observed)["vm_adapters"][0]["no_vf_reasons"]
+                  if r["code"] == _facts.LEGACY_ADAPTER)
+    assert ("on switch 'sriov-ext'" in legacy["message"]) is named
+    assert ("on an External switch created with SR-IOV" in legacy["message"]) is not named
+
+
+@pytest.mark.parametrize("listed, support", [(False, None), (True, "MissingAcs")])
+def test_a_nic_without_sriov_support_comes_with_a_remedy(listed, support):
+    observed = healthy_host()
+    observed.nics[0].sriov_listed = listed
+    observed.nics[0].sriov_support = support
+    reason = next(r for r in _facts.host_facts(observed)["vm_adapters"][0]["no_vf_reasons"]
+                  if r["code"] == _facts.NIC_SRIOV_UNSUPPORTED)
+    assert reason["adapter"] == "SLOT 2 Port 1"
+    assert "switch 'sriov-ext' to a physical adapter that supports SR-IOV (net_adapter_names)" in reason["message"]
+    assert ("Fix what it names (firmware, BIOS or the adapter's driver)" in reason["message"]) is listed
 
 
 def test_reasons_are_listed_in_order_from_the_switch_to_the_vm():
