@@ -320,13 +320,17 @@ def _update_switch(ctx: Context, where: str, current: SwitchConfig, given: dict)
     if teaming_after is not None:
         after.enable_embedded_teaming = teaming_after
     if diffs and iov_after and mode_after in ("weight", "absolute"):
-        # The new switch would be created with both; the host refuses that combination, so the
-        # recreate would only remove the switch and put it back (docs/emulator.md, reference 2.3).
+        # No source says whether New-VMSwitch accepts -EnableIov with an explicit Weight or Absolute
+        # mode (reference 2.3: UNCONFIRMED; Hyper-V's own default for an SR-IOV switch is None, and
+        # SR-IOV traffic bypasses the switch's bandwidth management, reference S10). A recreate that
+        # the host might refuse would only remove the switch and put it back, so the collection does
+        # not try it and says so as an open question, not as Hyper-V's rule.
         ctx.problems.append(
-            "%s.minimum_bandwidth_mode: switch '%s' uses %s minimum bandwidth, which Hyper-V does not allow on an "
-            "SR-IOV switch, so it cannot be rebuilt with enable_iov: true in that mode. Also set "
-            "minimum_bandwidth_mode: none (the switch's minimum-bandwidth reservations go with it; SR-IOV traffic "
-            "bypasses the switch's bandwidth management), or leave enable_iov off." % (where, name, mode_after)
+            "%s.minimum_bandwidth_mode: switch '%s' uses %s minimum bandwidth, and this collection does not rebuild "
+            "a switch with enable_iov: true in that mode: Hyper-V creates SR-IOV switches in mode none, SR-IOV "
+            "traffic bypasses the switch's bandwidth management, and no documentation says Hyper-V accepts the "
+            "combination. Also set minimum_bandwidth_mode: none (the switch's minimum-bandwidth reservations go with "
+            "it), or leave enable_iov off." % (where, name, mode_after)
         )
         return
     if teaming_after and type_after == "external":
