@@ -4,8 +4,8 @@
 
 from __future__ import annotations
 
-from ansible_collections.sriov.hyperv.plugins.plugin_utils._action import HyperVAction
+from ansible_collections.sriov.hyperv.plugins.plugin_utils._planning_action import PlanningAction
 
 
-class ActionModule(HyperVAction):
+class ActionModule(PlanningAction):
     pass

@@ -3,8 +3,9 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The base of every action plugin of the collection.
 
-Private to the collection. Each module's action plugin is ``class ActionModule(HyperVAction):
-pass``. The action takes the connection options a task leaves out from the inventory host's
+Private to the collection. host_info's action plugin is ``class ActionModule(HyperVAction):
+pass``; the modules that plan changes use ``_planning_action.PlanningAction``, which also imports
+the planner before the workers fork. The action takes the connection options a task leaves out from the inventory host's
 variables and runs the module on the controller, whatever
 ``ansible_connection`` says: the modules talk to the Hyper-V host themselves, over PSRP.
 

@@ -26,7 +26,6 @@ from ansible_collections.sriov.hyperv.plugins.module_utils.edge import _argspec
 from ansible_collections.sriov.hyperv.plugins.module_utils.host import _export
 from ansible_collections.sriov.hyperv.plugins.module_utils.host import _facts
 from ansible_collections.sriov.hyperv.plugins.module_utils.host import _host
-from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile import _reconcile
 from ansible_collections.sriov.hyperv.plugins.module_utils.spec import _pydantic_compat
 from ansible_collections.sriov.hyperv.plugins.module_utils.spec import _spec
 from ansible_collections.sriov.hyperv.plugins.module_utils.transport import _connection
@@ -302,12 +301,26 @@ def _require_kerberos(invocation: Invocation) -> None:
         )) from None
 
 
+def planner() -> t.Any:
+    """The reconcile package's entry module (``reconcile/_reconcile``), imported on first use.
+
+    Only the modules that plan use it; host_info reads and reports. Each planning module's action
+    plugin imports it at its top, so Ansible's main process has it before it forks the workers
+    (the linear and free strategies load the action there), and a play of host_info alone does not
+    pay for compiling and loading the planner.
+    """
+    from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile import _reconcile  # pylint: disable=import-outside-toplevel
+
+    return _reconcile
+
+
 def _execute(invocation: Invocation, request: Request, definition: Definition, partial: dict[str, t.Any]) -> dict[str, t.Any]:
     if request.running_config is not None and not definition.info and request.state != "parsed":
         raise _errors.InvalidArgumentError(
             "running_config is read only with state: parsed (host_config) or by host_info; "
             "state %s works on the host itself. Remove running_config or set state: parsed." % request.state)
     want = None if definition.info else _parse(request)
+    _reconcile = None if definition.info else planner()
     if request.state == "rendered":
         # Rendering never connects: the commands are those of creating the config from scratch.
         return {"changed": False, "rendered": list(_reconcile.render(want))}
