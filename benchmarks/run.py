@@ -505,8 +505,10 @@ def section_imports(runs: int) -> None:
     row("ansible.builtin.psrp on top (pypsrp, requests, cryptography: every play loads it)", "%5.0f ms" % (
         cost("import ansible.plugins.action; s = time.process_time(); import ansible.plugins.connection.psrp") * 1000))
     for label, statement in [
-        ("the collection's action plugin on top of both (pydantic, the models, the rest)",
-         core + "import ansible_collections.sriov.hyperv.plugins.plugin_utils._action"),
+        ("host_info's action plugin on top of both (pydantic, the models, the reader)",
+         core + "import ansible_collections.sriov.hyperv.plugins.action.host_info"),
+        ("host_config's action plugin on top of both (the planner too)",
+         core + "import ansible_collections.sriov.hyperv.plugins.action.host_config"),
         ("  of which pydantic alone", core + "import pydantic.main"),
     ]:
         row(label, "%5.0f ms" % (cost(statement) * 1000))
