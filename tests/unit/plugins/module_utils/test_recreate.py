@@ -132,23 +132,36 @@ MID_RECREATE = [
 ]
 
 
-@pytest.mark.parametrize("drop_at", MID_RECREATE)
-def test_a_lost_connection_is_finished_by_the_next_run(drop_at):
+def _interrupted(stop_at, mode, error):
+    """A recreate stopped at ``stop_at`` (FailAt ``mode``, raising ``error``): the host, and what a
+    read finds on it afterwards (its parking record for the switch)."""
     host = make_host()
-    runner = FailAt(runner_for(host), drop_at, mode="drop")
+    runner = FailAt(runner_for(host), stop_at, mode=mode)
     have = read_host(runner)
-    with pytest.raises(HostUnreachableError):
+    with pytest.raises(error):
         apply_plan(runner, plan(parse_config(TO_PLAIN), have, "merged", RECREATE), have)
-    # The host holds the record: the next run of the same task finishes the job.
     interrupted = read_host(runner_for(host))
     assert [record.target for record in interrupted.parking] == ["sriov"]
-    follow_up = plan(parse_config(TO_PLAIN), interrupted, "merged", RECREATE)
+    return host, interrupted
+
+
+def _finished(host, interrupted, policy):
+    """The next run, under ``policy``, resumes and finishes the recreate: its plan and the host after."""
+    follow_up = plan(parse_config(TO_PLAIN), interrupted, "merged", policy)
     assert follow_up.operations[0].action == "resume" and follow_up.changed
     finished = apply_plan(runner_for(host), follow_up, interrupted)
-    assert config_to_dict(finished.config) == config_to_dict(follow_up.after)
     assert finished.switch("sriov").iov_enabled is False and finished.parking == []
     assert adapters_of(finished, "sriov") == [("db01", "Network Adapter"), ("host", "sriov"),
                                               ("web01", "Network Adapter")]
+    return follow_up, finished
+
+
+@pytest.mark.parametrize("drop_at", MID_RECREATE)
+def test_a_lost_connection_is_finished_by_the_next_run(drop_at):
+    # The host holds the record: the next run of the same task finishes the job.
+    host, interrupted = _interrupted(drop_at, "drop", HostUnreachableError)
+    follow_up, finished = _finished(host, interrupted, RECREATE)
+    assert config_to_dict(finished.config) == config_to_dict(follow_up.after)
     assert plan(parse_config(TO_PLAIN), finished, "merged", RECREATE).operations == []
 
 
@@ -492,20 +505,10 @@ def test_a_task_timeout_mid_recreate_gives_the_record_up(stop_at):
     # The action runs the module in Ansible's worker, so a task's `timeout:` stops the run between
     # two pipelines. The record stays on the parking switch, given up like after a lost
     # connection: the next run finishes at once instead of refusing until the lease runs out.
-    host = make_host()
-    runner = FailAt(runner_for(host), stop_at, mode="timeout")
-    have = read_host(runner)
-    with pytest.raises(TaskTimeoutError):
-        apply_plan(runner, plan(parse_config(TO_PLAIN), have, "merged", RECREATE), have)
-    interrupted = read_host(runner_for(host))
-    assert [record.target for record in interrupted.parking] == ["sriov"]
+    host, interrupted = _interrupted(stop_at, "timeout", TaskTimeoutError)
     assert [record.record["expires"] for record in interrupted.parking] == [0]
-    follow_up = plan(parse_config(TO_PLAIN), interrupted, "merged", Policy(creation_only_changes="recreate", run_id="run2"))
-    assert follow_up.operations[0].action == "resume"
-    finished = apply_plan(runner_for(host), follow_up, interrupted)
-    assert finished.switch("sriov").iov_enabled is False and finished.parking == []
-    assert adapters_of(finished, "sriov") == [("db01", "Network Adapter"), ("host", "sriov"),
-                                              ("web01", "Network Adapter")]
+    # Another run (another run id) may take the given-up record at once.
+    _finished(host, interrupted, Policy(creation_only_changes="recreate", run_id="run2"))
 
 
 def test_a_task_timeout_mid_resume_gives_the_record_up():
