@@ -36,6 +36,7 @@ from ansible_collections.sriov.hyperv.plugins.module_utils.transport._runner imp
     Step,
     render_step,
     statement_of,
+    wildcard_literal,
 )
 from ansible_collections.sriov.hyperv.plugins.module_utils.spec._identity import AdapterIdentity
 from ansible_collections.sriov.hyperv.plugins.module_utils.spec._spec import name_key
@@ -101,8 +102,6 @@ _EMPTY_IS_FINE = ("get-netadaptersriov", "get-netadapteradvancedproperty", "get-
 # In a targeted read, a named VM that does not exist is an empty answer too: the planner then
 # reports it as it does after a whole-host read.
 _NAMED_VM_READERS = ("get-vm", "get-vmnetworkadapter")
-# WildcardPattern's special characters: -Name and -VMName take patterns, and a VM name is a literal.
-_WILDCARD_CHARACTERS = "`*?[]"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -137,17 +136,13 @@ def targeted_scope(state: str, config: t.Mapping[str, t.Any]) -> "ReadScope | No
     return ReadScope(vm_names=tuple(names.values()), management_os=management_os)
 
 
-def _literal(name: str) -> str:
-    """``name`` as a WildcardPattern that matches only itself (PowerShell's WildcardPattern.Escape)."""
-    return "".join("`" + char if char in _WILDCARD_CHARACTERS else char for char in name)
-
 
 def read_statements(scope: "ReadScope | None" = None, project: bool = True) -> list[list[Command]]:
     """The statements of a whole-host read, or of one narrowed to ``scope``'s adapters; with
     ``project`` (always, but in tests) VMs and adapters come with only the properties parsed."""
     if scope is None:
         return READ_STATEMENTS if project else WHOLE_HOST_STATEMENTS
-    names = [_literal(name) for name in scope.vm_names]
+    names = [wildcard_literal(name) for name in scope.vm_names]
     statements: list[list[Command]] = [[Command("Get-VMHost")]]
     if names:
         statements.append([Command("Get-VM", {"Name": names})])

@@ -133,8 +133,8 @@ MID_RECREATE = [
 
 
 def _interrupted(stop_at, mode, error):
-    """A recreate stopped at ``stop_at`` (FailAt ``mode``, raising ``error``): the host, and what a
-    read finds on it afterwards (its parking record for the switch)."""
+    """A recreate stopped at ``stop_at`` (FailAt ``mode``, raising ``error``): the host, the runner
+    that was stopped, and what a read finds on the host afterwards (its parking record)."""
     host = make_host()
     runner = FailAt(runner_for(host), stop_at, mode=mode)
     have = read_host(runner)
@@ -142,7 +142,7 @@ def _interrupted(stop_at, mode, error):
         apply_plan(runner, plan(parse_config(TO_PLAIN), have, "merged", RECREATE), have)
     interrupted = read_host(runner_for(host))
     assert [record.target for record in interrupted.parking] == ["sriov"]
-    return host, interrupted
+    return host, runner, interrupted
 
 
 def _finished(host, interrupted, policy):
@@ -159,7 +159,7 @@ def _finished(host, interrupted, policy):
 @pytest.mark.parametrize("drop_at", MID_RECREATE)
 def test_a_lost_connection_is_finished_by_the_next_run(drop_at):
     # The host holds the record: the next run of the same task finishes the job.
-    host, interrupted = _interrupted(drop_at, "drop", HostUnreachableError)
+    host, _runner, interrupted = _interrupted(drop_at, "drop", HostUnreachableError)
     follow_up, finished = _finished(host, interrupted, RECREATE)
     assert config_to_dict(finished.config) == config_to_dict(follow_up.after)
     assert plan(parse_config(TO_PLAIN), finished, "merged", RECREATE).operations == []
@@ -505,8 +505,14 @@ def test_a_task_timeout_mid_recreate_gives_the_record_up(stop_at):
     # The action runs the module in Ansible's worker, so a task's `timeout:` stops the run between
     # two pipelines. The record stays on the parking switch, given up like after a lost
     # connection: the next run finishes at once instead of refusing until the lease runs out.
-    host, interrupted = _interrupted(stop_at, "timeout", TaskTimeoutError)
+    host, runner, interrupted = _interrupted(stop_at, "timeout", TaskTimeoutError)
     assert [record.record["expires"] for record in interrupted.parking] == [0]
+    # Giving the record up asks for the parking switch alone: a whole-host read of a large host
+    # would outlast what is left of the task's time.
+    stopped = next(index for index, call in enumerate(runner.calls)
+                   if any(stop_at(command) for statement in call for command in statement))
+    after = [command.name for call in runner.calls[stopped + 1:] for statement in call for command in statement]
+    assert after and set(after) <= {"Get-VMSwitch", "Set-VMSwitch"}, after
     # Another run (another run id) may take the given-up record at once.
     _finished(host, interrupted, Policy(creation_only_changes="recreate", run_id="run2"))
 
