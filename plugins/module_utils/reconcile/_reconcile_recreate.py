@@ -34,6 +34,7 @@ from ansible_collections.sriov.hyperv.plugins.module_utils.spec._identity import
 from ansible_collections.sriov.hyperv.plugins.module_utils.transport._runner import SWITCH, Command, Step
 from ansible_collections.sriov.hyperv.plugins.module_utils.spec._spec import (
     ADAPTER_BANDWIDTH_MODES,
+    bandwidth_options_refused,
     ADAPTER_DEFAULTS,
     IOV_ADAPTER_OPTIONS,
     CREATION_ONLY_SWITCH_OPTIONS,
@@ -117,12 +118,10 @@ def _vnic_record(ctx: Context, item: VmAdapterConfig) -> dict:
     return record
 
 
-def _for_mode(vnic: dict, mode: str | None) -> dict:
+def _for_mode(vnic: dict, refused: frozenset[str]) -> dict:
     """A host vNIC record without the minimum bandwidth the rebuilt switch's mode cannot take
-    (Set-VMNetworkAdapter refuses it; a recreate into another mode leaves it behind)."""
-    settings = {option: value for option, value in vnic["settings"].items()
-                if ADAPTER_BANDWIDTH_MODES.get(option, mode) == mode}
-    return {**vnic, "settings": settings}
+    (``refused``, from bandwidth_options_refused; a recreate into another mode leaves it behind)."""
+    return {**vnic, "settings": {option: value for option, value in vnic["settings"].items() if option not in refused}}
 
 
 def _creation_values(ctx: Context, switch: SwitchConfig) -> dict:
@@ -189,7 +188,10 @@ def build_recreate(ctx: Context, current: SwitchConfig, after: SwitchConfig, dif
     vm_adapters = [AdapterIdentity.of(item).fields() for item in attached if not item.management_os]
     vnics_before = [_vnic_record(ctx, item) for item in attached if item.management_os]
     keep_vnics = after.allow_management_os or after.switch_type == "internal"
-    vnics_after = [_for_mode(vnic, after.minimum_bandwidth_mode) for vnic in vnics_before] if keep_vnics else []
+    # One rule for what the rebuilt switch's mode drops: the record (so the commands), the warning
+    # and the predicted host all use it, so check mode and the run agree (field case 03).
+    refused = bandwidth_options_refused(after.minimum_bandwidth_mode)
+    vnics_after = [_for_mode(vnic, refused) for vnic in vnics_before] if keep_vnics else []
     creation = _creation_values(ctx, after)
     original = _creation_values(ctx, current)
     record = {
@@ -228,8 +230,8 @@ def build_recreate(ctx: Context, current: SwitchConfig, after: SwitchConfig, dif
         )
     lost = [
         "'%s' (%s)" % (vnic["name"], ", ".join("%s %s" % (option, value) for option, value in sorted(vnic["settings"].items())
-                                               if option not in kept["settings"]))
-        for vnic, kept in zip(vnics_before, vnics_after) if kept["settings"] != vnic["settings"]
+                                               if option in refused))
+        for vnic in (vnics_before if vnics_after else []) if refused & set(vnic["settings"])
     ]
     if lost:
         ctx.warnings.append(
@@ -251,10 +253,8 @@ def build_recreate(ctx: Context, current: SwitchConfig, after: SwitchConfig, dif
         if item.management_os:
             del ctx.adapters[item.key()]
             if vnics_after:
-                # Re-added without the minimum bandwidth the new mode cannot take (_for_mode).
-                ctx.adapters[item.key()] = item.model_copy(update={
-                    option: None for option, mode in ADAPTER_BANDWIDTH_MODES.items()
-                    if mode != after.minimum_bandwidth_mode})
+                # Re-added without the minimum bandwidth the new mode cannot take (refused).
+                ctx.adapters[item.key()] = item.model_copy(update=dict.fromkeys(refused))
     if after.allow_management_os and not vnics_before and after.switch_type == "external":
         vnic = new_vnic(ctx, name)
         ctx.adapters.setdefault(vnic.key(), vnic)

@@ -382,6 +382,13 @@ SWITCH_DEFAULTS: dict[str, t.Any] = options_with(SwitchConfig, "host_default")
 DEFAULT_FLOW_MODES = {"default_flow_minimum_bandwidth_weight": "weight",
                       "default_flow_minimum_bandwidth_absolute": "absolute"}
 ADAPTER_BANDWIDTH_MODES = {"minimum_bandwidth_weight": "weight", "minimum_bandwidth_absolute": "absolute"}
+
+
+def bandwidth_options_refused(mode: str | None) -> frozenset[str]:
+    """The adapter minimum-bandwidth options a switch in minimum_bandwidth_mode ``mode`` does not
+    take: each belongs to one mode, and a switch in mode none takes neither (Set-VMNetworkAdapter
+    refuses them: reference 2.3, InvalidBandwidthReservationMode)."""
+    return frozenset(option for option, kind in ADAPTER_BANDWIDTH_MODES.items() if kind != mode)
 # The Windows Server version that introduced each option (for validation messages).
 REQUIRED_WINDOWS = {
     **options_with(PhysicalAdapterConfig, "windows"),
