@@ -174,11 +174,14 @@ def no_vf_reasons(
     switch_nics: t.Sequence[t.Any],
     vm: t.Any | None,
     holders: t.Sequence[str],
+    spare_nics: t.Sequence[str] = (),
 ) -> list[dict[str, t.Any]]:
     """Why ``adapter`` has no virtual function, most fundamental first; [] when it has one.
 
     ``holders`` are the labels of the adapters holding a VF on the adapter's switch (``_holders``),
     computed once per switch: per adapter, it made a host of 1,000 waiting adapters quadratic.
+    ``spare_nics`` are the host's SR-IOV capable physical adapters bound to no switch
+    (``_spare_sriov_nics``): only with one is rebinding a switch a remedy that can work.
 
     Every reason that holds is listed, except the last two: "no VF left" and "the guest did not
     take one" are conclusions that only make sense when nothing on the host side stands in the way.
@@ -246,23 +249,23 @@ def no_vf_reasons(
                 hyperv_reasons=hyperv,
             ))
     # SriovSupport names what is missing (MissingAcs, NoIoMmuSupport, MissingPfDriver ...: the
-    # NetAdapterSriov enum); a host-level cause is then fixed in firmware or the driver, and the
-    # switch can always be bound to another adapter (Set-VMSwitch -NetAdapterName).
-    rebind = ("Bind switch '%s' to a physical adapter that supports SR-IOV (net_adapter_names), or connect the "
-              "adapter to a switch that has one." % switch.name)
+    # NetAdapterSriov enum), fixed in firmware, BIOS or the driver. Binding the switch to another
+    # adapter (Set-VMSwitch -NetAdapterName) is offered only when the host has a capable one free.
+    rebind = (" Or bind switch '%s' to %s, which supports SR-IOV and is bound to no switch (net_adapter_names)."
+              % (switch.name, " or ".join("'%s'" % name for name in spare_nics)) if spare_nics else "")
     for nic in switch_nics if external else []:
         if not nic.sriov_listed:
             reasons.append(_reason(
                 NIC_SRIOV_UNSUPPORTED,
-                "Physical adapter '%s' has no SR-IOV support (Get-NetAdapterSriov does not list it). %s"
-                % (nic.name, rebind),
+                "Physical adapter '%s' has no SR-IOV support (Get-NetAdapterSriov does not list it): it cannot "
+                "give virtual functions.%s" % (nic.name, rebind),
                 adapter=nic.name,
             ))
         elif nic.sriov_support is not None and nic.sriov_support.lower() != "supported":
             reasons.append(_reason(
                 NIC_SRIOV_UNSUPPORTED,
                 "Physical adapter '%s' reports SR-IOV support '%s'. Fix what it names (firmware, BIOS or the adapter's "
-                "driver), or: %s" % (nic.name, nic.sriov_support, rebind[0].lower() + rebind[1:]),
+                "driver).%s" % (nic.name, nic.sriov_support, rebind),
                 adapter=nic.name,
             ))
         elif not nic.sriov_enabled:
@@ -344,12 +347,20 @@ def _holders(adapters: t.Sequence[t.Any]) -> list[str]:
     return [_holder_label(a) for a in adapters if _has_vf(a)]
 
 
+def _spare_sriov_nics(observed: t.Any) -> list[str]:
+    """The host's physical adapters that report SR-IOV support and are bound to no switch."""
+    bound = {name_key(name) for switch in observed.switches for name in switch.nic_names}
+    return [nic.name for nic in observed.nics if nic.sriov_listed and (nic.sriov_support or "").lower() == "supported"
+            and name_key(nic.name) not in bound]
+
+
 def vm_adapter_record(adapter: t.Any, observed: t.Any, configured: dict[str, t.Any],
-                      holders_by_switch: dict[str, list[str]] | None = None) -> dict[str, t.Any]:
+                      holders_by_switch: dict[str, list[str]] | None = None,
+                      spare_nics: t.Sequence[str] | None = None) -> dict[str, t.Any]:
     """One adapter: identity, requested (its settings) vs effective (what the host granted), reasons.
 
-    ``holders_by_switch`` (switch name key -> ``_holders`` of its connected adapters) saves a scan
-    of every adapter per adapter on a big host.
+    ``holders_by_switch`` (switch name key -> ``_holders`` of its connected adapters) and
+    ``spare_nics`` (``_spare_sriov_nics``) save a scan per adapter on a big host.
     """
     switch = observed.switch(adapter.switch_name) if adapter.switch_name else None
     vm = None if adapter.management_os else observed.vm(adapter.vm_name or "")
@@ -394,6 +405,7 @@ def vm_adapter_record(adapter: t.Any, observed: t.Any, configured: dict[str, t.A
         "no_vf_reasons": no_vf_reasons(
             adapter, observed.host, switch, switch_nics, vm,
             _switch_holders(observed, adapter, holders_by_switch),
+            _spare_sriov_nics(observed) if spare_nics is None else spare_nics,
         ),
     }
 
@@ -413,6 +425,7 @@ def host_facts(observed: t.Any) -> dict[str, t.Any]:
     for item in config.get("vm_adapters") or []:
         configured_adapters[AdapterIdentity.of(item).key()] = item
     holders_by_switch = {key: _holders(adapters) for key, adapters in _by_switch(observed.adapters).items()}
+    spare = _spare_sriov_nics(observed)
     switch_of_nic: dict[str, str] = {}
     for switch in observed.switches:
         for nic_name in switch.nic_names:
@@ -426,7 +439,7 @@ def host_facts(observed: t.Any) -> dict[str, t.Any]:
         ],
         "switches": [switch_record(switch, observed.adapters) for switch in observed.switches],
         "vm_adapters": [
-            vm_adapter_record(adapter, observed, configured_adapters.get(adapter.key(), {}), holders_by_switch)
+            vm_adapter_record(adapter, observed, configured_adapters.get(adapter.key(), {}), holders_by_switch, spare)
             for adapter in observed.adapters
         ],
         "config": config,

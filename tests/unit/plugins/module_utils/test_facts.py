@@ -107,15 +107,23 @@ def test_a_legacy_adapter_is_sent_to_a_switch_that_can_give_a_vf(switch_type, io
 
 
 @pytest.mark.parametrize("listed, support", [(False, None), (True, "MissingAcs")])
-def test_a_nic_without_sriov_support_comes_with_a_remedy(listed, support):
+@pytest.mark.parametrize("spare", [False, True])
+def test_a_nic_without_sriov_support_comes_with_a_remedy_that_can_work(listed, support, spare):
+    # Rebinding the switch is offered only when the host has an SR-IOV capable adapter bound to no
+    # switch (field case 06: every NIC of that host is taken, and a remedy must be able to work).
     observed = healthy_host()
     observed.nics[0].sriov_listed = listed
     observed.nics[0].sriov_support = support
+    if spare:
+        observed.nics.append(NicFacts(name="SLOT 3 Port 1", description="Contoso X2", sriov_listed=True,
+                                      sriov_support="Supported", sriov_enabled=True, num_vfs=8))
     reason = next(r for r in _facts.host_facts(observed)["vm_adapters"][0]["no_vf_reasons"]
                   if r["code"] == _facts.NIC_SRIOV_UNSUPPORTED)
     assert reason["adapter"] == "SLOT 2 Port 1"
-    assert "switch 'sriov-ext' to a physical adapter that supports SR-IOV (net_adapter_names)" in reason["message"]
+    rebind = "Or bind switch 'sriov-ext' to 'SLOT 3 Port 1', which supports SR-IOV and is bound to no switch"
+    assert (rebind in reason["message"]) is spare
     assert ("Fix what it names (firmware, BIOS or the adapter's driver)" in reason["message"]) is listed
+    assert ("it cannot give virtual functions" in reason["message"]) is not listed
 
 
 def test_reasons_are_listed_in_order_from_the_switch_to_the_vm():
