@@ -226,18 +226,12 @@ class _Writer:
                                 % (escape_text(value.name), value.value))
             parts.append(tail)
             return
+        # bool cannot be subclassed and psobj.Enum has no subclass: both were written above.
         if value is None:
             parts.append("<Nil%s />" % n)
-        elif isinstance(value, bool):
-            parts.append("<B%s>%s</B>" % (n, "true" if value else "false"))
-        elif isinstance(value, psobj.Enum):
-            parts.append('<Obj%s RefId="%d">' % (n, self._next_ref()))
-            self.type_names((value.type_name,) + ENUM_BASES)
-            parts.append("<ToString>%s</ToString><I32>%d</I32></Obj>" % (escape_text(value.name), value.value))
         elif isinstance(value, int):
-            tag = _INT_TAGS.get(type(value))
-            if tag is None:
-                tag = "I32" if -(2**31) <= value < 2**31 else "I64"
+            # A plain int (every typed one was written above): Int32 when it fits, as PowerShell.
+            tag = "I32" if -(2**31) <= value < 2**31 else "I64"
             parts.append("<%s%s>%d</%s>" % (tag, n, value, tag))
         elif isinstance(value, psobj.Guid):
             parts.append("<G%s>%s</G>" % (n, value))

@@ -240,3 +240,12 @@ def test_a_writer_fed_by_the_pipeline_writes_the_changed_adapter(capable, writer
     assert {name: plain(before[0])[name] for name in shown} != shown
     assert {name: plain(written)[name] for name in shown} == shown
     assert {name: plain(after)[name] for name in shown} == shown
+
+
+def test_every_version_gated_adapter_property_is_one_the_adapter_has(capable):
+    # adapter_object drops the properties an older Windows version lacks by name (_ADAPTER_SINCE):
+    # a misspelled name there would silently show the property on every version.
+    from hyperv_sriov_emulator.cmdlets import objects
+
+    names = {name for name, _ in ok(capable, cmd("Get-VMNetworkAdapter", "web01"))[0].properties}
+    assert set(objects._ADAPTER_SINCE) <= names, set(objects._ADAPTER_SINCE) - names

@@ -184,3 +184,9 @@ def test_parameter_values_become_plain_python():
     assert clixml.to_python(True) is True
     assert clixml.to_python(None) is None
     assert clixml.to_python(uuid.UUID(int=1)) == str(uuid.UUID(int=1))
+
+
+def test_every_typed_int_has_its_tag():
+    # The writer takes a typed int by its exact type; one missing from the table would be written
+    # as a plain Int32/Int64 and lose its .NET type.
+    assert set(psobj._TypedInt.__subclasses__()) == set(clixml._INT_TAGS)
