@@ -19,6 +19,7 @@ from ansible_collections.sriov.hyperv.plugins.module_utils.spec._host_parse impo
 from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile_adapters import plan_adapters
 from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile_common import (
     STAGE_ADAPTERS,
+    creates_host_vnic,
     STAGE_PHYSICAL,
     STAGE_RECREATE,
     STAGE_SWITCHES,
@@ -140,9 +141,5 @@ def render(want: HostConfig) -> list[str]:
 
 def _adds_host_vnic(switch: t.Any, vnic_name: str) -> bool:
     """Whether rendering ``switch`` (a SwitchConfig, or None) creates the host vNIC ``vnic_name``."""
-    if switch is None or name_key(switch.name) != name_key(vnic_name):
-        return False
-    if switch.switch_type == "internal":
-        return True
-    external = switch.switch_type == "external" or (switch.switch_type is None and switch.net_adapter_names)
-    return bool(external) and switch.allow_management_os is not False
+    return (switch is not None and name_key(switch.name) == name_key(vnic_name)
+            and creates_host_vnic(switch.switch_type, switch.net_adapter_names, switch.allow_management_os))

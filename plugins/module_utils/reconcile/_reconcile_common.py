@@ -162,6 +162,16 @@ def switch_command(cmdlet: str, name: str, parameters: dict | None = None) -> Co
     return Command(cmdlet, {"Name": wildcard_literal(name), **(parameters or {})})
 
 
+def creates_host_vnic(switch_type: str | None, net_adapter_names: t.Any, allow_management_os: bool | None) -> bool:
+    """Whether New-VMSwitch with these values also gives the management OS a vNIC named after the
+    switch: an Internal switch always, an External one (a type given, or adapters named) unless
+    -AllowManagementOS $false (New-VMSwitch docs; reference section 1)."""
+    resolved = switch_type or ("external" if net_adapter_names else None)
+    if resolved == "internal":
+        return True
+    return resolved == "external" and allow_management_os is not False
+
+
 def new_switch_command(values: dict) -> Command:
     """New-VMSwitch for a switch described by option values (``name`` included).
 

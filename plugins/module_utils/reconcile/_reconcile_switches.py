@@ -13,6 +13,7 @@ import typing as t
 from ansible_collections.sriov.hyperv.plugins.module_utils.spec._host_parse import SWITCH_PROPERTIES
 from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile_common import (
     STAGE_SWITCHES,
+    creates_host_vnic,
     SWITCH_PARAMETERS,
     Context,
     Operation,
@@ -161,8 +162,7 @@ def _create_switch(ctx: Context, where: str, given: dict) -> None:
         switch_type=switch_type,
         net_adapter_names=list(nics) if switch_type == "external" else None,
         enable_iov=iov,
-        allow_management_os=(
-            given.get("allow_management_os", True) if switch_type == "external" else switch_type == "internal"),
+        allow_management_os=creates_host_vnic(switch_type, nics, given.get("allow_management_os")),
         minimum_bandwidth_mode=resolve_mode(ctx, given.get("minimum_bandwidth_mode"), iov),
     )
     if not _default_flow_fits(ctx, where, name, given, after.minimum_bandwidth_mode):
