@@ -247,5 +247,5 @@ def test_every_version_gated_adapter_property_is_one_the_adapter_has(capable):
     # a misspelled name there would silently show the property on every version.
     from hyperv_sriov_emulator.cmdlets import objects
 
-    names = {name for name, _ in ok(capable, cmd("Get-VMNetworkAdapter", "web01"))[0].properties}
+    names = {pair[0] for pair in ok(capable, cmd("Get-VMNetworkAdapter", "web01"))[0].properties}
     assert set(objects._ADAPTER_SINCE) <= names, set(objects._ADAPTER_SINCE) - names

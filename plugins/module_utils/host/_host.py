@@ -136,7 +136,6 @@ def targeted_scope(state: str, config: t.Mapping[str, t.Any]) -> "ReadScope | No
     return ReadScope(vm_names=tuple(names.values()), management_os=management_os)
 
 
-
 def read_statements(scope: "ReadScope | None" = None, project: bool = True) -> list[list[Command]]:
     """The statements of a whole-host read, or of one narrowed to ``scope``'s adapters; with
     ``project`` (always, but in tests) VMs and adapters come with only the properties parsed."""

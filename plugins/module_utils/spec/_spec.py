@@ -389,6 +389,8 @@ def bandwidth_options_refused(mode: str | None) -> frozenset[str]:
     take: each belongs to one mode, and a switch in mode none takes neither (Set-VMNetworkAdapter
     refuses them: reference 2.3, InvalidBandwidthReservationMode)."""
     return frozenset(option for option, kind in ADAPTER_BANDWIDTH_MODES.items() if kind != mode)
+
+
 # The Windows Server version that introduced each option (for validation messages).
 REQUIRED_WINDOWS = {
     **options_with(PhysicalAdapterConfig, "windows"),
