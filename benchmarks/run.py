@@ -394,6 +394,11 @@ def section_plays(workdir: str, curve: Emulator, fleet: Emulator, far: Emulator 
     row("  of which the run in the worker (read, decode, facts), CPU", "%6.2f s" % median(in_worker))
     row("  and ansible-core's own pass over the result for the callback", "%6.2f s (%d values)" % (
         median(core), count_values(result)))
+    # The same number of bytes as one value: what the pass costs is the values, not the size.
+    size_bytes = len(json.dumps(result))
+    blob = {"changed": False, "blob": "x" * size_bytes}
+    row("    the same pass over a result of as many bytes in one string", "%6.3f s (%.2f MB)" % (
+        median([core_result_cost(blob) for _run in range(runs)]), size_bytes / 1e6))
 
     targeted = write_play(os.path.join(workdir, "targeted.yml"), [{
         "name": "no-op on 5 named adapters", "sriov.hyperv.host_config": {
