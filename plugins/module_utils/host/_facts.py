@@ -110,6 +110,11 @@ def physical_adapter_record(nic: t.Any, switch_name: str | None) -> dict[str, t.
     }
 
 
+def _sriov_capable(nic: t.Any) -> bool:
+    """Get-NetAdapterSriov lists the physical adapter and its SriovSupport says Supported."""
+    return bool(nic.sriov_listed) and (nic.sriov_support or "").lower() == "supported"
+
+
 def _has_vf(adapter: t.Any) -> bool:
     # IovUsage counts the VFs the port uses; VirtualFunction is non-null only when it is > 0
     # (reference/hyperv-sriov.md section 1.6), and the read does not ask for it.
@@ -195,7 +200,7 @@ def no_vf_reasons(
                                        "switch created with SR-IOV (its switch_name).")]
 
     reasons: list[dict[str, t.Any]] = []
-    capable_nics = [nic for nic in switch_nics if nic.sriov_listed and (nic.sriov_support or "").lower() == "supported"]
+    capable_nics = [nic for nic in switch_nics if _sriov_capable(nic)]
     external = (switch.switch_type or "external") == "external"
     if adapter.is_legacy:
         # SR-IOV pairs a virtual function with the synthetic adapter (netvsc) in the guest: a legacy
@@ -350,8 +355,7 @@ def _holders(adapters: t.Sequence[t.Any]) -> list[str]:
 def _spare_sriov_nics(observed: t.Any) -> list[str]:
     """The host's physical adapters that report SR-IOV support and are bound to no switch."""
     bound = {name_key(name) for switch in observed.switches for name in switch.nic_names}
-    return [nic.name for nic in observed.nics if nic.sriov_listed and (nic.sriov_support or "").lower() == "supported"
-            and name_key(nic.name) not in bound]
+    return [nic.name for nic in observed.nics if _sriov_capable(nic) and name_key(nic.name) not in bound]
 
 
 def vm_adapter_record(adapter: t.Any, observed: t.Any, configured: dict[str, t.Any],
