@@ -5,8 +5,8 @@
 
 Private to the collection. host_info's action plugin is ``class ActionModule(HyperVAction):
 pass``; the modules that plan changes use ``_planning_action.PlanningAction``, which also imports
-the planner before the workers fork. The action takes the connection options a task leaves out from the inventory host's
-variables and runs the module on the controller, whatever
+the planner before the workers fork. The action takes the connection options a task leaves out
+from the inventory host's variables and runs the module on the controller, whatever
 ``ansible_connection`` says: the modules talk to the Hyper-V host themselves, over PSRP.
 
 The collection's own modules then run in the worker process itself (``_module.run_in_process``:

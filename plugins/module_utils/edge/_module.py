@@ -553,10 +553,11 @@ def run_in_process(definition: Definition, module_name: str, args: t.Mapping[str
     The action plugin calls this instead of starting a module process: no interpreter start, no
     AnsiballZ payload, no second import of pydantic and pypsrp, and the result does not cross a
     pipe (``as_module_result`` still sends it through ``json`` in memory, about 0.04 s for a
-    1,000-adapter host_info, so that it holds JSON types only, as a module's would). The args are validated against the same spec with the same rules
-    (Ansible's ``ModuleArgumentSpecValidator``, which AnsibleModule uses, env fallbacks included;
-    in a worker its alias and deprecation warnings go straight to Ansible's display), the run is
-    ``outcome()``, and no_log values are removed from everything returned.
+    1,000-adapter host_info, so that it holds JSON types only, as a module's would). The args are
+    validated against the same spec with the same rules (Ansible's ``ModuleArgumentSpecValidator``,
+    which AnsibleModule uses, env fallbacks included; in a worker its alias and deprecation warnings
+    go straight to Ansible's display), the run is ``outcome()``, and no_log values are removed from
+    everything returned.
 
     ``args``: the task's module args (no ``_ansible_*`` keys). Returns the result dict (``failed``
     and ``msg`` on failure; ``warnings`` when there are any; ``invocation`` when
