@@ -30,7 +30,7 @@ from ansible_collections.sriov.hyperv.plugins.module_utils.spec import _pydantic
 from ansible_collections.sriov.hyperv.plugins.module_utils.spec import _spec
 from ansible_collections.sriov.hyperv.plugins.module_utils.transport import _connection
 from ansible_collections.sriov.hyperv.plugins.module_utils.transport import _errors
-from ansible_collections.sriov.hyperv.plugins.module_utils.spec._identity import AdapterIdentity
+from ansible_collections.sriov.hyperv.plugins.module_utils.spec._identity import AdapterIdentity, apart_remedy
 
 # The option specs of one item of each config section, derived from the models (the one place an
 # option is declared). The modules' DOCUMENTATION mirrors them (sanity validate-modules compares
@@ -314,6 +314,16 @@ def planner() -> t.Any:
     return _reconcile
 
 
+def _indistinguishable_warning(group: t.Sequence[t.Any]) -> str:
+    """What to say of adapters that share VM, name and MAC address (``Observed.indistinguishable_adapters``)."""
+    identity = group[0].full_identity()
+    owner = "The management OS" if identity.management_os else "VM '%s'" % identity.vm_name
+    mac = identity.mac_address or "none"
+    return ("%s has %d network adapters named '%s' that share MAC address %s: the config lists each, but no "
+            "entry can mean just one of them, so it cannot be given back as it is. To manage them, %s."
+            % (owner, len(group), identity.name, mac, apart_remedy(identity.mac_address)))
+
+
 def _execute(invocation: Invocation, request: Request, definition: Definition, partial: dict[str, t.Any]) -> dict[str, t.Any]:
     if request.running_config is not None and not definition.info and request.state != "parsed":
         raise _errors.InvalidArgumentError(
@@ -342,6 +352,9 @@ def _execute(invocation: Invocation, request: Request, definition: Definition, p
             scope = _host.targeted_scope(request.state, request.config)
     try:
         observed = _host.read_host(runner, scope)
+        if definition.info or request.state in ("gathered", "parsed"):
+            for group in observed.indistinguishable_adapters():
+                invocation.warn(_indistinguishable_warning(group))
         if definition.info:
             return dict(_facts.host_facts(observed), changed=False)
         if request.state == "gathered":

@@ -13,6 +13,7 @@ from __future__ import annotations
 import typing as t
 
 from ansible_collections.sriov.hyperv.plugins.module_utils.spec._host_parse import ADAPTER_PROPERTIES
+from ansible_collections.sriov.hyperv.plugins.module_utils.spec._identity import apart_remedy
 from ansible_collections.sriov.hyperv.plugins.module_utils.reconcile._reconcile_common import (
     STAGE_ADAPTERS,
     Context,
@@ -74,8 +75,8 @@ def _resolve(ctx: Context, where: str, item: t.Any) -> tuple | None:
     owner = "The management OS" if identity.management_os else "VM '%s'" % found[0].vm_name
     macs = {adapter.mac_address for adapter in found}
     how = ("Add mac_address to this entry to pick one." if len(macs) == len(found) and None not in macs else
-           "Their MAC addresses do not tell them apart either: rename one on the host "
-           "(Rename-VMNetworkAdapter) to manage it.")
+           "Their MAC addresses do not tell them apart either: to manage one, %s."
+           % apart_remedy(found[0].full_identity().mac_address if len(macs) == 1 else None))
     ctx.problems.append(
         "%s.name: %s has %d network adapters named '%s', and this entry would match all of them: %s. %s" % (
             where, owner, len(found), item.name, _show_candidates(found), how))

@@ -332,6 +332,16 @@ class Observed:
             return found
         return [adapter for adapter in found if adapter.full_identity() == identity]
 
+    def indistinguishable_adapters(self) -> list[list[AdapterFacts]]:
+        """Groups of two or more adapters that share VM, name and MAC address (``UNASSIGNED_MAC``
+        on a VM never started): no identity means one of them, so gathered output lists the same
+        identity once per adapter."""
+        groups: dict[AdapterIdentity, list[AdapterFacts]] = {}
+        for adapter in self.adapters:
+            if not adapter.name_unique:
+                groups.setdefault(adapter.full_identity(), []).append(adapter)
+        return [group for group in groups.values() if len(group) > 1]
+
     def pending_restarts(self) -> list[str]:
         return [nic.name for nic in self.nics if nic.pending]
 

@@ -125,6 +125,22 @@ class AdapterIdentity:
         return other.mac_address is None or other.mac_address == self.mac_address
 
 
+# A dynamic MAC address is assigned when its VM first starts; until then Get-VMNetworkAdapter shows
+# 000000000000, which public tooling reads as "none assigned" (taliesins/terraform-provider-hyperv,
+# api/vm_network_adapter.go; ananace/foreman_hyperv issue 2 starts a new VM once to get its MACs).
+# Two adapters of a VM never started, both named "Network Adapter", share name and MAC address.
+UNASSIGNED_MAC = "000000000000"
+
+
+def apart_remedy(mac_address: t.Optional[str]) -> str:
+    """How to tell apart adapters of one VM that share a name and ``mac_address`` (normalized, or
+    None): no task entry can mean just one of them until the host shows a difference."""
+    remedy = "rename one on the host (Rename-VMNetworkAdapter)"
+    if mac_address == UNASSIGNED_MAC:
+        remedy += ", or start the VM once, which gives each adapter its own dynamic MAC address"
+    return remedy
+
+
 def some_labels(labels: t.Sequence[str], limit: int, where_all: str) -> str:
     """``labels`` joined; past ``limit`` of them, the first ``limit``, a count of the rest and
     ``where_all`` (where the whole list is). A message about a VF-starved switch of a big host

@@ -18,6 +18,7 @@ import typing as t
 from ansible_collections.sriov.hyperv.plugins.module_utils.transport._errors import HyperVError
 from ansible_collections.sriov.hyperv.plugins.module_utils.spec._identity import (
     AdapterIdentity,
+    apart_remedy,
     name_key,
     normalize_mac,
 )
@@ -523,7 +524,9 @@ def _problem(error: dict, path: str, root: type) -> str:
     return "%s: %s." % (where, str(error.get("msg", "invalid value")).rstrip("."))
 
 
-def _duplicates(items: list, key: t.Callable[[t.Any], t.Any], path: str, section: str, what: str) -> list[str]:
+def _duplicates(items: list, key: t.Callable[[t.Any], t.Any], path: str, section: str, what: str,
+                remedy: t.Callable[[t.Any], str] | None = None) -> list[str]:
+    """``remedy(item)``, when given, adds what to do beyond merging the entries."""
     problems = []
     first_seen: dict[t.Any, int] = {}
     for index, item in enumerate(items):
@@ -531,8 +534,8 @@ def _duplicates(items: list, key: t.Callable[[t.Any], t.Any], path: str, section
         if item_key in first_seen:
             problems.append(
                 "%s.%s[%d]: duplicate %s, already given as %s.%s[%d] (names are compared "
-                "case-insensitively). Merge the two entries into one."
-                % (path, section, index, what, path, section, first_seen[item_key])
+                "case-insensitively). Merge the two entries into one.%s"
+                % (path, section, index, what, path, section, first_seen[item_key], remedy(item) if remedy else "")
             )
         else:
             first_seen[item_key] = index
@@ -563,6 +566,16 @@ def min_queue_pairs_problem(where: str, minimum: int, maximum: int) -> str:
             "above the maximum. Lower vrss_min_queue_pairs, or raise vmmq_queue_pairs." % (where, minimum, maximum))
 
 
+def _same_mac_remedy(item: t.Any) -> str:
+    """For two entries that also name one MAC address: gathered output of adapters the host cannot
+    tell apart (one VM, one name, one MAC), which no entry can mean one at a time."""
+    mac = item.identity().mac_address
+    if mac is None:
+        return ""
+    return (" If they are two adapters of one VM that share name and MAC address %s (as gathered lists them), "
+            "no entry can mean just one of them: %s." % (mac, apart_remedy(mac)))
+
+
 def model_rule_problems(cfg: HostConfig, path: str = "config") -> list[str]:
     """The cross-field rules that need no host: every violation, with its path and fix."""
     # Names with wildcard characters (* ? [ ] `) are fine: the commands escape them (_runner.wildcard_literal).
@@ -573,7 +586,8 @@ def model_rule_problems(cfg: HostConfig, path: str = "config") -> list[str]:
     problems += _duplicates(physical, lambda item: name_key(item.name), path, "physical_adapters",
                             "physical adapter name")
     problems += _duplicates(switches, lambda item: name_key(item.name), path, "switches", "switch name")
-    problems += _duplicates(adapters, lambda item: item.key(), path, "vm_adapters", "adapter identity")
+    problems += _duplicates(adapters, lambda item: item.key(), path, "vm_adapters", "adapter identity",
+                            _same_mac_remedy)
     for index, switch in enumerate(switches):
         where = "%s.switches[%d]" % (path, index)
         nics = switch.net_adapter_names

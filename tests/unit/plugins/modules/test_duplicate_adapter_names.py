@@ -127,3 +127,60 @@ def test_two_entries_for_one_adapter_are_refused(run):
     result = run(host_config, config=config)
     assert result["failed"] is True
     assert "config.vm_adapters[1]: duplicate adapter identity, already given as config.vm_adapters[0]" in result["msg"]
+
+
+def _warnings(result):
+    # A module process writes Ansible's WarningSummary; the text is its event's msg.
+    return [w["event"]["msg"] if isinstance(w, dict) else w for w in result.get("warnings", [])]
+
+
+NEVER_STARTED = """
+hosts:
+  - name: HVNEW
+    os_version: "2022"
+    physical_adapters:
+      - {name: NIC1, interface_description: Example 25GbE Adapter, sriov_enabled: true, num_vfs: 8, max_vfs: 64}
+    switches:
+      - {name: iov-ext, net_adapters: [NIC1], enable_iov: true, allow_management_os: false}
+    vms:
+      - name: newvm
+        state: "Off"
+        adapters:
+          - {name: Network Adapter, switch: iov-ext, mac_address: "000000000000"}
+          - {name: Network Adapter, switch: iov-ext, mac_address: "000000000000"}
+"""
+
+
+def test_adapters_the_host_cannot_tell_apart_say_how_to_tell_them_apart(run):
+    # A VM never started shows every dynamic MAC address as 000000000000 (UNASSIGNED_MAC): its two
+    # "Network Adapter"s share VM, name and MAC. Gathered output lists each, and says up front that
+    # it cannot be given back; giving it back, or naming the adapter, refuses with the same remedy.
+    from hyperv_sriov_emulator.scenario import load_scenario_text
+
+    run.host = load_scenario_text(NEVER_STARTED)[0]
+    remedy = ("rename one on the host (Rename-VMNetworkAdapter), or start the VM once, which gives each adapter "
+              "its own dynamic MAC address")
+    info = run(host_info)
+    assert [(a["name"], a["mac_address"]) for a in info["config"]["vm_adapters"]] == [
+        ("Network Adapter", "000000000000")] * 2
+    warning = ("VM 'newvm' has 2 network adapters named 'Network Adapter' that share MAC address 000000000000: the "
+               "config lists each, but no entry can mean just one of them, so it cannot be given back as it is. To "
+               "manage them, %s." % remedy)
+    assert warning in _warnings(info)
+    assert warning in _warnings(run(host_config, state="gathered"))
+
+    before = run.state()
+    fed = run(host_config, check=True, config=info["config"], state="merged")
+    assert fed["failed"] is True
+    assert "config.vm_adapters[1]: duplicate adapter identity, already given as config.vm_adapters[0]" in fed["msg"]
+    assert "share name and MAC address 000000000000 (as gathered lists them)" in fed["msg"]
+    assert remedy in fed["msg"]
+    named = run(vm_network_adapter, vm_name="newvm", name="Network Adapter", iov_weight=100)
+    assert named["failed"] is True
+    assert "Their MAC addresses do not tell them apart either: to manage one, %s." % remedy in named["msg"]
+    assert run.state() == before
+
+
+def test_a_host_whose_adapters_differ_in_mac_gathers_without_that_warning(run):
+    info = run(host_info)
+    assert not [w for w in _warnings(info) if "share MAC address" in w]
