@@ -309,14 +309,17 @@ def no_vf_reasons(
     in_use = _int(switch.iov_vf_in_use)
     if in_use >= total:
         growable = [nic for nic in capable_nics if nic.max_vfs is not None and _int(nic.num_vfs) < nic.max_vfs]
-        remedy = " Lower iov_weight on adapters that do not need SR-IOV"
+        # Which adapter gets a freed VF is documented only as IovWeight's "relative importance"
+        # (reference 2.7: the arbitration is unconfirmed), so the message states no order. Turning
+        # SR-IOV off where it is not needed is Microsoft's own remedy (the BPA rule, reference 2.6).
+        remedy = " Set iov_weight 0 on adapters that do not need SR-IOV, which frees their virtual functions"
         if growable:
             remedy += ", or raise num_vfs on %s" % ", ".join(
                 "'%s' (%d of at most %d)" % (nic.name, _int(nic.num_vfs), nic.max_vfs) for nic in growable)
         return [_reason(
             NO_VF_AVAILABLE,
-            "All %d virtual functions of switch '%s' are in use%s; an adapter with a higher iov_weight, or with "
-            "the same weight that asked first, keeps its own.%s." % (
+            "All %d virtual functions of switch '%s' are in use%s; Hyper-V gives a freed one by iov_weight, the "
+            "adapters' relative importance.%s." % (
                 total, switch.name,
                 " (held by %s)" % some_labels(holders, _LISTED, "see the switch's virtual_functions.holders")
                 if holders else "", remedy),
