@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..binding import Bound, Param
-from ..model import VirtualMachine
+from ..model import VirtualMachine, operations
 from .base import Context, cmdlet
 from .common import REMOTE, T_VM_OBJECT, vm_of, vms_named
 from .objects import View, vm_object
@@ -64,6 +64,7 @@ def start_vm(ctx: Context, b: Bound) -> None:
             ctx.warn(ALREADY_IN_STATE)
         else:
             vm.state = "Running"
+            operations.assign_dynamic_macs(ctx.host, vm)
         if b.get("Passthru"):
             ctx.write(vm_object(View(ctx.host), vm))
 

@@ -391,7 +391,9 @@ def _add_to_vms(ctx: Context, b: Bound, vms: t.Sequence[t.Any], name_of: str | N
                                   % vm.name):
             continue
         name = name_of or ("Legacy Network Adapter" if legacy else "Network Adapter")
-        adapter = operations.add_vm_adapter(host, vm, name, switch, is_legacy=legacy, static_mac=static)
+        # A VM that is not running gets its new adapter's dynamic MAC address when it starts.
+        adapter = operations.add_vm_adapter(host, vm, name, switch, is_legacy=legacy, static_mac=static,
+                                            assigned=vm.state in ("Running", "Paused"))
         if b.has("DeviceNaming"):
             adapter.settings["DeviceNaming"] = b["DeviceNaming"]
         added.append(adapter)

@@ -114,6 +114,13 @@ def add_vm(host: HostState, name: str, **fields: t.Any) -> VirtualMachine:
     return vm
 
 
+# What Get-VMNetworkAdapter shows as the MAC address of a dynamic-MAC adapter until its VM next
+# starts: Hyper-V assigns dynamic addresses at power-on, and public tooling reads this value as
+# "none assigned" (taliesins/terraform-provider-hyperv api/vm_network_adapter.go; ananace/foreman_hyperv
+# issue 2 starts a new VM once to get its MAC).
+UNASSIGNED_MAC = "000000000000"
+
+
 def add_vm_adapter(
     host: HostState,
     vm: VirtualMachine,
@@ -122,11 +129,13 @@ def add_vm_adapter(
     *,
     is_legacy: bool = False,
     static_mac: str | None = None,
+    assigned: bool = True,
 ) -> NetworkAdapter:
+    """``assigned`` False: a dynamic MAC address is not given before the VM starts (UNASSIGNED_MAC)."""
     adapter = NetworkAdapter(
         id=host.new_id("adapter"),
         name=name,
-        mac_address=static_mac or host.new_mac(),
+        mac_address=static_mac or (host.new_mac() if assigned else UNASSIGNED_MAC),
         vm_id=vm.id,
         switch_id=sw.id if sw else None,
         dynamic_mac=static_mac is None,
@@ -135,6 +144,13 @@ def add_vm_adapter(
     )
     vm.adapters.append(adapter)
     return adapter
+
+
+def assign_dynamic_macs(host: HostState, vm: VirtualMachine) -> None:
+    """At power-on, each dynamic-MAC adapter still without an address gets one."""
+    for adapter in vm.adapters:
+        if adapter.dynamic_mac and adapter.mac_address == UNASSIGNED_MAC:
+            adapter.mac_address = host.new_mac()
 
 
 def restart_nic(nic: PhysicalNic) -> None:

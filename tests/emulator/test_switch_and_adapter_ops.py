@@ -162,6 +162,28 @@ def test_add_adapter_rules(capable):
     assert missing_switch.errors[0].message == 'Hyper-V was unable to find a virtual switch with name "ghost".'
 
 
+def test_a_dynamic_mac_address_is_assigned_when_the_vm_starts(capable):
+    # Hyper-V gives a dynamic MAC address at power-on: an adapter added to a VM that is off shows
+    # 000000000000 until the VM starts (operations.UNASSIGNED_MAC names the sources); one added to
+    # a running VM, or given -StaticMacAddress, has its address at once.
+    def macs(vm):
+        return {plain(a)["Name"]: plain(a)["MacAddress"] for a in ok(capable, cmd("Get-VMNetworkAdapter", vm))}
+
+    ok(capable, cmd("Stop-VM", "web02", Force=SWITCH))
+    ok(capable, cmd("Add-VMNetworkAdapter", "web02", Name="Off1"))
+    ok(capable, cmd("Add-VMNetworkAdapter", "web02", Name="Off2"))
+    ok(capable, cmd("Add-VMNetworkAdapter", "web02", Name="Fixed", StaticMacAddress="00155D0A0B0C"))
+    before = macs("web02")
+    assert (before["Off1"], before["Off2"], before["Fixed"]) == ("000000000000", "000000000000", "00155D0A0B0C")
+    assert before["Network Adapter"] != "000000000000"  # it had its address from an earlier start
+    ok(capable, cmd("Start-VM", "web02"))
+    after = macs("web02")
+    assert "000000000000" not in after.values() and after["Off1"] != after["Off2"]
+    assert (after["Fixed"], after["Network Adapter"]) == ("00155D0A0B0C", before["Network Adapter"])
+    ok(capable, cmd("Add-VMNetworkAdapter", "web02", Name="Hot"))
+    assert macs("web02")["Hot"] != "000000000000"
+
+
 def test_add_and_remove_management_os_adapters(capable):
     ok(capable, cmd("Add-VMNetworkAdapter", ManagementOS=SWITCH, Name="SMB1", SwitchName="sriov-ext"))
     names = [o.get("Name") for o in ok(capable, cmd("Get-VMNetworkAdapter", ManagementOS=SWITCH))]
